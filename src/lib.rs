@@ -1,0 +1,8 @@
+//! Kordon's core: the case store, importers, and everything the CLI and the
+//! desktop app share. No UI or Tauri dependency lives here.
+
+pub mod attack;
+pub mod entity;
+pub mod formats;
+pub mod model;
+pub mod time;
