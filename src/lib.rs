@@ -6,3 +6,4 @@ pub mod entity;
 pub mod formats;
 pub mod model;
 pub mod time;
+pub mod bundle;
