@@ -7,3 +7,7 @@ pub mod formats;
 pub mod model;
 pub mod time;
 pub mod bundle;
+pub mod clock;
+pub mod error;
+pub mod store;
+pub mod ingest;

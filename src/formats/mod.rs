@@ -73,6 +73,15 @@ impl Format {
         }
     }
 
+    /// Parses one item of a container whose type names the item kind
+    /// (`PodList` items often omit their own `kind`).
+    pub fn parse_record_hint(self, raw: &[u8], kind_hint: Option<&str>) -> Result<NewEvent, RecordError> {
+        match self {
+            Format::K8sObjects => k8s::parse_with_kind(raw, kind_hint),
+            _ => self.parse_record(raw),
+        }
+    }
+
     /// Parses a run of consecutive non-JSON lines found between records
     /// (`kubectl logs` start-up lines, plain-text Falco alerts, log blocks of
     /// `cluster-info dump`). `Ok(vec![])` means the text is understood and

@@ -1,0 +1,216 @@
+//! Import benchmark: one million generated audit events (by default) into a
+//! fresh case through the real `kordon import` binary, against a lower bound
+//! measured in the same run on the same files:
+//!
+//!   read + inflate every entry, split lines          (I/O and zlib)
+//! + parse each record with serde_json into IgnoredAny (JSON)
+//! + insert as many rows of the same width into an unindexed table in one
+//!   transaction                                       (SQLite)
+//!
+//! Prints events/s, MB/s, peak RSS and `ratio = lower bound / import time`,
+//! and checks the targets: ratio ≥ 0.5, ≥ 50,000 events/s, peak RSS ≤ 300 MiB
+//! and flat (within 25 %) between 100k and 1M events.
+//!
+//! `cargo bench --bench import` — full run; `-- --quick` — a small run that
+//! only proves the benchmark works (targets are reported, not enforced);
+//! `-- --events N` to choose the size.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Args {
+    quick: bool,
+    events: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args { quick: false, events: 1_000_000 };
+    let mut it = std::env::args().skip(1);
+    while let Some(x) = it.next() {
+        match x.as_str() {
+            "--quick" => {
+                a.quick = true;
+                a.events = 20_000;
+            }
+            "--events" => a.events = it.next().and_then(|n| n.parse().ok()).unwrap_or(a.events),
+            _ => {} // cargo passes --bench
+        }
+    }
+    a
+}
+
+fn main() {
+    let args = args();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sizes: Vec<usize> = if args.quick { vec![args.events] } else { vec![args.events / 10, args.events] };
+    let mut results = Vec::new();
+    for &n in &sizes {
+        let bundle = dir.path().join(format!("bench-{}.zip", n));
+        let t = Instant::now();
+        kordon::synth::write_large_bundle(&bundle, 42, n, 0, 0).expect("generate bundle");
+        eprintln!("generated {} audit events in {:.1?} ({} bytes zipped)", n, t.elapsed(), file_len(&bundle));
+        let lb = lower_bound(&bundle);
+        let run = import(&bundle, &dir.path().join(format!("case-{}.kordon", n)));
+        results.push((n, lb, run));
+    }
+    println!("\nKordon import benchmark ({} core(s))", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "{:>10} {:>10} {:>12} {:>9} {:>10} {:>12} {:>7}",
+        "events", "import s", "events/s", "MB/s", "peak RSS", "lower bnd s", "ratio"
+    );
+    for (n, lb, run) in &results {
+        println!(
+            "{:>10} {:>10.2} {:>12.0} {:>9.1} {:>8.1}Mi {:>12.2} {:>7.2}",
+            n,
+            run.elapsed.as_secs_f64(),
+            *n as f64 / run.elapsed.as_secs_f64(),
+            lb.bytes as f64 / 1e6 / run.elapsed.as_secs_f64(),
+            run.peak_rss_kib as f64 / 1024.0,
+            lb.total().as_secs_f64(),
+            lb.total().as_secs_f64() / run.elapsed.as_secs_f64()
+        );
+        println!(
+            "{:>10} lower bound parts: read+inflate {:.2}s, parse {:.2}s, insert {:.2}s; {} bytes of records",
+            "",
+            lb.read.as_secs_f64(),
+            lb.parse.as_secs_f64(),
+            lb.insert.as_secs_f64(),
+            lb.bytes
+        );
+    }
+    let (n, lb, run) = results.last().expect("one run");
+    let ratio = lb.total().as_secs_f64() / run.elapsed.as_secs_f64();
+    let eps = *n as f64 / run.elapsed.as_secs_f64();
+    let mut checks = vec![
+        ("ratio to lower bound >= 0.50", ratio >= 0.5),
+        ("events/s >= 50,000", eps >= 50_000.0),
+        ("peak RSS <= 300 MiB", run.peak_rss_kib <= 300 * 1024),
+    ];
+    if results.len() > 1 {
+        let small = results[0].2.peak_rss_kib as f64;
+        checks.push(("peak RSS flat from 10% to 100% of the size (within 25%)", run.peak_rss_kib as f64 <= small * 1.25));
+    }
+    let mut failed = false;
+    for (what, ok) in &checks {
+        println!("{} {}", if *ok { "PASS" } else { "FAIL" }, what);
+        failed |= !ok;
+    }
+    if failed && !args.quick {
+        std::process::exit(1);
+    }
+}
+
+fn file_len(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+struct LowerBound {
+    read: Duration,
+    parse: Duration,
+    insert: Duration,
+    bytes: u64,
+}
+
+impl LowerBound {
+    fn total(&self) -> Duration {
+        self.read + self.parse + self.insert
+    }
+}
+
+/// The three unavoidable costs, each measured alone on the same data.
+fn lower_bound(bundle: &Path) -> LowerBound {
+    // 1. Read and inflate every record entry, splitting lines; keep the
+    //    lines for the next steps (outside the timing).
+    let t = Instant::now();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(bundle).unwrap()).unwrap();
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let mut bytes = 0u64;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).unwrap();
+        if entry.name() == "manifest.json" {
+            continue;
+        }
+        let mut head = [0u8; 2];
+        let mut r = BufReader::new(entry);
+        let peeked = r.fill_buf().unwrap();
+        head.copy_from_slice(&peeked[..2]);
+        let mut reader: Box<dyn BufRead> = if head == [0x1f, 0x8b] {
+            Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(r)))
+        } else {
+            Box::new(r)
+        };
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line).unwrap() == 0 {
+                break;
+            }
+            bytes += line.len() as u64;
+            lines.push(line.clone());
+        }
+    }
+    let read = t.elapsed();
+
+    // 2. Parse each record into IgnoredAny.
+    let t = Instant::now();
+    for l in &lines {
+        let _: serde::de::IgnoredAny = serde_json::from_slice(l).expect("valid JSON");
+    }
+    let parse = t.elapsed();
+
+    // 3. Insert rows of the same width (the record plus as much normalized
+    //    text as Kordon stores beside it) into an unindexed table.
+    let dir = tempfile::tempdir().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("lb.db")).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE t (a TEXT, b BLOB)").unwrap();
+    let t = Instant::now();
+    {
+        let tx = conn.unchecked_transaction().unwrap();
+        let mut st = tx.prepare("INSERT INTO t (a, b) VALUES (?1, ?2)").unwrap();
+        let normalized = "x".repeat(160);
+        for l in &lines {
+            st.execute(rusqlite::params![normalized, l]).unwrap();
+        }
+        drop(st);
+        tx.commit().unwrap();
+    }
+    let insert = t.elapsed();
+    // Audit logs write two stages per event: the lower bound inserts one row
+    // per event, as Kordon does.
+    let events = lines.len() / 2;
+    let insert = insert.mul_f64(events as f64 / lines.len().max(1) as f64);
+    LowerBound { read, parse, insert, bytes }
+}
+
+struct Run {
+    elapsed: Duration,
+    peak_rss_kib: u64,
+}
+
+/// The real binary in a child process, so its peak RSS is its own.
+fn import(bundle: &Path, case: &Path) -> Run {
+    let t = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .arg("--case")
+        .arg(case)
+        .args(["import", "--json"])
+        .arg(bundle)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kordon");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; `usage` is a valid out-pointer.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let elapsed = t.elapsed();
+    let mut out = String::new();
+    child.stdout.expect("stdout").read_to_string(&mut out).ok();
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "kordon import failed: {}", out);
+    let summary: serde_json::Value = serde_json::from_str(out.trim()).expect("summary");
+    eprintln!("import: {} new events, {} merged records, {} errors", summary["events_new"], summary["events_merged"], summary["parse_errors"]);
+    Run { elapsed, peak_rss_kib: usage.ru_maxrss as u64 }
+}

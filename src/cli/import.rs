@@ -1,0 +1,141 @@
+//! `kordon import`: progress on a terminal, a summary at the end.
+
+use super::output::table;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use kordon::ingest::{self, ImportOptions, Limits};
+use kordon::store::Case;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Kordon bundles, zips or folders of raw exports, or single files, in any mix.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Refuse the whole import if any record cannot be parsed.
+    #[arg(long)]
+    strict: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Longest line accepted in a line-based file.
+    #[arg(long, value_name = "BYTES")]
+    max_record_bytes: Option<usize>,
+    /// Largest single JSON document (a `List`, a Defender export).
+    #[arg(long, value_name = "BYTES")]
+    max_document_bytes: Option<u64>,
+    /// Most bytes one import may inflate to.
+    #[arg(long, value_name = "BYTES")]
+    max_total_bytes: Option<u64>,
+    /// Highest compression ratio accepted before a file counts as a zip bomb.
+    #[arg(long, value_name = "N")]
+    max_ratio: Option<u64>,
+    /// Who is importing, for the activity log (default: the OS user).
+    #[arg(long, env = "KORDON_ACTOR")]
+    actor: Option<String>,
+}
+
+pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
+    let mut limits = Limits::default();
+    if let Some(v) = args.max_record_bytes {
+        limits.max_record_bytes = v;
+    }
+    if let Some(v) = args.max_document_bytes {
+        limits.max_document_bytes = v;
+    }
+    if let Some(v) = args.max_total_bytes {
+        limits.max_total_bytes = v;
+    }
+    if let Some(v) = args.max_ratio {
+        limits.max_ratio = v;
+    }
+    let opts = ImportOptions {
+        limits,
+        strict: args.strict,
+        clock: kordon::clock::from_env(),
+        actor: args.actor.unwrap_or_else(default_actor),
+        ..ImportOptions::default()
+    };
+    let cancel = opts.cancel.clone();
+    // Ctrl-C cancels cleanly: the transaction rolls back.
+    let _ = ctrlc_hook(move || cancel.store(true, Ordering::SeqCst));
+
+    let bar = if std::io::stderr().is_terminal() && !args.json {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let summary = ingest::import(case, &args.paths, &opts, &mut |p| {
+        if let Some(b) = &bar {
+            b.set_length(p.bytes_total);
+            b.set_position(p.bytes_done);
+            b.set_message(format!("{} records · {}", p.records, p.file));
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let summary = summary?;
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = summary
+        .files
+        .iter()
+        .map(|f| {
+            vec![
+                f.format.clone().unwrap_or_else(|| "-".into()),
+                f.events_new.to_string(),
+                f.events_merged.to_string(),
+                f.errors.to_string(),
+                match &f.inner_path {
+                    Some(i) => format!("{}!{}", f.name, i),
+                    None => f.name.clone(),
+                },
+                f.skipped.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["FORMAT", "NEW", "MERGED", "ERRORS", "FILE", "NOTE"], &rows)?;
+    println!();
+    println!(
+        "Imported {} file(s) ({} skipped): {} records, {} new events, {} merged into existing events, {} new entities, {} unparsable record(s) kept{}.",
+        summary.files_imported,
+        summary.files_skipped,
+        summary.records,
+        summary.events_new,
+        summary.events_merged,
+        summary.entities_new,
+        summary.parse_errors,
+        if summary.parse_errors > 0 { " (see `kordon errors`)" } else { "" }
+    );
+    if summary.files_imported == 0 && summary.files_skipped > 0 {
+        println!("Nothing new: every file was already in the case or empty.");
+    }
+    Ok(())
+}
+
+fn default_actor() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "investigator".into())
+}
+
+/// The first Ctrl-C asks for a clean cancel (the import rolls back); a second
+/// one exits at once, which is still safe: the transaction never committed.
+fn ctrlc_hook(f: impl Fn() + Send + 'static) -> Result<(), ctrlc::Error> {
+    let pressed = std::sync::atomic::AtomicBool::new(false);
+    ctrlc::set_handler(move || {
+        if pressed.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ncancelling: the case stays as it was …");
+        f();
+    })
+}

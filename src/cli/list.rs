@@ -1,0 +1,153 @@
+//! `sources`, `events`, `entities`, `errors`.
+
+use super::output::{json_lines, table};
+use clap::Args;
+use kordon::error::{Code, Error};
+use kordon::store::{query, Case};
+
+#[derive(Args)]
+pub struct JsonArg {
+    /// One JSON object per line (fields documented in the README).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct EventsArgs {
+    /// Only events at or after this time (RFC 3339, or YYYY-MM-DD[THH:MM[:SS]] in UTC).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only events at or before this time.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only events about this namespace (or pods in it).
+    #[arg(long)]
+    namespace: Option<String>,
+    /// Only events about this pod (`namespace/name` or `name`).
+    #[arg(long)]
+    pod: Option<String>,
+    /// Only events from this source: falco, k8s-audit, defender, tetragon, k8s-object, k8s-event.
+    #[arg(long)]
+    source: Option<String>,
+    /// Full-text search over titles, messages, command lines and names.
+    #[arg(long)]
+    search: Option<String>,
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Include each event's raw record (with --json).
+    #[arg(long)]
+    raw: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct EntitiesArgs {
+    /// Only this kind: cluster, node, namespace, workload, pod, container, image, process, identity, ip, domain, file.
+    #[arg(long)]
+    kind: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// Accepts RFC 3339 and the shorter forms people type, read as UTC.
+fn parse_when(s: &str, flag: &str) -> Result<i64, Error> {
+    let t = s.trim();
+    let candidates = [t.to_string(), format!("{}T00:00:00Z", t), format!("{}:00Z", t), format!("{}Z", t)];
+    candidates
+        .iter()
+        .find_map(|c| kordon::time::parse_rfc3339(c))
+        .ok_or_else(|| Error::input(Code::InvalidArgument, format!("{} '{}': not a time (use RFC 3339, e.g. 2026-11-20T09:41:00Z)", flag, s)))
+}
+
+pub fn sources(case: &Case, args: JsonArg) -> anyhow::Result<()> {
+    let rows = query::sources(case)?;
+    if args.json {
+        return json_lines(&rows);
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.format.clone(),
+                r.events.to_string(),
+                r.errors.to_string(),
+                r.sha256[..16].to_string(),
+                match &r.inner_path {
+                    Some(i) => format!("{}!{}", r.name, i),
+                    None => r.name.clone(),
+                },
+            ]
+        })
+        .collect();
+    table(&["ID", "FORMAT", "EVENTS", "ERRORS", "SHA-256", "FILE"], &cells)
+}
+
+pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
+    let filter = query::EventFilter {
+        since_ns: args.since.as_deref().map(|s| parse_when(s, "--since")).transpose()?,
+        until_ns: args.until.as_deref().map(|s| parse_when(s, "--until")).transpose()?,
+        namespace: args.namespace,
+        pod: args.pod,
+        source: args.source,
+        search: args.search,
+        limit: args.limit,
+        with_raw: args.raw,
+    };
+    let rows = query::events(case, &filter)?;
+    if args.json {
+        return json_lines(&rows);
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.time.clone().unwrap_or_else(|| "-".into()),
+                r.source.clone(),
+                r.severity.clone(),
+                r.tactics.join(","),
+                r.title.clone(),
+            ]
+        })
+        .collect();
+    table(&["TIME", "SOURCE", "SEVERITY", "TACTICS", "TITLE"], &cells)
+}
+
+pub fn entities(case: &Case, args: EntitiesArgs) -> anyhow::Result<()> {
+    let rows = query::entities(case, args.kind.as_deref())?;
+    if args.json {
+        return json_lines(&rows);
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.kind.clone(),
+                r.events.to_string(),
+                r.first_seen.clone().unwrap_or_else(|| "-".into()),
+                r.last_seen.clone().unwrap_or_else(|| "-".into()),
+                r.key.clone(),
+            ]
+        })
+        .collect();
+    table(&["KIND", "EVENTS", "FIRST SEEN", "LAST SEEN", "KEY"], &cells)
+}
+
+pub fn errors(case: &Case, args: JsonArg) -> anyhow::Result<()> {
+    let rows = query::errors(case)?;
+    if args.json {
+        return json_lines(&rows);
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let at = match r.line {
+                Some(l) => format!("line {}", l),
+                None => format!("byte {}", r.offset),
+            };
+            vec![r.file.clone(), at, r.reason.clone()]
+        })
+        .collect();
+    table(&["FILE", "WHERE", "REASON"], &cells)
+}

@@ -1,0 +1,76 @@
+//! Argument parsing and dispatch. Exit codes: 0 success, 1 refused or failed,
+//! 2 usage (clap's own code for bad arguments).
+
+mod import;
+mod list;
+mod output;
+
+use clap::{Parser, Subcommand};
+use kordon::error::Error;
+use kordon::store::Case;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "kordon", version, about = "Offline forensic review of Kubernetes container incidents")]
+pub struct Cli {
+    /// The case file (SQLite). Default: `default.kordon` in the user's data folder.
+    #[arg(long, global = true, env = "KORDON_CASE")]
+    case: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import bundles, zips, folders or single exports into the case.
+    Import(import::ImportArgs),
+    /// List the imported source files with their SHA-256.
+    Sources(list::JsonArg),
+    /// List events, oldest first.
+    Events(list::EventsArgs),
+    /// List entities (pods, containers, identities, addresses …).
+    Entities(list::EntitiesArgs),
+    /// List records that could not be parsed, kept verbatim.
+    Errors(list::JsonArg),
+}
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            match e.downcast_ref::<Error>() {
+                Some(k) => eprintln!("error[{}]: {}", k.code(), k),
+                None => eprintln!("error: {:#}", e),
+            }
+            1
+        }
+    }
+}
+
+fn case_path(cli: &Cli) -> anyhow::Result<PathBuf> {
+    if let Some(p) = &cli.case {
+        return Ok(p.clone());
+    }
+    let dirs = directories::ProjectDirs::from("io", "kordon", "kordon")
+        .ok_or_else(|| anyhow::anyhow!("no home folder to keep the default case in; pass --case PATH"))?;
+    Ok(dirs.data_dir().join("default.kordon"))
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let path = case_path(&cli)?;
+    let mut case = Case::open(&path)?;
+    match cli.command {
+        Command::Import(args) => import::run(&mut case, args),
+        Command::Sources(args) => list::sources(&case, args),
+        Command::Events(args) => list::events(&case, args),
+        Command::Entities(args) => list::entities(&case, args),
+        Command::Errors(args) => list::errors(&case, args),
+    }
+}

@@ -1,0 +1,357 @@
+//! Splits a file into records before any format-specific parsing.
+//!
+//! Two framings cover every export we read:
+//! - **lines**: JSON Lines, possibly mixed with plain log lines (`kubectl
+//!   logs`, with or without `--prefix`). Streamed one line at a time, so a
+//!   multi-gigabyte audit log needs no more memory than its longest line.
+//! - **document**: one or more JSON documents, pretty-printed or not, possibly
+//!   separated by plain text (`kubectl cluster-info dump`). Read whole, up to a
+//!   cap, and split with the exact byte range of every record kept.
+//!
+//! In both, containers — `List`, typed lists (`PodList`, audit `EventList`),
+//! Defender's `{"value": […]}` and bare arrays — are expanded into their
+//! items, each keeping its own exact bytes.
+
+use crate::error::{Code, Error, Result};
+use crate::ingest::limits::Limits;
+use crate::store::writer::Locator;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::io::{BufRead, Read};
+
+/// What the container around a record says about it.
+#[derive(Debug, Clone, Default)]
+pub struct Hint {
+    /// Item kind implied by a typed list (`PodList` → `Pod`).
+    pub kind: Option<String>,
+    /// The container's own `apiVersion` (`audit.k8s.io/v1` for audit batches).
+    pub api_version: Option<String>,
+}
+
+pub enum Piece<'a> {
+    Json {
+        /// The bytes stored as the raw record.
+        raw: &'a [u8],
+        /// The bytes to parse (`raw` less a `kubectl logs --prefix` tag).
+        json: &'a [u8],
+        at: Locator,
+        hint: Hint,
+    },
+    Text {
+        raw: &'a [u8],
+        at: Locator,
+        /// A `cluster-info dump` log block (several lines) rather than one line.
+        block: bool,
+    },
+    /// Bytes that looked like JSON but are not; kept verbatim as an error.
+    Bad { raw: &'a [u8], at: Locator, reason: String },
+}
+
+pub trait Sink {
+    fn piece(&mut self, p: Piece<'_>) -> Result<()>;
+}
+
+const LOG_START: &[u8] = b"==== START logs for";
+const LOG_END: &[u8] = b"==== END logs for";
+
+/// Drops what `kubectl logs --prefix/--timestamps` put before a record (see
+/// `formats::falco::strip_kubectl_prefix`); any export can come through
+/// `kubectl logs`, so framing does this for every format.
+pub fn strip_kubectl_prefix(line: &[u8]) -> &[u8] {
+    if !line.starts_with(b"[") && !line.first().is_some_and(u8::is_ascii_digit) {
+        return line;
+    }
+    match std::str::from_utf8(line) {
+        Ok(text) => {
+            let rest = crate::formats::falco::strip_kubectl_prefix(text);
+            &line[line.len() - rest.len()..]
+        }
+        Err(_) => line,
+    }
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+/// Decides the framing from the first bytes: a first line that is a whole JSON
+/// value (or not JSON at all) means lines; a value spanning lines, a leading
+/// `[` or a log block means document.
+pub fn is_document(prefix: &[u8]) -> bool {
+    let b = trim_start(strip_bom(prefix));
+    let first_line = &b[..memchr::memchr(b'\n', b).unwrap_or(b.len())];
+    if strip_kubectl_prefix(first_line).len() != first_line.len() {
+        // `kubectl logs --prefix`: one record per line.
+        return false;
+    }
+    if b.starts_with(b"[") || b.starts_with(LOG_START) {
+        return true;
+    }
+    if !b.starts_with(b"{") {
+        return false;
+    }
+    let line = match memchr::memchr(b'\n', b) {
+        Some(i) => &b[..i],
+        None => b,
+    };
+    serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err()
+}
+
+#[derive(Deserialize)]
+struct Probe<'a> {
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "apiVersion")]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    items: Option<Vec<&'a RawValue>>,
+    #[serde(borrow, default)]
+    value: Option<Vec<&'a RawValue>>,
+}
+
+/// The items of a container, or `None` when the value is a record itself.
+/// Only objects are records: an array of anything else is left whole, to be
+/// reported as what it is.
+fn container_items(json: &[u8]) -> Option<(Vec<&RawValue>, Hint)> {
+    let (items, hint) = container_items_any(json)?;
+    items.iter().all(|i| i.get().starts_with('{')).then_some((items, hint))
+}
+
+fn container_items_any(json: &[u8]) -> Option<(Vec<&RawValue>, Hint)> {
+    let t = trim_start(json);
+    if t.starts_with(b"[") {
+        let items: Vec<&RawValue> = serde_json::from_slice(json).ok()?;
+        return Some((items, Hint::default()));
+    }
+    // A cheap test first: most records are not containers.
+    if memchr::memmem::find(json, b"\"items\"").is_none() && memchr::memmem::find(json, b"\"value\"").is_none() {
+        return None;
+    }
+    let probe: Probe = serde_json::from_slice(json).ok()?;
+    let kind = probe.kind.as_deref();
+    let is_list = kind.is_none_or(|k| k.ends_with("List"));
+    if let (Some(items), true) = (probe.items, is_list) {
+        let item_kind = kind.and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty()).map(str::to_string);
+        return Some((items, Hint { kind: item_kind, api_version: probe.api_version.map(|v| v.into_owned()) }));
+    }
+    if let (Some(items), None) = (probe.value, kind) {
+        return Some((items, Hint::default()));
+    }
+    None
+}
+
+/// Emits one JSON value (`json` within `base`, the bytes stored), expanding
+/// containers; `base_offset` is `base`'s offset in the file.
+fn emit_json(sink: &mut dyn Sink, base: &[u8], json: &[u8], at: Locator, base_offset: u64) -> Result<()> {
+    match container_items(json) {
+        Some((items, hint)) => {
+            for item in items {
+                let bytes = item.get().as_bytes();
+                let offset = base_offset + (bytes.as_ptr() as usize - base.as_ptr() as usize) as u64;
+                sink.piece(Piece::Json {
+                    raw: bytes,
+                    json: bytes,
+                    at: Locator { line: at.line, offset },
+                    hint: hint.clone(),
+                })?;
+            }
+            Ok(())
+        }
+        None => sink.piece(Piece::Json { raw: base, json, at, hint: Hint::default() }),
+    }
+}
+
+/// Streams a line-framed file.
+pub fn lines<R: BufRead>(mut r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> Result<()> {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut offset = 0u64;
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        let n = read_line_capped(&mut r, &mut buf, limits.max_record_bytes).map_err(|e| match e {
+            LineError::TooLong => Error::input(
+                Code::RecordTooLong,
+                format!(
+                    "{}: line {} is longer than the {}-byte record cap (raise it with --max-record-bytes if the record is genuine)",
+                    name,
+                    line_no + 1,
+                    limits.max_record_bytes
+                ),
+            ),
+            LineError::Io(e) => crate::ingest::read_error(name, e),
+        })?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        let at = Locator { line: Some(line_no), offset };
+        offset += n as u64;
+        let mut line: &[u8] = &buf;
+        if line_no == 1 {
+            line = strip_bom(line);
+        }
+        while let Some(l) = line.strip_suffix(b"\n").or_else(|| line.strip_suffix(b"\r")) {
+            line = l;
+        }
+        if line.iter().all(|c| c.is_ascii_whitespace()) {
+            continue;
+        }
+        let content = strip_kubectl_prefix(line);
+        if trim_start(content).starts_with(b"{") || trim_start(content).starts_with(b"[") {
+            emit_json(sink, line, content, at, at.offset)?;
+        } else {
+            sink.piece(Piece::Text { raw: line, at, block: false })?;
+        }
+    }
+}
+
+enum LineError {
+    TooLong,
+    Io(std::io::Error),
+}
+
+/// Reads through the next `\n` into `buf`; never holds more than `cap` bytes.
+fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> Result<usize, LineError> {
+    let mut total = 0;
+    loop {
+        let available = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(LineError::Io(e)),
+        };
+        if available.is_empty() {
+            return Ok(total);
+        }
+        let (done, used) = match memchr::memchr(b'\n', available) {
+            Some(i) => (true, i + 1),
+            None => (false, available.len()),
+        };
+        if buf.len() + used > cap + 2 {
+            return Err(LineError::TooLong);
+        }
+        buf.extend_from_slice(&available[..used]);
+        r.consume(used);
+        total += used;
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+/// Reads a whole document file (capped) and splits it.
+pub fn document<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> Result<()> {
+    let mut buf = Vec::new();
+    let mut limited = r.take(limits.max_document_bytes + 1);
+    limited.read_to_end(&mut buf).map_err(|e| crate::ingest::read_error(name, e))?;
+    if buf.len() as u64 > limits.max_document_bytes {
+        return Err(Error::input(
+            Code::RecordTooLong,
+            format!(
+                "{}: a JSON document larger than the {}-byte cap (raise it with --max-document-bytes, or export as JSON Lines)",
+                name, limits.max_document_bytes
+            ),
+        ));
+    }
+    split_document(&buf, sink)
+}
+
+fn line_start_at(buf: &[u8], pos: usize) -> bool {
+    pos == 0 || buf[pos - 1] == b'\n'
+}
+
+/// Next position ≥ `from` where a line starts with `{`, `[` or a log block.
+fn next_record_start(buf: &[u8], from: usize) -> usize {
+    let mut pos = from;
+    while pos < buf.len() {
+        let nl = memchr::memchr(b'\n', &buf[pos..]).map(|i| pos + i + 1).unwrap_or(buf.len());
+        if nl >= buf.len() {
+            return buf.len();
+        }
+        let next = &buf[nl..];
+        if next.starts_with(b"{") || next.starts_with(b"[") || next.starts_with(LOG_START) {
+            return nl;
+        }
+        pos = nl;
+    }
+    buf.len()
+}
+
+pub fn split_document(buf: &[u8], sink: &mut dyn Sink) -> Result<()> {
+    let mut pos = buf.len() - strip_bom(buf).len();
+    while pos < buf.len() {
+        pos += buf[pos..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+        if pos >= buf.len() {
+            break;
+        }
+        let rest = &buf[pos..];
+        let at = Locator { line: None, offset: pos as u64 };
+        if rest.starts_with(LOG_START) && line_start_at(buf, pos) {
+            let end = log_block_end(buf, pos);
+            sink.piece(Piece::Text { raw: trim_end(&buf[pos..end]), at, block: true })?;
+            pos = end;
+        } else if rest.starts_with(b"{") || rest.starts_with(b"[") {
+            let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
+            match stream.next() {
+                Some(Ok(_)) => {
+                    let len = stream.byte_offset();
+                    let value = &rest[..len];
+                    emit_json(sink, value, value, at, pos as u64)?;
+                    pos += len;
+                }
+                Some(Err(e)) => {
+                    let end = next_record_start(buf, pos).max(pos + 1);
+                    sink.piece(Piece::Bad {
+                        raw: trim_end(&buf[pos..end]),
+                        at,
+                        reason: crate::ingest::json_reason(&e, &buf[pos..end]),
+                    })?;
+                    pos = end;
+                }
+                None => break,
+            }
+        } else {
+            // Plain text up to the next record; each line separately.
+            let end = next_record_start(buf, pos);
+            let mut p = pos;
+            while p < end {
+                let nl = memchr::memchr(b'\n', &buf[p..end]).map(|i| p + i + 1).unwrap_or(end);
+                let line = trim_end(&buf[p..nl]);
+                if !line.iter().all(|c| c.is_ascii_whitespace()) {
+                    sink.piece(Piece::Text { raw: line, at: Locator { line: None, offset: p as u64 }, block: false })?;
+                }
+                p = nl;
+            }
+            pos = end;
+        }
+    }
+    Ok(())
+}
+
+fn trim_end(b: &[u8]) -> &[u8] {
+    let n = b.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[..b.len() - n]
+}
+
+/// A log block runs through its `==== END logs for` line, or up to the next
+/// block or the next JSON document at the start of a line.
+fn log_block_end(buf: &[u8], start: usize) -> usize {
+    let mut pos = memchr::memchr(b'\n', &buf[start..]).map(|i| start + i + 1).unwrap_or(buf.len());
+    while pos < buf.len() {
+        let rest = &buf[pos..];
+        let nl = memchr::memchr(b'\n', rest).map(|i| pos + i + 1).unwrap_or(buf.len());
+        if rest.starts_with(LOG_END) {
+            return nl;
+        }
+        if rest.starts_with(LOG_START) || (rest.starts_with(b"{\n") || rest.starts_with(b"[\n")) {
+            return pos;
+        }
+        pos = nl;
+    }
+    buf.len()
+}

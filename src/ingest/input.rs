@@ -1,0 +1,665 @@
+//! Walks what the user gave — files, folders, zips, Kordon bundles, gzip
+//! anywhere — and feeds each file through framing and parsing.
+//!
+//! Runs on the import's reader thread. Every archive is checked before any
+//! of it is read (entry names, encryption, declared sizes), and every byte
+//! that comes out of a decompressor passes a [`Guard`], because headers lie.
+
+use crate::bundle::{Manifest, BUNDLE_FORMAT_VERSION, MANIFEST_NAME};
+use crate::error::{Code, Error, Result};
+use crate::formats::{self, Format};
+use crate::ingest::framing::{self, Hint, Piece, Sink};
+use crate::ingest::limits::{Guard, Hashing, Limits};
+use crate::ingest::{json_reason, read_error, FileSummary, ImportOptions, Item, Msg, Shared};
+use crate::model::NewEvent;
+use crate::store::writer::{Locator, Prepared};
+use crossbeam_channel::Sender;
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{Cursor, Read, Seek};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+/// Bytes looked at to choose the framing and the format.
+const SNIFF_BYTES: usize = 256 * 1024;
+/// Pieces buffered while the format is still unknown.
+const DETECT_PIECES: usize = 2000;
+const BATCH: usize = 512;
+const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+
+struct Ctx<'a> {
+    opts: &'a ImportOptions,
+    shared: &'a Shared,
+    tx: Sender<Msg>,
+    total_out: Rc<Cell<u64>>,
+    /// Input bytes of the files already finished.
+    done_base: Cell<u64>,
+}
+
+impl Ctx<'_> {
+    fn send(&self, msg: Msg) -> Result<()> {
+        if self.opts.cancel.load(Ordering::Relaxed) {
+            return Err(cancelled());
+        }
+        self.tx.send(msg).map_err(|_| cancelled())
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.opts.limits
+    }
+}
+
+fn cancelled() -> Error {
+    Error::input(Code::Cancelled, "import cancelled; the case is unchanged")
+}
+
+pub(crate) fn read_all(paths: &[PathBuf], opts: &ImportOptions, shared: &Shared, tx: Sender<Msg>) -> Result<()> {
+    let mut files = Vec::new();
+    for p in paths {
+        collect(p, &mut files)?;
+    }
+    let total: u64 = files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    shared.bytes_total.store(total, Ordering::Relaxed);
+    let ctx = Ctx { opts, shared, tx, total_out: Rc::new(Cell::new(0)), done_base: Cell::new(0) };
+    for (path, hidden) in files {
+        let name = path.display().to_string();
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if hidden {
+            ctx.send(Msg::Skipped(skipped(&name, None, size, "hidden file in a folder")))?;
+        } else {
+            disk_file(&ctx, &path, &name)?;
+        }
+        ctx.done_base.set(ctx.done_base.get() + size);
+        shared.bytes_done.store(ctx.done_base.get(), Ordering::Relaxed);
+    }
+    ctx.send(Msg::Done)
+}
+
+/// Files under a path, sorted; (path, hidden inside a folder).
+fn collect(path: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    if !meta.is_dir() {
+        out.push((path.to_path_buf(), false));
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| Error::io(format!("listing {}", path.display()), e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for e in entries {
+        let hidden = e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        let is_link = std::fs::symlink_metadata(&e).map(|m| m.file_type().is_symlink()).unwrap_or(false);
+        if e.is_dir() {
+            // Symlinked folders could loop; hidden ones are tool state (.git).
+            if !hidden && !is_link {
+                collect(&e, out)?;
+            }
+        } else {
+            out.push((e, hidden));
+        }
+    }
+    Ok(())
+}
+
+fn skipped(name: &str, inner: Option<&str>, size: u64, why: &str) -> FileSummary {
+    FileSummary {
+        name: name.to_string(),
+        inner_path: inner.map(str::to_string),
+        format: None,
+        compression: None,
+        size,
+        sha256: None,
+        records: 0,
+        events_new: 0,
+        events_merged: 0,
+        errors: 0,
+        skipped: Some(why.to_string()),
+    }
+}
+
+fn is_zip_magic(b: &[u8]) -> bool {
+    b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06") || b.starts_with(b"PK\x07\x08")
+}
+
+fn disk_file(ctx: &Ctx, path: &Path, name: &str) -> Result<()> {
+    let mut f = File::open(path).map_err(|e| Error::io(format!("opening {}", name), e))?;
+    let mut magic = [0u8; 4];
+    let n = read_up_to(&mut f, &mut magic).map_err(|e| read_error(name, e))?;
+    if is_zip_magic(&magic[..n]) {
+        // Zips need random access; pipes and sockets cannot give it.
+        f.rewind().map_err(|e| Error::io(format!("{}: a zip must be a regular file", name), e))?;
+        let (mut hashing, handle) = Hashing::new(&mut f);
+        std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| read_error(name, e))?;
+        let (sha, _) = handle.finish();
+        f.rewind().map_err(|e| Error::io(format!("reading {}", name), e))?;
+        return archive(ctx, f, name, &sha, 0);
+    }
+    // Streamed, so named pipes and process substitution work too.
+    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let base = ctx.done_base.get();
+    let reader = Cursor::new(magic[..n].to_vec()).chain(f);
+    stream(ctx, Box::new(reader), name, None, None, false, size, base)
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Reads up to `n` bytes and gives them back with a reader that replays them.
+fn peek<R: Read>(mut r: R, n: usize) -> std::io::Result<(Vec<u8>, std::io::Chain<Cursor<Vec<u8>>, R>)> {
+    let mut buf = vec![0u8; n];
+    let k = read_up_to(&mut r, &mut buf)?;
+    buf.truncate(k);
+    Ok((buf.clone(), Cursor::new(buf).chain(r)))
+}
+
+/// Whether an archive entry's name could escape a folder it were unpacked in.
+fn unsafe_entry_name(n: &str) -> bool {
+    let s = n.replace('\\', "/");
+    s.starts_with('/')
+        || s.as_bytes().get(1) == Some(&b':')
+        || s.split('/').any(|c| c == "..")
+        || s.contains('\0')
+}
+
+struct EntryInfo {
+    index: usize,
+    name: String,
+    size: u64,
+    compressed: u64,
+}
+
+fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -> Result<()> {
+    let mut zip = zip::ZipArchive::new(r).map_err(|e| {
+        Error::input(Code::CorruptArchive, format!("{}: not a readable zip archive ({})", name, e))
+    })?;
+    let limits = ctx.limits().clone();
+    let mut entries = Vec::new();
+    let mut declared_total = 0u64;
+    for i in 0..zip.len() {
+        let e = zip
+            .by_index_raw(i)
+            .map_err(|e| Error::input(Code::CorruptArchive, format!("{}: entry {} unreadable ({})", name, i, e)))?;
+        let entry_name = match e.name() {
+            Ok(n) => n.to_string(),
+            Err(err) => {
+                return Err(Error::input(Code::CorruptArchive, format!("{}: entry {} has an unreadable name ({})", name, i, err)))
+            }
+        };
+        if unsafe_entry_name(&entry_name) || e.enclosed_name().is_none() {
+            return Err(Error::input(
+                Code::UnsafePath,
+                format!("{}: entry '{}' has an absolute or parent-directory path (path traversal); refused", name, entry_name),
+            ));
+        }
+        if e.encrypted() {
+            return Err(Error::input(
+                Code::EncryptedEntry,
+                format!("{}: entry '{}' is encrypted; decrypt the archive and import it again", name, entry_name),
+            ));
+        }
+        if e.is_dir() {
+            continue;
+        }
+        let (size, compressed) = (e.size(), e.compressed_size());
+        declared_total = declared_total.saturating_add(size);
+        if size > limits.ratio_floor && size / compressed.max(1) > limits.max_ratio {
+            return Err(Error::input(
+                Code::ZipBomb,
+                format!(
+                    "{}: entry '{}' declares {} bytes from {} compressed (ratio over {}:1): refused as a likely zip bomb",
+                    name, entry_name, size, compressed, limits.max_ratio
+                ),
+            ));
+        }
+        entries.push(EntryInfo { index: i, name: entry_name, size, compressed });
+    }
+    if declared_total > limits.max_total_bytes {
+        return Err(Error::input(
+            Code::ZipBomb,
+            format!("{}: declares {} bytes uncompressed, over the {}-byte cap", name, declared_total, limits.max_total_bytes),
+        ));
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let manifest = read_manifest(&mut zip, name, &entries)?;
+    let listed: BTreeMap<String, (Format, String, u64)> = match &manifest {
+        Some((m, text)) => {
+            check_manifest(m, name, &entries)?;
+            ctx.send(Msg::Bundle { name: name.to_string(), sha256: sha.to_string(), manifest: text.clone() })?;
+            m.files
+                .iter()
+                .map(|f| {
+                    let format = Format::parse(&f.format).unwrap_or(Format::Falco);
+                    (f.path.clone(), (format, f.sha256.to_ascii_lowercase(), f.size))
+                })
+                .collect()
+        }
+        None => BTreeMap::new(),
+    };
+    let in_bundle = manifest.is_some();
+    let zip_size: u64 = entries.iter().map(|e| e.compressed).sum::<u64>().max(1);
+    let base = ctx.done_base.get();
+    let mut consumed = 0u64;
+    for info in entries.iter().filter(|e| !(in_bundle && e.name == MANIFEST_NAME)) {
+        let entry = zip
+            .by_index(info.index)
+            .map_err(|e| Error::input(Code::CorruptArchive, format!("{}: entry '{}' unreadable ({})", name, info.name, e)))?;
+        let guarded = Guard::new(entry, Rc::new(|| 0), Some(info.compressed), Some(info.size), ctx.total_out.clone(), &limits);
+        let display = format!("{}!{}", name, info.name);
+        let (head, reader) = peek(guarded, 4).map_err(|e| read_error(&display, e))?;
+        // Progress in the archive's own bytes, spread over its entries.
+        let file_total = std::fs::metadata(name).map(|m| m.len()).unwrap_or(zip_size);
+        let entry_base = base + consumed * file_total / zip_size;
+        consumed += info.compressed;
+        if is_zip_magic(&head) {
+            if depth >= 1 {
+                return Err(Error::input(
+                    Code::NestedArchive,
+                    format!("{}: an archive inside an archive inside an archive; Kordon opens one level of nesting", display),
+                ));
+            }
+            let mut tmp = tempfile::tempfile().map_err(|e| Error::io("creating a temporary file", e))?;
+            let (mut hashing, handle) = Hashing::new(reader);
+            std::io::copy(&mut hashing, &mut tmp).map_err(|e| read_error(&display, e))?;
+            let (inner_sha, inner_size) = handle.finish();
+            if let Some((_, want, want_size)) = listed.get(&info.name) {
+                check_hash(&display, want, *want_size, &inner_sha, inner_size)?;
+            }
+            tmp.rewind().map_err(|e| Error::io("reading a temporary file", e))?;
+            archive(ctx, tmp, &display, &inner_sha, depth + 1)?;
+            continue;
+        }
+        let declared = listed.get(&info.name).cloned();
+        stream(ctx, Box::new(reader), name, Some(&info.name), declared, in_bundle, Some(info.size), entry_base)?;
+    }
+    Ok(())
+}
+
+fn read_manifest<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+    entries: &[EntryInfo],
+) -> Result<Option<(Manifest, String)>> {
+    let Some(info) = entries.iter().find(|e| e.name == MANIFEST_NAME) else { return Ok(None) };
+    let bad = |why: String| Error::input(Code::BadManifest, format!("{}: {}: {}", name, MANIFEST_NAME, why));
+    if info.size > MAX_MANIFEST_BYTES {
+        return Err(bad(format!("{} bytes, over the {}-byte cap", info.size, MAX_MANIFEST_BYTES)));
+    }
+    let mut text = String::new();
+    zip.by_index(info.index)
+        .map_err(|e| bad(e.to_string()))?
+        .take(MAX_MANIFEST_BYTES)
+        .read_to_string(&mut text)
+        .map_err(|e| bad(format!("unreadable ({})", e)))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("invalid JSON ({})", e)))?;
+    let Some(version) = value.get("kordon_bundle") else {
+        // Some other tool's manifest: the zip is a plain archive of exports.
+        return Ok(None);
+    };
+    if version.as_u64() != Some(BUNDLE_FORMAT_VERSION as u64) {
+        return Err(Error::input(
+            Code::UnsupportedBundleVersion,
+            format!(
+                "{}: bundle format version {} is not supported (this build reads version {}); nothing was imported",
+                name, version, BUNDLE_FORMAT_VERSION
+            ),
+        ));
+    }
+    let manifest: Manifest = serde_json::from_value(value).map_err(|e| bad(format!("not a Kordon manifest ({})", e)))?;
+    Ok(Some((manifest, text)))
+}
+
+fn check_manifest(m: &Manifest, name: &str, entries: &[EntryInfo]) -> Result<()> {
+    let present: BTreeSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let mut listed = BTreeSet::new();
+    for f in &m.files {
+        if Format::parse(&f.format).is_none() {
+            return Err(Error::input(
+                Code::BadManifest,
+                format!("{}: manifest gives '{}' the unknown format '{}'", name, f.path, f.format),
+            ));
+        }
+        if !present.contains(f.path.as_str()) {
+            return Err(Error::input(
+                Code::MissingFile,
+                format!("{}: the manifest lists '{}' but the bundle does not contain it; nothing was imported", name, f.path),
+            ));
+        }
+        listed.insert(f.path.as_str());
+    }
+    if let Some(extra) = present.iter().find(|p| **p != MANIFEST_NAME && !listed.contains(*p)) {
+        return Err(Error::input(
+            Code::UnlistedFile,
+            format!("{}: '{}' is in the bundle but not in its manifest; nothing was imported", name, extra),
+        ));
+    }
+    Ok(())
+}
+
+fn check_hash(display: &str, want: &str, want_size: u64, got: &str, got_size: u64) -> Result<()> {
+    if want != got || want_size != got_size {
+        return Err(Error::input(
+            Code::HashMismatch,
+            format!(
+                "{}: the manifest says SHA-256 {} ({} bytes) but the file has SHA-256 {} ({} bytes); the bundle was altered or damaged, nothing was imported",
+                display, want, want_size, got, got_size
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One file's bytes: hash, inflate if gzip, frame, parse, send.
+#[allow(clippy::too_many_arguments)]
+fn stream(
+    ctx: &Ctx,
+    raw: Box<dyn Read + '_>,
+    name: &str,
+    inner: Option<&str>,
+    declared: Option<(Format, String, u64)>,
+    in_bundle: bool,
+    size: Option<u64>,
+    progress_base: u64,
+) -> Result<()> {
+    let display = match inner {
+        Some(i) => format!("{}!{}", name, i),
+        None => name.to_string(),
+    };
+    let limits = ctx.limits().clone();
+    let (hashing, handle) = Hashing::new(raw);
+    let handle = Rc::new(handle);
+    let (head, raw) = peek(hashing, 2).map_err(|e| read_error(&display, e))?;
+    let (content, compression): (Box<dyn Read + '_>, Option<&'static str>) = if head == [0x1f, 0x8b] {
+        let h = handle.clone();
+        let gz = flate2::read::MultiGzDecoder::new(raw);
+        (Box::new(Guard::new(gz, Rc::new(move || h.count()), None, None, ctx.total_out.clone(), &limits)), Some("gzip"))
+    } else {
+        (Box::new(raw), None)
+    };
+    let (prefix, content) = peek(content, SNIFF_BYTES).map_err(|e| read_error(&display, e))?;
+    if is_zip_magic(&prefix) {
+        return Err(Error::input(
+            Code::NestedArchive,
+            format!("{}: a zip archive inside gzip; unpack it and import the zip", display),
+        ));
+    }
+    if prefix.contains(&0) {
+        let shown: Vec<String> = prefix.iter().take(8).map(|b| format!("{:02x}", b)).collect();
+        return Err(Error::input(
+            Code::UnknownFormat,
+            format!("{}: binary data (first bytes {}), not an export Kordon knows", display, shown.join(" ")),
+        ));
+    }
+    let progress = {
+        let h = handle.clone();
+        let shared = ctx.shared;
+        move || {
+            let done = match size {
+                Some(s) if s > 0 => progress_base + h.count().min(s),
+                _ => progress_base + h.count(),
+            };
+            shared.bytes_done.store(done, Ordering::Relaxed);
+        }
+    };
+    let mut sink = FileParser {
+        ctx,
+        name: name.to_string(),
+        inner: inner.map(str::to_string),
+        display: display.clone(),
+        in_bundle,
+        compression,
+        format: declared.as_ref().map(|d| d.0),
+        started: false,
+        pending: Vec::new(),
+        pending_bytes: 0,
+        batch: Vec::with_capacity(BATCH),
+        progress: &progress,
+    };
+    if sink.format.is_some() {
+        sink.start()?;
+    }
+    let mut content = std::io::BufReader::with_capacity(256 * 1024, content);
+    if framing::is_document(&prefix) {
+        framing::document(&mut content, &display, &limits, &mut sink)?;
+    } else {
+        framing::lines(&mut content, &display, &limits, &mut sink)?;
+    }
+    // Drain what framing did not need so the hash covers the whole file.
+    std::io::copy(&mut content, &mut std::io::sink()).map_err(|e| read_error(&display, e))?;
+    drop(content);
+    if !sink.finish()? {
+        let (_, size) = handle.finish();
+        return ctx.send(Msg::Skipped(skipped(name, inner, size, "empty: no records")));
+    }
+    progress();
+    let (sha, size) = handle.finish();
+    if let Some((_, want, want_size)) = &declared {
+        check_hash(&display, want, *want_size, &sha, size)?;
+    }
+    ctx.send(Msg::FileEnd { sha256: sha, size })
+}
+
+enum Pending {
+    Json { raw: Vec<u8>, json_start: usize, at: Locator, hint: Hint },
+    Text { raw: Vec<u8>, at: Locator, block: bool },
+    Bad { raw: Vec<u8>, at: Locator, reason: String },
+}
+
+struct FileParser<'c, 'p> {
+    ctx: &'c Ctx<'c>,
+    name: String,
+    inner: Option<String>,
+    display: String,
+    in_bundle: bool,
+    compression: Option<&'static str>,
+    format: Option<Format>,
+    started: bool,
+    pending: Vec<Pending>,
+    pending_bytes: usize,
+    batch: Vec<Item>,
+    progress: &'p dyn Fn(),
+}
+
+impl FileParser<'_, '_> {
+    fn start(&mut self) -> Result<()> {
+        let format = self.format.expect("format known before start");
+        self.started = true;
+        self.ctx.send(Msg::FileStart {
+            name: self.name.clone(),
+            inner_path: self.inner.clone(),
+            in_bundle: self.in_bundle,
+            format,
+            compression: self.compression,
+        })
+    }
+
+    /// Tries to learn the format from one piece.
+    fn detect(piece: &Piece<'_>) -> Option<Format> {
+        match piece {
+            Piece::Json { json, hint, .. } => {
+                if hint.api_version.as_deref().is_some_and(|v| v.starts_with("audit.k8s.io/")) {
+                    return Some(Format::K8sAudit);
+                }
+                let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(json).ok()?;
+                // Items of a typed list (`PodList`, `EventList`) often carry
+                // no `kind` of their own: the list's type says what they are.
+                formats::detect_record(&obj).or(hint.kind.as_ref().map(|_| Format::K8sObjects))
+            }
+            Piece::Text { raw, .. } => std::str::from_utf8(raw).ok().and_then(formats::detect_text),
+            Piece::Bad { .. } => None,
+        }
+    }
+
+    fn handle(&mut self, format: Format, piece: Piece<'_>) -> Result<()> {
+        match piece {
+            Piece::Json { raw, json, at, hint } => match parse_json(format, json, &hint) {
+                Ok(ev) => self.push_event(raw, at, ev, 0)?,
+                Err(reason) => self.push(Item::Error { at, raw: raw.to_vec(), reason })?,
+            },
+            Piece::Text { raw, at, block } => match std::str::from_utf8(raw) {
+                Err(u) => self.push(Item::Error {
+                    at,
+                    raw: raw.to_vec(),
+                    reason: format!("invalid UTF-8 at byte {} of the record", u.valid_up_to()),
+                })?,
+                Ok(text) => {
+                    let parsed = if block && !format.text_blocks() {
+                        formats::Format::K8sObjects.parse_text(text)
+                    } else {
+                        format.parse_text(text)
+                    };
+                    match parsed {
+                        Ok(events) => {
+                            for (i, ev) in events.into_iter().enumerate() {
+                                self.push_event(raw, at, ev, i)?;
+                            }
+                        }
+                        Err(e) => self.push(Item::Error { at, raw: raw.to_vec(), reason: e.reason })?,
+                    }
+                }
+            },
+            Piece::Bad { raw, at, reason } => self.push(Item::Error { at, raw: raw.to_vec(), reason })?,
+        }
+        Ok(())
+    }
+
+    fn push_event(&mut self, raw: &[u8], at: Locator, ev: NewEvent, index: usize) -> Result<()> {
+        let prepared = Prepared::with_index(raw, ev, index);
+        self.push(Item::Event { at, raw: raw.to_vec(), prepared: Box::new(prepared) })
+    }
+
+    fn push(&mut self, item: Item) -> Result<()> {
+        self.batch.push(item);
+        if self.batch.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if !self.batch.is_empty() {
+            (self.progress)();
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            self.ctx.send(Msg::Items(batch))?;
+        }
+        Ok(())
+    }
+
+    fn replay_pending(&mut self, format: Format) -> Result<()> {
+        for p in std::mem::take(&mut self.pending) {
+            match p {
+                Pending::Json { raw, json_start, at, hint } => {
+                    self.handle(format, Piece::Json { raw: &raw, json: &raw[json_start..], at, hint })?
+                }
+                Pending::Text { raw, at, block } => self.handle(format, Piece::Text { raw: &raw, at, block })?,
+                Pending::Bad { raw, at, reason } => self.handle(format, Piece::Bad { raw: &raw, at, reason })?,
+            }
+        }
+        self.pending_bytes = 0;
+        Ok(())
+    }
+
+    /// Ends the file; `Ok(false)` when it held no record at all.
+    fn finish(&mut self) -> Result<bool> {
+        if self.format.is_none() {
+            if self.pending.is_empty() {
+                return Ok(false);
+            }
+            return Err(self.unknown());
+        }
+        self.flush()?;
+        Ok(true)
+    }
+
+    fn unknown(&self) -> Error {
+        let sample = self
+            .pending
+            .iter()
+            .find_map(|p| match p {
+                Pending::Json { raw, .. } | Pending::Text { raw, .. } | Pending::Bad { raw, .. } => {
+                    Some(String::from_utf8_lossy(&raw[..raw.len().min(80)]).into_owned())
+                }
+            })
+            .unwrap_or_default();
+        Error::input(
+            Code::UnknownFormat,
+            format!(
+                "{}: not a format Kordon knows (Falco, Kubernetes audit, Defender for Cloud, Tetragon, Kubernetes objects); it begins: {:?}",
+                self.display, sample
+            ),
+        )
+    }
+}
+
+impl Sink for FileParser<'_, '_> {
+    fn piece(&mut self, piece: Piece<'_>) -> Result<()> {
+        if let Some(format) = self.format {
+            if !self.started {
+                self.start()?;
+            }
+            return self.handle(format, piece);
+        }
+        if let Some(format) = Self::detect(&piece) {
+            self.format = Some(format);
+            self.start()?;
+            self.replay_pending(format)?;
+            return self.handle(format, piece);
+        }
+        let owned = match piece {
+            Piece::Json { raw, json, at, hint } => {
+                let json_start = json.as_ptr() as usize - raw.as_ptr() as usize;
+                Pending::Json { raw: raw.to_vec(), json_start, at, hint }
+            }
+            Piece::Text { raw, at, block } => Pending::Text { raw: raw.to_vec(), at, block },
+            Piece::Bad { raw, at, reason } => Pending::Bad { raw: raw.to_vec(), at, reason },
+        };
+        self.pending_bytes += match &owned {
+            Pending::Json { raw, .. } | Pending::Text { raw, .. } | Pending::Bad { raw, .. } => raw.len(),
+        };
+        self.pending.push(owned);
+        if self.pending.len() > DETECT_PIECES || self.pending_bytes > 4 * SNIFF_BYTES {
+            return Err(self.unknown());
+        }
+        Ok(())
+    }
+}
+
+/// Parses one JSON record with the file's format; a record of another known
+/// format in the same file (a mixed export) is parsed by that format instead.
+fn parse_json(format: Format, json: &[u8], hint: &Hint) -> std::result::Result<NewEvent, String> {
+    use serde_json::Value;
+    let e = match format.parse_record_hint(json, hint.kind.as_deref()) {
+        Ok(ev) => return Ok(ev),
+        Err(e) => e,
+    };
+    match serde_json::from_slice::<Value>(json) {
+        Err(syntax) => Err(json_reason(&syntax, json)),
+        Ok(Value::Object(obj)) => match formats::detect_record(&obj) {
+            Some(other) if other != format => other.parse_record_hint(json, hint.kind.as_deref()).map_err(|e| e.reason),
+            _ => Err(e.reason),
+        },
+        Ok(other) => Err(format!(
+            "a JSON {} where a record (an object) was expected",
+            match other {
+                Value::Array(_) => "array",
+                Value::String(_) => "string",
+                Value::Number(_) => "number",
+                Value::Bool(_) => "boolean",
+                _ => "null",
+            }
+        )),
+    }
+}

@@ -1,0 +1,384 @@
+//! Importing evidence into a case.
+//!
+//! One import is one SQLite transaction: it commits whole or not at all, so a
+//! refused file, a hash mismatch, a cancel or a killed process leaves the
+//! case exactly as it was. Reading, inflating, framing and parsing run on a
+//! second thread; this thread only writes, so the two cores share the work and
+//! memory stays bounded by the channel between them.
+
+pub mod framing;
+pub mod input;
+pub mod limits;
+
+use crate::clock::Clock;
+use crate::error::{Code, Error, Result};
+use crate::formats::Format;
+use crate::store::writer::{resolve_short_container_ids, Added, EventWriter, Locator, Prepared};
+use crate::store::{activity, Case};
+use crossbeam_channel::{bounded, Receiver};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+pub use limits::Limits;
+
+#[derive(Clone)]
+pub struct ImportOptions {
+    pub limits: Limits,
+    /// Refuse the import on the first record that cannot be parsed.
+    pub strict: bool,
+    pub cancel: Arc<AtomicBool>,
+    pub clock: Arc<dyn Clock>,
+    /// Who is importing, for the activity log.
+    pub actor: String,
+}
+
+impl Default for ImportOptions {
+    fn default() -> ImportOptions {
+        ImportOptions {
+            limits: Limits::default(),
+            strict: false,
+            cancel: Arc::new(AtomicBool::new(false)),
+            clock: Arc::new(crate::clock::SystemClock),
+            actor: "kordon".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inner_path: Option<String>,
+    pub format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
+    pub size: u64,
+    pub sha256: Option<String>,
+    pub records: u64,
+    pub events_new: u64,
+    pub events_merged: u64,
+    pub errors: u64,
+    /// Set when the file was not imported: already in the case, or empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ImportSummary {
+    pub import_id: i64,
+    pub files: Vec<FileSummary>,
+    pub files_imported: u64,
+    pub files_skipped: u64,
+    pub records: u64,
+    pub events_new: u64,
+    pub events_merged: u64,
+    pub entities_new: u64,
+    pub parse_errors: u64,
+    pub containers_joined: u64,
+    pub bytes_read: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub file: String,
+    pub records: u64,
+}
+
+/// One parsed record on its way to the writer.
+pub(crate) enum Item {
+    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared> },
+    Error { at: Locator, raw: Vec<u8>, reason: String },
+}
+
+pub(crate) enum Msg {
+    Bundle { name: String, sha256: String, manifest: String },
+    FileStart { name: String, inner_path: Option<String>, in_bundle: bool, format: Format, compression: Option<&'static str> },
+    Items(Vec<Item>),
+    FileEnd { sha256: String, size: u64 },
+    Skipped(FileSummary),
+    /// Everything was read; only now may the import commit.
+    Done,
+}
+
+/// Shared between the reader thread and the caller, for progress.
+#[derive(Default)]
+pub(crate) struct Shared {
+    pub bytes_done: AtomicU64,
+    pub bytes_total: AtomicU64,
+}
+
+pub fn import(
+    case: &mut Case,
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<ImportSummary> {
+    if paths.is_empty() {
+        return Err(Error::input(Code::InvalidArgument, "nothing to import: give files, folders or zips"));
+    }
+    for p in paths {
+        if !p.exists() {
+            return Err(Error::input(Code::NotFound, format!("{}: no such file or folder", p.display())));
+        }
+    }
+    let started = opts.clock.now_ns();
+    let shared = Arc::new(Shared::default());
+    let (tx, rx) = bounded::<Msg>(32);
+    let reader = {
+        let paths = paths.to_vec();
+        let opts = opts.clone();
+        let shared = shared.clone();
+        std::thread::Builder::new()
+            .name("kordon-import-reader".into())
+            .spawn(move || input::read_all(&paths, &opts, &shared, tx))
+            .map_err(|e| Error::io("starting the import thread", e))?
+    };
+    let result = write_all(case, &rx, opts, &shared, started, progress);
+    // On a write error, stop the reader: it sees the closed channel or the flag.
+    if result.is_err() {
+        opts.cancel.store(true, Ordering::SeqCst);
+    }
+    drop(rx);
+    let read_result = reader.join().unwrap_or_else(|_| Err(Error::input(Code::Io, "the import reader thread panicked")));
+    match (result, read_result) {
+        (Ok(s), Ok(())) => Ok(s),
+        // The reader's error explains why the writer stopped early.
+        (_, Err(e)) if e.code() != Code::Cancelled => Err(e),
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e),
+    }
+}
+
+fn write_all(
+    case: &mut Case,
+    rx: &Receiver<Msg>,
+    opts: &ImportOptions,
+    shared: &Shared,
+    started: i64,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<ImportSummary> {
+    let tx = case.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO imports (started_ns, kordon) VALUES (?1, ?2)",
+        rusqlite::params![started, env!("CARGO_PKG_VERSION")],
+    )?;
+    let import_id = tx.last_insert_rowid();
+    let mut summary = ImportSummary { import_id, ..Default::default() };
+    let mut writer = EventWriter::new(&tx);
+    let mut bundle_id: Option<i64> = None;
+    let mut current: Option<(i64, FileSummary)> = None;
+    let mut prog = Progress::default();
+    let mut pending_no = 0u64;
+    let mut done = false;
+    let entities_before = tx.query_row("SELECT COUNT(*) FROM entities", [], |r| r.get::<_, i64>(0))?;
+
+    for msg in rx.iter() {
+        if opts.cancel.load(Ordering::Relaxed) {
+            return Err(Error::input(Code::Cancelled, "import cancelled; the case is unchanged"));
+        }
+        match msg {
+            Msg::Bundle { name, sha256, manifest } => {
+                let existing: Option<i64> = tx
+                    .query_row("SELECT id FROM bundles WHERE sha256 = ?1", [&sha256], |r| r.get(0))
+                    .ok();
+                bundle_id = Some(match existing {
+                    Some(id) => id,
+                    None => {
+                        tx.execute(
+                            "INSERT INTO bundles (import_id, name, sha256, manifest) VALUES (?1, ?2, ?3, ?4)",
+                            rusqlite::params![import_id, name, sha256, manifest],
+                        )?;
+                        tx.last_insert_rowid()
+                    }
+                });
+            }
+            Msg::FileStart { name, inner_path, in_bundle, format, compression } => {
+                pending_no += 1;
+                tx.execute_batch("SAVEPOINT file")?;
+                tx.execute(
+                    "INSERT INTO sources (import_id, bundle_id, name, inner_path, format, compression, size, sha256, imported_ns)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
+                    rusqlite::params![
+                        import_id,
+                        if in_bundle { bundle_id } else { None },
+                        name,
+                        inner_path,
+                        format.as_str(),
+                        compression,
+                        format!("pending-{}", pending_no),
+                        started
+                    ],
+                )?;
+                prog.file = match &inner_path {
+                    Some(i) => format!("{}!{}", name, i),
+                    None => name.clone(),
+                };
+                current = Some((
+                    tx.last_insert_rowid(),
+                    FileSummary {
+                        name,
+                        inner_path,
+                        format: Some(format.as_str().to_string()),
+                        compression: compression.map(str::to_string),
+                        size: 0,
+                        sha256: None,
+                        records: 0,
+                        events_new: 0,
+                        events_merged: 0,
+                        errors: 0,
+                        skipped: None,
+                    },
+                ));
+            }
+            Msg::Items(items) => {
+                let Some((source_id, fs)) = current.as_mut() else { continue };
+                for item in items {
+                    fs.records += 1;
+                    match item {
+                        Item::Event { at, raw, prepared } => match writer.add_event(*source_id, at, &raw, &prepared)? {
+                            Added::New => fs.events_new += 1,
+                            Added::Merged => fs.events_merged += 1,
+                        },
+                        Item::Error { at, raw, reason } => {
+                            if opts.strict {
+                                return Err(Error::input(
+                                    Code::MalformedRecord,
+                                    format!("{}: {}: {} (--strict refuses malformed records)", prog.file, where_(at), reason),
+                                ));
+                            }
+                            fs.errors += 1;
+                            writer.add_error(*source_id, at, &reason, &raw)?;
+                        }
+                    }
+                }
+                prog.records = summary.records + fs.records;
+                prog.bytes_done = shared.bytes_done.load(Ordering::Relaxed);
+                prog.bytes_total = shared.bytes_total.load(Ordering::Relaxed);
+                progress(&prog);
+            }
+            Msg::FileEnd { sha256, size } => {
+                let Some((source_id, mut fs)) = current.take() else { continue };
+                writer.flush()?;
+                fs.sha256 = Some(sha256.clone());
+                fs.size = size;
+                let dup: Option<(String, Option<String>)> = tx
+                    .query_row("SELECT name, inner_path FROM sources WHERE sha256 = ?1", [&sha256], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .ok();
+                if let Some((name, inner)) = dup {
+                    // Same bytes already in the case: undo this file's rows.
+                    tx.execute_batch("ROLLBACK TO file; RELEASE file")?;
+                    writer.forget();
+                    fs.skipped = Some(format!(
+                        "already in the case as {}",
+                        match inner {
+                            Some(i) => format!("{}!{}", name, i),
+                            None => name,
+                        }
+                    ));
+                    fs.events_new = 0;
+                    fs.events_merged = 0;
+                    fs.errors = 0;
+                    summary.files_skipped += 1;
+                } else {
+                    tx.execute(
+                        "UPDATE sources SET sha256 = ?2, size = ?3, records = ?4, events = ?5, errors = ?6 WHERE id = ?1",
+                        rusqlite::params![
+                            source_id,
+                            sha256,
+                            size as i64,
+                            fs.records as i64,
+                            (fs.events_new + fs.events_merged) as i64,
+                            fs.errors as i64
+                        ],
+                    )?;
+                    tx.execute_batch("RELEASE file")?;
+                    summary.files_imported += 1;
+                    summary.records += fs.records;
+                    summary.events_new += fs.events_new;
+                    summary.events_merged += fs.events_merged;
+                    summary.parse_errors += fs.errors;
+                    summary.bytes_read += size;
+                }
+                summary.files.push(fs);
+            }
+            Msg::Skipped(fs) => {
+                summary.files_skipped += 1;
+                summary.files.push(fs);
+            }
+            Msg::Done => done = true,
+        }
+    }
+    if current.is_some() || !done {
+        // The reader stopped early: its error is reported by the caller.
+        return Err(Error::input(Code::Io, "the import stopped before the end of its input"));
+    }
+    if opts.cancel.load(Ordering::SeqCst) {
+        return Err(Error::input(Code::Cancelled, "import cancelled; the case is unchanged"));
+    }
+    writer.flush()?;
+    drop(writer);
+    summary.containers_joined = resolve_short_container_ids(&tx)? as u64;
+    let entities_after = tx.query_row("SELECT COUNT(*) FROM entities", [], |r| r.get::<_, i64>(0))?;
+    summary.entities_new = (entities_after - entities_before).max(0) as u64;
+    let finished = opts.clock.now_ns();
+    let details = serde_json::json!({
+        "import_id": import_id,
+        "files": summary.files.iter().map(|f| serde_json::json!({
+            "name": f.name, "inner_path": f.inner_path, "sha256": f.sha256, "format": f.format,
+            "events_new": f.events_new, "errors": f.errors, "skipped": f.skipped,
+        })).collect::<Vec<_>>(),
+        "events_new": summary.events_new,
+        "events_merged": summary.events_merged,
+        "parse_errors": summary.parse_errors,
+    });
+    activity::append(&tx, finished, &opts.actor, "import", Some(&format!("import {}", import_id)), &details)?;
+    tx.execute(
+        "UPDATE imports SET finished_ns = ?2, summary = ?3 WHERE id = ?1",
+        rusqlite::params![import_id, finished, serde_json::to_string(&summary).unwrap_or_default()],
+    )?;
+    tx.commit()?;
+    Ok(summary)
+}
+
+fn where_(at: Locator) -> String {
+    match at.line {
+        Some(l) => format!("line {}", l),
+        None => format!("byte {}", at.offset),
+    }
+}
+
+/// Turns a read error into the user-facing error, keeping zip-bomb and
+/// corrupt-archive causes distinct from plain I/O failures.
+pub(crate) fn read_error(name: &str, e: std::io::Error) -> Error {
+    if let Some(b) = limits::breach_of(&e) {
+        return Error::input(Code::ZipBomb, format!("{}: {}", name, b));
+    }
+    let text = e.to_string();
+    if e.kind() == std::io::ErrorKind::InvalidData
+        || e.kind() == std::io::ErrorKind::UnexpectedEof
+        || text.contains("checksum")
+        || text.contains("corrupt deflate")
+        || text.contains("invalid gzip")
+    {
+        return Error::input(Code::CorruptArchive, format!("{}: corrupt or truncated compressed data ({})", name, text));
+    }
+    Error::io(format!("reading {}", name), e)
+}
+
+/// A precise reason for JSON that does not parse.
+pub(crate) fn json_reason(e: &serde_json::Error, bytes: &[u8]) -> String {
+    if let Err(u) = std::str::from_utf8(bytes) {
+        return format!("invalid UTF-8 at byte {} of the record", u.valid_up_to());
+    }
+    let msg = e.to_string();
+    if msg.contains("recursion limit") {
+        return format!("JSON nested too deeply (over 128 levels): {}", msg);
+    }
+    format!("invalid JSON: {}", msg)
+}

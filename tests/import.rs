@@ -1,0 +1,205 @@
+//! Import semantics: idempotence, order independence, atomicity, dedup of
+//! records that describe one event, and the queries over what was imported.
+
+use crate::util::{case_digest, fixture, TestCase};
+use std::path::PathBuf;
+
+fn samples() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in ["falco", "k8s-audit", "defender", "tetragon", "k8s-objects"] {
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(fixture(&format!("samples/{}", dir))).unwrap().map(|e| e.unwrap().path()).collect();
+        entries.sort();
+        files.extend(entries);
+    }
+    files
+}
+
+/// Everything an investigator sees of the imported evidence, independent of
+/// when and in which order it was imported.
+fn evidence(t: &TestCase) -> String {
+    let mut events = t.json_lines(&["events", "--raw"]);
+    for e in &mut events {
+        // Which of several identical files holds the primary copy is not
+        // evidence; the record itself is.
+        e.as_object_mut().unwrap().remove("file");
+    }
+    let entities = t.json_lines(&["entities"]);
+    let mut errors = t.json_lines(&["errors"]);
+    for e in &mut errors {
+        e.as_object_mut().unwrap().remove("id");
+    }
+    errors.sort_by_key(|e| e.to_string());
+    serde_json::to_string_pretty(&serde_json::json!({"events": events, "entities": entities, "errors": errors})).unwrap()
+}
+
+#[test]
+fn reimporting_the_same_files_adds_nothing_and_says_so() {
+    let t = TestCase::new();
+    let files = samples();
+    let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    let first = t.import(&refs);
+    assert!(first["events_new"].as_u64().unwrap() > 0);
+    let before = evidence(&t);
+    let again = t.import(&refs);
+    assert_eq!(again["events_new"], 0, "{}", again);
+    assert_eq!(again["files_imported"], 0, "{}", again);
+    assert_eq!(again["files_skipped"].as_u64().unwrap(), files.len() as u64);
+    for f in again["files"].as_array().unwrap() {
+        assert!(f["skipped"].as_str().unwrap().starts_with("already in the case as "), "{}", f);
+    }
+    assert_eq!(evidence(&t), before);
+    let text = t.ok(&["import", &files[0].display().to_string()]);
+    assert!(text.contains("already in the case"), "{}", text);
+}
+
+#[test]
+fn the_same_inputs_in_any_order_give_the_same_events_entities_and_ids() {
+    let files = samples();
+    let forward = TestCase::new();
+    for f in &files {
+        forward.import(&[f]);
+    }
+    let backward = TestCase::new();
+    for f in files.iter().rev() {
+        backward.import(&[f]);
+    }
+    let together = TestCase::new();
+    let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    together.import(&refs);
+    let a = evidence(&forward);
+    assert_eq!(a, evidence(&backward), "import order changed the evidence");
+    assert_eq!(a, evidence(&together), "one import and many imports differ");
+}
+
+#[test]
+fn a_killed_import_leaves_the_case_as_it_was() {
+    use std::io::Write;
+    let t = TestCase::new();
+    t.import(&[&fixture("samples/falco/plain.jsonl")]);
+    let before = t.digest();
+    let fifo = t.dir.path().join("audit.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let mut child = t.command(&["import", &fifo.display().to_string()]).spawn().unwrap();
+    // Feed audit events until the import has written uncommitted pages to the
+    // WAL (proof that it is mid-transaction), then kill it without warning.
+    let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    let wal = PathBuf::from(format!("{}-wal", t.case.display()));
+    let wal_before = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let mut grew = false;
+    for i in 0..400_000u64 {
+        let line = format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"00000000-0000-4000-8000-{:012}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods","verb":"list","user":{{"username":"system:serviceaccount:monitoring:prometheus"}},"sourceIPs":["10.244.2.17"],"objectRef":{{"resource":"pods","namespace":"shop","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"2026-11-20T09:00:00.000000Z","stageTimestamp":"2026-11-20T09:00:00.004000Z"}}"#,
+            i
+        );
+        pipe.write_all(line.as_bytes()).unwrap();
+        pipe.write_all(b"\n").unwrap();
+        if i % 5_000 == 0 && std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > wal_before + (1 << 20) {
+            grew = true;
+            break;
+        }
+    }
+    assert!(grew, "the import never wrote to the WAL; the test proves nothing");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(pipe);
+    assert_eq!(case_digest(&t.case), before, "a killed import must leave no trace");
+    let events = t.json_lines(&["events", "--source", "k8s-audit"]);
+    assert!(events.is_empty());
+}
+
+#[test]
+fn audit_stages_of_one_request_become_one_event_keeping_every_line() {
+    let t = TestCase::new();
+    t.import(&[&fixture("samples/k8s-audit/log-backend.jsonl")]);
+    let events = t.json_lines(&["events"]);
+    let text = std::fs::read_to_string(fixture("samples/k8s-audit/log-backend.jsonl")).unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut lines = 0;
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        ids.insert(v["auditID"].as_str().unwrap().to_string());
+        lines += 1;
+    }
+    assert!(lines > ids.len(), "the sample must have several stages per request");
+    assert_eq!(events.len(), ids.len());
+    let records: u64 = events.iter().map(|e| e["records"].as_u64().unwrap()).sum();
+    assert_eq!(records as usize, lines, "every stage's line is kept");
+}
+
+#[test]
+fn falcos_short_container_id_joins_the_full_id_from_the_pod_status() {
+    let t = TestCase::new();
+    t.import(&[&fixture("demo/kordon-demo.zip")]);
+    let containers = t.json_lines(&["entities", "--kind", "container"]);
+    assert!(containers.iter().all(|c| c["key"].as_str().unwrap().len() == 64 || c["events"].as_u64().unwrap() > 0));
+    let falco = t.json_lines(&["events", "--source", "falco", "--pod", "shop/cart-7f9c6d8b5-x2k4q"]);
+    assert!(!falco.is_empty());
+    let full: Vec<String> = falco
+        .iter()
+        .flat_map(|e| e["entities"].as_array().unwrap().clone())
+        .filter(|x| x["kind"] == "container")
+        .map(|x| x["key"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!full.is_empty() && full.iter().all(|k| k.len() == 64), "Falco's 12-hex id should resolve to the full id: {:?}", full);
+}
+
+#[test]
+fn events_filter_by_time_namespace_pod_source_and_text() {
+    let t = TestCase::new();
+    t.import(&[&fixture("demo/kordon-demo.zip")]);
+    let all = t.json_lines(&["events"]).len();
+    let window = t.json_lines(&["events", "--since", "2026-11-20T09:41:00Z", "--until", "2026-11-20T09:48:00Z"]);
+    assert!(!window.is_empty() && window.len() < all);
+    for e in &window {
+        let time = e["time"].as_str().unwrap();
+        assert!(time >= "2026-11-20T09:41:00" && time <= "2026-11-20T09:48:00.000000000Z", "{}", time);
+    }
+    let xmrig = t.json_lines(&["events", "--search", "xmrig"]);
+    assert!(xmrig.iter().any(|e| e["source"] == "falco"));
+    assert!(xmrig.iter().any(|e| e["source"] == "tetragon"));
+    let pod = t.json_lines(&["events", "--pod", "cart-7f9c6d8b5-x2k4q", "--source", "k8s-audit"]);
+    assert!(!pod.is_empty());
+    let secops = t.json_lines(&["events", "--namespace", "secops", "--source", "falco"]);
+    assert!(secops.iter().all(|e| e["title"].as_str().unwrap().contains("Network Tool") || e["rule"].is_string()));
+    let limited = t.json_lines(&["events", "--limit", "3"]);
+    assert_eq!(limited.len(), 3);
+    let err = t.refused(&["events", "--source", "splunk"]);
+    assert!(err.contains("error[invalid_argument]") && err.contains("splunk"), "{}", err);
+    let err = t.refused(&["events", "--since", "yesterday"]);
+    assert!(err.contains("--since"), "{}", err);
+}
+
+#[test]
+fn the_demo_bundle_imports_every_format_without_losing_a_record() {
+    let t = TestCase::new();
+    let s = t.import(&[&fixture("demo/kordon-demo.zip")]);
+    let formats: std::collections::BTreeSet<String> =
+        s["files"].as_array().unwrap().iter().map(|f| f["format"].as_str().unwrap().to_string()).collect();
+    for f in ["falco", "k8s-audit", "defender", "tetragon", "k8s-objects"] {
+        assert!(formats.contains(f), "demo lacks {}: {:?}", f, formats);
+    }
+    let sources = t.json_lines(&["sources"]);
+    for src in &sources {
+        assert_eq!(src["sha256"].as_str().unwrap().len(), 64);
+        assert_eq!(src["bundle"], "kordon-demo.zip".to_string().as_str().into_owned_if_needed(&fixture("demo/kordon-demo.zip")));
+    }
+    let records = s["records"].as_u64().unwrap();
+    let kept = s["events_new"].as_u64().unwrap() + s["events_merged"].as_u64().unwrap() + s["parse_errors"].as_u64().unwrap();
+    assert_eq!(records, kept, "every record is an event, a merged record or a kept error");
+    // The import itself is in the activity log.
+    let conn = rusqlite::Connection::open(&t.case).unwrap();
+    let (actor, action): (String, String) =
+        conn.query_row("SELECT actor, action FROM activity ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((actor.as_str(), action.as_str()), ("test-investigator", "import"));
+}
+
+trait BundleName {
+    fn into_owned_if_needed(&self, path: &std::path::Path) -> serde_json::Value;
+}
+
+impl BundleName for &str {
+    fn into_owned_if_needed(&self, path: &std::path::Path) -> serde_json::Value {
+        serde_json::Value::String(path.display().to_string())
+    }
+}

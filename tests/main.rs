@@ -1,0 +1,8 @@
+//! One integration-test binary (compiles once, runs in parallel): each module
+//! pins one behaviour of the real `kordon` binary or of the core library.
+
+mod util;
+
+mod bad_input;
+mod case_store;
+mod import;

@@ -1,0 +1,111 @@
+//! Helpers: a temporary case, running the real CLI against it, and a digest
+//! of everything in a case to prove that a refused import changed nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+}
+
+pub struct TestCase {
+    pub dir: tempfile::TempDir,
+    pub case: PathBuf,
+}
+
+impl TestCase {
+    pub fn new() -> TestCase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let case = dir.path().join("case.kordon");
+        TestCase { dir, case }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kordon"));
+        c.arg("--case").arg(&self.case).args(args);
+        c.env("KORDON_NOW", "2026-11-21T08:00:00Z").env("KORDON_ACTOR", "test-investigator");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run kordon")
+    }
+
+    /// Runs and insists on success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "kordon {:?} failed ({:?}):\n{}",
+            args,
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs and insists on exit code 1; returns stderr.
+    pub fn refused(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "kordon {:?} should have been refused; stdout:\n{}\nstderr:\n{}",
+            args,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).expect("utf-8 stderr")
+    }
+
+    pub fn json_lines(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let mut a = args.to_vec();
+        a.push("--json");
+        self.ok(&a)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {:?}: {}", l, e)))
+            .collect()
+    }
+
+    pub fn import(&self, paths: &[&Path]) -> serde_json::Value {
+        let mut args = vec!["import", "--json"];
+        let owned: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        args.extend(owned.iter().map(String::as_str));
+        serde_json::from_str(&self.ok(&args)).expect("import summary JSON")
+    }
+
+    /// A digest of every row of every table: equal digests mean an
+    /// unchanged case.
+    pub fn digest(&self) -> String {
+        case_digest(&self.case)
+    }
+}
+
+pub fn case_digest(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let conn = rusqlite::Connection::open(path).expect("open case");
+    let mut h = Sha256::new();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'events_fts%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for t in tables {
+        h.update(t.as_bytes());
+        let mut st = conn.prepare(&format!("SELECT * FROM {} ORDER BY 1, 2", t)).unwrap();
+        let n = st.column_count();
+        let mut rows = st.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            for i in 0..n {
+                let v: rusqlite::types::Value = r.get(i).unwrap();
+                h.update(format!("{:?}|", v).as_bytes());
+            }
+            h.update(b"\n");
+        }
+    }
+    let fts: i64 = conn.query_row("SELECT count(*) FROM events_fts", [], |r| r.get(0)).unwrap();
+    h.update(fts.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
