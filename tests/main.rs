@@ -5,4 +5,5 @@ mod util;
 
 mod bad_input;
 mod case_store;
+mod golden;
 mod import;

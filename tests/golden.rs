@@ -1,0 +1,98 @@
+//! Golden files: the real binary imports each sample and its events,
+//! entities and parse errors must match `fixtures/golden/…` exactly.
+//! `KORDON_BLESS=1 cargo test golden` rewrites them after a reviewed change.
+
+use crate::util::{fixture, TestCase};
+use std::path::Path;
+
+fn normalize(mut rows: Vec<serde_json::Value>, root: &str) -> Vec<serde_json::Value> {
+    for r in &mut rows {
+        if let Some(f) = r.get_mut("file") {
+            if let Some(s) = f.as_str() {
+                *f = serde_json::Value::String(s.replace(root, "fixtures"));
+            }
+        }
+    }
+    rows
+}
+
+fn check(sample: &Path) {
+    let t = TestCase::new();
+    t.import(&[sample]);
+    let root = fixture("").display().to_string();
+    let root = root.trim_end_matches('/');
+    let actual = serde_json::json!({
+        "events": normalize(t.json_lines(&["events"]), root),
+        "entities": t.json_lines(&["entities"]),
+        "errors": normalize(t.json_lines(&["errors"]), root),
+    });
+    let rel = sample.strip_prefix(fixture("samples")).unwrap();
+    let golden = fixture("golden").join(rel).with_extension(format!(
+        "{}.json",
+        sample.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+    if std::env::var_os("KORDON_BLESS").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, &text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden)
+        .unwrap_or_else(|_| panic!("no golden file {}; run with KORDON_BLESS=1 and review it", golden.display()));
+    if expected != text {
+        let diff_at = expected.lines().zip(text.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "{} differs from {} at line {}:\n  golden: {}\n  actual: {}",
+            sample.display(),
+            golden.display(),
+            diff_at + 1,
+            expected.lines().nth(diff_at).unwrap_or("<end>"),
+            text.lines().nth(diff_at).unwrap_or("<end>")
+        );
+    }
+}
+
+macro_rules! golden {
+    ($($name:ident => $path:literal),+ $(,)?) => {
+        $(#[test] fn $name() { check(&fixture(concat!("samples/", $path))); })+
+
+        /// Every sample has a golden test above.
+        #[test]
+        fn every_sample_has_a_golden_test() {
+            let listed: Vec<&str> = vec![$($path),+];
+            for dir in std::fs::read_dir(fixture("samples")).unwrap() {
+                let dir = dir.unwrap().path();
+                for f in std::fs::read_dir(&dir).unwrap() {
+                    let f = f.unwrap().path();
+                    let rel = f.strip_prefix(fixture("samples")).unwrap().display().to_string();
+                    assert!(listed.contains(&rel.as_str()), "{} has no golden test", rel);
+                }
+            }
+        }
+    };
+}
+
+golden! {
+    falco_plain => "falco/plain.jsonl",
+    falco_mixed_with_kubectl_log_lines => "falco/kubectl-logs-mixed.log",
+    falco_with_kubectl_prefixes => "falco/kubectl-logs-prefixed.log",
+    falco_values_above_i64_max_and_null_k8s_fields => "falco/big-numbers.jsonl",
+    falco_old_version_without_source => "falco/old-falco.jsonl",
+    falco_via_falcosidekick => "falco/sidekick.json",
+    falco_via_falcosidekick_sink => "falco/sidekick-sink.jsonl",
+    falco_plain_text_alerts_kept_as_evidence => "falco/text-alerts.log",
+    audit_log_backend_stages_exec_and_bound_token => "k8s-audit/log-backend.jsonl",
+    audit_webhook_eventlist => "k8s-audit/webhook-eventlist.json",
+    defender_rest_value => "defender/rest-value.json",
+    defender_az_cli_array => "defender/az-cli-array.json",
+    defender_single_alert => "defender/single-alert.json",
+    defender_resource_graph_pascal_case => "defender/resource-graph.json",
+    defender_log_analytics_json_in_strings => "defender/log-analytics-securityalert.json",
+    tetragon_exec_exit_kprobe => "tetragon/events.jsonl",
+    tetragon_string_integers => "tetragon/string-ints.jsonl",
+    k8s_get_all_list => "k8s-objects/get-all.json",
+    k8s_typed_podlist => "k8s-objects/podlist-typed.json",
+    k8s_single_object => "k8s-objects/pod-single.json",
+    k8s_events_v1 => "k8s-objects/events-v1.json",
+    k8s_cluster_info_dump => "k8s-objects/cluster-info-dump.txt",
+}
