@@ -11,3 +11,4 @@ pub mod clock;
 pub mod error;
 pub mod store;
 pub mod ingest;
+pub mod synth;

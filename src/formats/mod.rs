@@ -82,6 +82,15 @@ impl Format {
         }
     }
 
+    /// For formats that write several records per event (the audit log's
+    /// stages): the event's dedup key and this record's rank, read cheaply.
+    pub fn peek(self, raw: &[u8]) -> Option<(String, i32)> {
+        match self {
+            Format::K8sAudit => audit::peek(raw),
+            _ => None,
+        }
+    }
+
     /// Parses a run of consecutive non-JSON lines found between records
     /// (`kubectl logs` start-up lines, plain-text Falco alerts, log blocks of
     /// `cluster-info dump`). `Ok(vec![])` means the text is understood and

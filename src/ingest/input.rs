@@ -12,7 +12,8 @@ use crate::ingest::framing::{self, Hint, Piece, Sink};
 use crate::ingest::limits::{Guard, Hashing, Limits};
 use crate::ingest::{json_reason, read_error, FileSummary, ImportOptions, Item, Msg, Shared};
 use crate::model::NewEvent;
-use crate::store::writer::{Locator, Prepared};
+use crate::store::{raw, stable_id};
+use crate::store::writer::{EntityUpdates, Locator, Prepared, ENTITY_BATCH};
 use crossbeam_channel::Sender;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,7 +27,7 @@ use std::sync::atomic::Ordering;
 const SNIFF_BYTES: usize = 256 * 1024;
 /// Pieces buffered while the format is still unknown.
 const DETECT_PIECES: usize = 2000;
-const BATCH: usize = 512;
+const BATCH: usize = 256;
 const MAX_MANIFEST_BYTES: u64 = 16 << 20;
 
 struct Ctx<'a> {
@@ -415,6 +416,10 @@ fn stream(
         }
     };
     let mut sink = FileParser {
+        codec: Codec::Training { samples: Vec::new(), bytes: 0, waiting: Vec::new() },
+        entities: EntityUpdates::default(),
+        pairing: Default::default(),
+        pairing_order: Default::default(),
         ctx,
         name: name.to_string(),
         inner: inner.map(str::to_string),
@@ -458,7 +463,32 @@ enum Pending {
     Bad { raw: Vec<u8>, at: Locator, reason: String },
 }
 
+/// Events with a dedup key held back to meet their other records.
+const PAIRING_WINDOW: usize = 4096;
+
+/// A record held back to meet the other records of its event.
+struct Held {
+    rank: i32,
+    raw_hash: i64,
+    at: Locator,
+    raw: Vec<u8>,
+    json_start: usize,
+    hint: Hint,
+}
+
+/// How the file's raw records are stored.
+enum Codec {
+    /// Collecting samples; event items wait here until a dictionary exists.
+    Training { samples: Vec<Vec<u8>>, bytes: usize, waiting: Vec<Item> },
+    Compressing(raw::Encoder),
+    Plain,
+}
+
 struct FileParser<'c, 'p> {
+    codec: Codec,
+    entities: EntityUpdates,
+    pairing: std::collections::HashMap<String, Vec<Held>>,
+    pairing_order: std::collections::VecDeque<String>,
     ctx: &'c Ctx<'c>,
     name: String,
     inner: Option<String>,
@@ -505,10 +535,16 @@ impl FileParser<'_, '_> {
 
     fn handle(&mut self, format: Format, piece: Piece<'_>) -> Result<()> {
         match piece {
-            Piece::Json { raw, json, at, hint } => match parse_json(format, json, &hint) {
-                Ok(ev) => self.push_event(raw, at, ev, 0)?,
-                Err(reason) => self.push(Item::Error { at, raw: raw.to_vec(), reason })?,
-            },
+            Piece::Json { raw, json, at, hint } => {
+                if let Some((key, rank)) = format.peek(json) {
+                    let json_start = json.as_ptr() as usize - raw.as_ptr() as usize;
+                    return self.hold(key, rank, raw, json_start, at, hint);
+                }
+                match parse_json(format, json, &hint) {
+                    Ok(ev) => self.push_event(raw, at, ev, 0)?,
+                    Err(reason) => self.push(Item::Error { at, raw: raw.to_vec(), reason })?,
+                }
+            }
             Piece::Text { raw, at, block } => match std::str::from_utf8(raw) {
                 Err(u) => self.push(Item::Error {
                     at,
@@ -537,11 +573,122 @@ impl FileParser<'_, '_> {
     }
 
     fn push_event(&mut self, raw: &[u8], at: Locator, ev: NewEvent, index: usize) -> Result<()> {
-        let prepared = Prepared::with_index(raw, ev, index);
-        self.push(Item::Event { at, raw: raw.to_vec(), prepared: Box::new(prepared) })
+        let prepared = Box::new(Prepared::with_index(raw, ev, index));
+        self.push_prepared(at, raw.to_vec(), prepared, Vec::new())
+    }
+
+    fn push_prepared(&mut self, at: Locator, raw: Vec<u8>, mut prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)>) -> Result<()> {
+        self.entities.observe(&mut prepared);
+        self.push(Item::Event { at, raw, prepared, extra })?;
+        if self.entities.len() >= ENTITY_BATCH {
+            self.send_entities()?;
+        }
+        Ok(())
+    }
+
+    /// Sends accumulated entity updates, after the events that created the
+    /// entities' rows.
+    fn send_entities(&mut self) -> Result<()> {
+        self.flush()?;
+        if !self.entities.is_empty() {
+            let updates = self.entities.take();
+            self.ctx.send(Msg::Entities(updates))?;
+        }
+        Ok(())
+    }
+
+    /// Records of one event (audit stages) usually sit close together: hold
+    /// them by their dedup key so that only the winning record is parsed and
+    /// the writer stores one event with all its records, instead of
+    /// rewriting the event at every stage. The window is bounded; stragglers
+    /// still merge correctly in the store, only more slowly.
+    fn hold(&mut self, key: String, rank: i32, raw: &[u8], json_start: usize, at: Locator, hint: Hint) -> Result<()> {
+        let record = Held { rank, raw_hash: stable_id(&[raw]), at, raw: raw.to_vec(), json_start, hint };
+        match self.pairing.get_mut(&key) {
+            Some(group) => group.push(record),
+            None => {
+                self.pairing.insert(key.clone(), vec![record]);
+                self.pairing_order.push_back(key);
+                if self.pairing_order.len() > PAIRING_WINDOW {
+                    self.release_oldest()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn release_oldest(&mut self) -> Result<()> {
+        let Some(key) = self.pairing_order.pop_front() else { return Ok(()) };
+        let Some(mut group) = self.pairing.remove(&key) else { return Ok(()) };
+        let format = self.format.expect("format known while pairing");
+        group.sort_by(|a, b| (b.rank, b.raw_hash).cmp(&(a.rank, a.raw_hash)));
+        let best = &group[0];
+        match parse_json(format, &best.raw[best.json_start..], &best.hint) {
+            Ok(ev) if ev.dedup_key.as_deref() == Some(key.as_str()) && ev.rank == best.rank => {
+                let prepared = Box::new(Prepared::new(&best.raw, ev));
+                let mut rest = group.into_iter();
+                let best = rest.next().expect("a group has a record");
+                let extra = rest.map(|h| (h.at, h.raw)).collect();
+                self.push_prepared(best.at, best.raw, prepared, extra)
+            }
+            // The winner does not parse (or disagrees with its peek): take
+            // every record on its own, as if unpaired.
+            _ => {
+                for h in group {
+                    let json = &h.raw[h.json_start..];
+                    match parse_json(format, json, &h.hint) {
+                        Ok(ev) => self.push_event(&h.raw, h.at, ev, 0)?,
+                        Err(reason) => self.push(Item::Error { at: h.at, raw: h.raw, reason })?,
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 
     fn push(&mut self, item: Item) -> Result<()> {
+        match &mut self.codec {
+            Codec::Training { samples, bytes, waiting } => {
+                if let Item::Event { raw, extra, .. } = &item {
+                    for r in std::iter::once(raw).chain(extra.iter().map(|(_, r)| r)) {
+                        *bytes += r.len();
+                        samples.push(r.clone());
+                    }
+                    waiting.push(item);
+                    if samples.len() >= raw::TRAIN_RECORDS || *bytes >= raw::TRAIN_BYTES {
+                        self.end_training()?;
+                    }
+                    return Ok(());
+                }
+            }
+            Codec::Compressing(encoder) => {
+                let item = compress(encoder, item).map_err(|e| Error::io(format!("compressing {}", self.display), e))?;
+                return self.enqueue(item);
+            }
+            Codec::Plain => {}
+        }
+        self.enqueue(item)
+    }
+
+    /// Trains the file's dictionary on the samples so far (or decides to
+    /// store the file as is) and releases the items that waited.
+    fn end_training(&mut self) -> Result<()> {
+        let Codec::Training { samples, waiting, .. } = std::mem::replace(&mut self.codec, Codec::Plain) else {
+            return Ok(());
+        };
+        if let Some(dict) = raw::train(&samples) {
+            let encoder = raw::Encoder::new(&dict).map_err(|e| Error::io("preparing compression", e))?;
+            self.ctx.send(Msg::Dictionary(dict))?;
+            self.codec = Codec::Compressing(encoder);
+        }
+        drop(samples);
+        for item in waiting {
+            self.push(item)?;
+        }
+        Ok(())
+    }
+
+    fn enqueue(&mut self, item: Item) -> Result<()> {
         self.batch.push(item);
         if self.batch.len() >= BATCH {
             self.flush()?;
@@ -550,6 +697,10 @@ impl FileParser<'_, '_> {
     }
 
     fn flush(&mut self) -> Result<()> {
+        if matches!(self.codec, Codec::Training { .. }) {
+            // Entity updates must follow the events that create the rows.
+            self.end_training()?;
+        }
         if !self.batch.is_empty() {
             (self.progress)();
             let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
@@ -580,7 +731,11 @@ impl FileParser<'_, '_> {
             }
             return Err(self.unknown());
         }
-        self.flush()?;
+        while !self.pairing_order.is_empty() {
+            self.release_oldest()?;
+        }
+        self.send_entities()?;
+        self.entities.end_file();
         Ok(true)
     }
 
@@ -635,6 +790,19 @@ impl Sink for FileParser<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// Stores an event's raw records compressed.
+fn compress(encoder: &mut raw::Encoder, item: Item) -> std::io::Result<Item> {
+    Ok(match item {
+        Item::Event { at, raw, prepared, extra } => Item::Event {
+            at,
+            raw: encoder.compress(&raw)?,
+            prepared,
+            extra: extra.into_iter().map(|(a, r)| Ok((a, encoder.compress(&r)?))).collect::<std::io::Result<_>>()?,
+        },
+        other => other,
+    })
 }
 
 /// Parses one JSON record with the file's format; a record of another known

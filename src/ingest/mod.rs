@@ -13,7 +13,7 @@ pub mod limits;
 use crate::clock::Clock;
 use crate::error::{Code, Error, Result};
 use crate::formats::Format;
-use crate::store::writer::{resolve_short_container_ids, Added, EventWriter, Locator, Prepared};
+use crate::store::writer::{resolve_short_container_ids, Added, EntityUpdates, EventWriter, Locator, Prepared};
 use crate::store::{activity, Case};
 use crossbeam_channel::{bounded, Receiver};
 use serde::Serialize;
@@ -90,7 +90,9 @@ pub struct Progress {
 
 /// One parsed record on its way to the writer.
 pub(crate) enum Item {
-    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared> },
+    /// `extra`: other records of the same event from the same file (audit
+    /// stages), already ranked below this one.
+    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)> },
     Error { at: Locator, raw: Vec<u8>, reason: String },
 }
 
@@ -98,6 +100,11 @@ pub(crate) enum Msg {
     Bundle { name: String, sha256: String, manifest: String },
     FileStart { name: String, inner_path: Option<String>, in_bundle: bool, format: Format, compression: Option<&'static str> },
     Items(Vec<Item>),
+    /// The raw records of the current file that follow are compressed with
+    /// this dictionary.
+    Dictionary(Vec<u8>),
+    /// Entity first/last-seen times and attributes of the current file.
+    Entities(EntityUpdates),
     FileEnd { sha256: String, size: u64 },
     Skipped(FileSummary),
     /// Everything was read; only now may the import commit.
@@ -127,7 +134,7 @@ pub fn import(
     }
     let started = opts.clock.now_ns();
     let shared = Arc::new(Shared::default());
-    let (tx, rx) = bounded::<Msg>(32);
+    let (tx, rx) = bounded::<Msg>(8);
     let reader = {
         let paths = paths.to_vec();
         let opts = opts.clone();
@@ -168,7 +175,7 @@ fn write_all(
     )?;
     let import_id = tx.last_insert_rowid();
     let mut summary = ImportSummary { import_id, ..Default::default() };
-    let mut writer = EventWriter::new(&tx);
+    let mut writer = EventWriter::new(&tx)?;
     let mut bundle_id: Option<i64> = None;
     let mut current: Option<(i64, FileSummary)> = None;
     let mut prog = Progress::default();
@@ -213,6 +220,7 @@ fn write_all(
                         started
                     ],
                 )?;
+                writer.use_dictionary(None)?;
                 prog.file = match &inner_path {
                     Some(i) => format!("{}!{}", name, i),
                     None => name.clone(),
@@ -239,10 +247,16 @@ fn write_all(
                 for item in items {
                     fs.records += 1;
                     match item {
-                        Item::Event { at, raw, prepared } => match writer.add_event(*source_id, at, &raw, &prepared)? {
-                            Added::New => fs.events_new += 1,
-                            Added::Merged => fs.events_merged += 1,
-                        },
+                        Item::Event { at, raw, prepared, extra } => {
+                            let (id, added) = writer.add_event(*source_id, at, &raw, &prepared)?;
+                            match added {
+                                Added::New => fs.events_new += 1,
+                                Added::Merged => fs.events_merged += 1,
+                            }
+                            fs.records += extra.len() as u64;
+                            fs.events_merged += extra.len() as u64;
+                            writer.add_records(*source_id, id, &extra)?;
+                        }
                         Item::Error { at, raw, reason } => {
                             if opts.strict {
                                 return Err(Error::input(
@@ -260,6 +274,8 @@ fn write_all(
                 prog.bytes_total = shared.bytes_total.load(Ordering::Relaxed);
                 progress(&prog);
             }
+            Msg::Entities(updates) => writer.apply(updates)?,
+            Msg::Dictionary(dict) => writer.use_dictionary(Some(&dict))?,
             Msg::FileEnd { sha256, size } => {
                 let Some((source_id, mut fs)) = current.take() else { continue };
                 writer.flush()?;
@@ -273,7 +289,7 @@ fn write_all(
                 if let Some((name, inner)) = dup {
                     // Same bytes already in the case: undo this file's rows.
                     tx.execute_batch("ROLLBACK TO file; RELEASE file")?;
-                    writer.forget();
+                    writer.forget()?;
                     fs.skipped = Some(format!(
                         "already in the case as {}",
                         match inner {

@@ -70,7 +70,7 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
     let mut sql = String::from(
         "SELECT e.id, e.key, e.time_ns, e.source, e.kind, e.severity, e.rule, e.title, e.message, e.tactics,
                 e.techniques, e.fields, s.name, s.inner_path, e.line, e.offset,
-                1 + (SELECT COUNT(*) FROM event_records r WHERE r.event_id = e.id), e.raw
+                1 + (SELECT COUNT(*) FROM event_records r WHERE r.event_id = e.id), e.raw, e.entity_refs, e.raw_dict
          FROM events e JOIN sources s ON s.id = e.source_id WHERE 1=1",
     );
     let mut args: Vec<SqlValue> = Vec::new();
@@ -123,22 +123,34 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
     let mut st = case.conn.prepare(&sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args))?;
     let mut out = Vec::new();
-    let mut links = case.conn.prepare_cached(
-        "SELECT en.kind, en.key, ee.role FROM event_entities ee JOIN entities en ON en.id = ee.entity_id
-         WHERE ee.event_id = ?1 ORDER BY en.kind, en.key, ee.role",
-    )?;
+    let mut entity = case.conn.prepare_cached("SELECT kind, key FROM entities WHERE id = ?1")?;
+    let mut decoder = crate::store::raw::Decoder::new(&case.conn);
+    let mut known: std::collections::HashMap<i64, (String, String)> = std::collections::HashMap::new();
     while let Some(r) = rows.next()? {
-        let rowid: i64 = r.get(0)?;
         let sev: i64 = r.get(5)?;
         let tactics: String = r.get(9)?;
         let techniques: String = r.get(10)?;
         let fields: String = r.get(11)?;
         let name: String = r.get(12)?;
         let inner: Option<String> = r.get(13)?;
-        let raw: Vec<u8> = r.get(17)?;
-        let entities = links
-            .query_map([rowid], |l| Ok(EntityLink { kind: l.get(0)?, key: l.get(1)?, role: l.get(2)? }))?
-            .collect::<rusqlite::Result<_>>()?;
+        let refs: String = r.get(18)?;
+        let raw = if f.with_raw { Some(decoder.decode(r.get(19)?, &r.get::<_, Vec<u8>>(17)?)?) } else { None };
+        let refs: Vec<(i64, String)> = serde_json::from_str(&refs).unwrap_or_default();
+        let mut entities = Vec::with_capacity(refs.len());
+        for (id, role) in refs {
+            if let std::collections::hash_map::Entry::Vacant(v) = known.entry(id) {
+                match entity.query_row([id], |e| Ok((e.get(0)?, e.get(1)?))) {
+                    Ok(found) => {
+                        v.insert(found);
+                    }
+                    Err(rusqlite::Error::QueryReturnedNoRows) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let (kind, key) = known[&id].clone();
+            entities.push(EntityLink { kind, key, role });
+        }
+        entities.sort_by(|a, b| (&a.kind, &a.key, &a.role).cmp(&(&b.kind, &b.key, &b.role)));
         out.push(EventRow {
             id: format_id(r.get(1)?),
             time: r.get::<_, Option<i64>>(2)?.map(format_ns),
@@ -159,7 +171,7 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
             line: r.get(14)?,
             offset: r.get(15)?,
             records: r.get(16)?,
-            raw: f.with_raw.then(|| String::from_utf8_lossy(&raw).into_owned()),
+            raw: raw.map(|raw| String::from_utf8_lossy(&raw).into_owned()),
         });
     }
     Ok(out)

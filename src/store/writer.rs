@@ -22,6 +22,22 @@ pub struct Prepared {
     /// Stable ids of `event.entities`, in the same order.
     pub entity_ids: Vec<i64>,
     pub fields_json: String,
+    /// Orders the records of one event (after rank) independently of
+    /// import order.
+    pub raw_hash: i64,
+    /// Which of `entity_ids` are seen for the first time in this file (the
+    /// writer creates their rows); set by [`EntityUpdates::observe`].
+    pub first_sighting: Vec<bool>,
+    /// `events.entity_refs`: the event's (entity id, role) pairs as JSON.
+    pub entity_refs: String,
+}
+
+/// The `entity_refs` JSON of a set of links, sorted so that equal sets give
+/// equal text.
+pub fn entity_refs_json(refs: &mut Vec<(i64, String)>) -> String {
+    refs.sort();
+    refs.dedup();
+    serde_json::to_string(refs).unwrap_or_else(|_| "[]".into())
 }
 
 impl Prepared {
@@ -31,9 +47,19 @@ impl Prepared {
             Some(k) => stable_id(&[source, k.as_bytes()]),
             None => stable_id(&[source, raw]),
         };
-        let entity_ids = event.entities.iter().map(|e| entity_id(e.kind, &e.key)).collect();
-        let fields_json = serde_json::to_string(&event.fields).unwrap_or_else(|_| "{}".into());
-        Prepared { key, event, entity_ids, fields_json }
+        let entity_ids: Vec<i64> = event.entities.iter().map(|e| entity_id(e.kind, &e.key)).collect();
+        // Serialized (and the map dropped) here, on the parsing thread: the
+        // writer thread is the import's bottleneck.
+        let mut event = event;
+        let fields = std::mem::take(&mut event.fields);
+        let fields_json = serde_json::to_string(&fields).unwrap_or_else(|_| "{}".into());
+        drop(fields);
+        let raw_hash = stable_id(&[raw]);
+        let first_sighting = vec![true; entity_ids.len()];
+        let mut refs: Vec<(i64, String)> =
+            entity_ids.iter().zip(&event.entities).map(|(id, e)| (*id, e.role.clone())).collect();
+        let entity_refs = entity_refs_json(&mut refs);
+        Prepared { key, event, entity_ids, fields_json, raw_hash, first_sighting, entity_refs }
     }
 
     /// For the `index`-th of several events parsed from one raw record (a text
@@ -73,32 +99,128 @@ pub enum Added {
 struct EntityAcc {
     first: Option<i64>,
     last: Option<i64>,
-    attrs: BTreeMap<String, (i64, String)>,
+    attrs: BTreeMap<String, (i64, serde_json::Value)>,
 }
 
-/// Entities kept in memory before a flush; bounds memory on huge imports.
-const ENTITY_BATCH: usize = 50_000;
+/// First/last-seen times and attributes of entities, accumulated on the
+/// parsing thread (the writer thread is the import's bottleneck) and applied
+/// by [`EventWriter::apply`] in bounded batches, always before the file's
+/// end so that a file rolled back takes its updates with it.
+#[derive(Default)]
+pub struct EntityUpdates {
+    acc: HashMap<i64, EntityAcc>,
+    in_file: std::collections::HashSet<i64>,
+}
+
+/// Entities accumulated before their updates are sent to the writer.
+pub const ENTITY_BATCH: usize = 20_000;
+
+impl EntityUpdates {
+    /// Takes an event's entity observations: attributes move out of it, and
+    /// first sightings in this file are marked for the writer.
+    pub fn observe(&mut self, p: &mut Prepared) {
+        let time_ns = p.event.time_ns;
+        let seen = time_ns.unwrap_or(0);
+        for ((e, id), first) in p.event.entities.iter_mut().zip(&p.entity_ids).zip(p.first_sighting.iter_mut()) {
+            *first = self.in_file.insert(*id);
+            let acc = self.acc.entry(*id).or_insert_with(|| EntityAcc { first: None, last: None, attrs: BTreeMap::new() });
+            if let Some(t) = time_ns {
+                acc.first = Some(acc.first.map_or(t, |f| f.min(t)));
+                acc.last = Some(acc.last.map_or(t, |l| l.max(t)));
+            }
+            for (name, value) in std::mem::take(&mut e.attrs) {
+                // Keep the latest observation; equal times compare by value so
+                // the result never depends on import order.
+                let replace = match acc.attrs.get(&name) {
+                    None => true,
+                    Some((s, _)) if *s != seen => seen > *s,
+                    Some((_, v)) => value.to_string() > v.to_string(),
+                };
+                if replace {
+                    acc.attrs.insert(name, (seen, value));
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.acc.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.acc.is_empty()
+    }
+
+    /// The accumulated updates, leaving this empty (first sightings are
+    /// remembered until [`EntityUpdates::end_file`]).
+    pub fn take(&mut self) -> EntityUpdates {
+        EntityUpdates { acc: std::mem::take(&mut self.acc), in_file: Default::default() }
+    }
+
+    pub fn end_file(&mut self) {
+        self.in_file.clear();
+    }
+}
+
+/// Events whose text is staged before one bulk insert into the FTS index.
+const FTS_BATCH: usize = 20_000;
+
+/// Links written per multi-row statement: SQLite's per-statement work
+/// (and statement journal) is paid once for all of them.
+const LINK_ROWS: usize = 128;
 
 pub struct EventWriter<'c> {
     conn: &'c Connection,
-    entities: HashMap<i64, EntityAcc>,
-    known: std::collections::HashSet<i64>,
+    /// Text waiting for the FTS index: (title, message, search) by event id.
+    staged: BTreeMap<i64, (String, String, String)>,
+    /// Events up to this id have their text in the FTS index already.
+    fts_watermark: i64,
+    fts_deletes: Vec<i64>,
+    /// Event–entity links waiting for one multi-row insert.
+    links: Vec<(i64, i64, String)>,
+    /// The dictionary the current file's raw records are compressed with.
+    dict: Option<i64>,
 }
 
 impl<'c> EventWriter<'c> {
-    pub fn new(conn: &'c Connection) -> EventWriter<'c> {
-        EventWriter { conn, entities: HashMap::new(), known: Default::default() }
+    pub fn new(conn: &'c Connection) -> Result<EventWriter<'c>> {
+        let fts_watermark = conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM events_fts", [], |r| r.get(0))?;
+        Ok(EventWriter {
+            conn,
+            staged: BTreeMap::new(),
+            fts_watermark,
+            fts_deletes: Vec::new(),
+            links: Vec::with_capacity(LINK_ROWS),
+            dict: None,
+        })
     }
 
-    pub fn add_event(&mut self, source_id: i64, at: Locator, raw: &[u8], p: &Prepared) -> Result<Added> {
+    /// Sets how the raw records that follow are stored: compressed with this
+    /// dictionary (stored once in the case), or as is.
+    pub fn use_dictionary(&mut self, dict: Option<&[u8]>) -> Result<()> {
+        self.dict = match dict {
+            None => None,
+            Some(bytes) => {
+                let sha = crate::bundle::sha256_hex(bytes);
+                self.conn
+                    .prepare_cached("INSERT INTO raw_dicts (sha256, dict) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING")?
+                    .execute(params![sha, bytes])?;
+                Some(self.conn.query_row("SELECT id FROM raw_dicts WHERE sha256 = ?1", [sha], |r| r.get(0))?)
+            }
+        };
+        Ok(())
+    }
+
+    /// Stores one event (or one more record of it); returns the event's row id.
+    pub fn add_event(&mut self, source_id: i64, at: Locator, raw: &[u8], p: &Prepared) -> Result<(i64, Added)> {
         let ev = &p.event;
         let tactics = ev.tactics.join(" ");
         let techniques = ev.techniques.join(" ");
         let severity = severity_rank(ev.severity);
         let inserted = self.conn.prepare_cached(
             "INSERT INTO events (key, source_id, line, offset, time_ns, source, kind, severity, rule, title,
-                                 message, tactics, techniques, fields, rank, raw)
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)
+                                 message, tactics, techniques, fields, rank, raw_hash, raw, entity_refs, raw_dict)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)
              ON CONFLICT(key) DO NOTHING",
         )?
         .execute(params![
@@ -117,51 +239,59 @@ impl<'c> EventWriter<'c> {
             techniques,
             p.fields_json,
             ev.rank,
-            raw
+            p.raw_hash,
+            raw,
+            p.entity_refs,
+            self.dict
         ])?;
         let (event_id, added) = if inserted == 1 {
             let id = self.conn.last_insert_rowid();
-            self.index_text(id, ev)?;
+            self.index_text(id, ev, false)?;
             (id, Added::New)
         } else {
             (self.merge(source_id, at, raw, p, &tactics, &techniques, severity)?, Added::Merged)
         };
-        let mut link = self
+        let mut entity = self
             .conn
-            .prepare_cached("INSERT OR IGNORE INTO event_entities (event_id, entity_id, role) VALUES (?1, ?2, ?3)")?;
-        for (e, id) in ev.entities.iter().zip(&p.entity_ids) {
-            if self.known.insert(*id) {
-                self.conn
-                    .prepare_cached("INSERT INTO entities (id, kind, key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?
-                    .execute(params![id, e.kind.as_str(), e.key])?;
+            .prepare_cached("INSERT INTO entities (id, kind, key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?;
+        for ((e, id), first) in p.event.entities.iter().zip(&p.entity_ids).zip(&p.first_sighting) {
+            if *first {
+                entity.execute(params![id, e.kind.as_str(), e.key])?;
             }
-            link.execute(params![event_id, id, e.role])?;
-            let acc = self.entities.entry(*id).or_insert_with(|| EntityAcc { first: None, last: None, attrs: BTreeMap::new() });
-            if let Some(t) = ev.time_ns {
-                acc.first = Some(acc.first.map_or(t, |f| f.min(t)));
-                acc.last = Some(acc.last.map_or(t, |l| l.max(t)));
-            }
-            let seen = ev.time_ns.unwrap_or(0);
-            for (name, value) in &e.attrs {
-                let value = value.to_string();
-                match acc.attrs.get(name) {
-                    Some((s, v)) if (*s, v.as_str()) >= (seen, value.as_str()) => {}
-                    _ => {
-                        acc.attrs.insert(name.clone(), (seen, value));
-                    }
-                }
-            }
+            self.links.push((event_id, *id, e.role.clone()));
         }
-        if self.entities.len() >= ENTITY_BATCH {
-            self.flush()?;
+        drop(entity);
+        if self.links.len() >= LINK_ROWS {
+            self.flush_links()?;
         }
-        Ok(added)
+        Ok((event_id, added))
     }
 
-    fn index_text(&self, id: i64, ev: &NewEvent) -> Result<()> {
-        self.conn
-            .prepare_cached("INSERT INTO events_fts (rowid, title, message, search) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![id, ev.title, ev.message, ev.search_text])?;
+    /// Text is staged in memory and reaches the FTS index in batches of
+    /// consecutive inserts: FTS5 flushes its pending terms at every statement
+    /// savepoint, so one insert per event between the other inserts would
+    /// rewrite the index a million times.
+    fn index_text(&mut self, id: i64, ev: &NewEvent, replacing: bool) -> Result<()> {
+        if replacing && id <= self.fts_watermark {
+            self.fts_deletes.push(id);
+        }
+        self.staged.insert(id, (ev.title.clone(), ev.message.clone(), ev.search_text.clone()));
+        if self.staged.len() >= FTS_BATCH {
+            self.flush_text()?;
+        }
+        Ok(())
+    }
+
+    fn flush_text(&mut self) -> Result<()> {
+        for id in self.fts_deletes.drain(..) {
+            self.conn.prepare_cached("DELETE FROM events_fts WHERE rowid = ?1")?.execute([id])?;
+        }
+        let mut insert =
+            self.conn.prepare_cached("INSERT INTO events_fts (rowid, title, message, search) VALUES (?1, ?2, ?3, ?4)")?;
+        for (id, (title, message, search)) in std::mem::take(&mut self.staged) {
+            insert.execute(params![id, title, message, search])?;
+            self.fts_watermark = self.fts_watermark.max(id);
+        }
         Ok(())
     }
 
@@ -170,7 +300,7 @@ impl<'c> EventWriter<'c> {
     /// the normalized fields.
     #[allow(clippy::too_many_arguments)]
     fn merge(
-        &self,
+        &mut self,
         source_id: i64,
         at: Locator,
         raw: &[u8],
@@ -179,21 +309,35 @@ impl<'c> EventWriter<'c> {
         techniques: &str,
         severity: i64,
     ) -> Result<i64> {
-        let (id, rank, old_raw, old_source, old_line, old_offset): (i64, i32, Vec<u8>, i64, Option<i64>, i64) = self
+        let (id, rank, old_hash, old_source, old_offset, old_refs): (i64, i32, i64, i64, i64, String) = self
             .conn
-            .prepare_cached("SELECT id, rank, raw, source_id, line, offset FROM events WHERE key = ?1")?
+            .prepare_cached("SELECT id, rank, raw_hash, source_id, offset, entity_refs FROM events WHERE key = ?1")?
             .query_row([p.key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
         let ev = &p.event;
-        let better = (ev.rank, std::cmp::Reverse(raw)) > (rank, std::cmp::Reverse(old_raw.as_slice()));
-        let mut keep = self.conn.prepare_cached(
-            "INSERT INTO event_records (event_id, source_id, line, offset, raw) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
+        if p.raw_hash == old_hash && old_source == source_id && old_offset == at.offset as i64 {
+            // The very record already stored (a file read twice in one import).
+            return Ok(id);
+        }
+        // Every record's entities stay linked to the event.
+        let mut refs: Vec<(i64, String)> = serde_json::from_str(&old_refs).unwrap_or_default();
+        refs.extend(p.entity_ids.iter().zip(&ev.entities).map(|(id, e)| (*id, e.role.clone())));
+        let refs = entity_refs_json(&mut refs);
+        if refs != old_refs {
+            self.conn.prepare_cached("UPDATE events SET entity_refs = ?2 WHERE id = ?1")?.execute(params![id, refs])?;
+        }
+        let better = (ev.rank, p.raw_hash) > (rank, old_hash);
         if better {
-            keep.execute(params![id, old_source, old_line, old_offset, old_raw])?;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO event_records (event_id, source_id, line, offset, raw_dict, raw)
+                     SELECT id, source_id, line, offset, raw_dict, raw FROM events WHERE id = ?1",
+                )?
+                .execute([id])?;
             self.conn
                 .prepare_cached(
                     "UPDATE events SET source_id=?2, line=?3, offset=?4, time_ns=?5, kind=?6, severity=?7, rule=?8,
-                     title=?9, message=?10, tactics=?11, techniques=?12, fields=?13, rank=?14, raw=?15 WHERE id=?1",
+                     title=?9, message=?10, tactics=?11, techniques=?12, fields=?13, rank=?14, raw_hash=?15, raw=?16,
+                     raw_dict=?17 WHERE id=?1",
                 )?
                 .execute(params![
                     id,
@@ -210,14 +354,33 @@ impl<'c> EventWriter<'c> {
                     techniques,
                     p.fields_json,
                     ev.rank,
-                    raw
+                    p.raw_hash,
+                    raw,
+                    self.dict
                 ])?;
-            self.conn.prepare_cached("DELETE FROM events_fts WHERE rowid = ?1")?.execute([id])?;
-            self.index_text(id, ev)?;
-        } else if !(old_raw == raw && old_source == source_id && old_offset == at.offset as i64) {
-            keep.execute(params![id, source_id, at.line.map(|l| l as i64), at.offset as i64, raw])?;
+            self.index_text(id, ev, true)?;
+        } else {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO event_records (event_id, source_id, line, offset, raw_dict, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![id, source_id, at.line.map(|l| l as i64), at.offset as i64, self.dict, raw])?;
         }
         Ok(id)
+    }
+
+    /// Stores further raw records of an event already added.
+    pub fn add_records(&mut self, source_id: i64, id: i64, records: &[(Locator, Vec<u8>)]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut st = self.conn.prepare_cached(
+            "INSERT INTO event_records (event_id, source_id, line, offset, raw_dict, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (at, raw) in records {
+            st.execute(params![id, source_id, at.line.map(|l| l as i64), at.offset as i64, self.dict, raw])?;
+        }
+        Ok(())
     }
 
     pub fn add_error(&mut self, source_id: i64, at: Locator, reason: &str, raw: &[u8]) -> Result<()> {
@@ -227,8 +390,37 @@ impl<'c> EventWriter<'c> {
         Ok(())
     }
 
-    /// Writes accumulated first/last-seen times and attributes.
+    fn flush_links(&mut self) -> Result<()> {
+        let links = std::mem::take(&mut self.links);
+        let mut full = self.conn.prepare_cached(&format!(
+            "INSERT OR IGNORE INTO event_entities (event_id, entity_id, role) VALUES {}",
+            vec!["(?, ?, ?)"; LINK_ROWS].join(", ")
+        ))?;
+        let mut chunks = links.chunks_exact(LINK_ROWS);
+        for chunk in &mut chunks {
+            let args: Vec<&dyn rusqlite::ToSql> =
+                chunk.iter().flat_map(|(e, n, r)| [e as &dyn rusqlite::ToSql, n, r]).collect();
+            full.execute(args.as_slice())?;
+        }
+        let mut one = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO event_entities (event_id, entity_id, role) VALUES (?1, ?2, ?3)")?;
+        for (e, n, r) in chunks.remainder() {
+            one.execute(params![e, n, r])?;
+        }
+        self.links = links;
+        self.links.clear();
+        Ok(())
+    }
+
+    /// Writes buffered links and staged text.
     pub fn flush(&mut self) -> Result<()> {
+        self.flush_links()?;
+        self.flush_text()
+    }
+
+    /// Writes accumulated first/last-seen times and attributes.
+    pub fn apply(&mut self, updates: EntityUpdates) -> Result<()> {
         let mut times = self.conn.prepare_cached(
             "UPDATE entities SET
                 first_ns = CASE WHEN first_ns IS NULL OR ?2 < first_ns THEN ?2 ELSE first_ns END,
@@ -240,27 +432,27 @@ impl<'c> EventWriter<'c> {
              ON CONFLICT (entity_id, name) DO UPDATE SET value = excluded.value, seen_ns = excluded.seen_ns
              WHERE (excluded.seen_ns, excluded.value) > (entity_attrs.seen_ns, entity_attrs.value)",
         )?;
-        let mut ids: Vec<i64> = self.entities.keys().copied().collect();
-        ids.sort_unstable();
-        for id in ids {
-            let acc = &self.entities[&id];
+        let mut ids: Vec<(&i64, &EntityAcc)> = updates.acc.iter().collect();
+        ids.sort_unstable_by_key(|(id, _)| **id);
+        for (id, acc) in ids {
             if let (Some(f), Some(l)) = (acc.first, acc.last) {
                 times.execute(params![id, f, l])?;
             }
             for (name, (seen, value)) in &acc.attrs {
-                attrs.execute(params![id, name, value, seen])?;
+                attrs.execute(params![id, name, value.to_string(), seen])?;
             }
         }
-        self.entities.clear();
-        self.known.clear();
         Ok(())
     }
 
     /// Drops what is held in memory after the caller rolled back rows this
     /// writer wrote (a file that turned out to be a duplicate).
-    pub fn forget(&mut self) {
-        self.entities.clear();
-        self.known.clear();
+    pub fn forget(&mut self) -> Result<()> {
+        self.links.clear();
+        self.fts_deletes.clear();
+        self.staged.clear();
+        self.fts_watermark = self.conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM events_fts", [], |r| r.get(0))?;
+        Ok(())
     }
 }
 
@@ -282,6 +474,20 @@ pub fn resolve_short_container_ids(conn: &Connection) -> Result<usize> {
             .query_map(params![short_key, short_key.len() as i64], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let [full_id] = full[..] else { continue };
+        let events: Vec<(i64, String)> = conn
+            .prepare_cached(
+                "SELECT id, entity_refs FROM events WHERE id IN (SELECT event_id FROM event_entities WHERE entity_id = ?1)",
+            )?
+            .query_map([short_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (event_id, refs) in events {
+            let mut refs: Vec<(i64, String)> = serde_json::from_str(&refs).unwrap_or_default();
+            for r in refs.iter_mut().filter(|r| r.0 == short_id) {
+                r.0 = full_id;
+            }
+            conn.prepare_cached("UPDATE events SET entity_refs = ?2 WHERE id = ?1")?
+                .execute(params![event_id, entity_refs_json(&mut refs)])?;
+        }
         conn.execute(
             "INSERT OR IGNORE INTO event_entities (event_id, entity_id, role)
              SELECT event_id, ?2, role FROM event_entities WHERE entity_id = ?1",

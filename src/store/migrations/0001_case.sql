@@ -33,6 +33,15 @@ CREATE TABLE sources (
     errors       INTEGER NOT NULL DEFAULT 0
 );
 
+-- zstd dictionaries, one per imported file that is large enough to train
+-- one: raw records are stored compressed with their file's dictionary
+-- (losslessly; `kordon events --raw` gives the exact bytes back).
+CREATE TABLE raw_dicts (
+    id           INTEGER PRIMARY KEY,
+    sha256       TEXT NOT NULL UNIQUE,
+    dict         BLOB NOT NULL
+);
+
 CREATE TABLE events (
     id           INTEGER PRIMARY KEY,
     key          INTEGER NOT NULL UNIQUE, -- stable id: hash of source and dedup key or raw bytes
@@ -50,10 +59,15 @@ CREATE TABLE events (
     techniques   TEXT NOT NULL,
     fields       TEXT NOT NULL,      -- JSON object
     rank         INTEGER NOT NULL,
-    raw          BLOB NOT NULL       -- the primary raw record, byte-exact
+    entity_refs  TEXT NOT NULL,      -- JSON [[entity id, role], …], sorted
+    raw_hash     INTEGER NOT NULL,   -- first 8 bytes of SHA-256(raw): orders records without reading them
+    raw_dict     INTEGER REFERENCES raw_dicts(id), -- NULL: `raw` is stored as is
+    raw          BLOB NOT NULL       -- the primary raw record, byte-exact (zstd with raw_dict)
 );
 CREATE INDEX events_time ON events(time_ns);
-CREATE INDEX events_source_time ON events(source, time_ns);
+-- Alerts are few and read often (correlation, the queue); telemetry is
+-- reached through time, entities or text.
+CREATE INDEX events_alerts_time ON events(time_ns) WHERE kind = 'alert';
 
 -- Further raw records of an event (the audit log writes one line per stage).
 CREATE TABLE event_records (
@@ -61,6 +75,7 @@ CREATE TABLE event_records (
     source_id    INTEGER NOT NULL REFERENCES sources(id),
     line         INTEGER,
     offset       INTEGER NOT NULL,
+    raw_dict     INTEGER REFERENCES raw_dicts(id),
     raw          BLOB NOT NULL
 );
 CREATE INDEX event_records_event ON event_records(event_id);
@@ -84,13 +99,15 @@ CREATE TABLE entity_attrs (
     PRIMARY KEY (entity_id, name)
 ) WITHOUT ROWID;
 
+-- Which events name an entity, keyed for "everything about this pod". The
+-- other direction is the event's own `entity_refs`, so each link costs one
+-- B-tree insert, not two.
 CREATE TABLE event_entities (
-    event_id     INTEGER NOT NULL REFERENCES events(id),
     entity_id    INTEGER NOT NULL REFERENCES entities(id),
+    event_id     INTEGER NOT NULL REFERENCES events(id),
     role         TEXT NOT NULL,
-    PRIMARY KEY (event_id, entity_id, role)
+    PRIMARY KEY (entity_id, event_id, role)
 ) WITHOUT ROWID;
-CREATE INDEX event_entities_entity ON event_entities(entity_id, event_id);
 
 CREATE TABLE parse_errors (
     id           INTEGER PRIMARY KEY,

@@ -1,0 +1,73 @@
+//! Raw records, stored compressed and given back byte-exact.
+//!
+//! A case keeps every raw record, so on a large import the raw bytes are most
+//! of what is written, and writing is what an import waits on. One record
+//! (a log line) compresses poorly alone, but records of one file are very
+//! alike: a zstd dictionary trained on the file's first records and stored in
+//! the case (`raw_dicts`) makes each record several times smaller while it
+//! stays individually readable.
+
+use crate::error::Result;
+use rusqlite::{Connection, OptionalExtension};
+use std::collections::HashMap;
+
+/// Records sampled from the start of a file to train its dictionary.
+pub const TRAIN_RECORDS: usize = 2000;
+pub const TRAIN_BYTES: usize = 4 << 20;
+/// Fewer samples than this and the file is stored as is.
+pub const MIN_TRAIN_RECORDS: usize = 200;
+const DICT_BYTES: usize = 64 * 1024;
+const LEVEL: i32 = 3;
+
+/// Trains a dictionary; `None` when the samples do not support one.
+pub fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
+    if samples.len() < MIN_TRAIN_RECORDS {
+        return None;
+    }
+    zstd::dict::from_samples(samples, DICT_BYTES).ok()
+}
+
+pub struct Encoder {
+    compressor: zstd::bulk::Compressor<'static>,
+}
+
+impl Encoder {
+    pub fn new(dict: &[u8]) -> std::io::Result<Encoder> {
+        Ok(Encoder { compressor: zstd::bulk::Compressor::with_dictionary(LEVEL, dict)? })
+    }
+
+    pub fn compress(&mut self, raw: &[u8]) -> std::io::Result<Vec<u8>> {
+        self.compressor.compress(raw)
+    }
+}
+
+/// Decompresses raw records, caching the dictionaries it loads.
+pub struct Decoder<'c> {
+    conn: &'c Connection,
+    dicts: HashMap<i64, zstd::dict::DecoderDictionary<'static>>,
+}
+
+impl<'c> Decoder<'c> {
+    pub fn new(conn: &'c Connection) -> Decoder<'c> {
+        Decoder { conn, dicts: HashMap::new() }
+    }
+
+    /// The exact raw bytes of a stored record.
+    pub fn decode(&mut self, dict: Option<i64>, stored: &[u8]) -> Result<Vec<u8>> {
+        let Some(id) = dict else { return Ok(stored.to_vec()) };
+        if !self.dicts.contains_key(&id) {
+            let bytes: Option<Vec<u8>> =
+                self.conn.query_row("SELECT dict FROM raw_dicts WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+            let bytes = bytes.ok_or_else(|| {
+                crate::error::Error::input(crate::error::Code::BadCase, format!("raw dictionary {} is missing from the case", id))
+            })?;
+            self.dicts.insert(id, zstd::dict::DecoderDictionary::copy(&bytes));
+        }
+        let dict = &self.dicts[&id];
+        let mut out = Vec::new();
+        let mut decoder = zstd::stream::read::Decoder::with_prepared_dictionary(stored, dict)
+            .map_err(|e| crate::error::Error::io("decompressing a raw record", e))?;
+        std::io::copy(&mut decoder, &mut out).map_err(|e| crate::error::Error::io("decompressing a raw record", e))?;
+        Ok(out)
+    }
+}
