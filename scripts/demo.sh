@@ -8,5 +8,7 @@ mkdir -p "$(dirname "$case_file")"
 rm -f "$case_file" "$case_file-wal" "$case_file-shm"
 cargo run --release --quiet -- --case "$case_file" import fixtures/demo/kordon-demo.zip
 echo
-echo "Case: $case_file"
-cargo run --release --quiet -- --case "$case_file" events --source falco
+echo "Case: $case_file — its alerts of high severity and above:"
+cargo run --release --quiet -- --case "$case_file" events --kind alert --min-severity high
+echo
+echo "Explore it further: cargo run --release -- --case $case_file events --help"

@@ -162,6 +162,12 @@ fn events_filter_by_time_namespace_pod_source_and_text() {
     assert!(!pod.is_empty());
     let secops = t.json_lines(&["events", "--namespace", "secops", "--source", "falco"]);
     assert!(secops.iter().all(|e| e["title"].as_str().unwrap().contains("Network Tool") || e["rule"].is_string()));
+    let severe = t.json_lines(&["events", "--kind", "alert", "--min-severity", "high"]);
+    assert!(!severe.is_empty());
+    assert!(severe.iter().all(|e| e["kind"] == "alert" && (e["severity"] == "high" || e["severity"] == "critical")));
+    assert!(severe.iter().any(|e| e["rule"] == "Detect crypto miners using the Stratum protocol"));
+    let err = t.refused(&["events", "--min-severity", "urgent"]);
+    assert!(err.contains("error[invalid_argument]") && err.contains("urgent"), "{}", err);
     let limited = t.json_lines(&["events", "--limit", "3"]);
     assert_eq!(limited.len(), 3);
     let err = t.refused(&["events", "--source", "splunk"]);

@@ -96,15 +96,15 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
                 f.events_new.to_string(),
                 f.events_merged.to_string(),
                 f.errors.to_string(),
+                f.skipped.clone().unwrap_or_default(),
                 match &f.inner_path {
                     Some(i) => format!("{}!{}", f.name, i),
                     None => f.name.clone(),
                 },
-                f.skipped.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    table(&["FORMAT", "NEW", "MERGED", "ERRORS", "FILE", "NOTE"], &rows)?;
+    table(&["FORMAT", "NEW", "MERGED", "ERRORS", "NOTE", "FILE"], &rows)?;
     println!();
     println!(
         "Imported {} file(s) ({} skipped): {} records, {} new events, {} merged into existing events, {} new entities, {} unparsable record(s) kept{}.",

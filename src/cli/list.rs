@@ -29,6 +29,12 @@ pub struct EventsArgs {
     /// Only events from this source: falco, k8s-audit, defender, tetragon, k8s-object, k8s-event.
     #[arg(long)]
     source: Option<String>,
+    /// Only this kind: alert, telemetry, object, k8s-event.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Only events at least this severe: info, low, medium, high, critical.
+    #[arg(long)]
+    min_severity: Option<String>,
     /// Full-text search over titles, messages, command lines and names.
     #[arg(long)]
     search: Option<String>,
@@ -91,6 +97,8 @@ pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
         namespace: args.namespace,
         pod: args.pod,
         source: args.source,
+        kind: args.kind,
+        min_severity: args.min_severity,
         search: args.search,
         limit: args.limit,
         with_raw: args.raw,

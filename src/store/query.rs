@@ -45,6 +45,10 @@ pub struct EventFilter {
     /// `namespace/name` or a bare pod name.
     pub pod: Option<String>,
     pub source: Option<String>,
+    /// `alert`, `telemetry`, `object` or `k8s-event`.
+    pub kind: Option<String>,
+    /// Only events at least this severe.
+    pub min_severity: Option<String>,
     pub search: Option<String>,
     pub limit: Option<usize>,
     pub with_raw: bool,
@@ -91,6 +95,26 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
         }
         sql.push_str(" AND e.source = ?");
         args.push(s.clone().into());
+    }
+    if let Some(k) = &f.kind {
+        if crate::model::EventKind::parse(k).is_none() {
+            return Err(Error::input(
+                Code::InvalidArgument,
+                format!("unknown event kind '{}' (one of: alert, telemetry, object, k8s-event)", k),
+            ));
+        }
+        sql.push_str(" AND e.kind = ?");
+        args.push(k.clone().into());
+    }
+    if let Some(sev) = &f.min_severity {
+        let Some(level) = Severity::parse(sev) else {
+            return Err(Error::input(
+                Code::InvalidArgument,
+                format!("unknown severity '{}' (one of: info, low, medium, high, critical)", sev),
+            ));
+        };
+        sql.push_str(" AND e.severity >= ?");
+        args.push(crate::store::writer::severity_rank(level).into());
     }
     if let Some(ns) = &f.namespace {
         sql.push_str(

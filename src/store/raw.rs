@@ -17,7 +17,7 @@ pub const TRAIN_BYTES: usize = 4 << 20;
 /// Fewer samples than this and the file is stored as is.
 pub const MIN_TRAIN_RECORDS: usize = 200;
 const DICT_BYTES: usize = 64 * 1024;
-const LEVEL: i32 = 3;
+const LEVEL: i32 = 1;
 
 /// Trains a dictionary; `None` when the samples do not support one.
 pub fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
