@@ -199,3 +199,49 @@ fn the_demo_bundle_imports_every_format_without_losing_a_record() {
         conn.query_row("SELECT actor, action FROM activity ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!((actor.as_str(), action.as_str()), ("test-investigator", "import"));
 }
+
+#[test]
+fn folders_plain_zips_gzip_and_single_files_give_the_same_evidence() {
+    use std::io::Write;
+    let picks = ["falco/plain.jsonl", "k8s-audit/log-backend.jsonl", "defender/rest-value.json", "k8s-objects/get-all.json"];
+    let singles = TestCase::new();
+    for p in picks {
+        singles.import(&[&fixture(&format!("samples/{}", p))]);
+    }
+    let expected = evidence(&singles);
+
+    // A folder holding the same exports, one of them gzipped and renamed.
+    let folder = TestCase::new();
+    let dir = folder.dir.path().join("exports");
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    for (i, p) in picks.iter().enumerate() {
+        let bytes = std::fs::read(fixture(&format!("samples/{}", p))).unwrap();
+        if i == 1 {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(&bytes).unwrap();
+            std::fs::write(dir.join("nested").join("apiserver.log.gz"), gz.finish().unwrap()).unwrap();
+        } else {
+            std::fs::write(dir.join(format!("export-{}.data", i)), bytes).unwrap();
+        }
+    }
+    std::fs::write(dir.join(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
+    let summary = folder.import(&[&dir]);
+    assert_eq!(summary["files_imported"], 4, "{}", summary);
+    assert!(summary["files"].as_array().unwrap().iter().any(|f| f["skipped"] == "hidden file in a folder"));
+    assert!(summary["files"].as_array().unwrap().iter().any(|f| f["compression"] == "gzip"));
+
+    // A plain zip (no manifest) of the same exports.
+    let zipped = TestCase::new();
+    let zip_path = zipped.dir.path().join("exports.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    for p in picks {
+        zip.start_file(p, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(&std::fs::read(fixture(&format!("samples/{}", p))).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+    zipped.import(&[&zip_path]);
+
+    // `evidence` leaves out which file a record was read from.
+    assert_eq!(evidence(&folder), expected, "a folder differs from single files");
+    assert_eq!(evidence(&zipped), expected, "a plain zip differs from single files");
+}
