@@ -58,3 +58,30 @@ fn the_activity_chain_detects_edits_deletions_and_swaps() {
     let err = activity::verify(&case.conn).unwrap().unwrap_err();
     assert!(err.contains("row 2"), "{}", err);
 }
+
+#[test]
+fn a_cancelled_import_leaves_the_case_unchanged() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.kordon");
+    let mut case = Case::open(&path).unwrap();
+    let opts = kordon::ingest::ImportOptions::default();
+    kordon::ingest::import(&mut case, &[crate::util::fixture("samples/falco/plain.jsonl")], &opts, &mut |_| {}).unwrap();
+    let before = crate::util::case_digest(&path);
+    // Cancel from the progress callback, as the app's Cancel button does,
+    // once the import is under way.
+    let opts = kordon::ingest::ImportOptions::default();
+    let cancel = opts.cancel.clone();
+    let mut calls = 0;
+    let err = kordon::ingest::import(&mut case, &[crate::util::fixture("demo/kordon-demo.zip")], &opts, &mut |p| {
+        calls += 1;
+        assert!(p.records > 0);
+        cancel.store(true, Ordering::SeqCst);
+    })
+    .err()
+    .expect("cancelled");
+    assert!(calls >= 1, "progress was reported before the cancel");
+    assert_eq!(err.code().as_str(), "cancelled", "{}", err);
+    drop(case);
+    assert_eq!(crate::util::case_digest(&path), before);
+}
