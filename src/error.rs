@@ -34,6 +34,8 @@ pub enum Code {
     Cancelled,
     /// The case file is not a Kordon case, or newer than this build.
     BadCase,
+    /// A detection rule file or mapping table that does not validate.
+    InvalidRules,
     Io,
     Store,
 }
@@ -58,6 +60,7 @@ impl Code {
             Code::InvalidArgument => "invalid_argument",
             Code::Cancelled => "cancelled",
             Code::BadCase => "bad_case",
+            Code::InvalidRules => "invalid_rules",
             Code::Io => "io",
             Code::Store => "store",
         }

@@ -8,6 +8,7 @@ pub mod model;
 pub mod time;
 pub mod bundle;
 pub mod clock;
+pub mod detect;
 pub mod error;
 pub mod store;
 pub mod ingest;

@@ -30,7 +30,8 @@ macro_rules! slug_enum {
 }
 
 slug_enum!(
-    /// Which tool an event came from (the `source` field of `kordon events --json`).
+    /// Which tool an event came from (the `source` field of `kordon events --json`);
+    /// `kordon` marks Kordon's own detections (`kordon detect`).
     Source {
         Falco => "falco",
         K8sAudit => "k8s-audit",
@@ -38,6 +39,7 @@ slug_enum!(
         Tetragon => "tetragon",
         K8sObject => "k8s-object",
         K8sEvent => "k8s-event",
+        Kordon => "kordon",
     }
 );
 

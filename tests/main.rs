@@ -5,5 +5,6 @@ mod util;
 
 mod bad_input;
 mod case_store;
+mod detect;
 mod golden;
 mod import;

@@ -123,7 +123,7 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn default_actor() -> String {
+pub(super) fn default_actor() -> String {
     std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "investigator".into())
 }
 

@@ -26,7 +26,7 @@ pub struct EventsArgs {
     /// Only events about this pod (`namespace/name` or `name`).
     #[arg(long)]
     pod: Option<String>,
-    /// Only events from this source: falco, k8s-audit, defender, tetragon, k8s-object, k8s-event.
+    /// Only events from this source: falco, k8s-audit, defender, tetragon, k8s-object, k8s-event, kordon.
     #[arg(long)]
     source: Option<String>,
     /// Only this kind: alert, telemetry, object, k8s-event.

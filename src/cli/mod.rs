@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Exit codes: 0 success, 1 refused or failed,
 //! 2 usage (clap's own code for bad arguments).
 
+mod detect;
 mod import;
 mod list;
 mod output;
@@ -32,6 +33,10 @@ enum Command {
     Entities(list::EntitiesArgs),
     /// List records that could not be parsed, kept verbatim.
     Errors(list::JsonArg),
+    /// Run Kordon's detections over the case and store what fires as alerts.
+    Detect(detect::DetectArgs),
+    /// List Kordon's detection rules.
+    Rules(detect::RulesArgs),
 }
 
 pub fn run() -> i32 {
@@ -64,6 +69,10 @@ fn case_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Rules(args) = cli.command {
+        // Listing the rules needs no case.
+        return detect::rules(args);
+    }
     let path = case_path(&cli)?;
     let mut case = Case::open(&path)?;
     match cli.command {
@@ -72,5 +81,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Events(args) => list::events(&case, args),
         Command::Entities(args) => list::entities(&case, args),
         Command::Errors(args) => list::errors(&case, args),
+        Command::Detect(args) => detect::detect(&mut case, args),
+        Command::Rules(args) => detect::rules(args),
     }
 }

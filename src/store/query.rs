@@ -88,9 +88,10 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
     }
     if let Some(s) = &f.source {
         if crate::model::Source::parse(s).is_none() {
+            let all: Vec<&str> = crate::model::Source::ALL.iter().map(|s| s.as_str()).collect();
             return Err(Error::input(
                 Code::InvalidArgument,
-                format!("unknown source '{}' (one of: falco, k8s-audit, defender, tetragon, k8s-object, k8s-event)", s),
+                format!("unknown source '{}' (one of: {})", s, all.join(", ")),
             ));
         }
         sql.push_str(" AND e.source = ?");
