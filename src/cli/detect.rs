@@ -1,7 +1,7 @@
 //! `kordon detect` (run the built-in detections) and `kordon rules` (list
 //! them).
 
-use super::output::{json_lines, table};
+use super::output::{print_rows, table};
 use clap::Args;
 use kordon::detect::{self, Rules};
 use kordon::store::Case;
@@ -102,33 +102,15 @@ pub fn rules(args: RulesArgs) -> anyhow::Result<()> {
             description: &r.description,
         })
         .collect();
-    if args.json {
-        return json_lines(&rows);
-    }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.id.to_string(),
-                r.severity.to_string(),
-                r.source.to_string(),
-                r.tactics.join(","),
-                r.techniques.join(","),
-                r.ms_matrix.unwrap_or("-").to_string(),
-                r.title.to_string(),
-            ]
-        })
-        .collect();
-    table(
-        &[
-            "ID",
-            "SEVERITY",
-            "SOURCE",
-            "TACTICS",
-            "TECHNIQUES",
-            "MS MATRIX",
-            "TITLE",
-        ],
-        &cells,
-    )
+    print_rows(&rows, args.json, &["ID", "SEVERITY", "SOURCE", "TACTICS", "TECHNIQUES", "MS MATRIX", "TITLE"], |r| {
+        vec![
+            r.id.to_string(),
+            r.severity.to_string(),
+            r.source.to_string(),
+            r.tactics.join(","),
+            r.techniques.join(","),
+            r.ms_matrix.unwrap_or("-").to_string(),
+            r.title.to_string(),
+        ]
+    })
 }

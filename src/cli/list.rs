@@ -1,6 +1,6 @@
 //! `sources`, `events`, `entities`, `errors`.
 
-use super::output::{json_lines, table};
+use super::output::print_rows;
 use clap::Args;
 use kordon::error::{Code, Error};
 use kordon::store::{query, Case};
@@ -68,26 +68,19 @@ fn parse_when(s: &str, flag: &str) -> Result<i64, Error> {
 
 pub fn sources(case: &Case, args: JsonArg) -> anyhow::Result<()> {
     let rows = query::sources(case)?;
-    if args.json {
-        return json_lines(&rows);
-    }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.id.to_string(),
-                r.format.clone(),
-                r.events.to_string(),
-                r.errors.to_string(),
-                r.sha256[..16].to_string(),
-                match &r.inner_path {
-                    Some(i) => format!("{}!{}", r.name, i),
-                    None => r.name.clone(),
-                },
-            ]
-        })
-        .collect();
-    table(&["ID", "FORMAT", "EVENTS", "ERRORS", "SHA-256", "FILE"], &cells)
+    print_rows(&rows, args.json, &["ID", "FORMAT", "EVENTS", "ERRORS", "SHA-256", "FILE"], |r| {
+        vec![
+            r.id.to_string(),
+            r.format.clone(),
+            r.events.to_string(),
+            r.errors.to_string(),
+            r.sha256[..16].to_string(),
+            match &r.inner_path {
+                Some(i) => format!("{}!{}", r.name, i),
+                None => r.name.clone(),
+            },
+        ]
+    })
 }
 
 pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
@@ -104,58 +97,37 @@ pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
         with_raw: args.raw,
     };
     let rows = query::events(case, &filter)?;
-    if args.json {
-        return json_lines(&rows);
-    }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.time.clone().unwrap_or_else(|| "-".into()),
-                r.source.clone(),
-                r.severity.clone(),
-                r.tactics.join(","),
-                r.title.clone(),
-            ]
-        })
-        .collect();
-    table(&["TIME", "SOURCE", "SEVERITY", "TACTICS", "TITLE"], &cells)
+    print_rows(&rows, args.json, &["TIME", "SOURCE", "SEVERITY", "TACTICS", "TITLE"], |r| {
+        vec![
+            r.time.clone().unwrap_or_else(|| "-".into()),
+            r.source.clone(),
+            r.severity.clone(),
+            r.tactics.join(","),
+            r.title.clone(),
+        ]
+    })
 }
 
 pub fn entities(case: &Case, args: EntitiesArgs) -> anyhow::Result<()> {
     let rows = query::entities(case, args.kind.as_deref())?;
-    if args.json {
-        return json_lines(&rows);
-    }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.kind.clone(),
-                r.events.to_string(),
-                r.first_seen.clone().unwrap_or_else(|| "-".into()),
-                r.last_seen.clone().unwrap_or_else(|| "-".into()),
-                r.key.clone(),
-            ]
-        })
-        .collect();
-    table(&["KIND", "EVENTS", "FIRST SEEN", "LAST SEEN", "KEY"], &cells)
+    print_rows(&rows, args.json, &["KIND", "EVENTS", "FIRST SEEN", "LAST SEEN", "KEY"], |r| {
+        vec![
+            r.kind.clone(),
+            r.events.to_string(),
+            r.first_seen.clone().unwrap_or_else(|| "-".into()),
+            r.last_seen.clone().unwrap_or_else(|| "-".into()),
+            r.key.clone(),
+        ]
+    })
 }
 
 pub fn errors(case: &Case, args: JsonArg) -> anyhow::Result<()> {
     let rows = query::errors(case)?;
-    if args.json {
-        return json_lines(&rows);
-    }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let at = match r.line {
-                Some(l) => format!("line {}", l),
-                None => format!("byte {}", r.offset),
-            };
-            vec![r.file.clone(), at, r.reason.clone()]
-        })
-        .collect();
-    table(&["FILE", "WHERE", "REASON"], &cells)
+    print_rows(&rows, args.json, &["FILE", "WHERE", "REASON"], |r| {
+        let at = match r.line {
+            Some(l) => format!("line {}", l),
+            None => format!("byte {}", r.offset),
+        };
+        vec![r.file.clone(), at, r.reason.clone()]
+    })
 }

@@ -14,6 +14,14 @@ pub fn json_lines<T: Serialize>(rows: &[T]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Rows as JSON Lines (`--json`) or as a table with these headers.
+pub fn print_rows<T: Serialize>(rows: &[T], json: bool, headers: &[&str], cells: impl Fn(&T) -> Vec<String>) -> anyhow::Result<()> {
+    if json {
+        return json_lines(rows);
+    }
+    table(headers, &rows.iter().map(cells).collect::<Vec<_>>())
+}
+
 /// Aligned columns; the last column is not padded and long cells are cut.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
     const MAX: usize = 60;
