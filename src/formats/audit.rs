@@ -25,12 +25,24 @@
 //!
 //! Audit records are telemetry (severity info); detections run later on the
 //! normalized `fields`.
+//!
+//! Speed: the audit log is by far the largest input, so [`parse`] reads a
+//! record's bytes straight into a [`Record`] (borrowed strings, the few keys
+//! the event needs, everything else skipped without being stored) instead of
+//! building a `serde_json::Value` tree first. Skipped values are still fully
+//! parsed, so a record is accepted or refused exactly as the `Value` parser
+//! would; a record the direct reader refuses goes through the `Value` path,
+//! which is also the reference the tests compare the direct reader against.
 
 use crate::entity;
 use crate::formats::{str_of, u64_of, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Source};
 use crate::time::parse_rfc3339;
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::marker::PhantomData;
 
 /// `user.extra` keys a bound service-account token adds (Kubernetes ≥1.30 for
 /// node and credential ids).
@@ -69,7 +81,6 @@ pub fn sniff(obj: &Map<String, Value>) -> bool {
 /// event: the importer pairs the stages of one request first and then parses
 /// only the stage whose fields win. Must agree with [`parse`].
 pub fn peek(raw: &[u8]) -> Option<(String, i32)> {
-    use std::borrow::Cow;
     #[derive(serde::Deserialize)]
     struct ObjectRef<'a> {
         #[serde(borrow, default)]
@@ -90,19 +101,44 @@ pub fn peek(raw: &[u8]) -> Option<(String, i32)> {
     let head: Head = serde_json::from_slice(raw).ok()?;
     let id = head.auditID.filter(|s| !crate::entity::is_absent(s))?;
     let subresource = head.objectRef.and_then(|o| o.subresource);
-    let streaming = subresource.as_deref().is_some_and(|s| STREAMING_SUBRESOURCES.contains(&s));
+    let streaming = subresource
+        .as_deref()
+        .is_some_and(|s| STREAMING_SUBRESOURCES.contains(&s));
     let long_running = streaming || head.verb.as_deref() == Some("watch");
-    let stage = head.stage.as_deref().filter(|s| !crate::entity::is_absent(s));
-    Some((format!("k8s-audit|{}", id), stage_rank(stage, long_running)))
+    let stage = head
+        .stage
+        .as_deref()
+        .filter(|s| !crate::entity::is_absent(s));
+    let mut key = String::with_capacity(DEDUP_PREFIX.len() + id.len());
+    key.push_str(DEDUP_PREFIX);
+    key.push_str(&id);
+    Some((key, stage_rank(stage, long_running)))
 }
+
+/// The prefix of the dedup key of every audit event (then the `auditID`).
+const DEDUP_PREFIX: &str = "k8s-audit|";
 
 /// Parses one audit event (one stage of one request).
 pub fn parse(raw: &[u8]) -> Result<NewEvent, RecordError> {
+    match read_record(raw) {
+        Some(record) => build(record),
+        None => parse_via_value(raw),
+    }
+}
+
+/// The reference path: the record decoded into a `Value` tree first. Gives
+/// the error of a record that is not valid JSON or not an object.
+fn parse_via_value(raw: &[u8]) -> Result<NewEvent, RecordError> {
     let value: Value = serde_json::from_slice(raw)?;
     let obj = value
         .as_object()
         .ok_or_else(|| RecordError::new("audit event is not a JSON object"))?;
     parse_object(obj)
+}
+
+/// Parses an already decoded audit event object.
+pub(crate) fn parse_object(obj: &Map<String, Value>) -> Result<NewEvent, RecordError> {
+    build(Record::from_object(obj))
 }
 
 /// The Kubernetes resource names (plural, lower case) of the workload kinds,
@@ -219,15 +255,6 @@ fn query_params(uri: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The first string of a `user.extra` value (a list of strings in the API;
-/// tolerate a bare string).
-fn extra_value<'a>(extra: Option<&'a Map<String, Value>>, key: &str) -> Option<&'a str> {
-    match extra?.get(key)? {
-        Value::Array(items) => items.iter().find_map(|v| str_of(Some(v))),
-        v => str_of(Some(v)),
-    }
-}
-
 /// The namespace of a `system:serviceaccount:<ns>:<sa>` username.
 fn service_account_namespace(username: &str) -> Option<&str> {
     let rest = username.strip_prefix("system:serviceaccount:")?;
@@ -235,17 +262,880 @@ fn service_account_namespace(username: &str) -> Option<&str> {
     (!ns.is_empty() && !sa.is_empty()).then_some(ns)
 }
 
-/// An identity entity for an audit `UserInfo` object.
-fn identity_entity(user: &Map<String, Value>, role: &str) -> Option<EntityRef> {
-    let username = str_of(user.get("username"))?;
+/// A string field as [`str_of`] reads it: `None` for null, `""`, `<NA>`, a
+/// value of another type or a missing key.
+type Str<'a> = Option<Cow<'a, str>>;
+
+/// What an audit event is built from: the parts of a record [`build`] reads,
+/// each already read the way the parser reads it (strings by [`str_of`],
+/// numbers by [`u64_of`]). A key that is missing, `null` or of the wrong
+/// type (a string where an object is expected) reads as the default, exactly
+/// as a missing key: the event built is the same either way.
+///
+/// Filled in by one of two readers that must agree on every input: directly
+/// from the JSON text ([`read_record`], the fast path) or from a decoded
+/// object ([`Record::from_object`]).
+#[derive(Debug, Default)]
+struct Record<'a> {
+    audit_id: Str<'a>,
+    verb: Str<'a>,
+    stage: Str<'a>,
+    request_uri: Str<'a>,
+    user_agent: Str<'a>,
+    request_received_timestamp: Str<'a>,
+    stage_timestamp: Str<'a>,
+    /// v1beta1 only, as is `metadata.creationTimestamp`.
+    timestamp: Str<'a>,
+    metadata: Metadata<'a>,
+    object_ref: ObjectRef<'a>,
+    status: Status<'a>,
+    annotations: Annotations<'a>,
+    user: User<'a>,
+    impersonated: User<'a>,
+    /// Every item of the list, `None` for those that are no string.
+    source_ips: Vec<Str<'a>>,
+    request: Body<'a>,
+    response: Body<'a>,
+}
+
+#[derive(Debug, Default)]
+struct Metadata<'a> {
+    creation_timestamp: Str<'a>,
+}
+
+#[derive(Debug, Default)]
+struct ObjectRef<'a> {
+    resource: Str<'a>,
+    subresource: Str<'a>,
+    namespace: Str<'a>,
+    name: Str<'a>,
+    uid: Str<'a>,
+    api_group: Str<'a>,
+}
+
+#[derive(Debug, Default)]
+struct Status<'a> {
+    code: Option<u64>,
+    status: Str<'a>,
+    reason: Str<'a>,
+    message: Str<'a>,
+}
+
+#[derive(Debug, Default)]
+struct Annotations<'a> {
+    decision: Str<'a>,
+    reason: Str<'a>,
+    legacy_token: Str<'a>,
+}
+
+/// An audit `UserInfo`.
+#[derive(Debug, Default)]
+struct User<'a> {
+    username: Str<'a>,
+    uid: Str<'a>,
+    groups: Groups,
+    extra: Extra<'a>,
+}
+
+/// `user.groups`, kept verbatim when it is an array.
+#[derive(Debug, Default)]
+struct Groups(Option<Value>);
+
+/// The `user.extra` values the parser reads.
+#[derive(Debug, Default)]
+struct Extra<'a> {
+    pod_name: ExtraValue<'a>,
+    pod_uid: ExtraValue<'a>,
+    node_name: ExtraValue<'a>,
+    node_uid: ExtraValue<'a>,
+    credential_id: ExtraValue<'a>,
+}
+
+/// The first string of a `user.extra` value (a list of strings in the API;
+/// a bare string is tolerated).
+#[derive(Debug, Default)]
+struct ExtraValue<'a>(Str<'a>);
+
+/// What the parser reads of a `requestObject` or `responseObject`.
+#[derive(Debug, Default)]
+struct Body<'a> {
+    spec: Spec<'a>,
+    role_ref: RoleRef<'a>,
+    subjects: Vec<Subject<'a>>,
+}
+
+#[derive(Debug, Default)]
+struct RoleRef<'a> {
+    name: Str<'a>,
+    kind: Str<'a>,
+}
+
+#[derive(Debug, Default)]
+struct Subject<'a> {
+    name: Str<'a>,
+    kind: Str<'a>,
+    namespace: Str<'a>,
+}
+
+/// An object's `spec`, read as a pod spec.
+#[derive(Debug, Default)]
+struct Spec<'a> {
+    /// Whether it is a pod spec: it has one of the keys `containers`,
+    /// `initContainers`, `ephemeralContainers` or `volumes`.
+    pod_spec: bool,
+    containers: Vec<Container<'a>>,
+    init_containers: Vec<Container<'a>>,
+    ephemeral_containers: Vec<Container<'a>>,
+    volumes: Vec<Volume<'a>>,
+    host_network: bool,
+    host_pid: bool,
+    host_ipc: bool,
+    /// The pod spec of the workload's pod template (`template.spec`; when
+    /// there is no `template` key, a CronJob's
+    /// `jobTemplate.spec.template.spec`), when it is a pod spec.
+    template: PodTemplate<'a>,
+}
+
+#[derive(Debug, Default)]
+struct PodTemplate<'a>(Option<Box<Spec<'a>>>);
+
+#[derive(Debug, Default)]
+struct Template<'a> {
+    spec: PodTemplate<'a>,
+}
+
+#[derive(Debug, Default)]
+struct JobTemplate<'a> {
+    spec: JobSpec<'a>,
+}
+
+#[derive(Debug, Default)]
+struct JobSpec<'a> {
+    template: Template<'a>,
+}
+
+#[derive(Debug, Default)]
+struct Container<'a> {
+    image: Str<'a>,
+    security_context: SecurityContext,
+}
+
+#[derive(Debug, Default)]
+struct SecurityContext {
+    /// `true` only for the JSON value `true`.
+    privileged: bool,
+}
+
+#[derive(Debug, Default)]
+struct Volume<'a> {
+    host_path: HostPath<'a>,
+}
+
+#[derive(Debug, Default)]
+struct HostPath<'a> {
+    path: Str<'a>,
+}
+
+impl<'a> Spec<'a> {
+    /// The pod specs of an object's `spec`: itself and its template's.
+    fn pod_specs(&self) -> impl Iterator<Item = &Spec<'a>> {
+        std::iter::once(self)
+            .filter(|s| s.pod_spec)
+            .chain(self.template.0.as_deref())
+    }
+
+    /// Every container of a pod spec (regular, init and ephemeral).
+    fn all_containers(&self) -> impl Iterator<Item = &Container<'a>> {
+        self.containers
+            .iter()
+            .chain(&self.init_containers)
+            .chain(&self.ephemeral_containers)
+    }
+}
+
+// --- The reader of decoded objects -----------------------------------------
+
+fn str_value(v: Option<&Value>) -> Str<'_> {
+    str_of(v).map(Cow::Borrowed)
+}
+
+fn object(v: Option<&Value>) -> Option<&Map<String, Value>> {
+    v.and_then(Value::as_object)
+}
+
+/// The value of `key` in `obj` when `obj` is an object.
+fn member<'a>(obj: Option<&'a Map<String, Value>>, key: &str) -> Option<&'a Value> {
+    obj.and_then(|o| o.get(key))
+}
+
+/// The items of an array, none for any other value.
+fn items(v: Option<&Value>) -> impl Iterator<Item = &Value> {
+    v.and_then(Value::as_array).into_iter().flatten()
+}
+
+impl<'a> Record<'a> {
+    fn from_object(obj: &'a Map<String, Value>) -> Record<'a> {
+        let get = |key: &str| obj.get(key);
+        let object_ref = object(get("objectRef"));
+        let status = object(get("responseStatus"));
+        let annotations = object(get("annotations"));
+        Record {
+            audit_id: str_value(get("auditID")),
+            verb: str_value(get("verb")),
+            stage: str_value(get("stage")),
+            request_uri: str_value(get("requestURI")),
+            user_agent: str_value(get("userAgent")),
+            request_received_timestamp: str_value(get("requestReceivedTimestamp")),
+            stage_timestamp: str_value(get("stageTimestamp")),
+            timestamp: str_value(get("timestamp")),
+            metadata: Metadata {
+                creation_timestamp: str_value(member(object(get("metadata")), "creationTimestamp")),
+            },
+            object_ref: ObjectRef {
+                resource: str_value(member(object_ref, "resource")),
+                subresource: str_value(member(object_ref, "subresource")),
+                namespace: str_value(member(object_ref, "namespace")),
+                name: str_value(member(object_ref, "name")),
+                uid: str_value(member(object_ref, "uid")),
+                api_group: str_value(member(object_ref, "apiGroup")),
+            },
+            status: Status {
+                code: u64_of(member(status, "code")),
+                status: str_value(member(status, "status")),
+                reason: str_value(member(status, "reason")),
+                message: str_value(member(status, "message")),
+            },
+            annotations: Annotations {
+                decision: str_value(member(annotations, "authorization.k8s.io/decision")),
+                reason: str_value(member(annotations, "authorization.k8s.io/reason")),
+                legacy_token: str_value(member(annotations, "authentication.k8s.io/legacy-token")),
+            },
+            user: User::from_value(get("user")),
+            impersonated: User::from_value(get("impersonatedUser")),
+            source_ips: items(get("sourceIPs"))
+                .map(|v| str_value(Some(v)))
+                .collect(),
+            request: Body::from_value(get("requestObject")),
+            response: Body::from_value(get("responseObject")),
+        }
+    }
+}
+
+impl<'a> User<'a> {
+    fn from_value(v: Option<&'a Value>) -> User<'a> {
+        let user = object(v);
+        let extra = object(member(user, "extra"));
+        let extra_value = |key: &str| {
+            ExtraValue(match member(extra, key) {
+                Some(Value::Array(items)) => items.iter().find_map(|v| str_value(Some(v))),
+                v => str_value(v),
+            })
+        };
+        User {
+            username: str_value(member(user, "username")),
+            uid: str_value(member(user, "uid")),
+            groups: Groups(member(user, "groups").filter(|g| g.is_array()).cloned()),
+            extra: Extra {
+                pod_name: extra_value(EXTRA_POD_NAME),
+                pod_uid: extra_value(EXTRA_POD_UID),
+                node_name: extra_value(EXTRA_NODE_NAME),
+                node_uid: extra_value(EXTRA_NODE_UID),
+                credential_id: extra_value(EXTRA_CREDENTIAL_ID),
+            },
+        }
+    }
+}
+
+impl<'a> Body<'a> {
+    fn from_value(v: Option<&'a Value>) -> Body<'a> {
+        let body = object(v);
+        let role_ref = object(member(body, "roleRef"));
+        Body {
+            spec: Spec::from_value(member(body, "spec")),
+            role_ref: RoleRef {
+                name: str_value(member(role_ref, "name")),
+                kind: str_value(member(role_ref, "kind")),
+            },
+            subjects: items(member(body, "subjects"))
+                .map(|s| {
+                    let s = s.as_object();
+                    Subject {
+                        name: str_value(member(s, "name")),
+                        kind: str_value(member(s, "kind")),
+                        namespace: str_value(member(s, "namespace")),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<'a> Spec<'a> {
+    fn from_value(v: Option<&'a Value>) -> Spec<'a> {
+        let Some(spec) = object(v) else {
+            return Spec::default();
+        };
+        let containers = |key: &str| {
+            items(spec.get(key))
+                .map(|c| {
+                    let c = c.as_object();
+                    Container {
+                        image: str_value(member(c, "image")),
+                        security_context: SecurityContext {
+                            privileged: is_true(member(
+                                object(member(c, "securityContext")),
+                                "privileged",
+                            )),
+                        },
+                    }
+                })
+                .collect()
+        };
+        // A `template` key wins even when its value is no object.
+        let template = spec.get("template").or_else(|| {
+            let job_spec = member(object(spec.get("jobTemplate")), "spec");
+            member(object(job_spec), "template")
+        });
+        let template = Spec::from_value(member(object(template), "spec"));
+        Spec {
+            pod_spec: [
+                "containers",
+                "initContainers",
+                "ephemeralContainers",
+                "volumes",
+            ]
+            .iter()
+            .any(|k| spec.contains_key(*k)),
+            containers: containers("containers"),
+            init_containers: containers("initContainers"),
+            ephemeral_containers: containers("ephemeralContainers"),
+            volumes: items(spec.get("volumes"))
+                .map(|v| Volume {
+                    host_path: HostPath {
+                        path: str_value(member(object(member(v.as_object(), "hostPath")), "path")),
+                    },
+                })
+                .collect(),
+            host_network: is_true(spec.get("hostNetwork")),
+            host_pid: is_true(spec.get("hostPID")),
+            host_ipc: is_true(spec.get("hostIPC")),
+            template: PodTemplate(template.pod_spec.then(|| Box::new(template))),
+        }
+    }
+}
+
+fn is_true(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::Bool(true)))
+}
+
+// --- The direct reader of JSON text ----------------------------------------
+//
+// Every value goes through serde_json's `deserialize_any`, as when it builds
+// a `Value`: strings are checked for UTF-8 and escapes, numbers are parsed,
+// nesting counts against the recursion limit, duplicate keys let the last one
+// win. Values the event does not need are parsed and dropped (never through
+// `IgnoredAny`, which skips them unchecked). So the direct reader accepts
+// exactly the records the `Value` parser accepts and reads each value as the
+// `Value` path reads it; what it cannot mirror (serde_json's private marker
+// keys) makes it give up, and the record takes the `Value` path.
+
+/// Reads a record from JSON text; `None` sends it to the `Value` path (not
+/// an object, invalid JSON, a marker key).
+fn read_record(raw: &[u8]) -> Option<Record<'_>> {
+    // Checking UTF-8 once for the whole record lets serde_json skip the check
+    // string by string; invalid UTF-8 anywhere is invalid JSON for the
+    // `Value` parser too.
+    let text = std::str::from_utf8(raw).ok()?;
+    let first = text
+        .bytes()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?;
+    if first != b'{' {
+        return None;
+    }
+    serde_json::from_str::<Lenient<Record>>(text)
+        .ok()
+        .map(|r| r.0)
+}
+
+/// A type read from any JSON value: the value of the expected type gives the
+/// result, any other value gives `Self::default()`, as a missing key would.
+trait Tolerant<'de>: Default {
+    fn from_bool(_: bool) -> Self {
+        Self::default()
+    }
+    fn from_u64(_: u64) -> Self {
+        Self::default()
+    }
+    /// Only negative integers arrive here.
+    fn from_i64(_: i64) -> Self {
+        Self::default()
+    }
+    fn from_str(_: &str) -> Self {
+        Self::default()
+    }
+    fn from_borrowed_str(s: &'de str) -> Self {
+        Self::from_str(s)
+    }
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<Lenient<Ignored>>()?.is_some() {}
+        Ok(Self::default())
+    }
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        entries(map, |_| None, |(), _: &mut A| Ok(()))?;
+        Ok(Self::default())
+    }
+}
+
+/// `T` as a `Deserialize` type.
+struct Lenient<T>(T);
+
+impl<'de, T: Tolerant<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LenientVisitor(PhantomData))
+    }
+}
+
+struct LenientVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Tolerant<'de>> Visitor<'de> for LenientVisitor<T> {
+    type Value = Lenient<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Lenient(T::from_bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Lenient(T::from_i64(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Lenient(T::from_u64(v)))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Lenient(T::default()))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Lenient(T::from_str(v)))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Lenient(T::from_borrowed_str(v)))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Lenient(T::from_str(&v)))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Lenient(T::default()))
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Lenient(T::default()))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        Lenient::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        T::from_seq(seq).map(Lenient)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::from_map(map).map(Lenient)
+    }
+}
+
+/// A value parsed and dropped.
+#[derive(Default)]
+struct Ignored;
+
+impl<'de> Tolerant<'de> for Ignored {}
+
+/// Object keys that serde_json's `Value` parser treats specially when they
+/// come first in an object (an embedded raw value or number).
+const SERDE_JSON_MARKER: &str = "$serde_json::private::";
+
+/// One object key: a wanted key, or another key.
+enum Key<K> {
+    Wanted(K),
+    Marker,
+    Other,
+}
+
+/// Reads an object key with `F`, which names the wanted keys.
+struct KeySeed<F>(F);
+
+impl<'de, K, F: Fn(&str) -> Option<K>> DeserializeSeed<'de> for KeySeed<F> {
+    type Value = Key<K>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<K>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, K, F: Fn(&str) -> Option<K>> Visitor<'de> for KeySeed<F> {
+    type Value = Key<K>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_str<E>(self, key: &str) -> Result<Key<K>, E> {
+        Ok(match (self.0)(key) {
+            Some(k) => Key::Wanted(k),
+            None if key.starts_with(SERDE_JSON_MARKER) => Key::Marker,
+            None => Key::Other,
+        })
+    }
+}
+
+/// Walks an object's entries: `wanted(k, map)` reads the value of a key for
+/// which `key` gives `Some(k)`; the values of other keys are parsed and
+/// dropped. A repeated key is read again, so the last one wins, as in a
+/// `Value`.
+fn entries<'de, A: MapAccess<'de>, K>(
+    mut map: A,
+    key: impl Fn(&str) -> Option<K> + Copy,
+    mut wanted: impl FnMut(K, &mut A) -> Result<(), A::Error>,
+) -> Result<(), A::Error> {
+    let mut first = true;
+    while let Some(k) = map.next_key_seed(KeySeed(key))? {
+        match k {
+            Key::Marker if first => return Err(de::Error::custom("serde_json marker key")),
+            Key::Wanted(k) => wanted(k, &mut map)?,
+            Key::Marker | Key::Other => {
+                map.next_value::<Lenient<Ignored>>()?;
+            }
+        }
+        first = false;
+    }
+    Ok(())
+}
+
+fn value<'de, T: Tolerant<'de>, A: MapAccess<'de>>(map: &mut A) -> Result<T, A::Error> {
+    Ok(map.next_value::<Lenient<T>>()?.0)
+}
+
+/// [`str_of`]: a string that is not an absent marker.
+impl<'de> Tolerant<'de> for Str<'de> {
+    fn from_str(s: &str) -> Self {
+        (!entity::is_absent(s)).then(|| Cow::Owned(s.to_owned()))
+    }
+    fn from_borrowed_str(s: &'de str) -> Self {
+        (!entity::is_absent(s)).then_some(Cow::Borrowed(s))
+    }
+}
+
+/// [`u64_of`]: a non-negative integer, or a string holding one.
+impl<'de> Tolerant<'de> for Option<u64> {
+    fn from_u64(n: u64) -> Self {
+        Some(n)
+    }
+    fn from_i64(n: i64) -> Self {
+        u64::try_from(n).ok()
+    }
+    fn from_str(s: &str) -> Self {
+        s.trim().parse().ok()
+    }
+}
+
+/// `true` only for the JSON value `true`.
+impl<'de> Tolerant<'de> for bool {
+    fn from_bool(b: bool) -> Self {
+        b
+    }
+}
+
+/// The items of an array; no items for any other value.
+impl<'de, T: Tolerant<'de>> Tolerant<'de> for Vec<T> {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
+            out.push(item);
+        }
+        Ok(out)
+    }
+}
+
+impl<'de> Tolerant<'de> for Groups {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Groups(Some(Value::Array(items))))
+    }
+}
+
+impl<'de> Tolerant<'de> for ExtraValue<'de> {
+    fn from_str(s: &str) -> Self {
+        ExtraValue(Str::from_str(s))
+    }
+    fn from_borrowed_str(s: &'de str) -> Self {
+        ExtraValue(Str::from_borrowed_str(s))
+    }
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut first = None;
+        loop {
+            if first.is_some() {
+                if seq.next_element::<Lenient<Ignored>>()?.is_none() {
+                    break;
+                }
+            } else {
+                match seq.next_element::<Lenient<Str>>()? {
+                    Some(Lenient(s)) => first = s,
+                    None => break,
+                }
+            }
+        }
+        Ok(ExtraValue(first))
+    }
+}
+
+impl<'de> Tolerant<'de> for Spec<'de> {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        enum K {
+            Containers,
+            InitContainers,
+            EphemeralContainers,
+            Volumes,
+            HostNetwork,
+            HostPid,
+            HostIpc,
+            Template,
+            JobTemplate,
+        }
+        let key = |k: &str| {
+            Some(match k {
+                "containers" => K::Containers,
+                "initContainers" => K::InitContainers,
+                "ephemeralContainers" => K::EphemeralContainers,
+                "volumes" => K::Volumes,
+                "hostNetwork" => K::HostNetwork,
+                "hostPID" => K::HostPid,
+                "hostIPC" => K::HostIpc,
+                "template" => K::Template,
+                "jobTemplate" => K::JobTemplate,
+                _ => return None,
+            })
+        };
+        let mut spec = Spec::default();
+        // A `template` key wins even when its value is no object.
+        let mut template: Option<Template> = None;
+        let mut job_template = JobTemplate::default();
+        entries(map, key, |k, m| {
+            match k {
+                K::Containers => spec.containers = value(m)?,
+                K::InitContainers => spec.init_containers = value(m)?,
+                K::EphemeralContainers => spec.ephemeral_containers = value(m)?,
+                K::Volumes => spec.volumes = value(m)?,
+                K::HostNetwork => spec.host_network = value(m)?,
+                K::HostPid => spec.host_pid = value(m)?,
+                K::HostIpc => spec.host_ipc = value(m)?,
+                K::Template => template = Some(value(m)?),
+                K::JobTemplate => job_template = value(m)?,
+            }
+            spec.pod_spec |= matches!(
+                k,
+                K::Containers | K::InitContainers | K::EphemeralContainers | K::Volumes
+            );
+            Ok(())
+        })?;
+        spec.template = match template {
+            Some(t) => t.spec,
+            None => job_template.spec.template.spec,
+        };
+        Ok(spec)
+    }
+}
+
+/// A template's `spec`, kept when it is a pod spec.
+impl<'de> Tolerant<'de> for PodTemplate<'de> {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        let spec = Spec::from_map(map)?;
+        Ok(PodTemplate(spec.pod_spec.then(|| Box::new(spec))))
+    }
+}
+
+/// Objects read key by key: `tolerant_object!(<'de> Type { field: "key", … })`
+/// reads each listed key into its field with the field type's reader.
+macro_rules! tolerant_object {
+    ($(<$de:lifetime> $ty:ty { $($field:ident: $key:literal),+ $(,)? })+) => {$(
+        impl<$de> Tolerant<$de> for $ty {
+            fn from_map<A: MapAccess<$de>>(map: A) -> Result<Self, A::Error> {
+                #[allow(non_camel_case_types)]
+                enum Wanted {
+                    $($field),+
+                }
+                let key = |k: &str| match k {
+                    $($key => Some(Wanted::$field),)+
+                    _ => None,
+                };
+                let mut out = Self::default();
+                entries(map, key, |wanted, m| {
+                    match wanted {
+                        $(Wanted::$field => out.$field = value(m)?,)+
+                    }
+                    Ok(())
+                })?;
+                Ok(out)
+            }
+        }
+    )+};
+}
+
+tolerant_object! {
+    <'de> Record<'de> {
+        audit_id: "auditID",
+        verb: "verb",
+        stage: "stage",
+        request_uri: "requestURI",
+        user_agent: "userAgent",
+        request_received_timestamp: "requestReceivedTimestamp",
+        stage_timestamp: "stageTimestamp",
+        timestamp: "timestamp",
+        metadata: "metadata",
+        object_ref: "objectRef",
+        status: "responseStatus",
+        annotations: "annotations",
+        user: "user",
+        impersonated: "impersonatedUser",
+        source_ips: "sourceIPs",
+        request: "requestObject",
+        response: "responseObject",
+    }
+    <'de> Metadata<'de> { creation_timestamp: "creationTimestamp" }
+    <'de> ObjectRef<'de> {
+        resource: "resource",
+        subresource: "subresource",
+        namespace: "namespace",
+        name: "name",
+        uid: "uid",
+        api_group: "apiGroup",
+    }
+    <'de> Status<'de> {
+        code: "code",
+        status: "status",
+        reason: "reason",
+        message: "message",
+    }
+    <'de> Annotations<'de> {
+        decision: "authorization.k8s.io/decision",
+        reason: "authorization.k8s.io/reason",
+        legacy_token: "authentication.k8s.io/legacy-token",
+    }
+    <'de> User<'de> {
+        username: "username",
+        uid: "uid",
+        groups: "groups",
+        extra: "extra",
+    }
+    <'de> Extra<'de> {
+        pod_name: "authentication.kubernetes.io/pod-name",
+        pod_uid: "authentication.kubernetes.io/pod-uid",
+        node_name: "authentication.kubernetes.io/node-name",
+        node_uid: "authentication.kubernetes.io/node-uid",
+        credential_id: "authentication.kubernetes.io/credential-id",
+    }
+    <'de> Body<'de> { spec: "spec", role_ref: "roleRef", subjects: "subjects" }
+    <'de> RoleRef<'de> { name: "name", kind: "kind" }
+    <'de> Subject<'de> { name: "name", kind: "kind", namespace: "namespace" }
+    <'de> Template<'de> { spec: "spec" }
+    <'de> JobTemplate<'de> { spec: "spec" }
+    <'de> JobSpec<'de> { template: "template" }
+    <'de> Container<'de> { image: "image", security_context: "securityContext" }
+    <'de> SecurityContext { privileged: "privileged" }
+    <'de> Volume<'de> { host_path: "hostPath" }
+    <'de> HostPath<'de> { path: "path" }
+}
+
+// --- The event --------------------------------------------------------------
+
+/// An identity entity for an audit `UserInfo` object, with its groups.
+fn identity_entity(user: &User<'_>, groups: Option<Value>, role: &str) -> Option<EntityRef> {
+    let username = user.username.as_deref()?;
     Some(
         EntityRef::new(EntityKind::Identity, username, role)
-            .attr("uid", str_of(user.get("uid")))
-            .attr(
-                "groups",
-                user.get("groups").filter(|g| g.is_array()).cloned(),
-            ),
+            .attr("uid", user.uid.as_deref())
+            .attr("groups", groups),
     )
+}
+
+/// Declares [`Field`], the fields an audit event can have, and their names.
+macro_rules! event_fields {
+    ($($field:ident: $name:literal),+ $(,)?) => {
+        #[derive(Clone, Copy)]
+        enum Field {
+            $($field),+
+        }
+        const FIELD_NAMES: &[&str] = &[$($name),+];
+    };
+}
+
+// In the order of the names, which is the order of the map: building it from
+// sorted entries costs no sorting.
+event_fields! {
+    ApiGroup: "api_group",
+    AuthzReason: "authz_reason",
+    Code: "code",
+    CredentialId: "credential_id",
+    Decision: "decision",
+    ExecArgv: "exec_argv",
+    ExecCommand: "exec_command",
+    ExecContainer: "exec_container",
+    ExecStdin: "exec_stdin",
+    ExecTty: "exec_tty",
+    HostPathVolumes: "host_path_volumes",
+    Images: "images",
+    ImpersonatedUser: "impersonated_user",
+    LegacyToken: "legacy_token",
+    Name: "name",
+    Namespace: "namespace",
+    PeerIp: "peer_ip",
+    PodHostIpc: "pod_host_ipc",
+    PodHostNetwork: "pod_host_network",
+    PodHostPath: "pod_host_path",
+    PodHostPid: "pod_host_pid",
+    PodPrivileged: "pod_privileged",
+    PortforwardPorts: "portforward_ports",
+    RequestUri: "request_uri",
+    Resource: "resource",
+    RoleRef: "role_ref",
+    RoleRefKind: "role_ref_kind",
+    SourceIp: "source_ip",
+    SourceIps: "source_ips",
+    Stage: "stage",
+    Status: "status",
+    StatusMessage: "status_message",
+    StatusReason: "status_reason",
+    Subjects: "subjects",
+    Subresource: "subresource",
+    TokenPod: "token_pod",
+    User: "user",
+    UserAgent: "user_agent",
+    Verb: "verb",
+}
+
+/// An event's `fields`, gathered first and then built into the map in one
+/// go. As [`NewEvent::field`]: a null value is no field.
+struct Fields([Option<Value>; FIELD_NAMES.len()]);
+
+impl Fields {
+    fn new() -> Fields {
+        Fields(std::array::from_fn(|_| None))
+    }
+
+    fn set(&mut self, field: Field, value: impl Into<Value>) {
+        let value = value.into();
+        if !value.is_null() {
+            self.0[field as usize] = Some(value);
+        }
+    }
+
+    fn into_map(mut self) -> Map<String, Value> {
+        let mut entries = Vec::with_capacity(FIELD_NAMES.len());
+        for (name, value) in FIELD_NAMES.iter().zip(&mut self.0) {
+            if let Some(value) = value.take() {
+                entries.push((name.to_string(), value));
+            }
+        }
+        entries.into_iter().collect()
+    }
 }
 
 /// The entity an `objectRef` names, for the resources that have an entity
@@ -280,215 +1170,167 @@ fn target_entity(
     Some(e.attr("uid", uid))
 }
 
-/// The pod specs inside a request/response object: a Pod's own spec, or the
-/// pod template of a workload (CronJob: the job template's).
-fn pod_specs(obj: &Value) -> Vec<&Map<String, Value>> {
-    let is_pod_spec = |s: &Map<String, Value>| {
-        [
-            "containers",
-            "initContainers",
-            "ephemeralContainers",
-            "volumes",
-        ]
-        .iter()
-        .any(|k| s.contains_key(*k))
-    };
-    let mut out = Vec::new();
-    let Some(spec) = obj.get("spec").and_then(Value::as_object) else {
-        return out;
-    };
-    if is_pod_spec(spec) {
-        out.push(spec);
-    }
-    let template = spec.get("template").or_else(|| {
-        spec.get("jobTemplate")
-            .and_then(|j| j.get("spec"))
-            .and_then(|s| s.get("template"))
-    });
-    if let Some(tspec) = template
-        .and_then(|t| t.get("spec"))
-        .and_then(Value::as_object)
-    {
-        if is_pod_spec(tspec) {
-            out.push(tspec);
-        }
-    }
-    out
-}
+/// Builds the event of one record.
+fn build(mut rec: Record<'_>) -> Result<NewEvent, RecordError> {
+    let audit_id = rec
+        .audit_id
+        .as_deref()
+        .ok_or_else(|| RecordError::new("audit event has no auditID"))?;
+    let user_groups = rec.user.groups.0.take();
+    let impersonated_groups = rec.impersonated.groups.0.take();
+    let object_ref = &rec.object_ref;
+    let status = &rec.status;
+    let annotations = &rec.annotations;
+    let extra = &rec.user.extra;
 
-/// Every container object of a pod spec (regular, init and ephemeral).
-fn spec_containers(spec: &Map<String, Value>) -> impl Iterator<Item = &Map<String, Value>> {
-    ["containers", "initContainers", "ephemeralContainers"]
-        .into_iter()
-        .filter_map(move |k| spec.get(k).and_then(Value::as_array))
-        .flatten()
-        .filter_map(Value::as_object)
-}
-
-fn is_true(v: Option<&Value>) -> bool {
-    matches!(v, Some(Value::Bool(true)))
-}
-
-/// Parses an already decoded audit event object.
-pub(crate) fn parse_object(obj: &Map<String, Value>) -> Result<NewEvent, RecordError> {
-    let audit_id =
-        str_of(obj.get("auditID")).ok_or_else(|| RecordError::new("audit event has no auditID"))?;
-    let empty = Map::new();
-    let object_ref = obj
-        .get("objectRef")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let user = obj.get("user").and_then(Value::as_object);
-    let impersonated = obj.get("impersonatedUser").and_then(Value::as_object);
-    let status = obj.get("responseStatus").and_then(Value::as_object);
-    let annotations = obj.get("annotations").and_then(Value::as_object);
-
-    let verb = str_of(obj.get("verb"));
-    let stage = str_of(obj.get("stage"));
-    let request_uri = str_of(obj.get("requestURI"));
-    let resource = str_of(object_ref.get("resource"));
-    let subresource = str_of(object_ref.get("subresource"));
-    let namespace = str_of(object_ref.get("namespace"));
-    let name = str_of(object_ref.get("name"));
-    let object_uid = str_of(object_ref.get("uid"));
-    let code = status.and_then(|s| u64_of(s.get("code")));
-    let status_reason = status.and_then(|s| str_of(s.get("reason")));
-    let status_message = status.and_then(|s| str_of(s.get("message")));
-    let username = user.and_then(|u| str_of(u.get("username")));
+    let verb = rec.verb.as_deref();
+    let stage = rec.stage.as_deref();
+    let request_uri = rec.request_uri.as_deref();
+    let resource = object_ref.resource.as_deref();
+    let subresource = object_ref.subresource.as_deref();
+    let namespace = object_ref.namespace.as_deref();
+    let name = object_ref.name.as_deref();
+    let object_uid = object_ref.uid.as_deref();
+    let code = status.code;
+    let status_reason = status.reason.as_deref();
+    let status_message = status.message.as_deref();
+    let username = rec.user.username.as_deref();
+    let impersonated_username = rec.impersonated.username.as_deref();
 
     let streaming = subresource.is_some_and(|s| STREAMING_SUBRESOURCES.contains(&s));
     let long_running = streaming || verb == Some("watch");
 
     // Title: `list secrets in kube-system`, `get pods/exec shop/cart-…`.
-    let what = match (resource, subresource) {
-        (Some(r), Some(s)) => format!("{}/{}", r, s),
-        (Some(r), None) => r.to_string(),
+    let what: Cow<str> = match (resource, subresource) {
+        (Some(r), Some(s)) => Cow::Owned(format!("{}/{}", r, s)),
+        (Some(r), None) => Cow::Borrowed(r),
         // Non-resource requests (`/healthz`, `/version`): the path.
-        (None, _) => request_uri
-            .map(|u| u.split('?').next().unwrap_or(u).to_string())
-            .unwrap_or_default(),
-    };
-    // A namespace object's objectRef may repeat its name as namespace.
-    let title_ns = namespace.filter(|_| resource != Some("namespaces"));
-    let target = match (title_ns, name) {
-        (Some(ns), Some(n)) => format!(" {}/{}", ns, n),
-        (None, Some(n)) => format!(" {}", n),
-        (Some(ns), None) => format!(" in {}", ns),
-        (None, None) => String::new(),
+        (None, _) => Cow::Borrowed(
+            request_uri
+                .map(|u| u.split('?').next().unwrap_or(u))
+                .unwrap_or(""),
+        ),
     };
     let operation = match verb {
         Some(v) if !what.is_empty() => format!("{} {}", v, what),
         Some(v) => v.to_string(),
-        None if !what.is_empty() => what.clone(),
+        None if !what.is_empty() => what.into_owned(),
         None => "request".to_string(),
     };
-    let mut title = format!("{}{}", operation, target);
-    if let Some(c) = code.filter(|c| *c >= 400) {
-        match http_reason_phrase(c).or(status_reason) {
-            Some(phrase) => title.push_str(&format!(" ({} {})", c, phrase)),
-            None => title.push_str(&format!(" ({})", c)),
+    let mut title = String::with_capacity(operation.len() + 96);
+    title.push_str(&operation);
+    // A namespace object's objectRef may repeat its name as namespace.
+    let title_ns = namespace.filter(|_| resource != Some("namespaces"));
+    match (title_ns, name) {
+        (Some(ns), Some(n)) => {
+            let _ = write!(title, " {}/{}", ns, n);
         }
+        (None, Some(n)) => {
+            let _ = write!(title, " {}", n);
+        }
+        (Some(ns), None) => {
+            let _ = write!(title, " in {}", ns);
+        }
+        (None, None) => {}
+    }
+    if let Some(c) = code.filter(|c| *c >= 400) {
+        let _ = match http_reason_phrase(c).or(status_reason) {
+            Some(phrase) => write!(title, " ({} {})", c, phrase),
+            None => write!(title, " ({})", c),
+        };
     }
 
     let mut ev = NewEvent::new(Source::K8sAudit, EventKind::Telemetry, title);
     ev.rule = Some(operation);
-    ev.dedup_key = Some(format!("k8s-audit|{}", audit_id));
+    let mut dedup_key = String::with_capacity(DEDUP_PREFIX.len() + audit_id.len());
+    dedup_key.push_str(DEDUP_PREFIX);
+    dedup_key.push_str(audit_id);
+    ev.dedup_key = Some(dedup_key);
     ev.rank = stage_rank(stage, long_running);
-    ev.time_ns = ["requestReceivedTimestamp", "stageTimestamp", "timestamp"]
-        .iter()
-        .find_map(|k| str_of(obj.get(*k)).and_then(parse_rfc3339))
-        .or_else(|| {
-            str_of(obj.get("metadata").and_then(|m| m.get("creationTimestamp")))
-                .and_then(parse_rfc3339)
-        });
+    ev.time_ns = [
+        &rec.request_received_timestamp,
+        &rec.stage_timestamp,
+        &rec.timestamp,
+        &rec.metadata.creation_timestamp,
+    ]
+    .into_iter()
+    .find_map(|t| t.as_deref().and_then(parse_rfc3339));
 
-    ev.field("verb", verb);
-    ev.field("resource", resource);
-    ev.field("subresource", subresource);
-    ev.field("namespace", namespace);
-    ev.field("name", name);
-    ev.field("api_group", str_of(object_ref.get("apiGroup")));
-    ev.field("code", code);
-    ev.field("status", status.and_then(|s| str_of(s.get("status"))));
-    ev.field("status_reason", status_reason);
-    ev.field("status_message", status_message);
-    ev.field("stage", stage);
-    ev.field("request_uri", request_uri);
-    ev.field("user_agent", str_of(obj.get("userAgent")));
+    let mut fields = Fields::new();
+    fields.set(Field::Verb, verb);
+    fields.set(Field::Resource, resource);
+    fields.set(Field::Subresource, subresource);
+    fields.set(Field::Namespace, namespace);
+    fields.set(Field::Name, name);
+    fields.set(Field::ApiGroup, object_ref.api_group.as_deref());
+    fields.set(Field::Code, code);
+    fields.set(Field::Status, status.status.as_deref());
+    fields.set(Field::StatusReason, status_reason);
+    fields.set(Field::StatusMessage, status_message);
+    fields.set(Field::Stage, stage);
+    fields.set(Field::RequestUri, request_uri);
+    fields.set(Field::UserAgent, rec.user_agent.as_deref());
 
-    let decision = annotations.and_then(|a| str_of(a.get("authorization.k8s.io/decision")));
+    let decision = annotations.decision.as_deref();
     // An empty reason is what RBAC writes when it forbids: keep it absent.
-    let authz_reason = annotations.and_then(|a| str_of(a.get("authorization.k8s.io/reason")));
-    ev.field("decision", decision);
-    ev.field("authz_reason", authz_reason);
-    ev.field(
-        "legacy_token",
-        annotations.and_then(|a| str_of(a.get("authentication.k8s.io/legacy-token"))),
-    );
+    let authz_reason = annotations.reason.as_deref();
+    fields.set(Field::Decision, decision);
+    fields.set(Field::AuthzReason, authz_reason);
+    fields.set(Field::LegacyToken, annotations.legacy_token.as_deref());
 
     // Fields hold what detections and views filter on; what the entities
     // carry (uids, groups, the token's node) and the audit id stay in the
     // entities and the raw record, which keeps a million-event case small.
 
     // The acting identity and whom it impersonates.
-    if let Some(u) = user {
-        ev.field("user", username);
-        if let Some(e) = identity_entity(u, "actor") {
-            ev.entity(e);
-        }
-        // A kubelet acts as its node.
-        if let Some(node) = username
-            .and_then(|n| n.strip_prefix("system:node:"))
-            .filter(|n| !n.is_empty())
-        {
-            ev.entity(EntityRef::new(EntityKind::Node, node, "actor"));
-        }
+    fields.set(Field::User, username);
+    if let Some(e) = identity_entity(&rec.user, user_groups, "actor") {
+        ev.entity(e);
     }
-    if let Some(imp) = impersonated {
-        ev.field("impersonated_user", str_of(imp.get("username")));
-        if let Some(e) = identity_entity(imp, "impersonated") {
-            ev.entity(e);
-        }
+    // A kubelet acts as its node.
+    if let Some(node) = username
+        .and_then(|n| n.strip_prefix("system:node:"))
+        .filter(|n| !n.is_empty())
+    {
+        ev.entity(EntityRef::new(EntityKind::Node, node, "actor"));
+    }
+    fields.set(Field::ImpersonatedUser, impersonated_username);
+    if let Some(e) = identity_entity(&rec.impersonated, impersonated_groups, "impersonated") {
+        ev.entity(e);
     }
 
     // The bound token's pod and node: where the credential was minted.
-    let extra = user.and_then(|u| u.get("extra")).and_then(Value::as_object);
     let token_ns = username.and_then(service_account_namespace);
-    if let (Some(ns), Some(pod)) = (token_ns, extra_value(extra, EXTRA_POD_NAME)) {
+    if let (Some(ns), Some(pod)) = (token_ns, extra.pod_name.0.as_deref()) {
         if let Some(key) = entity::pod_key(ns, pod) {
-            ev.field("token_pod", key.as_str());
+            fields.set(Field::TokenPod, key.as_str());
             ev.entity(
                 EntityRef::new(EntityKind::Pod, key, "token-pod")
-                    .attr("uid", extra_value(extra, EXTRA_POD_UID))
+                    .attr("uid", extra.pod_uid.0.as_deref())
                     .attr("namespace", ns)
                     .attr("name", pod),
             );
         }
     }
-    if let Some(node) = extra_value(extra, EXTRA_NODE_NAME) {
+    if let Some(node) = extra.node_name.0.as_deref() {
         ev.entity(
             EntityRef::new(EntityKind::Node, node, "token-node")
-                .attr("uid", extra_value(extra, EXTRA_NODE_UID)),
+                .attr("uid", extra.node_uid.0.as_deref()),
         );
     }
-    let credential_id = extra_value(extra, EXTRA_CREDENTIAL_ID);
-    ev.field("credential_id", credential_id);
+    let credential_id = extra.credential_id.0.as_deref();
+    fields.set(Field::CredentialId, credential_id);
 
     // Source addresses: X-Forwarded-For entries first, the TCP peer last.
-    let source_ips: Vec<String> = obj
-        .get("sourceIPs")
-        .and_then(Value::as_array)
-        .map(|ips| {
-            ips.iter()
-                .filter_map(|v| str_of(Some(v)))
-                .filter_map(entity::ip)
-                .collect()
-        })
-        .unwrap_or_default();
-    if !source_ips.is_empty() {
-        ev.field("source_ips", source_ips.clone());
-        ev.field("source_ip", source_ips[0].as_str());
-        ev.field("peer_ip", source_ips[source_ips.len() - 1].as_str());
+    let source_ips: Vec<String> = rec
+        .source_ips
+        .iter()
+        .filter_map(|ip| ip.as_deref())
+        .filter_map(entity::ip)
+        .collect();
+    if let (Some(first), Some(last)) = (source_ips.first(), source_ips.last()) {
+        fields.set(Field::SourceIp, first.as_str());
+        fields.set(Field::PeerIp, last.as_str());
     }
     for ip in &source_ips {
         ev.entity(EntityRef::new(EntityKind::Ip, ip.as_str(), "source-ip"));
@@ -498,7 +1340,7 @@ pub(crate) fn parse_object(obj: &Map<String, Value>) -> Result<NewEvent, RecordE
     if let Some(e) = resource.and_then(|r| target_entity(r, namespace, name, object_uid)) {
         ev.entity(e);
     }
-    if let Some(ns) = namespace.filter(|_| resource != Some("namespaces")) {
+    if let Some(ns) = title_ns {
         ev.entity(EntityRef::new(EntityKind::Namespace, ns, "namespace"));
     }
 
@@ -519,13 +1361,16 @@ pub(crate) fn parse_object(obj: &Map<String, Value>) -> Result<NewEvent, RecordE
         };
         if !argv.is_empty() {
             exec_command = Some(argv.join(" "));
-            ev.field("exec_argv", argv);
+            fields.set(Field::ExecArgv, argv);
         }
-        ev.field("exec_command", exec_command.clone());
-        ev.field("exec_container", param("container"));
-        ev.field("exec_tty", param("tty").map(|v| v == "true" || v == "1"));
-        ev.field(
-            "exec_stdin",
+        fields.set(Field::ExecCommand, exec_command.clone());
+        fields.set(Field::ExecContainer, param("container"));
+        fields.set(
+            Field::ExecTty,
+            param("tty").map(|v| v == "true" || v == "1"),
+        );
+        fields.set(
+            Field::ExecStdin,
             param("stdin").map(|v| v == "true" || v == "1"),
         );
         let ports: Vec<String> = params
@@ -534,19 +1379,16 @@ pub(crate) fn parse_object(obj: &Map<String, Value>) -> Result<NewEvent, RecordE
             .map(|(_, v)| v.clone())
             .collect();
         if !ports.is_empty() {
-            ev.field("portforward_ports", ports);
+            fields.set(Field::PortforwardPorts, ports);
         }
     }
 
     // Images and risky pod settings from the objects sent or returned.
     let mut images: Vec<String> = Vec::new();
-    for body in ["requestObject", "responseObject"]
-        .iter()
-        .filter_map(|k| obj.get(*k))
-    {
-        for spec in pod_specs(body) {
-            for c in spec_containers(spec) {
-                if let Some((reference, digest)) = str_of(c.get("image")).and_then(entity::image) {
+    for body in [&rec.request, &rec.response] {
+        for spec in body.spec.pod_specs() {
+            for c in spec.all_containers() {
+                if let Some((reference, digest)) = c.image.as_deref().and_then(entity::image) {
                     if !images.contains(&reference) {
                         images.push(reference.clone());
                     }
@@ -559,105 +1401,96 @@ pub(crate) fn parse_object(obj: &Map<String, Value>) -> Result<NewEvent, RecordE
         }
     }
     if !images.is_empty() {
-        ev.field("images", images);
+        fields.set(Field::Images, images);
     }
-    if let Some(request) = obj.get("requestObject") {
-        let specs = pod_specs(request);
-        if !specs.is_empty() {
-            let privileged = specs
-                .iter()
-                .flat_map(|s| spec_containers(s))
-                .any(|c| is_true(c.get("securityContext").and_then(|sc| sc.get("privileged"))));
-            let host_paths: Vec<String> = specs
-                .iter()
-                .filter_map(|s| s.get("volumes").and_then(Value::as_array))
-                .flatten()
-                .filter_map(|v| v.get("hostPath"))
-                .filter_map(|h| str_of(h.get("path")).map(str::to_string))
-                .collect();
-            ev.field("pod_privileged", privileged);
-            ev.field("pod_host_path", !host_paths.is_empty());
-            ev.field(
-                "pod_host_network",
-                specs.iter().any(|s| is_true(s.get("hostNetwork"))),
-            );
-            ev.field(
-                "pod_host_pid",
-                specs.iter().any(|s| is_true(s.get("hostPID"))),
-            );
-            ev.field(
-                "pod_host_ipc",
-                specs.iter().any(|s| is_true(s.get("hostIPC"))),
-            );
-            if !host_paths.is_empty() {
-                ev.field("host_path_volumes", host_paths);
-            }
+    let request = &rec.request;
+    let specs: Vec<&Spec> = request.spec.pod_specs().collect();
+    if !specs.is_empty() {
+        let privileged = specs
+            .iter()
+            .flat_map(|s| s.all_containers())
+            .any(|c| c.security_context.privileged);
+        let host_paths: Vec<String> = specs
+            .iter()
+            .flat_map(|s| &s.volumes)
+            .filter_map(|v| v.host_path.path.as_deref().map(str::to_string))
+            .collect();
+        fields.set(Field::PodPrivileged, privileged);
+        fields.set(Field::PodHostPath, !host_paths.is_empty());
+        fields.set(Field::PodHostNetwork, specs.iter().any(|s| s.host_network));
+        fields.set(Field::PodHostPid, specs.iter().any(|s| s.host_pid));
+        fields.set(Field::PodHostIpc, specs.iter().any(|s| s.host_ipc));
+        if !host_paths.is_empty() {
+            fields.set(Field::HostPathVolumes, host_paths);
         }
-        // Role bindings: which role is granted, and to whom.
-        if matches!(resource, Some("rolebindings") | Some("clusterrolebindings")) {
-            let role_ref = request.get("roleRef");
-            ev.field("role_ref", str_of(role_ref.and_then(|r| r.get("name"))));
-            ev.field(
-                "role_ref_kind",
-                str_of(role_ref.and_then(|r| r.get("kind"))),
-            );
-            let subjects: Vec<String> = request
-                .get("subjects")
-                .and_then(Value::as_array)
-                .map(|subs| {
-                    subs.iter()
-                        .filter_map(|s| binding_subject(s, namespace))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !subjects.is_empty() {
-                ev.field("subjects", subjects);
-            }
+    }
+    // Role bindings: which role is granted, and to whom.
+    if matches!(resource, Some("rolebindings") | Some("clusterrolebindings")) {
+        fields.set(Field::RoleRef, request.role_ref.name.as_deref());
+        fields.set(Field::RoleRefKind, request.role_ref.kind.as_deref());
+        let subjects: Vec<String> = request
+            .subjects
+            .iter()
+            .filter_map(|s| binding_subject(s, namespace))
+            .collect();
+        if !subjects.is_empty() {
+            fields.set(Field::Subjects, subjects);
         }
     }
 
     // Message: who, from where, and what the server answered.
-    let mut parts = Vec::new();
+    let mut message = String::new();
     if let Some(u) = username {
-        let mut who = u.to_string();
-        if let Some(imp) = impersonated.and_then(|i| str_of(i.get("username"))) {
-            who.push_str(&format!(" as {}", imp));
+        message.push_str(u);
+        if let Some(imp) = impersonated_username {
+            message.push_str(" as ");
+            message.push_str(imp);
         }
-        if !source_ips.is_empty() {
-            who.push_str(&format!(" from {}", source_ips.join(", ")));
+        for (i, ip) in source_ips.iter().enumerate() {
+            message.push_str(if i == 0 { " from " } else { ", " });
+            message.push_str(ip);
         }
-        parts.push(who);
     }
+    let mut part = |text: &str| {
+        if !message.is_empty() {
+            message.push_str("; ");
+        }
+        message.push_str(text);
+    };
     if let Some(cmd) = &exec_command {
-        parts.push(format!("command: {}", cmd));
+        part(&format!("command: {}", cmd));
     }
-    if let Some(m) = status_message {
-        parts.push(m.to_string());
-    } else if let Some(r) = authz_reason {
-        parts.push(r.to_string());
+    if let Some(m) = status_message.or(authz_reason) {
+        part(m);
     }
-    ev.message = parts.join("; ");
+    ev.message = message;
 
-    for text in [
+    if !source_ips.is_empty() {
+        fields.set(Field::SourceIps, source_ips);
+    }
+    ev.fields = fields.into_map();
+
+    let search = [
         username,
-        impersonated.and_then(|i| str_of(i.get("username"))),
+        impersonated_username,
         request_uri,
-    ] {
-        ev.add_search(text.unwrap_or(""));
+        exec_command.as_deref(),
+        name,
+    ];
+    ev.search_text
+        .reserve(search.iter().flatten().map(|t| t.len() + 1).sum());
+    for text in search.into_iter().flatten() {
+        ev.add_search(text);
     }
-    if let Some(cmd) = &exec_command {
-        ev.add_search(cmd);
-    }
-    ev.add_search(name.unwrap_or(""));
     Ok(ev)
 }
 
 /// A binding subject as the identity key the audit log would name it by.
-fn binding_subject(subject: &Value, binding_ns: Option<&str>) -> Option<String> {
-    let name = str_of(subject.get("name"))?;
-    match str_of(subject.get("kind")) {
+fn binding_subject(subject: &Subject<'_>, binding_ns: Option<&str>) -> Option<String> {
+    let name = subject.name.as_deref()?;
+    match subject.kind.as_deref() {
         Some("ServiceAccount") => {
-            let ns = str_of(subject.get("namespace")).or(binding_ns)?;
+            let ns = subject.namespace.as_deref().or(binding_ns)?;
             entity::service_account_identity(ns, name)
         }
         _ => Some(name.to_string()),
@@ -1082,5 +1915,226 @@ mod tests {
         let ev = parse(weird.as_bytes()).unwrap();
         assert_eq!(ev.fields["code"], 403);
         assert_eq!(ev.title, "request (403 Forbidden)");
+    }
+
+    // --- The direct reader against the `Value` path -----------------------
+
+    const DEMO: &str = include_str!("../../fixtures/demo/src/audit-attack.jsonl");
+
+    /// `parse` (the direct reader) and the `Value` path give the same result.
+    fn assert_readers_agree(raw: &[u8]) {
+        assert_eq!(
+            parse(raw),
+            parse_via_value(raw),
+            "readers disagree on {}",
+            String::from_utf8_lossy(raw)
+        );
+    }
+
+    /// As [`assert_readers_agree`], for a record the direct reader must read
+    /// itself rather than hand to the `Value` path.
+    fn assert_read_directly(raw: &[u8]) {
+        assert!(
+            read_record(raw).is_some(),
+            "direct reader gave up on {}",
+            String::from_utf8_lossy(raw)
+        );
+        assert_readers_agree(raw);
+    }
+
+    /// Every record of the samples and of the demo's attack, as values.
+    fn sample_records() -> Vec<Value> {
+        let list: Value = serde_json::from_str(WEBHOOK).unwrap();
+        LOG.lines()
+            .chain(DEMO.lines())
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .chain(list["items"].as_array().unwrap().iter().cloned())
+            .collect()
+    }
+
+    /// The record with one value (an object member or an array item, at any
+    /// depth) replaced by each of a set of values of every JSON type, or
+    /// removed.
+    fn mutations(record: &Value) -> Vec<Value> {
+        fn paths(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+            let children: Vec<(Value, &Value)> = match v {
+                Value::Object(m) => m
+                    .iter()
+                    .map(|(k, c)| (Value::from(k.as_str()), c))
+                    .collect(),
+                Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (Value::from(i), c))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (step, child) in children {
+                path.push(step);
+                out.push(path.clone());
+                paths(child, path, out);
+                path.pop();
+            }
+        }
+        fn replace(v: &mut Value, path: &[Value], new: Option<&Value>) {
+            let (last, parents) = path.split_last().unwrap();
+            let parent = parents.iter().fold(v, |v, step| match step {
+                Value::String(k) => &mut v[k.as_str()],
+                _ => &mut v[step.as_u64().unwrap() as usize],
+            });
+            match (last, new, parent) {
+                (Value::String(k), Some(n), p) => p[k.as_str()] = n.clone(),
+                (Value::String(k), None, Value::Object(m)) => {
+                    m.remove(k);
+                }
+                (i, Some(n), p) => p[i.as_u64().unwrap() as usize] = n.clone(),
+                (i, None, Value::Array(a)) => {
+                    a.remove(i.as_u64().unwrap() as usize);
+                }
+                _ => unreachable!(),
+            }
+        }
+        let replacements = [
+            Value::Null,
+            json!(403),
+            json!(-1),
+            json!(1.5),
+            json!("403"),
+            json!(""),
+            json!("<NA>"),
+            json!("x"),
+            json!(true),
+            json!([]),
+            json!([null, "x"]),
+            json!({}),
+            json!({"x": 1}),
+        ];
+        let mut all = Vec::new();
+        paths(record, &mut Vec::new(), &mut all);
+        let mut out = Vec::new();
+        for path in &all {
+            for new in replacements.iter().map(Some).chain([None]) {
+                let mut m = record.clone();
+                replace(&mut m, path, new);
+                out.push(m);
+            }
+        }
+        out
+    }
+
+    use serde_json::json;
+
+    #[test]
+    fn direct_reader_agrees_with_the_value_path_on_samples_and_generated_lines() {
+        for record in sample_records() {
+            assert_read_directly(record.to_string().as_bytes());
+            assert_read_directly(serde_json::to_string_pretty(&record).unwrap().as_bytes());
+        }
+        let start = crate::synth::STORY_DAY_NS;
+        for line in crate::synth::audit_lines(3, start, start + crate::synth::DAY, 1_000) {
+            assert_read_directly(line.as_bytes());
+        }
+    }
+
+    #[test]
+    fn direct_reader_agrees_with_the_value_path_on_mistyped_and_missing_values() {
+        for record in sample_records() {
+            for m in mutations(&record) {
+                assert_read_directly(m.to_string().as_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn direct_reader_agrees_with_the_value_path_on_odd_json() {
+        let line = LOG.lines().next().unwrap();
+        let at_start = |s: &str| line.replacen('{', &format!("{{{},", s), 1);
+        let at_end = |s: &str| format!("{},{}}}", &line[..line.len() - 1], s);
+        let deep = |n: usize| format!("\"zz\":{}{}", "[".repeat(n), "]".repeat(n));
+        let mut cases = vec![
+            // The last of repeated keys wins.
+            at_start(r#""verb":"watch""#),
+            at_end(r#""verb":null"#),
+            at_end(r#""auditID":null"#),
+            at_end(r#""user":5"#),
+            at_end(r#""objectRef":{"resource":"pods"}"#),
+            line.replacen(r#""user":{"#, r#""user":{"username":"x","#, 1),
+            // Keys and strings spelt with escapes.
+            line.replacen(r#""auditID""#, r#""aud\u0069tID""#, 1),
+            line.replacen(r#""verb":""#, r#""verb":"\u0020"#, 1),
+            line.replacen(r#""verb":""#, r#""verb":"w\u0061"#, 1),
+            at_start(r#""zz":"\ud83d\ude00""#),
+            // What the `Value` parser refuses: lone surrogates, control
+            // characters, numbers out of range, nesting too deep.
+            at_start(r#""zz":"\ud800""#),
+            at_start(r#""z\udc00":1"#),
+            at_start("\"zz\":\"a\tb\""),
+            at_start(r#""zz":1e400"#),
+            at_start(r#""zz":-1e400"#),
+            at_start(r#""zz":1e-400"#),
+            at_start(r#""zz":123456789012345678901234567890"#),
+            at_start(r#""zz":-0"#),
+            at_start(r#""zz":01"#),
+            // serde_json's private marker keys, which its `Value` parser
+            // reads as embedded JSON text.
+            at_start(r#""$serde_json::private::RawValue":"{\"auditID\":\"q\"}""#),
+            line.replacen(
+                '{',
+                r#"{"$serde_json::private::RawValue":"{\"auditID\":\"q\"}"}"#,
+                1,
+            ),
+            line.replacen(
+                r#""user":{"#,
+                r#""user":{"$serde_json::private::RawValue":"{\"username\":\"u\"}"}, "zz":{"#,
+                1,
+            ),
+            at_start(r#""verb":{"$serde_json::private::RawValue":"\"get\""}"#),
+            at_start(r#""zz":{"a":1,"$serde_json::private::RawValue":"1"}"#),
+            at_start(r#""zz":{"$serde_json::private::Number":"1"}"#),
+            // Not one JSON object.
+            format!(" \n\t{} \r\n", line),
+            format!("\u{feff}{}", line),
+            format!("{} x", line),
+            format!("{}}}", line),
+            line[..line.len() - 1].to_string(),
+            String::new(),
+            "null".into(),
+            "[1,2]".into(),
+            "\"x\"".into(),
+            "{}".into(),
+            r#"{"auditID":" "}"#.into(),
+            r#"{"auditID":7}"#.into(),
+        ];
+        for n in 124..=129 {
+            cases.push(at_start(&deep(n)));
+            cases.push(line.replacen(
+                r#""groups":["#,
+                &format!("\"groups\":[{},", &deep(n)[5..]),
+                1,
+            ));
+        }
+        let mut cases: Vec<Vec<u8>> = cases.into_iter().map(String::into_bytes).collect();
+        // Invalid UTF-8 in a string that is read and in one that is not.
+        let mut bad = line.as_bytes().to_vec();
+        let at = line.find(r#""verb":""#).unwrap() + 8;
+        bad[at] = 0xff;
+        cases.push(bad);
+        let mut bad = at_start(r#""zz":"ab""#).into_bytes();
+        bad[7] = 0xc3;
+        cases.push(bad);
+        for raw in &cases {
+            assert_readers_agree(raw);
+        }
+        // The cases the direct reader cannot mirror did reach the `Value` path.
+        let marker = at_end(r#""verb":{"$serde_json::private::RawValue":"\"watch\""}"#);
+        assert_readers_agree(marker.as_bytes());
+        assert!(read_record(marker.as_bytes()).is_none());
+        assert_eq!(parse(marker.as_bytes()).unwrap().fields["verb"], "watch");
+    }
+
+    #[test]
+    fn field_names_are_sorted_and_distinct() {
+        assert!(FIELD_NAMES.windows(2).all(|w| w[0] < w[1]));
     }
 }
