@@ -625,7 +625,7 @@ impl FileParser<'_, '_> {
         let best = &group[0];
         match parse_json(format, &best.raw[best.json_start..], &best.hint) {
             Ok(ev) if ev.dedup_key.as_deref() == Some(key.as_str()) && ev.rank == best.rank => {
-                let prepared = Box::new(Prepared::new(&best.raw, ev));
+                let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, best.raw_hash));
                 let mut rest = group.into_iter();
                 let best = rest.next().expect("a group has a record");
                 let extra = rest.map(|h| (h.at, h.raw)).collect();

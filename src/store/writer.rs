@@ -42,6 +42,12 @@ pub fn entity_refs_json(refs: &mut Vec<(i64, String)>) -> String {
 
 impl Prepared {
     pub fn new(raw: &[u8], event: NewEvent) -> Prepared {
+        Prepared::with_raw_hash(raw, event, stable_id(&[raw]))
+    }
+
+    /// As [`Prepared::new`], with `raw_hash` (= `stable_id(&[raw])`) already
+    /// computed by the caller.
+    pub fn with_raw_hash(raw: &[u8], event: NewEvent, raw_hash: i64) -> Prepared {
         let source = event.source.as_str().as_bytes();
         let key = match &event.dedup_key {
             Some(k) => stable_id(&[source, k.as_bytes()]),
@@ -54,7 +60,6 @@ impl Prepared {
         let fields = std::mem::take(&mut event.fields);
         let fields_json = serde_json::to_string(&fields).unwrap_or_else(|_| "{}".into());
         drop(fields);
-        let raw_hash = stable_id(&[raw]);
         let first_sighting = vec![true; entity_ids.len()];
         let mut refs: Vec<(i64, String)> =
             entity_ids.iter().zip(&event.entities).map(|(id, e)| (*id, e.role.clone())).collect();
