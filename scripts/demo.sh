@@ -8,6 +8,9 @@ mkdir -p "$(dirname "$case_file")"
 rm -f "$case_file" "$case_file-wal" "$case_file-shm"
 cargo run --release --quiet -- --case "$case_file" import fixtures/demo/kordon-demo.zip
 echo
+echo "Kordon's own detections over the audit log and Tetragon events:"
+cargo run --release --quiet -- --case "$case_file" detect
+echo
 echo "Case: $case_file — its alerts of high severity and above:"
 cargo run --release --quiet -- --case "$case_file" events --kind alert --min-severity high
 echo
