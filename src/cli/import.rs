@@ -97,10 +97,7 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
                 f.events_merged.to_string(),
                 f.errors.to_string(),
                 f.skipped.clone().unwrap_or_default(),
-                match &f.inner_path {
-                    Some(i) => format!("{}!{}", f.name, i),
-                    None => f.name.clone(),
-                },
+                kordon::store::file_label(&f.name, f.inner_path.as_deref()),
             ]
         })
         .collect();

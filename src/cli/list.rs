@@ -75,10 +75,7 @@ pub fn sources(case: &Case, args: JsonArg) -> anyhow::Result<()> {
             r.events.to_string(),
             r.errors.to_string(),
             r.sha256[..16].to_string(),
-            match &r.inner_path {
-                Some(i) => format!("{}!{}", r.name, i),
-                None => r.name.clone(),
-            },
+            kordon::store::file_label(&r.name, r.inner_path.as_deref()),
         ]
     })
 }

@@ -653,6 +653,7 @@ fn is_falco_log_line(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::test_support::{entity, obj};
 
     const PLAIN: &str = include_str!("../../fixtures/samples/falco/plain.jsonl");
     const SIDEKICK: &str = include_str!("../../fixtures/samples/falco/sidekick.json");
@@ -678,19 +679,6 @@ mod tests {
             .unwrap_or_else(|| panic!("no {} in plain.jsonl", rule))
     }
 
-    fn entity<'a>(ev: &'a NewEvent, kind: EntityKind, role: &str) -> Option<&'a EntityRef> {
-        ev.entities
-            .iter()
-            .find(|e| e.kind == kind && e.role == role)
-    }
-
-    fn obj(s: &str) -> Map<String, Value> {
-        serde_json::from_str::<Value>(s)
-            .unwrap()
-            .as_object()
-            .unwrap()
-            .clone()
-    }
 
     #[test]
     fn sniff_accepts_plain_and_sidekick_alerts_only() {

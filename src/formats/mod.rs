@@ -11,6 +11,8 @@ pub mod defender;
 pub mod falco;
 pub mod k8s;
 pub mod tetragon;
+#[cfg(test)]
+mod test_support;
 
 use crate::model::NewEvent;
 use serde::{Deserialize, Serialize};

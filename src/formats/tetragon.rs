@@ -567,6 +567,7 @@ fn target_suffix(net: &Net, files: &[(String, Option<String>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::formats::test_support::{entity, obj};
 
     const EVENTS: &str = include_str!("../../fixtures/samples/tetragon/events.jsonl");
     const STRING_INTS: &str = include_str!("../../fixtures/samples/tetragon/string-ints.jsonl");
@@ -582,19 +583,6 @@ mod tests {
         EVENTS.lines().map(parse_str).collect()
     }
 
-    fn entity<'a>(ev: &'a NewEvent, kind: EntityKind, role: &str) -> Option<&'a EntityRef> {
-        ev.entities
-            .iter()
-            .find(|e| e.kind == kind && e.role == role)
-    }
-
-    fn obj(s: &str) -> Map<String, Value> {
-        serde_json::from_str::<Value>(s)
-            .unwrap()
-            .as_object()
-            .unwrap()
-            .clone()
-    }
 
     fn field<'a>(ev: &'a NewEvent, name: &str) -> Option<&'a Value> {
         ev.fields.get(name)

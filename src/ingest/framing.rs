@@ -96,11 +96,7 @@ pub fn is_document(prefix: &[u8]) -> bool {
     if !b.starts_with(b"{") {
         return false;
     }
-    let line = match memchr::memchr(b'\n', b) {
-        Some(i) => &b[..i],
-        None => b,
-    };
-    serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err()
+    serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_err()
 }
 
 #[derive(Deserialize)]

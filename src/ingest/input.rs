@@ -12,7 +12,7 @@ use crate::ingest::framing::{self, Hint, Piece, Sink};
 use crate::ingest::limits::{Guard, Hashing, Limits};
 use crate::ingest::{json_reason, read_error, FileSummary, ImportOptions, Item, Msg, Shared};
 use crate::model::NewEvent;
-use crate::store::{raw, stable_id};
+use crate::store::{file_label, raw, stable_id};
 use crate::store::writer::{EntityUpdates, Locator, Prepared, ENTITY_BATCH};
 use crossbeam_channel::Sender;
 use std::cell::Cell;
@@ -252,6 +252,9 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
     };
     let in_bundle = manifest.is_some();
     let zip_size: u64 = entries.iter().map(|e| e.compressed).sum::<u64>().max(1);
+    // Progress counts the archive's own bytes (a nested archive has no file
+    // of its own: its entries' compressed sizes stand in).
+    let file_total = std::fs::metadata(name).map(|m| m.len()).unwrap_or(zip_size);
     let base = ctx.done_base.get();
     let mut consumed = 0u64;
     for info in entries.iter().filter(|e| !(in_bundle && e.name == MANIFEST_NAME)) {
@@ -259,10 +262,9 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
             .by_index(info.index)
             .map_err(|e| Error::input(Code::CorruptArchive, format!("{}: entry '{}' unreadable ({})", name, info.name, e)))?;
         let guarded = Guard::new(entry, Rc::new(|| 0), Some(info.compressed), Some(info.size), ctx.total_out.clone(), &limits);
-        let display = format!("{}!{}", name, info.name);
+        let display = file_label(name, Some(&info.name));
         let (head, reader) = peek(guarded, 4).map_err(|e| read_error(&display, e))?;
         // Progress in the archive's own bytes, spread over its entries.
-        let file_total = std::fs::metadata(name).map(|m| m.len()).unwrap_or(zip_size);
         let entry_base = base + consumed * file_total / zip_size;
         consumed += info.compressed;
         if is_zip_magic(&head) {
@@ -375,10 +377,7 @@ fn stream(
     size: Option<u64>,
     progress_base: u64,
 ) -> Result<()> {
-    let display = match inner {
-        Some(i) => format!("{}!{}", name, i),
-        None => name.to_string(),
-    };
+    let display = file_label(name, inner);
     let limits = ctx.limits().clone();
     let (hashing, handle) = Hashing::new(raw);
     let handle = Rc::new(handle);

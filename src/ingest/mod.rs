@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::error::{Code, Error, Result};
 use crate::formats::Format;
 use crate::store::writer::{resolve_short_container_ids, Added, EntityUpdates, EventWriter, Locator, Prepared};
-use crate::store::{activity, Case};
+use crate::store::{activity, file_label, Case};
 use crossbeam_channel::{bounded, Receiver};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -221,10 +221,7 @@ fn write_all(
                     ],
                 )?;
                 writer.use_dictionary(None)?;
-                prog.file = match &inner_path {
-                    Some(i) => format!("{}!{}", name, i),
-                    None => name.clone(),
-                };
+                prog.file = file_label(&name, inner_path.as_deref());
                 current = Some((
                     tx.last_insert_rowid(),
                     FileSummary {
@@ -290,13 +287,7 @@ fn write_all(
                     // Same bytes already in the case: undo this file's rows.
                     tx.execute_batch("ROLLBACK TO file; RELEASE file")?;
                     writer.forget()?;
-                    fs.skipped = Some(format!(
-                        "already in the case as {}",
-                        match inner {
-                            Some(i) => format!("{}!{}", name, i),
-                            None => name,
-                        }
-                    ));
+                    fs.skipped = Some(format!("already in the case as {}", file_label(&name, inner.as_deref())));
                     fs.events_new = 0;
                     fs.events_merged = 0;
                     fs.errors = 0;

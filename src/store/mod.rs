@@ -129,6 +129,15 @@ fn bad_case(path: &Path, e: rusqlite::Error) -> Error {
     Error::input(Code::BadCase, format!("{}: not a Kordon case ({})", path.display(), e))
 }
 
+/// How a source file is named to people: `archive.zip!path/inside` for a
+/// file read from an archive, its own name otherwise.
+pub fn file_label(name: &str, inner_path: Option<&str>) -> String {
+    match inner_path {
+        Some(inner) => format!("{}!{}", name, inner),
+        None => name.to_string(),
+    }
+}
+
 /// A stable 64-bit id: the first 8 bytes of SHA-256 over the parts, each
 /// followed by a 0 byte so that ("ab","c") and ("a","bc") differ.
 pub fn stable_id(parts: &[&[u8]]) -> i64 {

@@ -189,10 +189,7 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
             techniques: split_words(&techniques),
             entities,
             fields: serde_json::from_str(&fields).unwrap_or(serde_json::Value::Null),
-            file: match inner {
-                Some(i) => format!("{}!{}", name, i),
-                None => name,
-            },
+            file: crate::store::file_label(&name, inner.as_deref()),
             line: r.get(14)?,
             offset: r.get(15)?,
             records: r.get(16)?,
@@ -323,10 +320,7 @@ pub fn errors(case: &Case) -> Result<Vec<ErrorRow>> {
             let text = String::from_utf8(raw.clone());
             Ok(ErrorRow {
                 id: r.get(0)?,
-                file: match inner {
-                    Some(i) => format!("{}!{}", name, i),
-                    None => name,
-                },
+                file: crate::store::file_label(&name, inner.as_deref()),
                 sha256: r.get(3)?,
                 line: r.get(4)?,
                 offset: r.get(5)?,

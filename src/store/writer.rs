@@ -426,17 +426,11 @@ impl<'c> EventWriter<'c> {
 
     /// Writes accumulated first/last-seen times and attributes.
     pub fn apply(&mut self, updates: EntityUpdates) -> Result<()> {
-        let mut times = self.conn.prepare_cached(
-            "UPDATE entities SET
-                first_ns = CASE WHEN first_ns IS NULL OR ?2 < first_ns THEN ?2 ELSE first_ns END,
-                last_ns  = CASE WHEN last_ns IS NULL OR ?3 > last_ns THEN ?3 ELSE last_ns END
-             WHERE id = ?1",
-        )?;
-        let mut attrs = self.conn.prepare_cached(
-            "INSERT INTO entity_attrs (entity_id, name, value, seen_ns) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (entity_id, name) DO UPDATE SET value = excluded.value, seen_ns = excluded.seen_ns
-             WHERE (excluded.seen_ns, excluded.value) > (entity_attrs.seen_ns, entity_attrs.value)",
-        )?;
+        let mut times = self.conn.prepare_cached(WIDEN_ENTITY_TIMES)?;
+        let mut attrs = self.conn.prepare_cached(&format!(
+            "INSERT INTO entity_attrs (entity_id, name, value, seen_ns) VALUES (?1, ?2, ?3, ?4) {}",
+            KEEP_LATEST_ATTR
+        ))?;
         let mut ids: Vec<(&i64, &EntityAcc)> = updates.acc.iter().collect();
         ids.sort_unstable_by_key(|(id, _)| **id);
         for (id, acc) in ids {
@@ -460,6 +454,17 @@ impl<'c> EventWriter<'c> {
         Ok(())
     }
 }
+
+/// Widens an entity's first/last-seen span to include `?2`..`?3`.
+const WIDEN_ENTITY_TIMES: &str = "UPDATE entities SET
+    first_ns = CASE WHEN first_ns IS NULL OR ?2 < first_ns THEN ?2 ELSE first_ns END,
+    last_ns  = CASE WHEN last_ns IS NULL OR ?3 > last_ns THEN ?3 ELSE last_ns END
+ WHERE id = ?1";
+
+/// An attribute keeps its latest observation; equal times compare by value,
+/// so the result never depends on import order.
+const KEEP_LATEST_ATTR: &str = "ON CONFLICT (entity_id, name) DO UPDATE SET value = excluded.value, seen_ns = excluded.seen_ns
+ WHERE (excluded.seen_ns, excluded.value) > (entity_attrs.seen_ns, entity_attrs.value)";
 
 /// Joins Falco's 12-hex short container ids to the full 64-hex ids other
 /// sources give, once both are in the case: links, times and attributes move
@@ -499,11 +504,13 @@ pub fn resolve_short_container_ids(conn: &Connection) -> Result<usize> {
             params![short_id, full_id],
         )?;
         conn.execute("DELETE FROM event_entities WHERE entity_id = ?1", [short_id])?;
+        // (`AND true` keeps SQLite from reading ON CONFLICT as a join clause.)
         conn.execute(
-            "INSERT INTO entity_attrs (entity_id, name, value, seen_ns)
-             SELECT ?2, name, value, seen_ns FROM entity_attrs WHERE entity_id = ?1 AND true
-             ON CONFLICT (entity_id, name) DO UPDATE SET value = excluded.value, seen_ns = excluded.seen_ns
-             WHERE (excluded.seen_ns, excluded.value) > (entity_attrs.seen_ns, entity_attrs.value)",
+            &format!(
+                "INSERT INTO entity_attrs (entity_id, name, value, seen_ns)
+                 SELECT ?2, name, value, seen_ns FROM entity_attrs WHERE entity_id = ?1 AND true {}",
+                KEEP_LATEST_ATTR
+            ),
             params![short_id, full_id],
         )?;
         conn.execute("DELETE FROM entity_attrs WHERE entity_id = ?1", [short_id])?;
@@ -511,13 +518,7 @@ pub fn resolve_short_container_ids(conn: &Connection) -> Result<usize> {
             .query_row("SELECT first_ns, last_ns FROM entities WHERE id = ?1", [short_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((Some(f), Some(l))) = times {
-            conn.execute(
-                "UPDATE entities SET
-                    first_ns = CASE WHEN first_ns IS NULL OR ?2 < first_ns THEN ?2 ELSE first_ns END,
-                    last_ns  = CASE WHEN last_ns IS NULL OR ?3 > last_ns THEN ?3 ELSE last_ns END
-                 WHERE id = ?1",
-                params![full_id, f, l],
-            )?;
+            conn.execute(WIDEN_ENTITY_TIMES, params![full_id, f, l])?;
         }
         conn.execute("DELETE FROM entities WHERE id = ?1", [short_id])?;
         merged += 1;
