@@ -11,5 +11,6 @@ pub mod clock;
 pub mod detect;
 pub mod error;
 pub mod store;
+pub mod incident;
 pub mod ingest;
 pub mod synth;

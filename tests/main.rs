@@ -8,3 +8,4 @@ mod case_store;
 mod detect;
 mod golden;
 mod import;
+mod incidents;

@@ -3,6 +3,7 @@
 
 mod detect;
 mod import;
+mod incidents;
 mod list;
 mod output;
 
@@ -37,6 +38,14 @@ enum Command {
     Detect(detect::DetectArgs),
     /// List Kordon's detection rules.
     Rules(detect::RulesArgs),
+    /// Group the case's alerts into incidents (after `detect`).
+    Correlate(incidents::CorrelateArgs),
+    /// List the incidents, most severe first.
+    Incidents(incidents::IncidentsArgs),
+    /// Show an incident: story, recommended response, signals, evidence by tactic, entities.
+    Show(incidents::ShowArgs),
+    /// Export an incident's graph as JSON or Graphviz DOT.
+    Graph(incidents::GraphArgs),
 }
 
 pub fn run() -> i32 {
@@ -83,5 +92,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Errors(args) => list::errors(&case, args),
         Command::Detect(args) => detect::detect(&mut case, args),
         Command::Rules(args) => detect::rules(args),
+        Command::Correlate(args) => incidents::correlate(&mut case, args),
+        Command::Incidents(args) => incidents::incidents(&case, args),
+        Command::Show(args) => incidents::show(&case, args),
+        Command::Graph(args) => incidents::graph(&case, args),
     }
 }

@@ -122,7 +122,7 @@ impl ClusterRanges {
         let mut node_nets = Vec::new();
         let mut other_nets = Vec::new();
         let mut st = conn.prepare(
-            "SELECT rule, fields FROM events WHERE source = 'k8s-object' AND rule IN ('Node', 'Pod', 'Service')",
+            "SELECT rule, fields FROM events WHERE kind = 'object' AND source = 'k8s-object' AND rule IN ('Node', 'Pod', 'Service')",
         )?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {

@@ -15,7 +15,10 @@ use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
 /// (version, name, SQL). Append only: a released migration never changes.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "case", include_str!("migrations/0001_case.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "case", include_str!("migrations/0001_case.sql")),
+    (2, "incidents", include_str!("migrations/0002_incidents.sql")),
+];
 
 /// The newest schema version this build knows.
 pub fn schema_version() -> i64 {

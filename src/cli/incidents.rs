@@ -1,0 +1,231 @@
+//! `correlate`, `incidents`, `show` and `graph`.
+
+use super::output::{print_rows, table};
+use clap::{Args, ValueEnum};
+use kordon::error::{Code, Error};
+use kordon::incident::{self, config::parse_duration, detail, evidence, graph};
+use kordon::store::Case;
+
+#[derive(Args)]
+pub struct CorrelateArgs {
+    /// Join signals sharing an entity within this time of each other
+    /// (`90s`, `30m`, `2h`; default from data/correlation.yaml: 30m).
+    #[arg(long)]
+    window: Option<String>,
+    /// Print the run's summary as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Who runs the correlation, for the activity log (default: the OS user).
+    #[arg(long, env = "KORDON_ACTOR")]
+    actor: Option<String>,
+}
+
+#[derive(Args)]
+pub struct IncidentsArgs {
+    /// One JSON object per incident (fields documented in the README).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    /// The incident (`INC-1a2b3c4d`).
+    incident: String,
+    /// The whole page as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Json,
+    Dot,
+}
+
+#[derive(Args)]
+pub struct GraphArgs {
+    /// The incident (`INC-1a2b3c4d`).
+    incident: String,
+    /// `json` for the app and scripts, `dot` for Graphviz.
+    #[arg(long, value_enum, default_value = "json")]
+    format: GraphFormat,
+    /// Show an aggregated node's members one by one (its id, `agg-…`); repeatable.
+    #[arg(long)]
+    expand: Vec<String>,
+    /// Same as `--format json`.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn correlate(case: &mut Case, args: CorrelateArgs) -> anyhow::Result<()> {
+    let window_ns = match &args.window {
+        Some(w) => Some(parse_duration(w).ok_or_else(|| {
+            Error::input(Code::InvalidArgument, format!("--window '{}' is no duration (try 90s, 30m or 2h)", w))
+        })?),
+        None => None,
+    };
+    let clock = kordon::clock::from_env();
+    let actor = args.actor.unwrap_or_else(super::import::default_actor);
+    let s = incident::correlate(case, clock.as_ref(), &actor, &incident::Options { window_ns })?;
+    if args.json {
+        println!("{}", serde_json::to_string(&s)?);
+        return Ok(());
+    }
+    println!(
+        "{} signal(s) in {} incident(s): {} new, {} changed, {} unchanged, {} replaced (window {}s{}).",
+        s.signals,
+        s.incidents,
+        s.new,
+        s.changed,
+        s.unchanged,
+        s.replaced,
+        s.window_seconds,
+        if s.cluster_from_snapshot { "; cluster ranges from the snapshot" } else { "; no snapshot: private addresses count as inside" }
+    );
+    println!("See them with `kordon incidents`.");
+    Ok(())
+}
+
+pub fn incidents(case: &Case, args: IncidentsArgs) -> anyhow::Result<()> {
+    let rows = incident::read::list(case)?;
+    if rows.is_empty() && !args.json {
+        let alerts = case.conn.query_row("SELECT COUNT(*) FROM events WHERE kind = 'alert'", [], |r| r.get::<_, i64>(0))?;
+        if alerts > 0 {
+            println!("No incidents yet: {} alert(s) wait for `kordon detect` and `kordon correlate`.", alerts);
+        } else {
+            println!("No incidents: the case has no alerts.");
+        }
+        return Ok(());
+    }
+    print_rows(&rows, args.json, &["ID", "SEVERITY", "STATUS", "FIRST", "LAST", "SIGNALS", "TACTICS", "KEY ENTITIES", "TITLE"], |r| {
+        vec![
+            r.id.clone(),
+            r.severity.clone(),
+            r.status.clone(),
+            r.first_activity.clone().unwrap_or_else(|| "-".into()),
+            r.last_activity.clone().unwrap_or_else(|| "-".into()),
+            r.signals.to_string(),
+            r.tactics.join(","),
+            r.key_entities.iter().take(3).map(|k| format!("{}:{}", k.kind, k.key)).collect::<Vec<_>>().join(" "),
+            r.title.clone(),
+        ]
+    })
+}
+
+pub fn show(case: &Case, args: ShowArgs) -> anyhow::Result<()> {
+    let id = incident::resolve(case, &args.incident)?;
+    let d = detail::detail(case, id)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&d)?);
+        return Ok(());
+    }
+    let i = &d.incident;
+    println!("{}  {}", i.id, i.title);
+    println!("Severity: {} ({})", i.severity, i.severity_why);
+    println!("Status:   {}", i.status);
+    println!(
+        "Activity: {} → {}",
+        i.first_activity.as_deref().unwrap_or("-"),
+        i.last_activity.as_deref().unwrap_or("-")
+    );
+    println!("Tactics:  {}", i.tactic_names.join(", "));
+    if !i.ms_matrix.is_empty() {
+        println!("Threat Matrix: {}", i.ms_matrix.join(", "));
+    }
+    println!();
+    println!("What happened");
+    println!("  {}", d.story.lead);
+    for (n, s) in d.story.steps.iter().enumerate() {
+        let refs = if s.evidence.len() > 3 {
+            format!("{} +{} more", s.evidence[..3].join(", "), s.evidence.len() - 3)
+        } else {
+            s.evidence.join(", ")
+        };
+        println!("  {}. [{}] {} [{}]", n + 1, s.tactic_name.as_deref().unwrap_or("—"), s.text, refs);
+    }
+    println!();
+    let r = &d.recommendation;
+    match &r.target {
+        Some(t) => println!(
+            "Recommended response: {} pod {}{}",
+            r.action.to_uppercase(),
+            t.pod,
+            t.uid.as_deref().map(|u| format!(" (uid {})", u)).unwrap_or_default()
+        ),
+        None => println!("Recommended response: none"),
+    }
+    println!("  {}", r.headline);
+    for reason in &r.reasons {
+        println!("  - favours {}: {}", reason.favours, reason.text);
+    }
+    if !r.follow_up.is_empty() {
+        println!("  Follow-up:");
+        for f in &r.follow_up {
+            println!("  [ ] {}", f.text);
+        }
+    }
+    println!();
+    println!("Signals ({}), and why each joined", d.signals.len());
+    table(
+        &["TIME", "ID", "SOURCE", "SEVERITY", "TITLE", "JOINED"],
+        &d.signals
+            .iter()
+            .map(|s| {
+                vec![
+                    s.time.clone().unwrap_or_else(|| "-".into()),
+                    s.id.clone(),
+                    s.source.clone(),
+                    s.severity.clone(),
+                    s.title.clone(),
+                    s.joined.text.clone(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    println!();
+    println!("Evidence by tactic");
+    for g in &d.evidence_by_tactic {
+        println!("  {:<22} {:>4}  {}", g.name, g.count, g.tactic);
+    }
+    let by_source: Vec<String> = d.context.by_source.iter().map(|(k, v)| format!("{} {}", v, k)).collect();
+    println!(
+        "  Context: {} telemetry event(s) in the incident's span{}; {} snapshot object(s) about its pods, owners and identities",
+        d.context.count,
+        if by_source.is_empty() { String::new() } else { format!(" ({})", by_source.join(", ")) },
+        d.context.facts
+    );
+    println!();
+    println!("Entities named by its signals");
+    table(
+        &["KIND", "SIGNALS", "EVIDENCE", "KEY"],
+        &d.entities
+            .iter()
+            .map(|e| vec![e.kind.clone(), e.signals.to_string(), e.evidence.to_string(), e.key.clone()])
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(())
+}
+
+pub fn graph(case: &Case, args: GraphArgs) -> anyhow::Result<()> {
+    let id = incident::resolve(case, &args.incident)?;
+    let cfg = incident::config::builtin();
+    let ev = evidence::gather(case, id, cfg)?;
+    if !args.expand.is_empty() {
+        let plain = graph::build(&ev, cfg, &[]);
+        for wanted in &args.expand {
+            if !plain.nodes.iter().any(|n| &n.id == wanted && n.aggregated) {
+                return Err(Error::input(
+                    Code::NotFound,
+                    format!("{} is no aggregated node of {}'s graph", wanted, incident::format_incident_id(id)),
+                )
+                .into());
+            }
+        }
+    }
+    let g = graph::build(&ev, cfg, &args.expand);
+    match (args.format, args.json) {
+        (GraphFormat::Dot, false) => print!("{}", g.to_dot()),
+        _ => println!("{}", serde_json::to_string(&g)?),
+    }
+    Ok(())
+}

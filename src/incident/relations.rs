@@ -1,0 +1,220 @@
+//! Typed relations between entities (`data/relations.yaml`), read from the
+//! roles each record gives the entities it names.
+//!
+//! A Falco alert names a pod, a container and a process; a Tetragon kprobe a
+//! process and the address it connected to; a snapshot Pod its owner, node
+//! and service account. The rules turn those co-occurrences into edges —
+//! `owns`, `runs`, `token-of`, `connected-to` … — each with the time it was
+//! first and last seen and the records behind it, so that every line in the
+//! graph can be explained.
+
+use super::signals::Signal;
+use crate::error::{Code, Error, Result};
+use crate::model::EntityKind;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+pub const RELATIONS_YAML: &str = include_str!("../../data/relations.yaml");
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct End {
+    pub kind: EntityKind,
+    pub role: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub from: End,
+    pub to: End,
+    pub kind: String,
+    pub unless: Option<End>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    from: String,
+    to: String,
+    kind: String,
+    #[serde(default)]
+    unless: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    version: u32,
+    relations: Vec<RawRule>,
+}
+
+fn end(text: &str) -> Result<End> {
+    let bad = || Error::input(Code::InvalidRules, format!("relations: '{}' is not kind/role", text));
+    let (kind, role) = text.split_once('/').ok_or_else(bad)?;
+    let kind = EntityKind::parse(kind).ok_or_else(bad)?;
+    if role.is_empty() {
+        return Err(bad());
+    }
+    Ok(End { kind, role: role.to_string() })
+}
+
+pub fn parse_rules(text: &str) -> Result<Vec<Rule>> {
+    let raw: RawFile = serde_yaml_ng::from_str(text)
+        .map_err(|e| Error::input(Code::InvalidRules, format!("relations: {}", e)))?;
+    if raw.version != 1 {
+        return Err(Error::input(Code::InvalidRules, format!("relations: version {} is not supported", raw.version)));
+    }
+    raw.relations
+        .iter()
+        .map(|r| {
+            Ok(Rule {
+                from: end(&r.from)?,
+                to: end(&r.to)?,
+                kind: r.kind.clone(),
+                unless: r.unless.as_deref().map(end).transpose()?,
+            })
+        })
+        .collect()
+}
+
+pub fn builtin() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| parse_rules(RELATIONS_YAML).expect("data/relations.yaml is valid (pinned by tests)"))
+}
+
+/// One typed edge with its evidence.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub from: i64,
+    pub to: i64,
+    pub kind: String,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    /// Stable keys of the records behind it, ascending.
+    pub evidence: BTreeSet<i64>,
+    /// Destination ports seen on `connected-to` edges.
+    pub ports: BTreeSet<u64>,
+}
+
+fn port_of(ev: &Signal) -> Option<u64> {
+    ["dst_port", "remote_port", "destination_port"].iter().find_map(|k| match ev.fields.get(*k) {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.parse().ok(),
+        _ => None,
+    })
+}
+
+/// The relations these records support, keyed (from, to, kind).
+pub fn derive<'a>(rules: &[Rule], events: impl IntoIterator<Item = &'a Signal>) -> BTreeMap<(i64, i64, String), Relation> {
+    let mut out: BTreeMap<(i64, i64, String), Relation> = BTreeMap::new();
+    for ev in events {
+        let has = |e: &End| ev.entities.iter().any(|n| n.kind == e.kind && n.role == e.role);
+        for rule in rules {
+            if rule.unless.as_ref().is_some_and(has) {
+                continue;
+            }
+            for a in ev.entities.iter().filter(|n| n.kind == rule.from.kind && n.role == rule.from.role) {
+                for b in ev.entities.iter().filter(|n| n.kind == rule.to.kind && n.role == rule.to.role) {
+                    if a.id == b.id {
+                        continue;
+                    }
+                    let r = out.entry((a.id, b.id, rule.kind.clone())).or_insert_with(|| Relation {
+                        from: a.id,
+                        to: b.id,
+                        kind: rule.kind.clone(),
+                        first_ns: ev.time_ns,
+                        last_ns: ev.time_ns,
+                        evidence: BTreeSet::new(),
+                        ports: BTreeSet::new(),
+                    });
+                    r.first_ns = r.first_ns.min(ev.time_ns);
+                    r.last_ns = r.last_ns.max(ev.time_ns);
+                    r.evidence.insert(ev.key);
+                    if rule.to.kind == EntityKind::Ip {
+                        r.ports.extend(port_of(ev));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::signals::Named;
+    use crate::model::{Severity, Source};
+
+    fn ev(key: i64, t: i64, ents: &[(i64, EntityKind, &str)], fields: serde_json::Value) -> Signal {
+        Signal {
+            event_id: key,
+            key,
+            time_ns: t,
+            source: Source::Tetragon,
+            rule: None,
+            title: String::new(),
+            message: String::new(),
+            severity: Severity::Info,
+            mapped: Default::default(),
+            fields: fields.as_object().cloned().unwrap_or_default(),
+            entities: ents
+                .iter()
+                .map(|(id, kind, role)| Named { id: *id, kind: *kind, key: id.to_string(), role: role.to_string() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn every_shipped_rule_parses_and_names_known_kinds() {
+        let rules = builtin();
+        assert!(rules.len() >= 15);
+        assert!(rules.iter().any(|r| r.kind == "token-of"));
+    }
+
+    #[test]
+    fn a_process_with_a_parent_hangs_from_the_parent_not_the_container() {
+        let e = ev(
+            1,
+            10,
+            &[(100, EntityKind::Container, "container"), (200, EntityKind::Process, "process"), (300, EntityKind::Process, "parent-process")],
+            serde_json::json!({}),
+        );
+        let rels = derive(builtin(), [&e]);
+        let kinds: Vec<(i64, i64, &str)> = rels.keys().map(|(a, b, k)| (*a, *b, k.as_str())).collect();
+        assert!(kinds.contains(&(300, 200, "started")));
+        assert!(kinds.contains(&(100, 300, "runs")));
+        assert!(!kinds.contains(&(100, 200, "runs")), "{:?}", kinds);
+    }
+
+    #[test]
+    fn connections_collect_ports_times_and_evidence() {
+        let a = ev(1, 10, &[(200, EntityKind::Process, "process"), (400, EntityKind::Ip, "destination-ip")], serde_json::json!({"dst_port": 6379}));
+        let b = ev(2, 30, &[(200, EntityKind::Process, "process"), (400, EntityKind::Ip, "destination-ip")], serde_json::json!({"dst_port": "2375"}));
+        let rels = derive(builtin(), [&a, &b]);
+        let r = &rels[&(200, 400, "connected-to".to_string())];
+        assert_eq!((r.first_ns, r.last_ns), (10, 30));
+        assert_eq!(r.evidence.iter().copied().collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(r.ports.iter().copied().collect::<Vec<_>>(), vec![2375, 6379]);
+    }
+
+    #[test]
+    fn a_bound_token_links_the_identity_to_its_pod_and_the_caller_address() {
+        let e = ev(
+            1,
+            5,
+            &[(10, EntityKind::Identity, "actor"), (20, EntityKind::Pod, "token-pod"), (30, EntityKind::Ip, "source-ip")],
+            serde_json::json!({}),
+        );
+        let rels = derive(builtin(), [&e]);
+        assert!(rels.contains_key(&(10, 20, "token-of".to_string())));
+        assert!(rels.contains_key(&(30, 10, "used".to_string())));
+    }
+
+    #[test]
+    fn malformed_rules_are_refused() {
+        assert!(parse_rules("version: 1\nrelations:\n  - {from: pod, to: container/container, kind: runs}\n").is_err());
+        assert!(parse_rules("version: 1\nrelations:\n  - {from: pods/pod, to: container/container, kind: runs}\n").is_err());
+        assert!(parse_rules("version: 2\nrelations: []\n").is_err());
+    }
+}
