@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Imports the bundled demo incident into a fresh case and prints its summary.
+# Imports the bundled demo incident into a fresh case, runs Kordon's
+# detections and correlation, and shows the incident.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -11,7 +12,14 @@ echo
 echo "Kordon's own detections over the audit log and Tetragon events:"
 cargo run --release --quiet -- --case "$case_file" detect
 echo
-echo "Case: $case_file — its alerts of high severity and above:"
-cargo run --release --quiet -- --case "$case_file" events --kind alert --min-severity high
+echo "Correlation of the case's alerts into incidents:"
+cargo run --release --quiet -- --case "$case_file" correlate
 echo
-echo "Explore it further: cargo run --release -- --case $case_file events --help"
+cargo run --release --quiet -- --case "$case_file" incidents
+attack="$(cargo run --release --quiet -- --case "$case_file" incidents --json | head -n 1 | sed -e 's/^{"id":"\([^"]*\)".*/\1/')"
+echo
+cargo run --release --quiet -- --case "$case_file" show "$attack"
+echo
+echo "Case: $case_file — explore it further:"
+echo "  cargo run --release -- --case $case_file graph $attack --format dot | dot -Tsvg > incident.svg"
+echo "  cargo run --release -- --case $case_file events --help"

@@ -22,6 +22,59 @@ pub struct RulesArgs {
     /// One JSON object per rule.
     #[arg(long)]
     json: bool,
+    /// List the tactic mapping table (data/tactic-mapping.yaml) instead: what
+    /// every Falco rule or tag, Defender alert type or intent and Kordon rule
+    /// means in ATT&CK and Threat Matrix terms, with the notes where Kordon
+    /// corrects a source's own tag.
+    #[arg(long)]
+    mapping: bool,
+}
+
+#[derive(Serialize)]
+struct MappingRow<'a> {
+    source: &'a str,
+    rule: Option<&'a str>,
+    tag: Option<&'a str>,
+    given: &'a [String],
+    tactics: &'a [String],
+    techniques: &'a [String],
+    ms_matrix: &'a [String],
+    drop: &'a [String],
+    corrects: bool,
+    note: Option<String>,
+}
+
+fn mapping(json: bool) -> anyhow::Result<()> {
+    let table = detect::mapping::table();
+    let rows: Vec<MappingRow> = table
+        .entries
+        .iter()
+        .map(|e| MappingRow {
+            source: &e.source,
+            rule: e.rule.as_deref(),
+            tag: e.tag.as_deref(),
+            given: &e.given,
+            tactics: &e.tactics,
+            techniques: &e.techniques,
+            ms_matrix: &e.ms_matrix,
+            drop: &e.drop,
+            corrects: e.corrects(),
+            note: e.note.as_ref().map(|n| n.split_whitespace().collect::<Vec<_>>().join(" ")),
+        })
+        .collect();
+    print_rows(&rows, json, &["SOURCE", "TACTICS", "TECHNIQUES", "MS MATRIX", "RULE OR TAG"], |r| {
+        vec![
+            r.source.to_string(),
+            r.tactics.join(","),
+            r.techniques.join(","),
+            r.ms_matrix.join(","),
+            format!(
+                "{}{}",
+                r.rule.map(str::to_string).or_else(|| r.tag.map(|t| format!("tag {}", t))).unwrap_or_default(),
+                if r.corrects { " (corrects the source's tags)" } else { "" }
+            ),
+        ]
+    })
 }
 
 pub fn detect(case: &mut Case, args: DetectArgs) -> anyhow::Result<()> {
@@ -87,6 +140,9 @@ struct RuleRow<'a> {
 }
 
 pub fn rules(args: RulesArgs) -> anyhow::Result<()> {
+    if args.mapping {
+        return mapping(args.json);
+    }
     let rules = Rules::load_builtin()?;
     let rows: Vec<RuleRow> = rules
         .iter()

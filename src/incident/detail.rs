@@ -120,7 +120,7 @@ fn entities(ev: &Evidence, keys: &[KeyEntity]) -> Vec<EntitySummary> {
             if !seen.insert(n.id) {
                 continue;
             }
-            let a = acc.entry(n.id).or_insert(Acc { kind: n.kind, key: n.key.clone(), signals: 0, evidence: 0, first: e.time_ns, last: e.time_ns });
+            let a = acc.entry(n.id).or_insert(Acc { kind: n.kind, key: n.key.to_string(), signals: 0, evidence: 0, first: e.time_ns, last: e.time_ns });
             a.evidence += 1;
             a.signals += usize::from(is_signal);
             a.first = a.first.min(e.time_ns);

@@ -14,7 +14,7 @@
 use super::config::Config;
 use super::group::joining;
 use super::read::{self, SignalRow};
-use super::signals::{read_row, EntityCache, Signal, SIGNAL_COLUMNS};
+use super::signals::{read_row, EntityCache, Read, Signal, SIGNAL_COLUMNS};
 use crate::detect::ClusterRanges;
 use crate::error::Result;
 use crate::model::EntityKind;
@@ -78,7 +78,7 @@ pub fn gather(case: &Case, id: i64, cfg: &Config) -> Result<Evidence> {
                 if signal_ids.contains(&event_id) || !seen.insert(event_id) {
                     continue;
                 }
-                let ev = read_row(conn, &mut cache, r, false)?;
+                let ev = read_row(conn, &mut cache, r, Read::Telemetry)?;
                 context.insert((ev.time_ns, ev.key), ev);
             }
         }
@@ -108,7 +108,7 @@ pub fn gather(case: &Case, id: i64, cfg: &Config) -> Result<Evidence> {
                     if !seen.insert(event_id) {
                         continue;
                     }
-                    let ev = read_row(conn, &mut cache, r, false)?;
+                    let ev = read_row(conn, &mut cache, r, Read::Object)?;
                     for owner in ev.entities.iter().filter(|e| e.kind == EntityKind::Workload && e.role == "owner") {
                         if visited.insert(owner.id) {
                             next.push((owner.id, "subject"));

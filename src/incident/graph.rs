@@ -320,7 +320,7 @@ fn listed(keys: &BTreeSet<i64>) -> Vec<String> {
 /// previous build gave them) to show member by member.
 pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
     let draw: HashSet<EntityKind> = cfg.graph_kinds.iter().copied().collect();
-    let rels: BTreeMap<(i64, i64, String), Relation> = relations::derive(relations::builtin(), ev.all());
+    let rels: BTreeMap<(i64, i64, usize), Relation> = relations::derive(relations::builtin(), ev.all());
 
     // Entities: everything a signal names, and both ends of every relation.
     let mut info: BTreeMap<i64, NodeData> = BTreeMap::new();
@@ -339,7 +339,7 @@ pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
             let d = info.entry(n.id).or_insert_with(|| NodeData {
                 kind: n.kind,
                 members: [n.id].into_iter().collect(),
-                keys: [(n.id, n.key.clone())].into_iter().collect(),
+                keys: [(n.id, n.key.to_string())].into_iter().collect(),
                 pinned: false,
                 tactics: BTreeSet::new(),
                 severity: None,
@@ -368,40 +368,34 @@ pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
     for (id, d) in info {
         index.insert(id, b.g.add_node(d));
     }
-    for r in rels.values() {
+    for r in rels.into_values() {
         if let (Some(&a), Some(&c)) = (index.get(&r.from), index.get(&r.to)) {
             b.g.add_edge(
                 a,
                 c,
-                EdgeData {
-                    kind: r.kind.clone(),
-                    first_ns: r.first_ns,
-                    last_ns: r.last_ns,
-                    evidence: r.evidence.clone(),
-                    ports: r.ports.clone(),
-                },
+                EdgeData { kind: r.kind, first_ns: r.first_ns, last_ns: r.last_ns, evidence: r.evidence, ports: r.ports },
             );
         }
     }
 
     let wanted: HashSet<&str> = expand.iter().map(String::as_str).collect();
     let mut threshold = cfg.aggregate_over;
-    let snapshot = b.g.clone();
     // Expanding: find which aggregates the ids name in an unexpanded build,
     // then rebuild keeping their members apart.
     if !wanted.is_empty() {
-        let plain = aggregate_all(&mut Builder { g: snapshot.clone(), keep: HashSet::new() }, cfg, &mut threshold.clone());
-        for d in plain.node_weights() {
+        let mut plain = Builder { g: b.g.clone(), keep: HashSet::new() };
+        aggregate_all(&mut plain, cfg, &mut threshold.clone());
+        for d in plain.g.node_weights() {
             if d.members.len() > 1 && wanted.contains(aggregate_id(&d.members).as_str()) {
                 b.keep.extend(d.members.iter().copied());
             }
         }
     }
-    let g = aggregate_all(&mut b, cfg, &mut threshold);
-    export(ev, g, raw_entities, threshold)
+    aggregate_all(&mut b, cfg, &mut threshold);
+    export(ev, b.g, raw_entities, threshold)
 }
 
-fn aggregate_all(b: &mut Builder, cfg: &Config, threshold: &mut usize) -> StableDiGraph<NodeData, EdgeData> {
+fn aggregate_all(b: &mut Builder, cfg: &Config, threshold: &mut usize) {
     let mut allow_pinned = false;
     loop {
         while b.aggregate_once(*threshold, allow_pinned) {}
@@ -416,7 +410,6 @@ fn aggregate_all(b: &mut Builder, cfg: &Config, threshold: &mut usize) -> Stable
             break;
         }
     }
-    b.g.clone()
 }
 
 fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usize, threshold: usize) -> Graph {

@@ -166,7 +166,7 @@ pub fn signals(case: &Case, id: i64) -> Result<Vec<(Signal, SignalRow)>> {
             );
             Joined {
                 how: "shares".into(),
-                entity: Some(KeyEntity { kind: kind.as_str().into(), key }),
+                entity: Some(KeyEntity { kind: kind.as_str().into(), key: key.to_string() }),
                 with: Some(format_id(wk)),
                 text,
             }

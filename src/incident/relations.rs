@@ -104,12 +104,15 @@ fn port_of(ev: &Signal) -> Option<u64> {
     })
 }
 
-/// The relations these records support, keyed (from, to, kind).
-pub fn derive<'a>(rules: &[Rule], events: impl IntoIterator<Item = &'a Signal>) -> BTreeMap<(i64, i64, String), Relation> {
-    let mut out: BTreeMap<(i64, i64, String), Relation> = BTreeMap::new();
+/// The relations these records support, keyed (from, to, the kind's first
+/// rule): one relation per pair and kind, whichever rule found it.
+pub fn derive<'a>(rules: &[Rule], events: impl IntoIterator<Item = &'a Signal>) -> BTreeMap<(i64, i64, usize), Relation> {
+    let mut out: BTreeMap<(i64, i64, usize), Relation> = BTreeMap::new();
+    let kind_index: Vec<usize> =
+        rules.iter().map(|r| rules.iter().position(|x| x.kind == r.kind).unwrap_or(0)).collect();
     for ev in events {
         let has = |e: &End| ev.entities.iter().any(|n| n.kind == e.kind && n.role == e.role);
-        for rule in rules {
+        for (ri, rule) in rules.iter().enumerate() {
             if rule.unless.as_ref().is_some_and(has) {
                 continue;
             }
@@ -118,7 +121,7 @@ pub fn derive<'a>(rules: &[Rule], events: impl IntoIterator<Item = &'a Signal>) 
                     if a.id == b.id {
                         continue;
                     }
-                    let r = out.entry((a.id, b.id, rule.kind.clone())).or_insert_with(|| Relation {
+                    let r = out.entry((a.id, b.id, kind_index[ri])).or_insert_with(|| Relation {
                         from: a.id,
                         to: b.id,
                         kind: rule.kind.clone(),
@@ -160,7 +163,7 @@ mod tests {
             fields: fields.as_object().cloned().unwrap_or_default(),
             entities: ents
                 .iter()
-                .map(|(id, kind, role)| Named { id: *id, kind: *kind, key: id.to_string(), role: role.to_string() })
+                .map(|(id, kind, role)| Named { id: *id, kind: *kind, key: id.to_string().as_str().into(), role: (*role).into() })
                 .collect(),
         }
     }
@@ -181,7 +184,7 @@ mod tests {
             serde_json::json!({}),
         );
         let rels = derive(builtin(), [&e]);
-        let kinds: Vec<(i64, i64, &str)> = rels.keys().map(|(a, b, k)| (*a, *b, k.as_str())).collect();
+        let kinds: Vec<(i64, i64, &str)> = rels.values().map(|r| (r.from, r.to, r.kind.as_str())).collect();
         assert!(kinds.contains(&(300, 200, "started")));
         assert!(kinds.contains(&(100, 300, "runs")));
         assert!(!kinds.contains(&(100, 200, "runs")), "{:?}", kinds);
@@ -192,7 +195,7 @@ mod tests {
         let a = ev(1, 10, &[(200, EntityKind::Process, "process"), (400, EntityKind::Ip, "destination-ip")], serde_json::json!({"dst_port": 6379}));
         let b = ev(2, 30, &[(200, EntityKind::Process, "process"), (400, EntityKind::Ip, "destination-ip")], serde_json::json!({"dst_port": "2375"}));
         let rels = derive(builtin(), [&a, &b]);
-        let r = &rels[&(200, 400, "connected-to".to_string())];
+        let r = rels.values().find(|r| (r.from, r.to, r.kind.as_str()) == (200, 400, "connected-to")).unwrap();
         assert_eq!((r.first_ns, r.last_ns), (10, 30));
         assert_eq!(r.evidence.iter().copied().collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(r.ports.iter().copied().collect::<Vec<_>>(), vec![2375, 6379]);
@@ -207,8 +210,9 @@ mod tests {
             serde_json::json!({}),
         );
         let rels = derive(builtin(), [&e]);
-        assert!(rels.contains_key(&(10, 20, "token-of".to_string())));
-        assert!(rels.contains_key(&(30, 10, "used".to_string())));
+        let has = |a: i64, b: i64, k: &str| rels.values().any(|r| (r.from, r.to, r.kind.as_str()) == (a, b, k));
+        assert!(has(10, 20, "token-of"));
+        assert!(has(30, 10, "used"));
     }
 
     #[test]

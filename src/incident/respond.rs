@@ -127,7 +127,7 @@ fn engines_seen(case: &Case) -> Result<Vec<(String, Signal)>> {
     let mut cache = super::signals::EntityCache::new();
     let mut out: BTreeMap<String, Signal> = BTreeMap::new();
     while let Some(r) = rows.next()? {
-        let ev = super::signals::read_row(&case.conn, &mut cache, r, false)?;
+        let ev = super::signals::read_row(&case.conn, &mut cache, r, super::signals::Read::Object)?;
         let rule = ev.rule.clone().unwrap_or_default();
         // A pod counts by its owning DaemonSet's name; a DaemonSet by its own.
         let name = if rule == "DaemonSet" {
@@ -174,8 +174,8 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         let Some(id) = s.entity(EntityKind::Identity, "actor") else { continue };
         for ip in s.entities.iter().filter(|e| e.kind == EntityKind::Ip && e.role == "source-ip") {
             if ip.key.parse().is_ok_and(|a| ev.cluster.is_outside(a)) {
-                let e = outside.entry(id.key.clone()).or_default();
-                e.0.insert(ip.key.clone());
+                let e = outside.entry(id.key.to_string()).or_default();
+                e.0.insert(ip.key.to_string());
                 e.1.push(s);
             }
         }
@@ -185,7 +185,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         .facts
         .iter()
         .filter(|f| matches!(f.rule.as_deref(), Some("RoleBinding") | Some("ClusterRoleBinding")))
-        .filter(|f| f.entities.iter().any(|e| e.kind == EntityKind::Identity && e.role == "subject" && outside.contains_key(&e.key)))
+        .filter(|f| f.entities.iter().any(|e| e.kind == EntityKind::Identity && e.role == "subject" && outside.contains_key(e.key.as_str())))
         .collect();
 
     let Some(pod) = pod else {
@@ -207,11 +207,11 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
     let mut current = pod_obj;
     while let Some(obj) = current {
         let Some(owner) = obj.entities.iter().find(|e| e.kind == EntityKind::Workload && e.role == "owner") else { break };
-        if owners.iter().any(|(k, _)| k == &owner.key) || owners.len() > 4 {
+        if owners.iter().any(|(k, _)| owner.key == *k) || owners.len() > 4 {
             break;
         }
         let next = object_for(&ev.facts, EntityKind::Workload, &owner.key);
-        owners.push((owner.key.clone(), next));
+        owners.push((owner.key.to_string(), next));
         current = next;
     }
     let image = pod_obj.and_then(|o| o.entities_of(EntityKind::Image).next()).map(|e| e.key.clone());
@@ -252,7 +252,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         }
         for f in s.entities_of(EntityKind::File) {
             if writable.iter().any(|w| f.key.starts_with(w.as_str())) {
-                written.insert(f.key.clone());
+                written.insert(f.key.to_string());
                 volatile_ev.push(s);
             }
         }
@@ -283,7 +283,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
             .filter(|s| s.entities_of(EntityKind::Pod).any(|p| p.key == pod))
             .flat_map(|s| s.entities.iter().filter(|e| e.kind == EntityKind::Ip && e.role == "destination-ip"))
             .filter(|e| e.key.parse().is_ok_and(|a| ev.cluster.is_outside(a)))
-            .map(|e| e.key.clone())
+            .map(|e| e.key.to_string())
             .collect();
         let mut text = format!(
             "{} enforces NetworkPolicy in this cluster (seen in the snapshot), so a deny-all policy on this pod alone cuts it off in both directions",

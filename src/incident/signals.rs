@@ -11,14 +11,69 @@ use crate::model::{EntityKind, Severity, Source};
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Text shared between the events that name it: an incident's context names
+/// the same pod in thousands of events, and every role is one of a few words.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Shared(Arc<str>);
+
+impl Shared {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Shared {
+    fn from(s: &str) -> Shared {
+        Shared(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for Shared {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Shared {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Shared {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
 
 /// An entity as one event names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Named {
     pub id: i64,
     pub kind: EntityKind,
-    pub key: String,
-    pub role: String,
+    pub key: Shared,
+    pub role: Shared,
 }
 
 #[derive(Debug, Clone)]
@@ -55,21 +110,31 @@ impl Signal {
 
 /// Resolves entity ids to kind and key, caching what it has seen.
 pub struct EntityCache {
-    known: HashMap<i64, Option<(EntityKind, String)>>,
+    known: HashMap<i64, Option<(EntityKind, Shared)>>,
+    roles: HashMap<String, Shared>,
 }
 
 impl EntityCache {
     pub fn new() -> EntityCache {
-        EntityCache { known: HashMap::new() }
+        EntityCache { known: HashMap::new(), roles: HashMap::new() }
     }
 
-    pub fn get(&mut self, conn: &Connection, id: i64) -> Result<Option<(EntityKind, String)>> {
+    fn role(&mut self, role: &str) -> Shared {
+        if let Some(r) = self.roles.get(role) {
+            return r.clone();
+        }
+        let r = Shared::from(role);
+        self.roles.insert(role.to_string(), r.clone());
+        r
+    }
+
+    pub fn get(&mut self, conn: &Connection, id: i64) -> Result<Option<(EntityKind, Shared)>> {
         if let Some(v) = self.known.get(&id) {
             return Ok(v.clone());
         }
         let mut st = conn.prepare_cached("SELECT kind, key FROM entities WHERE id = ?1")?;
         let found = match st.query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))) {
-            Ok((k, key)) => EntityKind::parse(&k).map(|k| (k, key)),
+            Ok((k, key)) => EntityKind::parse(&k).map(|k| (k, Shared::from(key.as_str()))),
             Err(rusqlite::Error::QueryReturnedNoRows) => None,
             Err(e) => return Err(e.into()),
         };
@@ -79,10 +144,19 @@ impl EntityCache {
 
     /// The entities of an event's `entity_refs` column.
     pub fn named(&mut self, conn: &Connection, refs_json: &str) -> Result<Vec<Named>> {
-        let refs: Vec<(i64, String)> = serde_json::from_str(refs_json).unwrap_or_default();
+        // Roles are plain words: borrow them from the JSON text when possible.
+        let owned: Vec<(i64, String)>;
+        let refs: Vec<(i64, &str)> = match serde_json::from_str::<Vec<(i64, &str)>>(refs_json) {
+            Ok(r) => r,
+            Err(_) => {
+                owned = serde_json::from_str(refs_json).unwrap_or_default();
+                owned.iter().map(|(i, r)| (*i, r.as_str())).collect()
+            }
+        };
         let mut out = Vec::with_capacity(refs.len());
         for (id, role) in refs {
             if let Some((kind, key)) = self.get(conn, id)? {
+                let role = self.role(role);
                 out.push(Named { id, kind, key, role });
             }
         }
@@ -124,15 +198,24 @@ pub fn reading(source: Source, rule: Option<&str>, tactics: &str, techniques: &s
 pub const SIGNAL_COLUMNS: &str =
     "e.id, e.key, e.time_ns, e.source, e.rule, e.title, e.message, e.severity, e.tactics, e.techniques, e.fields, e.entity_refs";
 
-/// Reads one row selected with [`SIGNAL_COLUMNS`], with Kordon's tactic
-/// reading applied.
-pub fn from_row(conn: &Connection, cache: &mut EntityCache, r: &rusqlite::Row) -> Result<Signal> {
-    read_row(conn, cache, r, true)
+/// How much of a row to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Everything, with Kordon's tactic reading applied.
+    Alert,
+    /// Everything but the tactic reading (snapshot objects).
+    Object,
+    /// Entities, and fields only for connections (context telemetry).
+    Telemetry,
 }
 
-/// Reads one row selected with [`SIGNAL_COLUMNS`]; `map` applies the tactic
-/// reading (alerts), which telemetry does not need.
-pub fn read_row(conn: &Connection, cache: &mut EntityCache, r: &rusqlite::Row, map: bool) -> Result<Signal> {
+/// Reads one alert row selected with [`SIGNAL_COLUMNS`].
+pub fn from_row(conn: &Connection, cache: &mut EntityCache, r: &rusqlite::Row) -> Result<Signal> {
+    read_row(conn, cache, r, Read::Alert)
+}
+
+/// Reads one row selected with [`SIGNAL_COLUMNS`].
+pub fn read_row(conn: &Connection, cache: &mut EntityCache, r: &rusqlite::Row, how: Read) -> Result<Signal> {
     let source: String = r.get(3)?;
     let rule: Option<String> = r.get(4)?;
     let sev: i64 = r.get(7)?;
@@ -140,10 +223,15 @@ pub fn read_row(conn: &Connection, cache: &mut EntityCache, r: &rusqlite::Row, m
     let techniques: String = r.get(9)?;
     let fields: String = r.get(10)?;
     let refs: String = r.get(11)?;
-    let fields: Map<String, Value> = serde_json::from_str(&fields).unwrap_or_default();
     let source = Source::parse(&source).unwrap_or(Source::Kordon);
-    let mapped = if map { reading(source, rule.as_deref(), &tactics, &techniques, &fields) } else { Mapped::default() };
     let mut entities = cache.named(conn, &refs)?;
+    // Telemetry is read by the thousand for an incident's context; of its
+    // fields only connections' ports are used, so only those are parsed.
+    let fields: Map<String, Value> = match how {
+        Read::Telemetry if !entities.iter().any(|e| e.role == "destination-ip") => Map::new(),
+        _ => serde_json::from_str(&fields).unwrap_or_default(),
+    };
+    let mapped = if how == Read::Alert { reading(source, rule.as_deref(), &tactics, &techniques, &fields) } else { Mapped::default() };
     entities.sort_by(|a, b| (a.kind, &a.key, &a.role).cmp(&(b.kind, &b.key, &b.role)));
     Ok(Signal {
         event_id: r.get(0)?,

@@ -209,7 +209,7 @@ fn value(name: &str, sigs: &[&Signal], ev: &Evidence) -> Option<String> {
                     .iter()
                     .filter(|e| e.kind == EntityKind::Ip && (e.role == "source-ip" || e.role == "ip"))
                     .filter(|e| e.key.parse().is_ok_and(|ip| ev.cluster.is_outside(ip)))
-                    .map(|e| e.key.clone())
+                    .map(|e| e.key.to_string())
                     .next()
             });
             ips.sort();
@@ -254,7 +254,7 @@ fn value(name: &str, sigs: &[&Signal], ev: &Evidence) -> Option<String> {
         "destination" => some_of(
             each(&|s| {
                 let ip = text_field(s, "dst_ip")
-                    .or_else(|| s.entity(EntityKind::Ip, "destination-ip").map(|e| e.key.clone()))?;
+                    .or_else(|| s.entity(EntityKind::Ip, "destination-ip").map(|e| e.key.to_string()))?;
                 Some(match text_field(s, "dst_port") {
                     Some(p) => format!("{}:{}", ip, p),
                     None => ip,
@@ -319,7 +319,7 @@ fn connections(sigs: &[&Signal], ev: &Evidence) -> Option<String> {
         count += 1;
         seen_by.insert(source_name(c.source));
         for d in dst {
-            addrs.insert(d.id, d.key.clone());
+            addrs.insert(d.id, d.key.to_string());
         }
         if let Some(p) = field(c, "dst_port").and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))) {
             ports.insert(p);

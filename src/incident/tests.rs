@@ -175,3 +175,82 @@ fn the_same_rule_on_the_same_pod_joins_across_quiet_hours() {
     same[1].rule = same[0].rule.clone();
     assert_eq!(groups(&same), vec![vec![1, 2]]);
 }
+
+#[test]
+fn the_shipped_story_relations_and_response_data_load() {
+    assert!(super::story::templates().steps.len() >= 10);
+    assert!(!super::relations::builtin().is_empty());
+    assert!(super::respond::data().network_policy_engines.iter().any(|e| e.name == "Calico"));
+}
+
+#[test]
+fn story_templates_refuse_unknown_placeholders_and_sources() {
+    use super::story::Templates;
+    let bad = "version: 1\nsteps:\n  - {id: x, match: [{source: falco, rule: r}], text: \"{who} did it\"}\n";
+    assert!(Templates::from_yaml(bad).unwrap_err().to_string().contains("unknown placeholder {who}"));
+    let bad = "version: 1\nsteps:\n  - {id: x, match: [{source: splunk, rule: r}], text: \"{pod}\"}\n";
+    assert!(Templates::from_yaml(bad).unwrap_err().to_string().contains("unknown source 'splunk'"));
+}
+
+#[test]
+fn a_fan_out_of_ten_thousand_entities_draws_in_under_five_hundred_nodes() {
+    use super::evidence::Evidence;
+    use super::graph::build;
+    // 400 pods of one workload, each running a container whose process talks
+    // to 24 addresses: 10,000+ raw entities, no fan-out anywhere above 25.
+    let identity = || ent(EntityKind::Identity, "system:serviceaccount:shop:cart", "actor");
+    let mut signal = sig(1, 0, vec![identity(), ent(EntityKind::Pod, "shop/p-0", "target")]);
+    signal.severity = Severity::High;
+    let mut context = Vec::new();
+    let mut key = 100;
+    for p in 0..400 {
+        let pod = format!("shop/p-{}", p);
+        let container = format!("{:064x}", p + 1);
+        let process = format!("{}:{}:/app/worker", &container[..12], p);
+        for a in 0..24 {
+            key += 1;
+            let mut e = sig(key, 1, vec![
+                ent(EntityKind::Pod, &pod, "pod"),
+                ent(EntityKind::Container, &container, "container"),
+                ent(EntityKind::Process, &process, "process"),
+                ent(EntityKind::Ip, &format!("10.{}.{}.{}", p % 200, p / 200, a + 1), "destination-ip"),
+            ]);
+            e.source = Source::Tetragon;
+            context.push(e);
+        }
+        key += 1;
+        context.push(sig(key, 1, vec![identity(), ent(EntityKind::Pod, &pod, "token-pod")]));
+    }
+    let ev = Evidence {
+        incident: 7,
+        signals: vec![(signal, dummy_row())],
+        context,
+        facts: Vec::new(),
+        first_ns: 0,
+        last_ns: 2 * MIN,
+        cluster: cluster(),
+    };
+    let g = build(&ev, builtin(), &[]);
+    assert!(g.raw_entities >= 10_000, "{}", g.raw_entities);
+    assert!(g.nodes.len() <= 500, "{} nodes", g.nodes.len());
+    // The pod a signal names stays visible on its own.
+    assert!(g.nodes.iter().any(|n| n.key.as_deref() == Some("shop/p-0")));
+    let members: usize = g.nodes.iter().map(|n| n.member_count).sum();
+    assert_eq!(members, g.raw_entities, "every entity is drawn, alone or in an aggregate");
+}
+
+fn dummy_row() -> super::read::SignalRow {
+    super::read::SignalRow {
+        id: "0000000000000001".into(),
+        time: None,
+        source: "kordon".into(),
+        severity: "high".into(),
+        rule: None,
+        title: "signal".into(),
+        tactics: vec![],
+        techniques: vec![],
+        ms_matrix: vec![],
+        mapping_notes: vec![],
+        joined: super::read::Joined { how: "first".into(), entity: None, with: None, text: String::new() },
+    }
+}

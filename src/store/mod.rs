@@ -71,7 +71,7 @@ impl Case {
              PRAGMA synchronous = NORMAL;
              PRAGMA busy_timeout = 5000;
              PRAGMA cache_size = -65536;
-             PRAGMA temp_store = MEMORY;",
+             PRAGMA temp_store = DEFAULT;",
         )?;
         Ok(())
     }
