@@ -38,6 +38,10 @@ pub enum Code {
     InvalidRules,
     Io,
     Store,
+    /// A front end asked for something that needs an open case.
+    NoCase,
+    /// Another long task (an import) is running on the case.
+    Busy,
 }
 
 impl Code {
@@ -63,6 +67,8 @@ impl Code {
             Code::InvalidRules => "invalid_rules",
             Code::Io => "io",
             Code::Store => "store",
+            Code::NoCase => "no_case",
+            Code::Busy => "busy",
         }
     }
 }

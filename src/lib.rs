@@ -1,6 +1,7 @@
 //! Kordon's core: the case store, importers, and everything the CLI and the
 //! desktop app share. No UI or Tauri dependency lives here.
 
+pub mod app;
 pub mod attack;
 pub mod entity;
 pub mod formats;

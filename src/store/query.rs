@@ -215,6 +215,17 @@ pub struct EntityRow {
 }
 
 pub fn entities(case: &Case, kind: Option<&str>) -> Result<Vec<EntityRow>> {
+    entities_where(case, kind, None)
+}
+
+/// One entity by id, with its attributes.
+pub fn entity(case: &Case, id: i64) -> Result<EntityRow> {
+    entities_where(case, None, Some(id))?
+        .pop()
+        .ok_or_else(|| Error::input(Code::NotFound, format!("no entity {} in this case", format_id(id))))
+}
+
+fn entities_where(case: &Case, kind: Option<&str>, id: Option<i64>) -> Result<Vec<EntityRow>> {
     if let Some(k) = kind {
         if EntityKind::parse(k).is_none() {
             let all: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -224,11 +235,11 @@ pub fn entities(case: &Case, kind: Option<&str>) -> Result<Vec<EntityRow>> {
     let mut st = case.conn.prepare(
         "SELECT en.id, en.kind, en.key, en.first_ns, en.last_ns,
                 (SELECT COUNT(DISTINCT event_id) FROM event_entities ee WHERE ee.entity_id = en.id)
-         FROM entities en WHERE (?1 IS NULL OR en.kind = ?1) ORDER BY en.kind, en.key",
+         FROM entities en WHERE (?1 IS NULL OR en.kind = ?1) AND (?2 IS NULL OR en.id = ?2) ORDER BY en.kind, en.key",
     )?;
     let mut attrs = case.conn.prepare_cached("SELECT name, value FROM entity_attrs WHERE entity_id = ?1 ORDER BY name")?;
     let rows: Vec<(i64, String, String, Option<i64>, Option<i64>, i64)> = st
-        .query_map([kind], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map(rusqlite::params![kind, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, kind, key, first, last, events) in rows {

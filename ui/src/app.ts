@@ -1,0 +1,541 @@
+// The application shell: top bar, routing, error banner, import flow,
+// search, keyboard paths and presentation mode.
+import { clear, h } from "./dom";
+import { errorText, isBenign, toBackendError, type BackendError } from "./errors";
+import { fmtTime } from "./format";
+import { IDLE, importReducer, type ImportAction, type ImportState } from "./logic/importState";
+import { DEFAULT_SORT } from "./logic/queue";
+import type { AppInfo, Backend, CaseInfo, EventRow, IncidentRow } from "./types";
+import { emptyNote, rawRecordView, severityBadge } from "./views/common";
+import { ImportPanel } from "./views/importPanel";
+import { IncidentPage, TABS, type Tab } from "./views/incident";
+import { QueueView, type QueueState } from "./views/queue";
+import { renderStart } from "./views/start";
+
+export type Route = { name: "start" } | { name: "queue" } | { name: "incident"; id: string; tab: Tab };
+
+export interface AppOptions {
+  /** Run Cytoscape without a canvas (tests in jsdom). */
+  headlessGraph?: boolean;
+}
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "queue") return { name: "queue" };
+  if (parts[0] === "incident" && parts[1]) {
+    const tab = (TABS as string[]).includes(parts[2] ?? "") ? (parts[2] as Tab) : "graph";
+    return { name: "incident", id: parts[1], tab };
+  }
+  return { name: "start" };
+}
+
+export function routeHash(r: Route): string {
+  switch (r.name) {
+    case "start":
+      return "#/";
+    case "queue":
+      return "#/queue";
+    case "incident":
+      return `#/incident/${encodeURIComponent(r.id)}/${r.tab}`;
+  }
+}
+
+const SEARCH_LIMIT = 100;
+
+export class App {
+  info: AppInfo | null = null;
+  caseInfo: CaseInfo | null = null;
+  incidents: IncidentRow[] = [];
+  importState: ImportState = IDLE;
+  route: Route = { name: "start" };
+  presentation = false;
+  readonly queueState: QueueState = { filter: { text: "", minSeverity: "" }, sort: { ...DEFAULT_SORT }, selected: null };
+
+  private readonly view: HTMLElement;
+  private readonly bannerSlot: HTMLElement;
+  private readonly caseLabel: HTMLElement;
+  private readonly searchInput: HTMLInputElement;
+  private readonly searchPanel: HTMLElement;
+  private readonly dropOverlay: HTMLElement;
+  private readonly navQueue: HTMLButtonElement;
+  readonly importPanel: ImportPanel;
+  private queueView: QueueView | null = null;
+  private incidentPage: IncidentPage | null = null;
+  private pendingG = 0;
+  private unlistenDrop: (() => void) | null = null;
+  private renderToken = 0;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly backend: Backend,
+    private readonly opts: AppOptions = {},
+  ) {
+    this.importPanel = new ImportPanel({
+      runImport: (paths) => void this.runImport(paths),
+      cancelImport: () => void this.cancelImport(),
+      pickFiles: () => void this.pickAndImport("files"),
+      pickFolder: () => void this.pickAndImport("folder"),
+    });
+    this.caseLabel = h("span", { className: "case-label muted small", "data-testid": "case-label" });
+    this.searchInput = h("input", {
+      type: "search",
+      placeholder: "Search the case  /",
+      "aria-label": "Search the case",
+      "data-testid": "search-input",
+      onkeydown: ((e: KeyboardEvent) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          void this.runSearch(this.searchInput.value);
+        }
+      }) as EventListener,
+    });
+    this.navQueue = h("button", { type: "button", className: "nav", "data-testid": "nav-queue", onclick: () => this.navigate({ name: "queue" }) }, "Queue");
+    const header = h(
+      "header",
+      { className: "topbar" },
+      h("button", { type: "button", className: "brand nav", onclick: () => this.navigate({ name: "start" }), title: "Start and import" }, "Kordon"),
+      this.caseLabel,
+      this.navQueue,
+      h("span", { className: "grow" }),
+      this.searchInput,
+      h(
+        "button",
+        {
+          type: "button",
+          className: "nav",
+          "data-testid": "presentation-toggle",
+          title: "Presentation mode (p): larger text and thicker lines",
+          "aria-pressed": "false",
+          onclick: () => this.togglePresentation(),
+        },
+        "Presentation",
+      ),
+      h(
+        "details",
+        { className: "keys" },
+        h("summary", { title: "Keyboard" }, "Keys"),
+        h(
+          "dl",
+          { className: "kv small" },
+          [
+            ["/", "search"],
+            ["g q, Esc", "back to the queue"],
+            ["j / k, Enter", "move in the queue, open"],
+            ["1 2 3", "graph, evidence, timeline"],
+            ["f", "fit the graph"],
+            ["p", "presentation mode"],
+          ].map(([k, v]) => [h("dt", null, h("kbd", null, k!)), h("dd", null, v!)]),
+        ),
+      ),
+    );
+    this.bannerSlot = h("div", { className: "banner-slot", "aria-live": "assertive" });
+    this.view = h("main", { className: "view", id: "view" });
+    this.searchPanel = h("aside", { className: "search-panel", "data-testid": "search-panel", hidden: true });
+    this.dropOverlay = h("div", { className: "drop-overlay", hidden: true }, h("p", null, "Drop to import into the case"));
+    clear(root);
+    root.append(header, this.bannerSlot, this.view, this.searchPanel, this.dropOverlay);
+    this.updateChrome();
+  }
+
+  async start(): Promise<void> {
+    document.addEventListener("keydown", this.onKey);
+    window.addEventListener("popstate", this.onPopState);
+    try {
+      this.unlistenDrop = await this.backend.onFileDrop((ev) => {
+        if (ev.type === "enter" || ev.type === "over") this.dropOverlay.hidden = !this.caseInfo;
+        else this.dropOverlay.hidden = true;
+        if (ev.type === "drop" && ev.paths.length) void this.runImport(ev.paths);
+      });
+    } catch {
+      // No drag and drop outside the desktop app.
+    }
+    try {
+      this.info = await this.backend.appInfo();
+    } catch (e) {
+      this.showError(e);
+    }
+    this.navigate({ name: "start" }, true);
+    if (this.info?.start_with_demo) await this.openDemo();
+  }
+
+  destroy(): void {
+    document.removeEventListener("keydown", this.onKey);
+    window.removeEventListener("popstate", this.onPopState);
+    this.unlistenDrop?.();
+    this.incidentPage?.destroy();
+  }
+
+  // ---- routing -------------------------------------------------------------
+
+  navigate(route: Route, replace = false): void {
+    if (route.name !== "start" && !this.caseInfo) route = { name: "start" };
+    const hash = routeHash(route);
+    try {
+      if (replace) history.replaceState(null, "", hash);
+      else if (location.hash !== hash) history.pushState(null, "", hash);
+    } catch {
+      // history may be unavailable (sandboxed documents)
+    }
+    this.render(route);
+  }
+
+  private readonly onPopState = () => this.render(this.caseInfo ? parseRoute(location.hash) : { name: "start" });
+
+  private setReady(v: string) {
+    if (v) document.body.dataset.ready = v;
+    else delete document.body.dataset.ready;
+  }
+
+  private render(route: Route): void {
+    const token = ++this.renderToken;
+    // Same incident, other tab: switch in place.
+    if (route.name === "incident" && this.route.name === "incident" && this.route.id === route.id && this.incidentPage) {
+      this.route = route;
+      this.incidentPage.selectTab(route.tab, false);
+      return;
+    }
+    this.route = route;
+    this.incidentPage?.destroy();
+    this.incidentPage = null;
+    this.queueView = null;
+    clear(this.view);
+    this.setReady("");
+    this.updateChrome();
+    switch (route.name) {
+      case "start":
+        this.view.append(
+          renderStart(
+            {
+              openDemo: () => void this.openDemo(),
+              pickAndOpenCase: () => void this.pickAndOpenCase(),
+              pickAndCreateCase: () => void this.pickAndCreateCase(),
+              openRecent: (p) => void this.openCase(p),
+              closeCase: () => void this.closeCase(),
+              goQueue: () => this.navigate({ name: "queue" }),
+            },
+            this.info,
+            this.caseInfo,
+            this.importPanel.el,
+          ),
+        );
+        this.importPanel.update(this.importState);
+        this.setReady("start");
+        break;
+      case "queue": {
+        const q = new QueueView(this.incidents, this.queueState, (id) => this.navigate({ name: "incident", id, tab: "graph" }));
+        this.queueView = q;
+        const box = h(
+          "details",
+          { className: "import-box", open: this.importState.status === "running" || this.importState.status === "failed" },
+          h("summary", { "data-testid": "import-toggle" }, "Import evidence"),
+          this.importPanel.el,
+        );
+        this.view.append(q.el, box);
+        this.importPanel.update(this.importState);
+        this.setReady("queue");
+        break;
+      }
+      case "incident": {
+        const page = new IncidentPage({
+          backend: this.backend,
+          id: route.id,
+          tab: route.tab,
+          headlessGraph: !!this.opts.headlessGraph,
+          presentation: () => this.presentation,
+          onError: (e) => this.showError(e),
+          onTab: (tab) => {
+            if (this.route.name === "incident") this.navigate({ name: "incident", id: this.route.id, tab });
+          },
+          onReady: () => {
+            if (token === this.renderToken) this.setReady("incident");
+          },
+        });
+        this.incidentPage = page;
+        this.view.append(page.el);
+        void page.load();
+        break;
+      }
+    }
+  }
+
+  private updateChrome() {
+    this.caseLabel.textContent = this.caseInfo ? this.caseInfo.name : "no case open";
+    this.navQueue.disabled = !this.caseInfo;
+    this.navQueue.setAttribute("aria-current", this.route.name === "queue" ? "page" : "false");
+  }
+
+  // ---- banner ----------------------------------------------------------------
+
+  showError(e: unknown, context?: "import"): BackendError {
+    const err = toBackendError(e);
+    clear(this.bannerSlot);
+    this.bannerSlot.append(
+      h(
+        "div",
+        { className: `banner ${isBenign(err) ? "info" : "error"}`, role: "alert", "data-testid": "error-banner", "data-code": err.code },
+        h("span", { className: "grow" }, errorText(err, context)),
+        h("code", { className: "small muted" }, err.code),
+        h("button", { type: "button", "aria-label": "Dismiss", onclick: () => this.clearBanner() }, "×"),
+      ),
+    );
+    return err;
+  }
+
+  clearBanner(): void {
+    clear(this.bannerSlot);
+  }
+
+  // ---- cases -----------------------------------------------------------------
+
+  private async withCase(p: Promise<CaseInfo>, then: "queue" | "start"): Promise<void> {
+    this.setReady("");
+    try {
+      this.caseInfo = await p;
+      this.incidents = await this.backend.listIncidents();
+    } catch (e) {
+      this.showError(e);
+      this.render(this.route.name === "start" ? { name: "start" } : this.route);
+      return;
+    }
+    this.clearBanner();
+    this.importState = IDLE;
+    this.queueState.selected = null;
+    this.navigate({ name: then });
+  }
+
+  openDemo(): Promise<void> {
+    return this.withCase(this.backend.openDemo(), "queue");
+  }
+
+  openCase(path: string): Promise<void> {
+    return this.withCase(this.backend.openCase(path), "queue");
+  }
+
+  async pickAndOpenCase(): Promise<void> {
+    try {
+      const path = await this.backend.pickCaseToOpen();
+      if (path) await this.openCase(path);
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  async pickAndCreateCase(): Promise<void> {
+    try {
+      const path = await this.backend.pickCaseToCreate();
+      if (path) await this.withCase(this.backend.createCase(path), "start");
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  async closeCase(): Promise<void> {
+    try {
+      await this.backend.closeCase();
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    this.caseInfo = null;
+    this.incidents = [];
+    this.importState = IDLE;
+    try {
+      this.info = await this.backend.appInfo();
+    } catch {
+      // keep the old list
+    }
+    this.navigate({ name: "start" });
+  }
+
+  // ---- import ----------------------------------------------------------------
+
+  private dispatch(a: ImportAction) {
+    this.importState = importReducer(this.importState, a);
+    this.importPanel.update(this.importState);
+  }
+
+  async runImport(paths: string[]): Promise<void> {
+    if (!this.caseInfo) {
+      this.showError({ code: "no_case", message: "Open or create a case before importing." });
+      return;
+    }
+    if (this.importState.status === "running") return;
+    this.clearBanner();
+    this.dispatch({ type: "start", paths });
+    let report;
+    try {
+      report = await this.backend.importPaths(paths, (p) => this.dispatch({ type: "progress", progress: p }));
+    } catch (e) {
+      // The case is unchanged: keep the queue as it is.
+      const err = this.showError(e, "import");
+      this.dispatch({ type: "failed", error: { code: err.code, message: err.message } });
+      return;
+    }
+    this.dispatch({ type: "done", report });
+    try {
+      this.incidents = await this.backend.listIncidents();
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    this.queueView?.setRows(this.incidents);
+    try {
+      this.caseInfo = await this.backend.caseInfo();
+    } catch {
+      // The figures are only shown on the start screen; keep the old ones.
+    }
+  }
+
+  async cancelImport(): Promise<void> {
+    this.dispatch({ type: "cancel" });
+    try {
+      await this.backend.cancelImport();
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  private async pickAndImport(kind: "files" | "folder"): Promise<void> {
+    try {
+      const paths =
+        kind === "files" ? await this.backend.pickImportFiles() : [await this.backend.pickImportFolder()].filter((p): p is string => !!p);
+      if (paths.length) await this.runImport(paths);
+    } catch (e) {
+      this.showError(e);
+    }
+  }
+
+  // ---- search ----------------------------------------------------------------
+
+  async runSearch(text: string): Promise<void> {
+    const q = text.trim();
+    if (!q) return;
+    if (!this.caseInfo) {
+      this.showError({ code: "no_case", message: "Open a case to search it." });
+      return;
+    }
+    let rows: EventRow[];
+    try {
+      rows = await this.backend.search(q, SEARCH_LIMIT);
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    const raw = h("div", { className: "raw-pane" });
+    const list = h(
+      "ul",
+      { className: "search-results", "aria-label": "Search results" },
+      rows.map((r) =>
+        h(
+          "li",
+          null,
+          h(
+            "button",
+            {
+              type: "button",
+              className: "search-result",
+              "data-testid": "search-result",
+              "data-id": r.id,
+              onclick: async () => {
+                clear(raw);
+                try {
+                  raw.append(rawRecordView(await this.backend.eventRaw(r.id)));
+                } catch (e) {
+                  raw.append(emptyNote("The raw record could not be read."));
+                  this.showError(e);
+                }
+              },
+            },
+            h("span", { className: "mono small" }, fmtTime(r.time)),
+            " ",
+            severityBadge(r.severity),
+            " ",
+            h("span", { className: "muted small" }, r.source),
+            " ",
+            r.title,
+          ),
+        ),
+      ),
+    );
+    clear(this.searchPanel);
+    this.searchPanel.append(
+      h(
+        "div",
+        { className: "row" },
+        h("h2", { className: "grow" }, `“${q}”: ${rows.length}${rows.length >= SEARCH_LIMIT ? "+" : ""} events`),
+        h("button", { type: "button", "aria-label": "Close the search", onclick: () => this.closeSearch() }, "×"),
+      ),
+      rows.length ? list : emptyNote("Nothing matches: every word must appear."),
+      raw,
+    );
+    this.searchPanel.hidden = false;
+  }
+
+  closeSearch(): void {
+    this.searchPanel.hidden = true;
+  }
+
+  // ---- presentation and keys ---------------------------------------------------
+
+  togglePresentation(): void {
+    this.presentation = !this.presentation;
+    document.documentElement.classList.toggle("presentation", this.presentation);
+    this.root.querySelector("[data-testid='presentation-toggle']")?.setAttribute("aria-pressed", String(this.presentation));
+    this.incidentPage?.setPresentation(this.presentation);
+  }
+
+  private readonly onKey = (e: KeyboardEvent): void => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = e.target as HTMLElement | null;
+    const editing = !!t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+    if (editing) {
+      if (e.key === "Escape") {
+        if (t === this.searchInput) this.closeSearch();
+        t!.blur();
+      }
+      return;
+    }
+    const now = Date.now();
+    const afterG = now - this.pendingG < 1500;
+    this.pendingG = 0;
+    switch (e.key) {
+      case "/":
+        e.preventDefault();
+        this.searchInput.focus();
+        return;
+      case "g":
+        this.pendingG = now;
+        return;
+      case "q":
+        if (afterG) this.navigate({ name: "queue" });
+        return;
+      case "Escape":
+        if (!this.searchPanel.hidden) this.closeSearch();
+        else if (this.route.name === "incident") this.navigate({ name: "queue" });
+        return;
+      case "p":
+        this.togglePresentation();
+        return;
+    }
+    if (this.route.name === "incident" && this.incidentPage) {
+      const i = ["1", "2", "3"].indexOf(e.key);
+      if (i >= 0) this.incidentPage.selectTab(TABS[i]!);
+      else if (e.key === "f") this.incidentPage.fitGraph();
+    } else if (this.route.name === "queue" && this.queueView) {
+      if (e.key === "j") this.queueView.move(1);
+      else if (e.key === "k") this.queueView.move(-1);
+      else if (e.key === "Enter" && (!t || t === document.body || t.dataset.testid === "incident-row")) this.queueView.openSelected();
+    }
+  };
+
+  /** For tests: the live incident page. */
+  get page(): IncidentPage | null {
+    return this.incidentPage;
+  }
+}
+
+export function mountApp(root: HTMLElement, backend: Backend, opts: AppOptions = {}): App {
+  const app = new App(root, backend, opts);
+  void app.start();
+  return app;
+}

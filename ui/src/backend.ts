@@ -1,0 +1,98 @@
+// The one module that talks to Tauri. Everything else receives a Backend.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { open, save } from "@tauri-apps/plugin-dialog";
+import { toBackendError } from "./errors";
+import { decodePayload } from "./payload";
+import type {
+  AppInfo,
+  Backend,
+  CaseInfo,
+  Detail,
+  DropEvent,
+  EntityInfo,
+  EventRow,
+  EvidenceEvent,
+  Graph,
+  ImportProgress,
+  ImportReport,
+  IncidentRow,
+  RawRecord,
+} from "./types";
+
+const CASE_FILTER = [{ name: "Kordon case", extensions: ["kordon"] }];
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  let value: unknown;
+  try {
+    value = await invoke<unknown>(cmd, args);
+  } catch (e) {
+    throw toBackendError(e);
+  }
+  try {
+    return decodePayload<T>(value);
+  } catch (e) {
+    throw toBackendError({ code: "bad_payload", message: `${cmd}: unreadable answer (${String(e)})` });
+  }
+}
+
+async function dialog<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw toBackendError(e);
+  }
+}
+
+function asList(v: string | string[] | null): string[] {
+  if (v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** The Backend of the desktop app. */
+export function tauriBackend(): Backend {
+  return {
+    appInfo: () => call<AppInfo>("app_info"),
+    openCase: (path) => call<CaseInfo>("open_case", { path }),
+    createCase: (path) => call<CaseInfo>("create_case", { path }),
+    openDemo: () => call<CaseInfo>("open_demo"),
+    caseInfo: () => call<CaseInfo>("case_info"),
+    closeCase: async () => {
+      await call<null>("close_case");
+    },
+    importPaths: (paths, onProgress) => {
+      const channel = new Channel<ImportProgress>();
+      channel.onmessage = onProgress;
+      return call<ImportReport>("import_paths", { paths, onProgress: channel });
+    },
+    cancelImport: async () => {
+      await call<null>("cancel_import");
+    },
+    listIncidents: () => call<IncidentRow[]>("list_incidents"),
+    incidentDetail: (id) => call<Detail>("incident_detail", { id }),
+    incidentGraph: (id, expand) => call<Graph>("incident_graph", { id, expand }),
+    incidentEvidence: (id) => call<EvidenceEvent[]>("incident_evidence", { id }),
+    eventRaw: (id) => call<RawRecord>("event_raw", { id }),
+    entity: (id) => call<EntityInfo>("entity", { id }),
+    search: (text, limit) => call<EventRow[]>("search", { text, limit }),
+    pickCaseToOpen: () =>
+      dialog(async () => {
+        const r = await open({ title: "Open a case", multiple: false, directory: false, filters: CASE_FILTER });
+        return asList(r)[0] ?? null;
+      }),
+    pickCaseToCreate: () =>
+      dialog(() => save({ title: "Create a case", defaultPath: "incident.kordon", filters: CASE_FILTER })),
+    pickImportFiles: () =>
+      dialog(async () => asList(await open({ title: "Import evidence files", multiple: true, directory: false }))),
+    pickImportFolder: () =>
+      dialog(async () => asList(await open({ title: "Import a folder of exports", multiple: false, directory: true }))[0] ?? null),
+    onFileDrop: async (handler) => {
+      const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
+        const p = event.payload;
+        const ev: DropEvent = { type: p.type, paths: "paths" in p ? p.paths : [] };
+        handler(ev);
+      });
+      return unlisten;
+    },
+  };
+}

@@ -1,0 +1,334 @@
+// Types of the backend contract (Tauri commands of the Rust core) and the
+// Backend interface that every view receives. Field names follow the JSON
+// the core prints (`kordon … --json`), hence snake_case.
+
+export type Severity = "info" | "low" | "medium" | "high" | "critical";
+
+export interface RecentCase {
+  path: string;
+  name: string;
+  opened: string;
+}
+
+export interface AppInfo {
+  version: string;
+  recent: RecentCase[];
+  demo_case: string | null;
+  /** Started with `--demo`: open the demo incident at once. */
+  start_with_demo?: boolean;
+}
+
+export interface CaseInfo {
+  path: string;
+  name: string;
+  events: number;
+  incidents: number;
+  alerts: number;
+  sources: number;
+}
+
+export type ImportPhase = "reading" | "detecting" | "correlating" | "done";
+
+export interface ImportProgress {
+  phase: ImportPhase;
+  file: string | null;
+  bytes_done: number;
+  bytes_total: number;
+  records: number;
+  /** Not sent by every core version. */
+  events?: number;
+}
+
+/** One file of `kordon import --json`. */
+export interface ImportedFile {
+  name: string;
+  inner_path?: string;
+  format: string | null;
+  compression?: string;
+  size: number;
+  sha256: string | null;
+  records: number;
+  events_new: number;
+  events_merged: number;
+  errors: number;
+  /** Why the file was not imported (already in the case, empty); absent when imported. */
+  skipped?: string;
+}
+
+/** The object `kordon import --json` prints. */
+export interface ImportSummary {
+  import_id: number;
+  files: ImportedFile[];
+  files_imported: number;
+  files_skipped: number;
+  records: number;
+  events_new: number;
+  events_merged: number;
+  entities_new: number;
+  parse_errors: number;
+  containers_joined: number;
+  bytes_read: number;
+}
+
+/** A row of `kordon errors --json`. */
+export interface ErrorRow {
+  id: number;
+  file: string;
+  sha256: string;
+  line: number | null;
+  offset: number;
+  reason: string;
+  raw: string;
+  raw_hex?: string;
+}
+
+export interface CorrelationSummary {
+  signals: number;
+  incidents: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  replaced: number;
+  window_seconds: number;
+  cluster_from_snapshot: boolean;
+}
+
+export interface ImportReport {
+  import: ImportSummary;
+  detections: { fired: number; new: number };
+  correlation: CorrelationSummary;
+  errors: ErrorRow[];
+}
+
+export interface EntityRef {
+  kind: string;
+  key: string;
+}
+
+/** A row of `kordon incidents --json`. */
+export interface IncidentRow {
+  id: string;
+  title: string;
+  severity: Severity;
+  severity_why: string;
+  status: string;
+  first_activity: string | null;
+  last_activity: string | null;
+  tactics: string[];
+  tactic_names: string[];
+  techniques: string[];
+  ms_matrix: string[];
+  signals: number;
+  key_entities: EntityRef[];
+}
+
+export interface StoryStep {
+  step: string;
+  time: string | null;
+  until?: string | null;
+  tactic: string | null;
+  tactic_name: string | null;
+  text: string;
+  sources: string[];
+  evidence: string[];
+}
+
+export interface Story {
+  lead: string;
+  steps: StoryStep[];
+}
+
+export type Favours = "isolate" | "terminate" | "both";
+
+export interface Recommendation {
+  action: "isolate" | "terminate" | "none";
+  target: { pod: string | null; uid: string | null; node: string | null; owners: string[] } | null;
+  headline: string;
+  reasons: { favours: Favours; text: string; evidence: string[] }[];
+  follow_up: { item: string; text: string }[];
+}
+
+export interface Joined {
+  how: "first" | "shares" | "placed";
+  entity?: EntityRef;
+  with?: string;
+  text: string;
+}
+
+export interface Signal {
+  id: string;
+  time: string | null;
+  source: string;
+  severity: Severity;
+  rule: string | null;
+  title: string;
+  tactics: string[];
+  techniques: string[];
+  ms_matrix: string[];
+  mapping_notes?: string[] | null;
+  joined: Joined;
+}
+
+export interface DetailEntity {
+  id: string;
+  kind: string;
+  key: string;
+  label: string;
+  signals: number;
+  evidence: number;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
+/** The object `kordon show INC --json` prints. */
+export interface Detail {
+  incident: IncidentRow;
+  story: Story;
+  recommendation: Recommendation;
+  signals: Signal[];
+  evidence_by_tactic: { tactic: string; name: string; count: number; signals: string[] }[];
+  context: { count: number; by_source: Record<string, number>; facts: number };
+  entities: DetailEntity[];
+}
+
+export interface GraphNode {
+  id: string;
+  kind: string;
+  label: string;
+  key?: string;
+  tactics: string[];
+  severity?: Severity | null;
+  first_seen: string | null;
+  last_seen: string | null;
+  evidence_count: number;
+  evidence: string[];
+  signal_count: number;
+  member_count: number;
+  aggregated: boolean;
+  members?: string[];
+}
+
+export interface GraphEdge {
+  id: string;
+  source: string;
+  target: string;
+  kind: string;
+  first_seen: string | null;
+  last_seen: string | null;
+  evidence_count: number;
+  evidence: string[];
+  ports?: number[];
+}
+
+/** The object `kordon graph INC --format json` prints. */
+export interface Graph {
+  incident: string;
+  raw_entities?: number;
+  aggregate_over?: number;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface EventEntity {
+  kind: string;
+  key: string;
+  role: string;
+}
+
+/** One of an incident's signals or context telemetry (`incident_evidence`). */
+export interface EvidenceEvent {
+  id: string;
+  time: string | null;
+  source: string;
+  kind: string;
+  severity: Severity;
+  title: string;
+  tactics: string[];
+  signal: boolean;
+  entities: EventEntity[];
+  file: string;
+  line: number | null;
+}
+
+export interface RawRecord {
+  id: string;
+  file: string;
+  sha256: string;
+  line: number | null;
+  offset: number;
+  raw: string;
+  pretty: string | null;
+}
+
+/** A row of `kordon entities --json`. */
+export interface EntityInfo {
+  id: string;
+  kind: string;
+  key: string;
+  first_seen: string | null;
+  last_seen: string | null;
+  events: number;
+  attrs: Record<string, unknown>;
+}
+
+/** A row of `kordon events --json`. */
+export interface EventRow {
+  id: string;
+  time: string | null;
+  source: string;
+  kind: string;
+  severity: Severity;
+  rule: string | null;
+  title: string;
+  message: string | null;
+  tactics: string[];
+  techniques: string[];
+  entities: EventEntity[];
+  fields?: Record<string, unknown>;
+  file: string;
+  line: number | null;
+  offset: number;
+  records?: unknown;
+  raw?: string;
+}
+
+/** Errors from the backend: the UI branches on `code`, never on `message`. */
+export interface BackendErrorShape {
+  code: string;
+  message: string;
+}
+
+export interface DropEvent {
+  type: "enter" | "over" | "drop" | "leave";
+  paths: string[];
+}
+
+/**
+ * Everything the UI needs from the core. `tauriBackend()` (backend.ts) is the
+ * only implementation that talks to Tauri; tests use a mock.
+ */
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  openCase(path: string): Promise<CaseInfo>;
+  createCase(path: string): Promise<CaseInfo>;
+  openDemo(): Promise<CaseInfo>;
+  closeCase(): Promise<void>;
+  /** Figures of the open case. */
+  caseInfo(): Promise<CaseInfo>;
+  importPaths(paths: string[], onProgress: (p: ImportProgress) => void): Promise<ImportReport>;
+  cancelImport(): Promise<void>;
+  listIncidents(): Promise<IncidentRow[]>;
+  incidentDetail(id: string): Promise<Detail>;
+  incidentGraph(id: string, expand: string[]): Promise<Graph>;
+  incidentEvidence(id: string): Promise<EvidenceEvent[]>;
+  eventRaw(id: string): Promise<RawRecord>;
+  entity(id: string): Promise<EntityInfo>;
+  search(text: string, limit: number): Promise<EventRow[]>;
+  /** Native dialogs; null / [] when the user cancels. */
+  pickCaseToOpen(): Promise<string | null>;
+  pickCaseToCreate(): Promise<string | null>;
+  pickImportFiles(): Promise<string[]>;
+  pickImportFolder(): Promise<string | null>;
+  /** Files or folders dragged onto the window; returns an unsubscribe function. */
+  onFileDrop(handler: (ev: DropEvent) => void): Promise<() => void>;
+}

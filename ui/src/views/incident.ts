@@ -1,0 +1,266 @@
+// The incident page: header, attack story, recommended response, and the
+// graph / evidence / timeline tabs.
+import { clear, h } from "../dom";
+import { fmtTime } from "../format";
+import type { Span } from "../logic/evidence";
+import { refsOf, storySteps, type EvidenceRef } from "../logic/story";
+import type { Backend, Detail, EvidenceEvent } from "../types";
+import { emptyNote, richText, severityBadge, tacticChip, timeSpan } from "./common";
+import { EvidenceView } from "./evidence";
+import { GraphView } from "./graphView";
+import { TimelineView } from "./timeline";
+
+export type Tab = "graph" | "evidence" | "timeline";
+export const TABS: Tab[] = ["graph", "evidence", "timeline"];
+
+export interface IncidentPageOptions {
+  backend: Backend;
+  id: string;
+  tab: Tab;
+  headlessGraph: boolean;
+  presentation: () => boolean;
+  onError: (e: unknown) => void;
+  onTab: (tab: Tab) => void;
+  onReady: () => void;
+}
+
+export class IncidentPage {
+  readonly el: HTMLElement;
+  private tab: Tab;
+  private graph: GraphView | null = null;
+  private evidence: EvidenceView | null = null;
+  private timeline: TimelineView | null = null;
+  private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
+  private readonly panels = new Map<Tab, HTMLElement>();
+  private destroyed = false;
+
+  constructor(private readonly o: IncidentPageOptions) {
+    this.tab = o.tab;
+    this.el = h("div", { className: "incident-page" }, h("p", { className: "muted pad" }, `Loading ${o.id}…`));
+  }
+
+  async load(): Promise<void> {
+    let detail: Detail;
+    let rows: EvidenceEvent[];
+    try {
+      [detail, rows] = await Promise.all([this.o.backend.incidentDetail(this.o.id), this.o.backend.incidentEvidence(this.o.id)]);
+    } catch (e) {
+      if (this.destroyed) return;
+      clear(this.el);
+      this.el.append(emptyNote(`Incident ${this.o.id} could not be opened.`));
+      this.o.onError(e);
+      return;
+    }
+    if (this.destroyed) return;
+    this.render(detail, rows);
+    this.o.onReady();
+    await this.graph?.load();
+  }
+
+  private render(d: Detail, rows: EvidenceEvent[]) {
+    clear(this.el);
+    const inc = d.incident;
+    const header = h(
+      "header",
+      { className: "incident-header" },
+      h(
+        "div",
+        { className: "row" },
+        severityBadge(inc.severity),
+        h("span", { className: "mono muted" }, inc.id),
+        h("span", { className: "status" }, inc.status),
+        h("span", { className: "muted" }, timeSpan(inc.first_activity, inc.last_activity)),
+        h("span", { className: "muted" }, `${inc.signals} signals`),
+      ),
+      h("h1", { "data-testid": "incident-title" }, inc.title),
+      h("p", { className: "muted small" }, inc.severity_why),
+      h("div", { className: "chips" }, inc.tactics.map((t) => tacticChip(t))),
+    );
+
+    const brief = h("div", { className: "brief" }, this.storyView(d), this.recommendationView(d));
+
+    this.graph = new GraphView({
+      backend: this.o.backend,
+      incident: inc,
+      headless: this.o.headlessGraph,
+      presentation: this.o.presentation,
+      onError: this.o.onError,
+      onEvidence: (id) => void this.showEvidence(id),
+    });
+    this.graph.setEvidence(rows);
+    this.evidence = new EvidenceView(rows, this.o.backend, this.o.onError, (span) => this.timeline?.showSpan(span));
+    this.timeline = new TimelineView(
+      rows,
+      (span: Span | null) => {
+        this.evidence?.setSpan(span);
+        if (span) this.selectTab("evidence");
+      },
+      (id) => void this.showEvidence(id),
+    );
+
+    const tabs = h("div", { className: "tabs", role: "tablist", "aria-label": "Incident views" });
+    const labels: Record<Tab, string> = { graph: "Graph", evidence: "Evidence", timeline: "Timeline" };
+    const bodies: Record<Tab, HTMLElement> = { graph: this.graph.el, evidence: this.evidence.el, timeline: this.timeline.el };
+    TABS.forEach((t, i) => {
+      const b = h(
+        "button",
+        {
+          type: "button",
+          role: "tab",
+          id: `tab-${t}`,
+          "aria-controls": `panel-${t}`,
+          "data-testid": `tab-${t}`,
+          onclick: () => this.selectTab(t),
+        },
+        `${labels[t]} `,
+        h("kbd", null, String(i + 1)),
+      );
+      this.tabButtons.set(t, b);
+      tabs.append(b);
+      this.panels.set(t, h("section", { role: "tabpanel", id: `panel-${t}`, "aria-labelledby": `tab-${t}`, className: "tab-panel" }, bodies[t]));
+    });
+
+    this.el.append(
+      header,
+      h("div", { className: "incident-body" }, brief, h("div", { className: "tab-area" }, tabs, ...this.panels.values())),
+    );
+    this.selectTab(this.tab, false);
+  }
+
+  private refButtons(refs: EvidenceRef[]): HTMLElement {
+    return h(
+      "span",
+      { className: "refs" },
+      refs.map((r) =>
+        h(
+          "button",
+          {
+            type: "button",
+            className: "ref",
+            "data-testid": "evidence-ref",
+            "data-id": r.id,
+            title: r.title ? `${r.title} — show the raw record` : "Show the raw record",
+            onclick: () => void this.showEvidence(r.id),
+          },
+          r.id.slice(0, 8),
+        ),
+      ),
+    );
+  }
+
+  private storyView(d: Detail): HTMLElement {
+    return h(
+      "section",
+      { className: "story", "data-testid": "story" },
+      h("h2", null, "What happened"),
+      h("p", { className: "lead" }, richText(d.story.lead)),
+      h(
+        "ol",
+        { className: "steps" },
+        storySteps(d).map((s) =>
+          h(
+            "li",
+            { "data-testid": "story-step" },
+            h(
+              "div",
+              { className: "row small" },
+              h("span", { className: "mono muted" }, fmtTime(s.time).slice(11)),
+              s.tactic ? tacticChip(s.tactic) : null,
+              h("span", { className: "muted" }, s.sources.join(", ")),
+            ),
+            h("p", null, richText(s.text)),
+            this.refButtons(s.refs),
+          ),
+        ),
+      ),
+    );
+  }
+
+  private recommendationView(d: Detail): HTMLElement {
+    const r = d.recommendation;
+    const t = r.target;
+    return h(
+      "section",
+      { className: "recommendation", "data-testid": "recommendation" },
+      h("h2", null, "Recommended response"),
+      h(
+        "div",
+        { className: "row" },
+        h("span", { className: `action action-${r.action}`, "data-testid": "rec-action" }, r.action),
+        t?.pod ? h("span", null, "pod ", h("code", null, t.pod)) : null,
+      ),
+      t
+        ? h(
+            "dl",
+            { className: "kv small" },
+            t.uid ? [h("dt", null, "Pod UID"), h("dd", { className: "mono" }, t.uid)] : null,
+            t.node ? [h("dt", null, "Node"), h("dd", null, t.node)] : null,
+            t.owners.length ? [h("dt", null, "Owners"), h("dd", null, t.owners.join(" → "))] : null,
+          )
+        : null,
+      h("p", { className: "headline" }, richText(r.headline)),
+      h("h3", null, "Why"),
+      h(
+        "ul",
+        { className: "reasons" },
+        r.reasons.map((x) =>
+          h(
+            "li",
+            null,
+            h("span", { className: `favours favours-${x.favours}` }, x.favours === "both" ? "both" : `favours ${x.favours}`),
+            " ",
+            richText(x.text),
+            " ",
+            this.refButtons(refsOf(d, x.evidence)),
+          ),
+        ),
+      ),
+      h("h3", null, "Follow-up"),
+      h(
+        "ul",
+        { className: "checklist" },
+        r.follow_up.map((f) =>
+          h("li", null, h("label", null, h("input", { type: "checkbox", "data-item": f.item }), " ", richText(f.text))),
+        ),
+      ),
+    );
+  }
+
+  selectTab(tab: Tab, notify = true): void {
+    this.tab = tab;
+    for (const [t, b] of this.tabButtons) {
+      b.setAttribute("aria-selected", t === tab ? "true" : "false");
+      b.tabIndex = t === tab ? 0 : -1;
+    }
+    for (const [t, p] of this.panels) p.hidden = t !== tab;
+    if (tab === "graph") this.graph?.shown();
+    if (notify) this.o.onTab(tab);
+  }
+
+  /** Jumps to an event in the evidence tab and shows its raw record. */
+  async showEvidence(id: string): Promise<void> {
+    this.selectTab("evidence");
+    await this.evidence?.show(id);
+  }
+
+  fitGraph(): void {
+    if (this.tab === "graph") this.graph?.fit();
+  }
+
+  setPresentation(on: boolean): void {
+    this.graph?.setPresentation(on);
+  }
+
+  get graphView(): GraphView | null {
+    return this.graph;
+  }
+
+  get evidenceView(): EvidenceView | null {
+    return this.evidence;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.graph?.destroy();
+  }
+}

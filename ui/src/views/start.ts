@@ -1,0 +1,90 @@
+// Start screen: the demo, open or create a case, recent cases; once a case is
+// open, its figures and the import panel.
+import { h } from "../dom";
+import { fmtTime } from "../format";
+import type { AppInfo, CaseInfo } from "../types";
+import { emptyNote } from "./common";
+
+export interface StartHost {
+  openDemo(): void;
+  pickAndOpenCase(): void;
+  pickAndCreateCase(): void;
+  openRecent(path: string): void;
+  closeCase(): void;
+  goQueue(): void;
+}
+
+export function renderStart(host: StartHost, info: AppInfo | null, current: CaseInfo | null, importPanel: HTMLElement): HTMLElement {
+  const recent = info?.recent ?? [];
+  const el = h(
+    "div",
+    { className: "start" },
+    h(
+      "section",
+      { className: "panel hero" },
+      h("h1", null, "Kordon"),
+      h("p", { className: "hint" }, "Offline forensic review of Kubernetes container incidents. Nothing leaves this machine."),
+      h(
+        "div",
+        { className: "row" },
+        h("button", { type: "button", className: "primary", "data-testid": "open-demo", onclick: () => host.openDemo() }, "Open the demo incident"),
+        h("button", { type: "button", "data-testid": "open-case", onclick: () => host.pickAndOpenCase() }, "Open a case…"),
+        h("button", { type: "button", "data-testid": "create-case", onclick: () => host.pickAndCreateCase() }, "Create a case…"),
+      ),
+      info ? h("p", { className: "muted small" }, `Version ${info.version}`) : null,
+    ),
+  );
+  if (current) {
+    el.append(
+      h(
+        "section",
+        { className: "panel case-panel", "data-testid": "case-panel" },
+        h("h2", null, `Case ${current.name}`),
+        h("p", { className: "mono small wrap muted" }, current.path),
+        h(
+          "ul",
+          { className: "facts" },
+          h("li", null, `${current.incidents} incidents`),
+          h("li", null, `${current.alerts} alerts`),
+          h("li", null, `${current.events} events`),
+          h("li", null, `${current.sources} source files`),
+        ),
+        h(
+          "div",
+          { className: "row" },
+          h("button", { type: "button", className: "primary", "data-testid": "go-queue", onclick: () => host.goQueue() }, "Incident queue"),
+          h("button", { type: "button", onclick: () => host.closeCase() }, "Close the case"),
+        ),
+      ),
+      importPanel,
+    );
+  }
+  el.append(
+    h(
+      "section",
+      { className: "panel" },
+      h("h2", null, "Recent cases"),
+      recent.length
+        ? h(
+            "ul",
+            { className: "recent" },
+            recent.map((r) =>
+              h(
+                "li",
+                null,
+                h(
+                  "button",
+                  { type: "button", className: "link", "data-testid": "recent-case", "data-path": r.path, onclick: () => host.openRecent(r.path) },
+                  h("strong", null, r.name),
+                  " ",
+                  h("span", { className: "mono small muted" }, r.path),
+                ),
+                h("span", { className: "small muted" }, ` opened ${fmtTime(r.opened)}`),
+              ),
+            ),
+          )
+        : emptyNote("No recent cases."),
+    ),
+  );
+  return el;
+}

@@ -1,0 +1,22 @@
+/** Polls until `f` returns a truthy value (or throws after `ms`). */
+export async function waitFor<T>(f: () => T | null | undefined | false, ms = 4000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`waitFor timed out: ${f.toString()}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export function $(sel: string, root: ParentNode = document): HTMLElement | null {
+  return root.querySelector<HTMLElement>(sel);
+}
+
+export function $$(sel: string, root: ParentNode = document): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>(sel)];
+}
+
+export function key(k: string, target: EventTarget = document.body): void {
+  target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+}

@@ -1,0 +1,454 @@
+// A Backend built from the core's golden files (fixtures/golden/incidents),
+// for unit tests and for `npm run dev` in a plain browser. Calls can be made
+// to fail with a given error code.
+import goldenGraph from "../../fixtures/golden/incidents/demo-attack-graph.json";
+import goldenShow from "../../fixtures/golden/incidents/demo-attack-show.json";
+import goldenIncidents from "../../fixtures/golden/incidents/demo-incidents.json";
+import { parseTime } from "../src/format";
+import type {
+  AppInfo,
+  Backend,
+  BackendErrorShape,
+  CaseInfo,
+  Detail,
+  DropEvent,
+  EntityInfo,
+  EventRow,
+  EvidenceEvent,
+  Graph,
+  GraphEdge,
+  GraphNode,
+  ImportProgress,
+  ImportReport,
+  IncidentRow,
+  RawRecord,
+} from "../src/types";
+
+export const DEMO_ID = "INC-070b10ff";
+export const demoIncidents = goldenIncidents as unknown as IncidentRow[];
+export const demoDetail = goldenShow as unknown as Detail;
+export const demoGraph = goldenGraph as unknown as Graph;
+
+/** Tauri command names, as the mock records and fails them. */
+export type Command =
+  | "app_info"
+  | "open_case"
+  | "create_case"
+  | "open_demo"
+  | "close_case"
+  | "case_info"
+  | "import_paths"
+  | "cancel_import"
+  | "list_incidents"
+  | "incident_detail"
+  | "incident_graph"
+  | "incident_evidence"
+  | "event_raw"
+  | "entity"
+  | "search";
+
+export interface MockBackend extends Backend {
+  calls: { cmd: Command | string; args: unknown }[];
+  /** Every later call of `cmd` rejects with {code, message}. */
+  failWith(cmd: Command, code: string, message?: string): void;
+  /** Only the next call of `cmd` rejects. */
+  failNextWith(cmd: Command, code: string, message?: string): void;
+  clearFailures(): void;
+  /** Simulates files dropped on the window. */
+  drop(paths: string[]): void;
+  /** While set, import_paths waits for it after its progress messages. */
+  importGate: Promise<void> | null;
+  incidents: IncidentRow[];
+  importReport: ImportReport;
+  progress: ImportProgress[];
+  dialog: { openCase: string | null; createCase: string | null; files: string[]; folder: string | null };
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000000Z");
+}
+
+const FILES: Record<string, string> = {
+  falco: "demo-incident.kordon.zip!falco/events.jsonl",
+  defender: "demo-incident.kordon.zip!defender/alerts.json",
+  kordon: "kordon detect",
+  tetragon: "demo-incident.kordon.zip!tetragon/export.jsonl",
+  "k8s-audit": "demo-incident.kordon.zip!audit/kube-apiserver.log",
+};
+
+/** The demo incident's evidence: its signals and context telemetry derived from the graph. */
+export function demoEvidence(): EvidenceEvent[] {
+  const graph = demoGraph;
+  const signals = new Map(demoDetail.signals.map((s) => [s.id, s]));
+  const nodesOf = new Map<string, GraphNode[]>();
+  for (const n of graph.nodes)
+    for (const id of n.evidence) {
+      const l = nodesOf.get(id);
+      if (l) l.push(n);
+      else nodesOf.set(id, [n]);
+    }
+  const ents = (id: string) =>
+    (nodesOf.get(id) ?? []).filter((n) => !n.aggregated).map((n) => ({ kind: n.kind, key: n.key ?? n.label, role: "subject" }));
+  const rows: EvidenceEvent[] = demoDetail.signals.map((s, i) => ({
+    id: s.id,
+    time: s.time,
+    source: s.source,
+    kind: "alert",
+    severity: s.severity,
+    title: s.title,
+    tactics: s.tactics,
+    signal: true,
+    entities: ents(s.id),
+    file: FILES[s.source] ?? s.source,
+    line: s.source === "kordon" ? null : i + 1,
+  }));
+  const from = parseTime(demoDetail.incident.first_activity);
+  const to = parseTime(demoDetail.incident.last_activity);
+  let line = 1;
+  for (const [id, nodes] of [...nodesOf.entries()].sort()) {
+    if (signals.has(id)) continue;
+    const kinds = new Set(nodes.map((n) => n.kind));
+    const audit = kinds.has("identity");
+    const title = audit
+      ? "API request by service account shop/cart"
+      : kinds.has("ip")
+        ? "Network connection"
+        : kinds.has("process")
+          ? "Process executed"
+          : "Runtime telemetry";
+    rows.push({
+      id,
+      time: iso(from + (hash(id) % Math.max(1, to - from))),
+      source: audit ? "k8s-audit" : "tetragon",
+      kind: "telemetry",
+      severity: "info",
+      title,
+      tactics: [],
+      signal: false,
+      entities: ents(id),
+      file: FILES[audit ? "k8s-audit" : "tetragon"]!,
+      line: line++,
+    });
+  }
+  return rows.sort((a, b) => parseTime(a.time) - parseTime(b.time) || a.id.localeCompare(b.id));
+}
+
+/** A small detail for incidents other than the demo attack. */
+function minimalDetail(row: IncidentRow): Detail {
+  return {
+    incident: row,
+    story: { lead: `${row.title}: ${row.signals} signals.`, steps: [] },
+    recommendation: { action: "none", target: null, headline: "No action recommended.", reasons: [], follow_up: [] },
+    signals: [],
+    evidence_by_tactic: [],
+    context: { count: 0, by_source: {}, facts: 0 },
+    entities: [],
+  };
+}
+
+function minimalGraph(row: IncidentRow): Graph {
+  const nodes: GraphNode[] = row.key_entities.map((e, i) => ({
+    id: `${row.id}-${i}`,
+    kind: e.kind,
+    label: e.key,
+    key: e.key,
+    tactics: i === 0 ? row.tactics : [],
+    severity: i === 0 ? row.severity : undefined,
+    first_seen: row.first_activity,
+    last_seen: row.last_activity,
+    evidence_count: 0,
+    evidence: [],
+    signal_count: 0,
+    member_count: 1,
+    aggregated: false,
+  }));
+  const edges: GraphEdge[] = nodes.slice(1).map((n) => ({
+    id: `${nodes[0]!.id}>${n.id}:runs`,
+    source: nodes[0]!.id,
+    target: n.id,
+    kind: "runs",
+    first_seen: row.first_activity,
+    last_seen: row.last_activity,
+    evidence_count: 0,
+    evidence: [],
+  }));
+  return { incident: row.id, nodes, edges };
+}
+
+/** The graph with the given aggregates shown member by member. */
+export function expandGraph(graph: Graph, expand: readonly string[]): Graph {
+  let nodes = [...graph.nodes];
+  let edges = [...graph.edges];
+  for (const id of expand) {
+    const agg = nodes.find((n) => n.id === id && n.aggregated);
+    if (!agg) continue;
+    const members: GraphNode[] = (agg.members ?? []).map((m, i) => ({
+      id: m,
+      kind: agg.kind,
+      label: agg.kind === "ip" ? `10.244.0.${(i % 254) + 1}` : `${agg.kind} ${m.slice(0, 8)}`,
+      key: m,
+      tactics: [],
+      first_seen: agg.first_seen,
+      last_seen: agg.last_seen,
+      evidence_count: 1,
+      evidence: agg.evidence.slice(i, i + 1),
+      signal_count: 0,
+      member_count: 1,
+      aggregated: false,
+    }));
+    nodes = nodes.filter((n) => n.id !== id).concat(members);
+    const out: GraphEdge[] = [];
+    for (const e of edges) {
+      if (e.source !== id && e.target !== id) {
+        out.push(e);
+        continue;
+      }
+      for (const m of members) {
+        const source = e.source === id ? m.id : e.source;
+        const target = e.target === id ? m.id : e.target;
+        out.push({ ...e, id: `${source}>${target}:${e.kind}`, source, target });
+      }
+    }
+    edges = out;
+  }
+  return { ...graph, nodes, edges };
+}
+
+export const sampleReport: ImportReport = {
+  import: {
+    import_id: 2,
+    files: [
+      {
+        name: "falco-extra.jsonl",
+        format: "falco",
+        size: 20480,
+        sha256: "9f2c4a0b7e1d3c5a6b8d0e2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c",
+        records: 120,
+        events_new: 118,
+        events_merged: 1,
+        errors: 1,
+      },
+      {
+        name: "demo-incident.kordon.zip",
+        inner_path: "falco/events.jsonl",
+        format: "falco",
+        size: 81920,
+        sha256: "3b1f5d7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d",
+        records: 0,
+        events_new: 0,
+        events_merged: 0,
+        errors: 0,
+        skipped: "already in the case",
+      },
+    ],
+    files_imported: 1,
+    files_skipped: 1,
+    records: 120,
+    events_new: 118,
+    events_merged: 1,
+    entities_new: 7,
+    parse_errors: 1,
+    containers_joined: 0,
+    bytes_read: 20480,
+  },
+  detections: { fired: 3, new: 2 },
+  correlation: { signals: 42, incidents: 5, new: 1, changed: 1, unchanged: 3, replaced: 0, window_seconds: 1800, cluster_from_snapshot: true },
+  errors: [
+    {
+      id: 1,
+      file: "falco-extra.jsonl",
+      sha256: "9f2c4a0b7e1d3c5a6b8d0e2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c",
+      line: 57,
+      offset: 11234,
+      reason: "expected value at line 1 column 12",
+      raw: '{"output": ',
+    },
+  ],
+};
+
+export function mockBackend(): MockBackend {
+  const evidence = demoEvidence();
+  const evidenceById = new Map(evidence.map((r) => [r.id, r]));
+  const always = new Map<string, BackendErrorShape>();
+  const once = new Map<string, BackendErrorShape>();
+  const dropHandlers = new Set<(ev: DropEvent) => void>();
+  let caseOpen: CaseInfo | null = null;
+  let cancelImport: (() => void) | null = null;
+
+  const mock: MockBackend = {
+    calls: [],
+    importGate: null,
+    incidents: demoIncidents.map((r) => ({ ...r })),
+    importReport: sampleReport,
+    progress: [
+      { phase: "reading", file: "falco-extra.jsonl", bytes_done: 0, bytes_total: 20480, records: 0 },
+      { phase: "reading", file: "falco-extra.jsonl", bytes_done: 20480, bytes_total: 20480, records: 120 },
+      { phase: "detecting", file: null, bytes_done: 20480, bytes_total: 20480, records: 120 },
+      { phase: "correlating", file: null, bytes_done: 20480, bytes_total: 20480, records: 120 },
+      { phase: "done", file: null, bytes_done: 20480, bytes_total: 20480, records: 120 },
+    ],
+    dialog: { openCase: "cases/incident.kordon", createCase: "cases/new.kordon", files: ["exports/falco.jsonl"], folder: "exports" },
+
+    failWith(cmd, code, message = `mock failure: ${code}`) {
+      always.set(cmd, { code, message });
+    },
+    failNextWith(cmd, code, message = `mock failure: ${code}`) {
+      once.set(cmd, { code, message });
+    },
+    clearFailures() {
+      always.clear();
+      once.clear();
+    },
+    drop(paths) {
+      for (const h of dropHandlers) {
+        h({ type: "enter", paths });
+        h({ type: "drop", paths });
+      }
+    },
+
+    appInfo: () =>
+      call<AppInfo>("app_info", undefined, () => ({
+        version: "0.1.0-mock",
+        recent: [{ path: "cases/earlier.kordon", name: "earlier", opened: "2026-11-19T08:00:00Z" }],
+        demo_case: null,
+      })),
+    openCase: (path) => call("open_case", { path }, () => open(path, path.replace(/.*\//, "").replace(/\.kordon$/, ""))),
+    createCase: (path) =>
+      call("create_case", { path }, () => {
+        mock.incidents = [];
+        return open(path, path.replace(/.*\//, "").replace(/\.kordon$/, ""));
+      }),
+    openDemo: () => call("open_demo", undefined, () => open("demo.kordon", "demo")),
+    caseInfo: () =>
+      call("case_info", undefined, () => {
+        if (!caseOpen) throw { code: "no_case", message: "no case is open" };
+        return { ...caseOpen, incidents: mock.incidents.length };
+      }),
+    closeCase: () =>
+      call("close_case", undefined, () => {
+        caseOpen = null;
+      }),
+    importPaths: (paths, onProgress) =>
+      call("import_paths", { paths }, async () => {
+        const cancelled = new Promise<never>((_, reject) => {
+          cancelImport = () => reject({ code: "cancelled", message: "import cancelled; the case is unchanged" });
+        });
+        try {
+          for (const p of mock.progress) {
+            await Promise.race([Promise.resolve(), cancelled]);
+            onProgress(p);
+          }
+          if (mock.importGate) await Promise.race([mock.importGate, cancelled]);
+        } finally {
+          cancelImport = null;
+        }
+        return mock.importReport;
+      }),
+    cancelImport: () =>
+      call("cancel_import", undefined, () => {
+        cancelImport?.();
+      }),
+    listIncidents: () => call("list_incidents", undefined, () => mock.incidents.map((r) => ({ ...r }))),
+    incidentDetail: (id) =>
+      call("incident_detail", { id }, () => {
+        if (id === DEMO_ID) return structuredClone(demoDetail);
+        const row = mock.incidents.find((r) => r.id === id);
+        if (!row) throw { code: "not_found", message: `no incident ${id}` };
+        return minimalDetail(row);
+      }),
+    incidentGraph: (id, expand) =>
+      call("incident_graph", { id, expand }, () => {
+        if (id === DEMO_ID) return expandGraph(structuredClone(demoGraph), expand);
+        const row = mock.incidents.find((r) => r.id === id);
+        if (!row) throw { code: "not_found", message: `no incident ${id}` };
+        return minimalGraph(row);
+      }),
+    incidentEvidence: (id) => call("incident_evidence", { id }, () => (id === DEMO_ID ? evidence.map((r) => ({ ...r })) : [])),
+    eventRaw: (id) =>
+      call<RawRecord>("event_raw", { id }, () => {
+        const r = evidenceById.get(id);
+        if (!r) throw { code: "not_found", message: `no event ${id}` };
+        const record = { time: r.time, source: r.source, title: r.title, entities: r.entities };
+        return {
+          id,
+          file: r.file,
+          sha256: hash(r.file).toString(16).padStart(8, "0").repeat(8),
+          line: r.line,
+          offset: (r.line ?? 0) * 512,
+          raw: JSON.stringify(record),
+          pretty: JSON.stringify(record, null, 2),
+        };
+      }),
+    entity: (id) =>
+      call<EntityInfo>("entity", { id }, () => {
+        const n = demoGraph.nodes.find((x) => x.id === id && !x.aggregated);
+        if (!n) throw { code: "not_found", message: `no entity ${id}` };
+        const attrs: Record<string, unknown> = { label: n.label };
+        if (n.kind === "pod") attrs.uid = demoDetail.recommendation.target?.uid;
+        return { id, kind: n.kind, key: n.key ?? n.label, first_seen: n.first_seen, last_seen: n.last_seen, events: n.evidence_count, attrs };
+      }),
+    search: (text, limit) =>
+      call<EventRow[]>("search", { text, limit }, () => {
+        const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+        return evidence
+          .filter((r) => words.every((w) => r.title.toLowerCase().includes(w)))
+          .slice(0, limit)
+          .map((r) => ({
+            id: r.id,
+            time: r.time,
+            source: r.source,
+            kind: r.kind,
+            severity: r.severity,
+            rule: null,
+            title: r.title,
+            message: null,
+            tactics: r.tactics,
+            techniques: [],
+            entities: r.entities,
+            file: r.file,
+            line: r.line,
+            offset: 0,
+          }));
+      }),
+    pickCaseToOpen: async () => mock.dialog.openCase,
+    pickCaseToCreate: async () => mock.dialog.createCase,
+    pickImportFiles: async () => mock.dialog.files,
+    pickImportFolder: async () => mock.dialog.folder,
+    onFileDrop: async (handler) => {
+      dropHandlers.add(handler);
+      return () => dropHandlers.delete(handler);
+    },
+  };
+
+  function open(path: string, name: string): CaseInfo {
+    caseOpen = {
+      path,
+      name,
+      events: 12000,
+      incidents: mock.incidents.length,
+      alerts: mock.incidents.reduce((a, r) => a + r.signals, 0),
+      sources: 9,
+    };
+    return caseOpen;
+  }
+
+  async function call<T>(cmd: Command, args: unknown, f: () => T | Promise<T>): Promise<T> {
+    mock.calls.push({ cmd, args });
+    await Promise.resolve();
+    const err = once.get(cmd) ?? always.get(cmd);
+    once.delete(cmd);
+    if (err) throw { ...err };
+    return f();
+  }
+
+  return mock;
+}
