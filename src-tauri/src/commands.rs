@@ -1,8 +1,9 @@
 //! Tauri commands: parse the arguments, call the core, map the error. Every
 //! command that touches a case runs off the UI thread (`async`). Payloads
-//! that grow with the case (graph, evidence, detail, search) go back as raw
-//! UTF-8 JSON bytes (`ipc::Response`), which the webview receives as an
-//! ArrayBuffer, instead of through the JSON-serialized invoke path.
+//! that grow with the case (incident list, graph, evidence, detail, search,
+//! raw records) go back as raw UTF-8 JSON bytes (`ipc::Response`), which the
+//! webview receives as an ArrayBuffer, instead of through the JSON-serialized
+//! invoke path.
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -35,12 +36,16 @@ pub struct AppInfo {
     demo_case: Option<String>,
     /// Started with `--demo`: the UI opens the demo incident at once.
     start_with_demo: bool,
+    /// The case already open (after a reload of the webview).
+    current: Option<app::CaseInfo>,
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {
     let demo = state.data_dir.join("demo").join("demo.kordon");
+    let current = state.with_case(|case| app::case_info(case)).ok();
     AppInfo {
+        current,
         version: env!("CARGO_PKG_VERSION"),
         recent: app::recent::load(&state.recent_file()),
         demo_case: demo.exists().then(|| demo.to_string_lossy().to_string()),
@@ -138,8 +143,9 @@ pub fn case_info(state: State<'_, AppState>) -> ApiResult<app::CaseInfo> {
 }
 
 #[tauri::command(async)]
-pub fn list_incidents(state: State<'_, AppState>) -> ApiResult<Vec<incident::IncidentRow>> {
-    state.with_case(|case| incident::read::list(case))
+pub fn list_incidents(state: State<'_, AppState>) -> ApiResult<Response> {
+    let rows = state.with_case(|case| incident::read::list(case))?;
+    bytes(&rows)
 }
 
 #[tauri::command(async)]
@@ -165,8 +171,10 @@ pub fn incident_evidence(state: State<'_, AppState>, id: String) -> ApiResult<Re
 }
 
 #[tauri::command(async)]
-pub fn event_raw(state: State<'_, AppState>, id: String) -> ApiResult<app::RawRecord> {
-    state.with_case(|case| app::event_raw(case, &id))
+pub fn event_raw(state: State<'_, AppState>, id: String) -> ApiResult<Response> {
+    // A raw record may be megabytes (the record cap is 16 MiB).
+    let raw = state.with_case(|case| app::event_raw(case, &id))?;
+    bytes(&raw)
 }
 
 #[tauri::command(async)]

@@ -322,7 +322,11 @@ fn write_all(
         }
     }
     if current.is_some() || !done {
-        // The reader stopped early: its error is reported by the caller.
+        // The reader stopped early: a cancel (the flag may have been raised
+        // after the loop's last check), or an error the caller reports.
+        if opts.cancel.load(Ordering::SeqCst) {
+            return Err(Error::input(Code::Cancelled, "import cancelled; the case is unchanged"));
+        }
         return Err(Error::input(Code::Io, "the import stopped before the end of its input"));
     }
     if opts.cancel.load(Ordering::SeqCst) {

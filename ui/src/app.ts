@@ -156,6 +156,7 @@ export class App {
     }
     this.navigate({ name: "start" }, true);
     if (this.info?.start_with_demo) await this.openDemo();
+    else if (this.info?.current) await this.withCase(Promise.resolve(this.info.current), "queue");
   }
 
   destroy(): void {

@@ -14,4 +14,11 @@ async function pickBackend(): Promise<Backend> {
 }
 
 const root = document.getElementById("app");
-if (root) void pickBackend().then((b) => mountApp(root, b));
+const measure = /^#\/measure-graph\/(\d+)\/(\d+)$/.exec(location.hash);
+if (root && measure) {
+  // The graph measurement page (src-tauri/tests/measure.rs), not part of the app's navigation.
+  void import("./measure").then(async (m) => {
+    const r = await m.measureGraph(root, Number(measure[1]), Number(measure[2]));
+    document.body.dataset.measure = JSON.stringify(r);
+  });
+} else if (root) void pickBackend().then((b) => mountApp(root, b));

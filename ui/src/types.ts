@@ -16,6 +16,8 @@ export interface AppInfo {
   demo_case: string | null;
   /** Started with `--demo`: open the demo incident at once. */
   start_with_demo?: boolean;
+  /** The case already open in the core (the webview was reloaded). */
+  current?: CaseInfo | null;
 }
 
 export interface CaseInfo {

@@ -295,3 +295,21 @@ describe("search and presentation", () => {
     expect(document.documentElement.classList.contains("presentation")).toBe(false);
   });
 });
+
+describe("a reloaded webview", () => {
+  it("goes back to the queue of the case the core still has open", async () => {
+    app.destroy();
+    document.body.innerHTML = '<div id="app"></div>';
+    delete document.body.dataset.ready;
+    const m = mockBackend();
+    const info = await m.appInfo();
+    m.appInfo = async () => ({
+      ...info,
+      current: { path: "cases/open.kordon", name: "open", events: 12039, alerts: 182, incidents: 5, sources: 10 },
+    });
+    app = mountApp(document.getElementById("app")!, m, { headlessGraph: true });
+    await ready("queue");
+    expect($$("[data-testid='incident-row']").length).toBe(m.incidents.length);
+    expect(m.calls.map((c) => c.cmd)).not.toContain("open_case");
+  });
+});

@@ -225,7 +225,8 @@ export function cyStyle(opts: { presentation: boolean; dark: boolean; large: boo
         color: text,
         "text-valign": "bottom",
         "text-margin-y": 4,
-        "text-wrap": "wrap",
+        // Wrapping measures every label line by line: too slow for thousands.
+        "text-wrap": opts.large ? "ellipsis" : "wrap",
         "text-max-width": `${170 * scale}px`,
         "text-outline-color": outline,
         "text-outline-width": opts.large ? 0 : 2,

@@ -494,6 +494,11 @@ export class GraphView {
     await this.load();
   }
 
+  /** Moves the viewport (used by the panning measurement). */
+  panBy(dx: number, dy: number): void {
+    this.cy?.panBy({ x: dx, y: dy });
+  }
+
   fit(): void {
     this.cy?.fit(this.cy.elements(":visible"), 30);
   }

@@ -1,0 +1,73 @@
+//! Measurements in the real app (not pass/fail tests: they print figures
+//! for the README; `scripts/measure-app.sh` runs them).
+//!
+//! * The queue of a one-million-event case: from choosing the case in the
+//!   recent list to the queue's rows on screen.
+//! * A graph of 2,000 nodes and 5,000 edges: from asking for it to the first
+//!   frame drawn with it (layered layout + Cytoscape), then the frame rate
+//!   while the view pans, in the real WebKitGTK webview.
+
+mod support;
+
+use kordon::ingest::ImportOptions;
+use kordon::store::Case;
+use std::time::{Duration, Instant};
+
+fn events_wanted() -> usize {
+    std::env::var("KORDON_MEASURE_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+}
+
+/// A case of about `n` events (audit requests and Tetragon events) with
+/// 2,000 Falco signals, detected and correlated.
+fn big_case(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    let bundle = dir.join("big.zip");
+    let audit = n * 78 / 100;
+    let tetragon = n - audit - 2_000;
+    kordon::synth::write_large_bundle(&bundle, 7, audit, 2_000, tetragon).expect("generate");
+    let path = dir.join("big.kordon");
+    let mut case = Case::open(&path).expect("case");
+    let opts = ImportOptions::default();
+    kordon::app::analyze_import(&mut case, &[bundle], &opts, &mut |_| {}).expect("import");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "measurement: builds a one-million-event case and prints figures (scripts/measure-app.sh)"]
+async fn queue_of_a_million_events_and_a_large_graph() {
+    let n = events_wanted();
+    let work = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let case = big_case(work.path(), n);
+    let events: i64 = Case::open(&case).unwrap().conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap();
+    eprintln!("built a case of {} events in {:.1?}", events, t.elapsed());
+    let recent = serde_json::to_vec(&serde_json::json!([
+        {"path": case.to_string_lossy(), "name": "big", "opened": "2026-11-21T08:00:00Z"}
+    ]))
+    .unwrap();
+    let app = support::launch(&[("recent-cases.json", recent)]).await;
+    let s = &app.session;
+
+    s.css("body[data-ready='start'] [data-testid='recent-case']").await;
+    let t = Instant::now();
+    s.css("[data-testid='recent-case']").await.click().await.unwrap();
+    s.wait_for("body[data-ready='queue'] [data-testid='incident-row']", Duration::from_secs(60)).await;
+    let queue = t.elapsed();
+
+    s.client.execute("location.hash = '#/measure-graph/2000/5000'; location.reload();", vec![]).await.unwrap();
+    s.wait_for("body[data-measure]", Duration::from_secs(120)).await;
+    let m: serde_json::Value = serde_json::from_str(
+        &s.client.execute("return document.body.dataset.measure;", vec![]).await.unwrap().as_str().unwrap_or("{}").to_string(),
+    )
+    .unwrap();
+    app.close().await;
+
+    let show_ms = m["showMs"].as_f64().unwrap_or(f64::NAN);
+    let fps = m["panFps"].as_f64().unwrap_or(0.0);
+    println!();
+    println!("queue of a {}-event case: {:.2} s from choosing it to its rows on screen (target <= 2 s: {})", events, queue.as_secs_f64(), if queue.as_secs_f64() <= 2.0 { "met" } else { "MISSED" });
+    println!(
+        "graph of {} nodes / {} edges: shown in {:.2} s (target <= 3 s: {}); pans at {:.1} frames/s over {} s (target >= 15: {}); the idle webview draws {:.1} frames/s here",
+        m["nodes"], m["edges"], show_ms / 1000.0, if show_ms <= 3000.0 { "met" } else { "MISSED" }, fps, m["panSeconds"], if fps >= 15.0 { "met" } else { "MISSED" },
+        m["idleFps"].as_f64().unwrap_or(0.0)
+    );
+}
