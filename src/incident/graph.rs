@@ -45,6 +45,8 @@ struct NodeData {
     first_ns: Option<i64>,
     last_ns: Option<i64>,
     evidence: BTreeSet<i64>,
+    /// The signals among `evidence`: always listed in full.
+    signal_keys: BTreeSet<i64>,
     signals: usize,
     /// Ports on the links that made this aggregate (addresses).
     ports: BTreeSet<u64>,
@@ -73,6 +75,7 @@ pub struct Node {
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     pub evidence_count: usize,
+    /// Every signal naming it, then the first 50 other records.
     pub evidence: Vec<String>,
     /// Signals (alerts) naming it.
     pub signal_count: usize,
@@ -173,6 +176,7 @@ impl Builder {
             first_ns: None,
             last_ns: None,
             evidence: BTreeSet::new(),
+            signal_keys: BTreeSet::new(),
             signals: 0,
             ports: BTreeSet::new(),
         };
@@ -191,6 +195,7 @@ impl Builder {
             };
             agg.last_ns = agg.last_ns.max(d.last_ns);
             agg.evidence.extend(d.evidence.iter().copied());
+            agg.signal_keys.extend(d.signal_keys.iter().copied());
             agg.signals += d.signals;
             agg.ports.extend(d.ports.iter().copied());
             for e in self.g.edges_directed(m, Direction::Outgoing) {
@@ -346,6 +351,7 @@ pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
                 first_ns: None,
                 last_ns: None,
                 evidence: BTreeSet::new(),
+                signal_keys: BTreeSet::new(),
                 signals: 0,
                 ports: BTreeSet::new(),
             });
@@ -355,6 +361,7 @@ pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
                 if is_signal {
                     d.pinned = true;
                     d.signals += 1;
+                    d.signal_keys.insert(e.key);
                     d.tactics.extend(e.mapped.tactics.iter().cloned());
                     d.severity = d.severity.max(Some(e.severity));
                 }
@@ -436,7 +443,12 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
             first_seen: d.first_ns.map(format_ns),
             last_seen: d.last_ns.map(format_ns),
             evidence_count: d.evidence.len(),
-            evidence: listed(&d.evidence),
+            evidence: d
+                .signal_keys
+                .iter()
+                .chain(d.evidence.iter().filter(|k| !d.signal_keys.contains(k)).take(EVIDENCE_LISTED))
+                .map(|k| format_id(*k))
+                .collect(),
             signal_count: d.signals,
             member_count: d.members.len(),
             aggregated: !single,

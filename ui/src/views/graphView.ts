@@ -459,7 +459,7 @@ export class GraphView {
       );
     }
     if (n.evidence_count > shown)
-      ev.append(h("p", { className: "muted small" }, `${shown} of ${n.evidence_count} evidence events listed (the graph names the first ${n.evidence.length}).`));
+      ev.append(h("p", { className: "muted small" }, `${shown} of ${n.evidence_count} evidence events listed: every signal, and the first of the context records.`));
     this.side.append(ev);
     if (!n.aggregated) void this.loadEntity(n.id, entityBox);
   }
