@@ -48,6 +48,7 @@ async fn an_investigation_in_the_real_app() {
     assert!(title.contains("Crypto-mining"), "{}", title);
     s.css("[data-testid='tab-graph']").await.click().await.unwrap();
     s.css("#graph[data-graph-ready='true']").await;
+    s.css("[data-testid='node-list-toggle']").await.click().await.unwrap();
     let mut pod = None;
     let (mut sa, mut miner) = (false, false);
     for item in s.all("[data-testid='graph-node-item']").await {

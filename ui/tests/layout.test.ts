@@ -106,3 +106,19 @@ describe("layered layout", () => {
     expect(BANDS.process).toBeLessThan(BANDS.network);
   });
 });
+
+describe("a stage taller than wide", () => {
+  it("gets the same layout with rows and columns swapped", async () => {
+    const { transposed } = await import("../src/views/graphView");
+    const lay = layeredLayout(
+      [
+        { id: "a", kind: "identity", order: 0 },
+        { id: "b", kind: "pod", order: 1 },
+      ],
+      [{ source: "a", target: "b" }],
+    );
+    const t = transposed(lay);
+    for (const [id, p] of lay.positions) expect(t.positions.get(id)).toEqual({ x: p.y, y: p.x });
+    expect(t.ranks).toEqual(lay.ranks);
+  });
+});

@@ -48,6 +48,13 @@ function loadCytoscape(): Promise<CytoscapeFactory> {
   return cytoscapeModule;
 }
 
+/** The same layout with its axes swapped (columns become rows). */
+export function transposed(layout: LayoutResult): LayoutResult {
+  const positions = new Map<string, { x: number; y: number }>();
+  for (const [id, p] of layout.positions) positions.set(id, { x: p.y, y: p.x });
+  return { ...layout, positions };
+}
+
 export function prefersDark(): boolean {
   return typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches;
 }
@@ -123,8 +130,8 @@ export class GraphView {
         { className: "graph-body" },
         h(
           "details",
-          { className: "node-list-box", open: true },
-          h("summary", null, "Nodes ", this.listCount),
+          { className: "node-list-box", open: false },
+          h("summary", { "data-testid": "node-list-toggle" }, "Nodes ", this.listCount),
           this.list,
         ),
         h("div", { className: "graph-stage" }, this.container, this.tooltip),
@@ -174,7 +181,12 @@ export class GraphView {
       .filter((n) => !only || only.has(n.id))
       .map((n) => ({ id: n.id, kind: n.kind, order: parseTime(n.first_seen) }));
     const edges = graph.edges.filter((e) => !only || (only.has(e.source) && only.has(e.target)));
-    return layeredLayout(nodes, edges);
+    const layout = layeredLayout(nodes, edges);
+    // The chain reads left to right; in a stage taller than wide it reads
+    // top to bottom instead, so that fitting it does not shrink it to a strip.
+    const stage = this.container;
+    if (!this.o.headless && stage.clientHeight > stage.clientWidth) return transposed(layout);
+    return layout;
   }
 
   private async build(token: number) {
