@@ -225,7 +225,10 @@ export class GraphView {
           hideEdgesOnViewport: large,
           hideLabelsOnViewport: large,
           motionBlur: false,
-          pixelRatio: graph.nodes.length > 1000 ? 1 : "auto",
+          // Large graphs: one canvas pixel per CSS pixel — but just above 1,
+          // because at 1 or below Cytoscape renders its panning texture at
+          // twice the size (four times the pixels to scale down every frame).
+          pixelRatio: large ? Math.max(1.01, Math.min(window.devicePixelRatio || 1, 1.5)) : "auto",
         });
     const cy = this.cy;
     cy.on("tap", "node", (e: EventObject) => this.selectNode(e.target.id()));
