@@ -7,6 +7,7 @@ pub mod entity;
 pub mod formats;
 pub mod model;
 pub mod time;
+pub mod triage;
 pub mod bundle;
 pub mod clock;
 pub mod detect;

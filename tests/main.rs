@@ -9,3 +9,5 @@ mod detect;
 mod golden;
 mod import;
 mod incidents;
+mod triage;
+mod verify;

@@ -25,6 +25,9 @@ pub struct IncidentsArgs {
     /// One JSON object per incident (fields documented in the README).
     #[arg(long)]
     json: bool,
+    /// How classifications and determinations are spelt: kordon, defender-api or graph.
+    #[arg(long, default_value = "kordon")]
+    spelling: String,
 }
 
 #[derive(Args)]
@@ -87,7 +90,15 @@ pub fn correlate(case: &mut Case, args: CorrelateArgs) -> anyhow::Result<()> {
 }
 
 pub fn incidents(case: &Case, args: IncidentsArgs) -> anyhow::Result<()> {
-    let rows = incident::read::list(case)?;
+    let spelling = super::triage::spelling(&args.spelling)?;
+    let mut rows = incident::read::list(case)?;
+    for r in &mut rows {
+        if let Some(c) = r.classification.clone() {
+            let (c, d) = kordon::triage::vocabulary().spell(spelling, &c, r.determination.as_deref());
+            r.classification = Some(c);
+            r.determination = d;
+        }
+    }
     if rows.is_empty() && !args.json {
         let alerts = case.conn.query_row("SELECT COUNT(*) FROM events WHERE kind = 'alert'", [], |r| r.get::<_, i64>(0))?;
         if alerts > 0 {

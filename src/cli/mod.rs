@@ -4,6 +4,8 @@
 mod detect;
 mod import;
 mod incidents;
+mod log;
+mod triage;
 mod list;
 mod output;
 
@@ -46,6 +48,16 @@ enum Command {
     Show(incidents::ShowArgs),
     /// Export an incident's graph as JSON or Graphviz DOT.
     Graph(incidents::GraphArgs),
+    /// Set an incident's status, classification and determination, owner, tags or severity.
+    Triage(triage::TriageArgs),
+    /// Add a comment (Markdown) to an incident.
+    Comment(triage::CommentArgs),
+    /// Set a verdict on one of an incident's entities.
+    Verdict(triage::VerdictArgs),
+    /// The activity log: every change, by whom and when.
+    Log(log::LogArgs),
+    /// Check the activity log's hash chain and every imported file's SHA-256.
+    Verify(log::VerifyArgs),
 }
 
 pub fn run() -> i32 {
@@ -96,5 +108,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Incidents(args) => incidents::incidents(&case, args),
         Command::Show(args) => incidents::show(&case, args),
         Command::Graph(args) => incidents::graph(&case, args),
+        Command::Triage(args) => triage::triage(&mut case, args),
+        Command::Comment(args) => triage::comment(&mut case, args),
+        Command::Verdict(args) => triage::verdict(&mut case, args),
+        Command::Log(args) => log::log(&case, args),
+        Command::Verify(args) => log::verify(&case, args),
     }
 }

@@ -25,6 +25,14 @@ pub struct IncidentRow {
     /// How the severity was reached (highest signal, multi-stage raise).
     pub severity_why: String,
     pub status: String,
+    /// Triage (data/triage.yaml ids); null until an investigator sets them.
+    pub classification: Option<String>,
+    pub determination: Option<String>,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+    /// The severity correlation computed (`severity` is the investigator's
+    /// override when one is set).
+    pub computed_severity: String,
     pub first_activity: Option<String>,
     pub last_activity: Option<String>,
     /// ATT&CK tactic ids in kill-chain order.
@@ -48,7 +56,9 @@ fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
 
-const COLUMNS: &str = "id, title, severity, severity_why, status, first_ns, last_ns, tactics, techniques, ms_matrix, signals, key_entities";
+const COLUMNS: &str = "id, title, severity, severity_why, status, first_ns, last_ns, tactics, techniques, ms_matrix, signals, key_entities,
+     classification, determination, owner, severity_override,
+     (SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM incident_tags t WHERE t.incident_id = incidents.id ORDER BY tag))";
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<IncidentRow> {
     let id: i64 = r.get(0)?;
@@ -58,11 +68,19 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<IncidentRow> {
     let keys: Vec<(String, String)> = serde_json::from_str(&keys).unwrap_or_default();
     let first_ns: Option<i64> = r.get(5)?;
     let last_ns: Option<i64> = r.get(6)?;
-    let severity = Severity::ALL.get(sev.max(0) as usize).copied().unwrap_or(Severity::Info);
+    let computed = Severity::ALL.get(sev.max(0) as usize).copied().unwrap_or(Severity::Info);
+    let over: Option<i64> = r.get(15)?;
+    let severity = over.and_then(|o| Severity::ALL.get(o.max(0) as usize).copied()).unwrap_or(computed);
+    let tags: Option<String> = r.get(16)?;
     Ok(IncidentRow {
         id: format_incident_id(id),
         title: r.get(1)?,
         severity: severity.as_str().to_string(),
+        computed_severity: computed.as_str().to_string(),
+        classification: r.get(12)?,
+        determination: r.get(13)?,
+        owner: r.get(14)?,
+        tags: tags.map(|t| t.split('\n').map(str::to_string).collect()).unwrap_or_default(),
         severity_why: r.get(3)?,
         status: r.get(4)?,
         first_activity: first_ns.map(format_ns),
@@ -82,7 +100,10 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<IncidentRow> {
 
 /// Every incident: most severe first, then by first activity.
 pub fn list(case: &Case) -> Result<Vec<IncidentRow>> {
-    let sql = format!("SELECT {} FROM incidents ORDER BY severity DESC, first_ns IS NULL, first_ns, id", COLUMNS);
+    let sql = format!(
+        "SELECT {} FROM incidents ORDER BY COALESCE(severity_override, severity) DESC, first_ns IS NULL, first_ns, id",
+        COLUMNS
+    );
     let mut st = case.conn.prepare(&sql)?;
     let rows = st.query_map([], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)

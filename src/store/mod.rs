@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod query;
 pub mod raw;
+pub mod verify;
 pub mod writer;
 
 use crate::error::{Code, Error, Result};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "case", include_str!("migrations/0001_case.sql")),
     (2, "incidents", include_str!("migrations/0002_incidents.sql")),
+    (3, "triage", include_str!("migrations/0003_triage.sql")),
 ];
 
 /// The newest schema version this build knows.
