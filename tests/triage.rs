@@ -133,3 +133,58 @@ fn triage_persists_locks_the_incident_and_speaks_both_microsoft_spellings() {
     assert!(t.refused(&["verdict", &id, "203.0.113.45", "evil"]).contains("unknown verdict 'evil'"));
     assert!(t.ok(&["verify"]).starts_with("OK"));
 }
+
+#[test]
+fn moved_and_split_signals_stay_where_they_were_put_after_a_new_import() {
+    let dir = tempfile::tempdir().unwrap();
+    // The demo's files, all but Defender's alerts, first.
+    let file = std::fs::File::open(fixture("demo/kordon-demo.zip")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let (mut rest, mut defender) = (Vec::new(), Vec::new());
+    for i in 0..zip.len() {
+        let mut e = zip.by_index(i).unwrap();
+        let name = e.name().unwrap().to_string();
+        if e.is_dir() || name == "manifest.json" {
+            continue;
+        }
+        let path = dir.path().join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::io::copy(&mut e, &mut std::fs::File::create(&path).unwrap()).unwrap();
+        if name.contains("defender") { defender.push(path) } else { rest.push(path) }
+    }
+    let t = TestCase::new();
+    t.import(&rest.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+    t.ok(&["detect"]);
+    t.ok(&["correlate"]);
+    let list = t.json_lines(&["incidents"]);
+    let attack = list[0]["id"].as_str().unwrap().to_string();
+    let scan = list.iter().find(|i| i["title"].as_str().unwrap().contains("netscan")).unwrap()["id"].as_str().unwrap().to_string();
+    let show: serde_json::Value = serde_json::from_str(&t.ok(&["show", &attack, "--json"])).unwrap();
+    let signals = show["signals"].as_array().unwrap();
+    let shell = signals.iter().find(|s| s["title"] == "Terminal shell in container").unwrap()["id"].as_str().unwrap().to_string();
+    let api = signals.iter().find(|s| s["title"] == "Contact K8S API Server From Container").unwrap()["id"].as_str().unwrap().to_string();
+
+    t.ok(&["move", &shell, &scan]);
+    let out = t.ok(&["move", &api]);
+    let split = out.split_whitespace().nth(4).unwrap().trim_end_matches('.').to_string();
+    assert!(split.starts_with("INC-"), "{}", out);
+
+    // A later import, detection and correlation leave both where they were put.
+    t.import(&defender.iter().map(|p| p.as_path()).collect::<Vec<_>>());
+    t.ok(&["detect"]);
+    t.ok(&["correlate"]);
+    let in_incident = |inc: &str, sig: &str| -> bool {
+        let d: serde_json::Value = serde_json::from_str(&t.ok(&["show", inc, "--json"])).unwrap();
+        d["signals"].as_array().unwrap().iter().any(|s| s["id"] == sig && s["joined"]["how"] == "placed")
+    };
+    assert!(in_incident(&scan, &shell), "the moved shell alert stays in the scan incident");
+    assert!(in_incident(&split, &api), "the split API-contact alert keeps its own incident");
+    assert!(!in_incident(&attack, &shell) && !in_incident(&attack, &api));
+    let attack_row = t.json_lines(&["incidents"]).into_iter().find(|i| i["id"] == attack.as_str()).unwrap();
+    let show: serde_json::Value = serde_json::from_str(&t.ok(&["show", &attack, "--json"])).unwrap();
+    assert!(show["signals"].as_array().unwrap().iter().any(|s| s["source"] == "defender"), "new signals still join");
+    assert_eq!(attack_row["title"], "Crypto-mining in shop/cart-7f9c6d8b5-x2k4q");
+    let log = t.json_lines(&["log"]);
+    assert!(log.iter().any(|e| e["action"] == "move-signal") && log.iter().any(|e| e["action"] == "split-signal"));
+    assert!(t.ok(&["verify"]).starts_with("OK"));
+}

@@ -54,6 +54,8 @@ enum Command {
     Comment(triage::CommentArgs),
     /// Set a verdict on one of an incident's entities.
     Verdict(triage::VerdictArgs),
+    /// Move a signal to another incident, or split it into its own (no INC).
+    Move(triage::MoveArgs),
     /// The activity log: every change, by whom and when.
     Log(log::LogArgs),
     /// Check the activity log's hash chain and every imported file's SHA-256.
@@ -111,6 +113,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Triage(args) => triage::triage(&mut case, args),
         Command::Comment(args) => triage::comment(&mut case, args),
         Command::Verdict(args) => triage::verdict(&mut case, args),
+        Command::Move(args) => triage::move_signal(&mut case, args),
         Command::Log(args) => log::log(&case, args),
         Command::Verify(args) => log::verify(&case, args),
     }

@@ -147,3 +147,27 @@ pub fn verdict(case: &mut Case, args: VerdictArgs) -> anyhow::Result<()> {
     let t = triage::set_verdict(case, clock.as_ref(), &actor, id, &args.entity, &args.verdict)?;
     print(&t, false, Spelling::Kordon)
 }
+
+#[derive(Args)]
+pub struct MoveArgs {
+    /// The signal (its event id, as `kordon show` lists it).
+    signal: String,
+    /// The incident to move it to; without it, the signal becomes an incident of its own.
+    to: Option<String>,
+    #[arg(long, env = "KORDON_ACTOR")]
+    actor: Option<String>,
+}
+
+pub fn move_signal(case: &mut Case, args: MoveArgs) -> anyhow::Result<()> {
+    let clock = kordon::clock::from_env();
+    let actor = args.actor.unwrap_or_else(super::import::default_actor);
+    let id = match &args.to {
+        Some(to) => {
+            let to = incident::resolve(case, to)?;
+            triage::move_signal(case, clock.as_ref(), &actor, &args.signal, to)?
+        }
+        None => triage::split_signal(case, clock.as_ref(), &actor, &args.signal)?,
+    };
+    println!("{} is now in {} (placed by hand: correlation leaves it there).", args.signal, incident::format_incident_id(id));
+    Ok(())
+}

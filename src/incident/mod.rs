@@ -109,11 +109,19 @@ pub fn correlate(case: &mut Case, clock: &dyn Clock, actor: &str, opts: &Options
         }
         cfg.window_ns = w;
     }
-    let now = clock.now_ns();
     let tx = case.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let cluster = ClusterRanges::learn(&tx)?;
+    let summary = correlate_in(&tx, clock, actor, &cfg)?;
+    tx.commit()?;
+    Ok(summary)
+}
+
+/// Correlation inside a transaction the caller commits (a triage move
+/// re-correlates within its own change).
+pub fn correlate_in(tx: &rusqlite::Transaction, clock: &dyn Clock, actor: &str, cfg: &Config) -> Result<CorrelateSummary> {
+    let now = clock.now_ns();
+    let cluster = ClusterRanges::learn(tx)?;
     let mut cache = signals::EntityCache::new();
-    let sigs = signals::load(&tx, &mut cache)?;
+    let sigs = signals::load(tx, &mut cache)?;
     let index: HashMap<i64, usize> = sigs.iter().enumerate().map(|(i, s)| (s.event_id, i)).collect();
 
     let mut prior: HashMap<usize, Prior> = HashMap::new();
@@ -152,7 +160,7 @@ pub fn correlate(case: &mut Case, clock: &dyn Clock, actor: &str, opts: &Options
     let mut kept: BTreeSet<i64> = prior_incidents.iter().filter(|(_, p)| p.locked).map(|(id, _)| *id).collect();
     kept.extend(prior.values().filter(|p| p.pinned).map(|p| p.incident));
     let skip: Vec<bool> = (0..sigs.len()).map(|i| prior.get(&i).is_some_and(|p| p.pinned)).collect();
-    let groups = group::group(&sigs, &skip, &cfg, &cluster);
+    let groups = group::group(&sigs, &skip, cfg, &cluster);
 
     let mut taken: HashSet<i64> = kept.iter().copied().collect();
     // signal index → (incident, why)
@@ -217,7 +225,7 @@ pub fn correlate(case: &mut Case, clock: &dyn Clock, actor: &str, opts: &Options
         )?;
         for (id, list) in &members {
             let refs: Vec<&signals::Signal> = list.iter().map(|&i| &sigs[i]).collect();
-            let s = summary::summarize(&refs, &cfg, &cluster);
+            let s = summary::summarize(&refs, cfg, &cluster);
             let now_set: BTreeSet<usize> = list.iter().copied().collect();
             let before = prior_members.get(id);
             let (created, updated) = match (prior_incidents.get(id), before) {
@@ -277,7 +285,7 @@ pub fn correlate(case: &mut Case, clock: &dyn Clock, actor: &str, opts: &Options
     };
     if new + changed + removed > 0 {
         activity::append(
-            &tx,
+            tx,
             now,
             actor,
             "correlate",
@@ -292,7 +300,6 @@ pub fn correlate(case: &mut Case, clock: &dyn Clock, actor: &str, opts: &Options
             }),
         )?;
     }
-    tx.commit()?;
     Ok(summary)
 }
 

@@ -9,6 +9,7 @@
 //! exactly as it was and an accepted one is always in the log. Touching an
 //! incident locks it: later correlation runs keep its id and signals.
 
+pub mod moves;
 pub mod vocabulary;
 
 use crate::clock::Clock;
@@ -21,6 +22,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::json;
 
+pub use moves::{move_signal, split_signal};
 pub use vocabulary::{builtin as vocabulary, Spelling, Vocabulary};
 
 /// A requested change; `None` leaves a field as it is.
