@@ -60,8 +60,13 @@ pub fn parse_incident_id(text: &str) -> Option<i64> {
 /// The id an incident anchored on this signal key gets (31 bits, so that it
 /// reads as eight hex digits; collisions are resolved by probing upwards in
 /// anchor order, which is deterministic).
-fn incident_id_for(anchor_key: i64) -> i64 {
+pub(crate) fn incident_id_for(anchor_key: i64) -> i64 {
     ((stable_id(&[b"incident", &anchor_key.to_be_bytes()]) as u64) >> 33) as i64
+}
+
+/// The next id to try when `id` is taken (ids stay within 31 bits).
+pub(crate) fn next_incident_id(id: i64) -> i64 {
+    (id + 1) & 0x7fff_ffff
 }
 
 #[derive(Debug, Clone, Default)]
@@ -177,7 +182,7 @@ pub fn correlate_in(tx: &rusqlite::Transaction, clock: &dyn Clock, actor: &str, 
             None => {
                 let mut id = incident_id_for(sigs[g.members[0]].key);
                 while taken.contains(&id) {
-                    id = (id + 1) & 0x7fff_ffff;
+                    id = next_incident_id(id);
                 }
                 taken.insert(id);
                 id

@@ -68,9 +68,9 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<IncidentRow> {
     let keys: Vec<(String, String)> = serde_json::from_str(&keys).unwrap_or_default();
     let first_ns: Option<i64> = r.get(5)?;
     let last_ns: Option<i64> = r.get(6)?;
-    let computed = Severity::ALL.get(sev.max(0) as usize).copied().unwrap_or(Severity::Info);
+    let computed = crate::store::writer::severity_of_rank(sev);
     let over: Option<i64> = r.get(15)?;
-    let severity = over.and_then(|o| Severity::ALL.get(o.max(0) as usize).copied()).unwrap_or(computed);
+    let severity = over.map(crate::store::writer::severity_of_rank).unwrap_or(computed);
     let tags: Option<String> = r.get(16)?;
     Ok(IncidentRow {
         id: format_incident_id(id),

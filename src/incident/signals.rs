@@ -241,7 +241,7 @@ pub fn read_row(conn: &Connection, cache: &mut EntityCache, r: &rusqlite::Row, h
         rule,
         title: r.get(5)?,
         message: r.get(6)?,
-        severity: Severity::ALL.get(sev.max(0) as usize).copied().unwrap_or(Severity::Info),
+        severity: crate::store::writer::severity_of_rank(sev),
         mapped,
         fields,
         entities,

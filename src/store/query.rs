@@ -181,7 +181,7 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
             time: r.get::<_, Option<i64>>(2)?.map(format_ns),
             source: r.get(3)?,
             kind: r.get(4)?,
-            severity: Severity::ALL.get(sev as usize).copied().unwrap_or(Severity::Info).as_str().to_string(),
+            severity: crate::store::writer::severity_of_rank(sev).as_str().to_string(),
             rule: r.get(6)?,
             title: r.get(7)?,
             message: r.get(8)?,

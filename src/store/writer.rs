@@ -86,6 +86,11 @@ pub fn severity_rank(s: Severity) -> i64 {
     Severity::ALL.iter().position(|x| *x == s).unwrap_or(0) as i64
 }
 
+/// The severity a stored rank stands for (out-of-range ranks read as info).
+pub fn severity_of_rank(rank: i64) -> Severity {
+    usize::try_from(rank).ok().and_then(|r| Severity::ALL.get(r)).copied().unwrap_or(Severity::Info)
+}
+
 /// Where a record sits in its file.
 #[derive(Debug, Clone, Copy)]
 pub struct Locator {

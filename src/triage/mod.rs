@@ -110,7 +110,7 @@ fn severity_rank(text: &str) -> Result<Option<i64>> {
 }
 
 fn severity_name(rank: Option<i64>) -> Option<String> {
-    rank.and_then(|r| Severity::ALL.get(r.max(0) as usize)).map(|s| s.as_str().to_string())
+    rank.map(|r| crate::store::writer::severity_of_rank(r).as_str().to_string())
 }
 
 /// Applies `change` to incident `id`, or refuses it whole.

@@ -7,7 +7,7 @@
 use crate::clock::Clock;
 use crate::error::{Code, Error, Result};
 use crate::incident::{self, format_incident_id};
-use crate::store::{activity, format_id, parse_id, stable_id, Case};
+use crate::store::{activity, format_id, parse_id, Case};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde_json::json;
 
@@ -38,9 +38,9 @@ fn place(case: &mut Case, clock: &dyn Clock, actor: &str, event: &str, to: Optio
         }
         None => {
             // A new incident anchored on this signal, its id as correlation would give it.
-            let mut id = ((stable_id(&[b"incident", &key.to_be_bytes()]) as u64) >> 33) as i64;
+            let mut id = incident::incident_id_for(key);
             while tx.query_row("SELECT 1 FROM incidents WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some() {
-                id = (id + 1) & 0x7fff_ffff;
+                id = incident::next_incident_id(id);
             }
             tx.execute(
                 "INSERT INTO incidents (id, created_ns, updated_ns, locked, title, severity, severity_why, tactics, techniques, ms_matrix, signals, key_entities)
