@@ -52,6 +52,26 @@ struct NodeData {
     ports: BTreeSet<u64>,
 }
 
+impl NodeData {
+    /// A node of `kind` with no members or evidence yet.
+    fn empty(kind: EntityKind) -> NodeData {
+        NodeData {
+            kind,
+            members: BTreeSet::new(),
+            keys: BTreeMap::new(),
+            pinned: false,
+            tactics: BTreeSet::new(),
+            severity: None,
+            first_ns: None,
+            last_ns: None,
+            evidence: BTreeSet::new(),
+            signal_keys: BTreeSet::new(),
+            signals: 0,
+            ports: BTreeSet::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct EdgeData {
     kind: String,
@@ -165,21 +185,7 @@ impl Builder {
     }
 
     fn merge(&mut self, hub: NodeIndex, tag: u8, kind: &str, members: &[NodeIndex]) {
-        let first = &self.g[members[0]];
-        let mut agg = NodeData {
-            kind: first.kind,
-            members: BTreeSet::new(),
-            keys: BTreeMap::new(),
-            pinned: false,
-            tactics: BTreeSet::new(),
-            severity: None,
-            first_ns: None,
-            last_ns: None,
-            evidence: BTreeSet::new(),
-            signal_keys: BTreeSet::new(),
-            signals: 0,
-            ports: BTreeSet::new(),
-        };
+        let mut agg = NodeData::empty(self.g[members[0]].kind);
         let set: HashSet<NodeIndex> = members.iter().copied().collect();
         let mut moved: Vec<(bool, NodeIndex, EdgeData)> = Vec::new();
         for &m in members {
@@ -341,19 +347,11 @@ pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
             if !draw.contains(&n.kind) || !(is_signal || in_relation.contains(&n.id)) {
                 continue;
             }
-            let d = info.entry(n.id).or_insert_with(|| NodeData {
-                kind: n.kind,
-                members: [n.id].into_iter().collect(),
-                keys: [(n.id, n.key.to_string())].into_iter().collect(),
-                pinned: false,
-                tactics: BTreeSet::new(),
-                severity: None,
-                first_ns: None,
-                last_ns: None,
-                evidence: BTreeSet::new(),
-                signal_keys: BTreeSet::new(),
-                signals: 0,
-                ports: BTreeSet::new(),
+            let d = info.entry(n.id).or_insert_with(|| {
+                let mut d = NodeData::empty(n.kind);
+                d.members.insert(n.id);
+                d.keys.insert(n.id, n.key.to_string());
+                d
             });
             if d.evidence.insert(e.key) {
                 d.first_ns = Some(d.first_ns.map_or(e.time_ns, |t| t.min(e.time_ns)));
