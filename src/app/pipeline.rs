@@ -70,10 +70,7 @@ pub fn analyze_import(
     let detected = detect::run(case, &rules, opts.clock.as_ref(), &opts.actor)?;
     progress(&step(Phase::Correlating));
     let correlation = incident::correlate(case, opts.clock.as_ref(), &opts.actor, &incident::Options::default())?;
-    let errors = crate::store::query::errors(case)?
-        .into_iter()
-        .filter(|e| summary.files.iter().any(|f| f.sha256.as_deref() == Some(e.sha256.as_str())))
-        .collect();
+    let errors = crate::store::query::errors_of_import(case, summary.import_id)?;
     progress(&step(Phase::Done));
     Ok(AnalyzeReport {
         detections: DetectionCounts { fired: detected.fired, new: detected.new },

@@ -93,11 +93,7 @@ pub fn incidents(case: &Case, args: IncidentsArgs) -> anyhow::Result<()> {
     let spelling = super::triage::spelling(&args.spelling)?;
     let mut rows = incident::read::list(case)?;
     for r in &mut rows {
-        if let Some(c) = r.classification.clone() {
-            let (c, d) = kordon::triage::vocabulary().spell(spelling, &c, r.determination.as_deref());
-            r.classification = Some(c);
-            r.determination = d;
-        }
+        kordon::triage::vocabulary().respell(spelling, &mut r.classification, &mut r.determination);
     }
     if rows.is_empty() && !args.json {
         let alerts = case.conn.query_row("SELECT COUNT(*) FROM events WHERE kind = 'alert'", [], |r| r.get::<_, i64>(0))?;

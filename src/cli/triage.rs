@@ -82,11 +82,7 @@ pub fn spelling(text: &str) -> anyhow::Result<Spelling> {
 
 fn print(t: &Triage, json: bool, spelling: Spelling) -> anyhow::Result<()> {
     let mut t = t.clone();
-    if let Some(c) = t.classification.clone() {
-        let (c, d) = triage::vocabulary().spell(spelling, &c, t.determination.as_deref());
-        t.classification = Some(c);
-        t.determination = d;
-    }
+    triage::vocabulary().respell(spelling, &mut t.classification, &mut t.determination);
     if json {
         println!("{}", serde_json::to_string(&t)?);
         return Ok(());

@@ -319,12 +319,22 @@ pub struct ErrorRow {
 }
 
 pub fn errors(case: &Case) -> Result<Vec<ErrorRow>> {
+    errors_where(case, None)
+}
+
+/// The records one import could not parse.
+pub fn errors_of_import(case: &Case, import_id: i64) -> Result<Vec<ErrorRow>> {
+    errors_where(case, Some(import_id))
+}
+
+fn errors_where(case: &Case, import_id: Option<i64>) -> Result<Vec<ErrorRow>> {
     let mut st = case.conn.prepare(
         "SELECT p.id, s.name, s.inner_path, s.sha256, p.line, p.offset, p.reason, p.raw
-         FROM parse_errors p JOIN sources s ON s.id = p.source_id ORDER BY p.source_id, p.offset",
+         FROM parse_errors p JOIN sources s ON s.id = p.source_id
+         WHERE ?1 IS NULL OR s.import_id = ?1 ORDER BY p.source_id, p.offset",
     )?;
     let rows = st
-        .query_map([], |r| {
+        .query_map([import_id], |r| {
             let name: String = r.get(1)?;
             let inner: Option<String> = r.get(2)?;
             let raw: Vec<u8> = r.get(7)?;

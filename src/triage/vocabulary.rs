@@ -115,6 +115,15 @@ impl Vocabulary {
         })
     }
 
+    /// Respells a stored classification and determination in place.
+    pub fn respell(&self, spelling: Spelling, classification: &mut Option<String>, determination: &mut Option<String>) {
+        if let Some(c) = classification.clone() {
+            let (c, d) = self.spell(spelling, &c, determination.as_deref());
+            *classification = Some(c);
+            *determination = d;
+        }
+    }
+
     /// A stored classification (and determination) as `spelling` spells it.
     pub fn spell(&self, spelling: Spelling, classification: &str, determination: Option<&str>) -> (String, Option<String>) {
         let Ok(c) = self.classification(classification) else {
