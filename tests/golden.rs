@@ -2,7 +2,7 @@
 //! entities and parse errors must match `fixtures/golden/…` exactly.
 //! `KORDON_BLESS=1 cargo test golden` rewrites them after a reviewed change.
 
-use crate::util::{fixture, TestCase};
+use crate::util::{fixture, golden_json, TestCase};
 use std::path::Path;
 
 fn normalize(mut rows: Vec<serde_json::Value>, root: &str) -> Vec<serde_json::Value> {
@@ -31,25 +31,7 @@ fn check(sample: &Path) {
         "{}.json",
         sample.extension().and_then(|e| e.to_str()).unwrap_or("")
     ));
-    let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
-    if std::env::var_os("KORDON_BLESS").is_some() {
-        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
-        std::fs::write(&golden, &text).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&golden)
-        .unwrap_or_else(|_| panic!("no golden file {}; run with KORDON_BLESS=1 and review it", golden.display()));
-    if expected != text {
-        let diff_at = expected.lines().zip(text.lines()).position(|(a, b)| a != b).unwrap_or(0);
-        panic!(
-            "{} differs from {} at line {}:\n  golden: {}\n  actual: {}",
-            sample.display(),
-            golden.display(),
-            diff_at + 1,
-            expected.lines().nth(diff_at).unwrap_or("<end>"),
-            text.lines().nth(diff_at).unwrap_or("<end>")
-        );
-    }
+    golden_json(&golden, &actual, &sample.display().to_string());
 }
 
 macro_rules! golden {

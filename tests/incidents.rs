@@ -2,7 +2,7 @@
 //! incident, the rest stays apart, ids survive re-imports and reordering,
 //! and the incident, its story and its graph are pinned by golden files.
 
-use crate::util::{fixture, TestCase};
+use crate::util::{fixture, golden_json, TestCase};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -313,24 +313,7 @@ fn unknown_incidents_and_bad_windows_are_refused_clearly() {
 
 fn golden(name: &str, actual: &Value) {
     let path = fixture("golden/incidents").join(name);
-    let text = serde_json::to_string_pretty(actual).unwrap() + "\n";
-    if std::env::var_os("KORDON_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &text).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("no golden file {}; run with KORDON_BLESS=1 and review it", path.display()));
-    if expected != text {
-        let at = expected.lines().zip(text.lines()).position(|(a, b)| a != b).unwrap_or(0);
-        panic!(
-            "{} differs at line {}:\n  golden: {}\n  actual: {}",
-            path.display(),
-            at + 1,
-            expected.lines().nth(at).unwrap_or("<end>"),
-            text.lines().nth(at).unwrap_or("<end>")
-        );
-    }
+    golden_json(&path, actual, name);
 }
 
 #[test]

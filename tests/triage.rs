@@ -2,7 +2,7 @@
 //! classification/determination pair, refusals that change nothing, the log,
 //! persistence, locking against re-correlation, and Microsoft's spellings.
 
-use crate::util::{case_digest, fixture, TestCase};
+use crate::util::{case_digest, fixture, golden_json, TestCase};
 use kordon::clock::FixedClock;
 use kordon::store::Case;
 use kordon::triage::{self, Change};
@@ -187,4 +187,12 @@ fn moved_and_split_signals_stay_where_they_were_put_after_a_new_import() {
     let log = t.json_lines(&["log"]);
     assert!(log.iter().any(|e| e["action"] == "move-signal") && log.iter().any(|e| e["action"] == "split-signal"));
     assert!(t.ok(&["verify"]).starts_with("OK"));
+}
+
+/// The vocabulary the app's pickers offer, pinned: the UI's unit tests read
+/// this file, so they follow `data/triage.yaml` rather than a copy of it.
+#[test]
+fn golden_triage_vocabulary() {
+    let v = serde_json::to_value(triage::vocabulary()).unwrap();
+    golden_json(&fixture("golden/triage/vocabulary.json"), &v, "the triage vocabulary");
 }

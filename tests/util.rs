@@ -109,3 +109,27 @@ pub fn case_digest(path: &Path) -> String {
     h.update(fts.to_string().as_bytes());
     hex::encode(h.finalize())
 }
+
+/// Compares `actual` with the golden JSON file at `path`; `KORDON_BLESS=1`
+/// rewrites the file instead (review the diff before committing it).
+pub fn golden_json(path: &Path, actual: &serde_json::Value, what: &str) {
+    let text = serde_json::to_string_pretty(actual).unwrap() + "\n";
+    if std::env::var_os("KORDON_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("no golden file {}; run with KORDON_BLESS=1 and review it", path.display()));
+    if expected != text {
+        let at = expected.lines().zip(text.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "{} differs from {} at line {}:\n  golden: {}\n  actual: {}",
+            what,
+            path.display(),
+            at + 1,
+            expected.lines().nth(at).unwrap_or("<end>"),
+            text.lines().nth(at).unwrap_or("<end>")
+        );
+    }
+}

@@ -36,6 +36,14 @@ pub fn run() {
             commands::event_raw,
             commands::entity,
             commands::search,
+            commands::triage::triage_vocabulary,
+            commands::triage::incident_triage,
+            commands::triage::triage_apply,
+            commands::triage::triage_bulk,
+            commands::triage::set_verdict,
+            commands::triage::verify_case,
+            commands::triage::preferences,
+            commands::triage::set_investigator,
         ])
         .run(tauri::generate_context!())
         .expect("Kordon could not start its window");

@@ -1,13 +1,17 @@
 //! The app's state, registered once: the open case, the running import's
-//! cancel flag, where the app keeps its own files, and the injected clock.
+//! cancel flag, where the app keeps its own files, the injected clock and
+//! the investigator's preferences.
 
 use crate::error::{ApiError, ApiResult};
+use kordon::app::prefs;
 use kordon::clock::Clock;
 use kordon::error::Code;
 use kordon::store::Case;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
+
+const PREFS_FILE: &str = "preferences.json";
 
 pub struct AppState {
     /// The app's data folder (recent cases, the demo case); `KORDON_DATA_DIR`
@@ -17,23 +21,37 @@ pub struct AppState {
     /// Set while an import runs; `cancel_import` raises it.
     pub cancel: Mutex<Option<Arc<AtomicBool>>>,
     pub clock: Arc<dyn Clock>,
-    /// The investigator's name for the activity log (the OS user).
-    pub actor: String,
+    /// The investigator's preferences (their name for the activity log),
+    /// read once and written through on change.
+    prefs: Mutex<prefs::Preferences>,
 }
 
 impl AppState {
     pub fn new(data_dir: PathBuf) -> AppState {
-        let actor = std::env::var("KORDON_ACTOR")
-            .or_else(|_| std::env::var("USER"))
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "investigator".into());
+        let prefs = Mutex::new(prefs::load(&data_dir.join(PREFS_FILE)));
         AppState {
             data_dir,
             case: Mutex::new(None),
             cancel: Mutex::new(None),
             clock: kordon::clock::from_env(),
-            actor,
+            prefs,
         }
+    }
+
+    pub fn prefs(&self) -> prefs::Preferences {
+        self.prefs.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    pub fn set_prefs(&self, p: prefs::Preferences) -> ApiResult<()> {
+        prefs::save(&self.data_dir.join(PREFS_FILE), &p)?;
+        *self.prefs.lock().map_err(|_| ApiError::new(Code::Store, "the preferences lock was poisoned"))? = p;
+        Ok(())
+    }
+
+    /// The investigator's name for the activity log: from the preferences,
+    /// else the OS user.
+    pub fn actor(&self) -> String {
+        prefs::view(&self.prefs()).investigator_in_effect
     }
 
     pub fn recent_file(&self) -> PathBuf {

@@ -9,6 +9,10 @@
 //! the nmap events → importing a file of no known format shows a clear error
 //! and leaves the queue as it was.
 //!
+//! Then triage: classify the demo incident True positive / Multistage attack
+//! with a comment, resolve it, close and reopen the case, and find it
+//! resolved with its log, its comment and a passing integrity badge.
+//!
 //! Needs Xvfb, `tauri-driver` (`cargo install tauri-driver --version '^2'`),
 //! `WebKitWebDriver` (Debian: webkit2gtk-driver) and the built UI (`npm run
 //! build` in `ui/`); `.ci/run` provides them and runs it with `--ignored`.
@@ -16,7 +20,6 @@
 mod support;
 
 use fantoccini::Locator;
-use std::time::Duration;
 use support::repo;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -26,9 +29,7 @@ async fn an_investigation_in_the_real_app() {
     let s = &app.session;
 
     // 1. Start screen → open the demo incident.
-    s.css("body[data-ready='start']").await;
-    s.css("[data-testid='open-demo']").await.click().await.unwrap();
-    s.wait_for("body[data-ready='queue'] [data-testid='incident-row']", Duration::from_secs(120)).await;
+    s.open_demo().await;
 
     // 2. The crypto-mining incident heads the queue.
     let rows = s.all("[data-testid='incident-row']").await;
@@ -110,6 +111,85 @@ async fn an_investigation_in_the_real_app() {
     s.css("body[data-ready='queue'] [data-testid='incident-row']").await;
     assert_eq!(s.texts("[data-testid='incident-row']").await, queue_before, "the queue is unchanged");
     s.shot("06-import-error").await;
+
+    app.close().await;
+}
+
+/// Picks `value` in the `<select>` with this test id, as a person does: by
+/// clicking its option.
+async fn choose(s: &support::Session, testid: &str, value: &str) {
+    s.css(&format!("[data-testid='{}'] option[value='{}']", testid, value)).await.click().await.unwrap();
+    let chosen = s.css(&format!("[data-testid='{}']", testid)).await.prop("value").await.unwrap();
+    assert_eq!(chosen.as_deref(), Some(value), "{} shows {:?}", testid, chosen);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
+async fn triage_in_the_real_app_survives_closing_and_reopening_the_case() {
+    let app = support::launch(&[]).await;
+    let s = &app.session;
+    s.open_demo().await;
+    let first = s.css("[data-testid='incident-row']").await;
+    let id = first.attr("data-id").await.unwrap().expect("row id");
+    first.find(Locator::Css("td.title")).await.unwrap().click().await.unwrap();
+    s.css("body[data-ready='incident']").await;
+
+    // Classify, comment and resolve in one decision.
+    s.css("[data-testid='tab-triage']").await.click().await.unwrap();
+    s.css("[data-testid='triage-save']").await;
+    choose(s, "triage-classification", "true-positive").await;
+    choose(s, "triage-determination", "multistage-attack").await;
+    s.css("[data-testid='triage-comment']")
+        .await
+        .send_keys("Miner started from a stolen **cart** token; pod isolated and the token rotated.")
+        .await
+        .unwrap();
+    choose(s, "triage-status", "resolved").await;
+    s.css("[data-testid='triage-save']").await.click().await.unwrap();
+    s.css("[data-testid='incident-status'][data-status='resolved']").await;
+    let cls = s.css("[data-testid='incident-classification']").await.text().await.unwrap();
+    assert_eq!(cls, "True positive · Multistage attack");
+    s.css("[data-testid='integrity-badge'][data-state='ok']").await;
+    s.shot("07-triage-resolved").await;
+
+    // Close the case, reopen it from the recent cases.
+    s.css("button.brand").await.click().await.unwrap();
+    s.css("body[data-ready='start'] [data-testid='close-case']").await.click().await.unwrap();
+    s.css("body[data-ready='start'] [data-testid='recent-case']").await;
+    assert!(s.all("[data-testid='case-panel']").await.is_empty(), "the case is closed");
+    let recent = s.all("[data-testid='recent-case']").await;
+    let mut demo = None;
+    for r in recent {
+        if r.attr("data-path").await.unwrap().unwrap_or_default().ends_with("demo.kordon") {
+            demo = Some(r);
+        }
+    }
+    demo.expect("the demo case among the recent cases").click().await.unwrap();
+    s.css("body[data-ready='queue']").await;
+    let status = s
+        .css(&format!("[data-testid='incident-row'][data-id='{}'] [data-testid='incident-status']", id))
+        .await
+        .attr("data-status")
+        .await
+        .unwrap();
+    assert_eq!(status.as_deref(), Some("resolved"), "the queue shows it resolved");
+    s.css("[data-testid='integrity-badge'][data-state='ok']").await;
+
+    // The incident: resolved, its comment and its log.
+    s.css(&format!("[data-testid='incident-row'][data-id='{}'] td.title", id)).await.click().await.unwrap();
+    s.css("body[data-ready='incident']").await;
+    s.css("[data-testid='tab-triage']").await.click().await.unwrap();
+    s.css("[data-testid='incident-status'][data-status='resolved']").await;
+    let comment = s.css("[data-testid='comment']").await.text().await.unwrap();
+    assert!(comment.contains("stolen cart token") && comment.contains("e2e-investigator"), "comment: {}", comment);
+    let log = s.texts("[data-testid='log-entry']").await;
+    for want in ["set status: New → Resolved", "set classification: none → True positive", "set determination: none → Multistage attack", "commented"] {
+        assert!(log.iter().any(|l| l.contains(want)), "the log lacks '{}': {:?}", want, log);
+    }
+    let badge = s.css("[data-testid='integrity-badge']").await;
+    assert_eq!(badge.attr("data-state").await.unwrap().as_deref(), Some("ok"));
+    assert_eq!(badge.text().await.unwrap(), "Integrity: verified");
+    s.shot("08-triage-reopened").await;
 
     app.close().await;
 }

@@ -12,6 +12,7 @@ use crate::incident::{self, CorrelateSummary};
 use crate::ingest::{self, ImportOptions, ImportSummary};
 use crate::store::{query::ErrorRow, Case};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,9 +81,27 @@ pub fn analyze_import(
     })
 }
 
+/// Opens the demo case in `dir`: the one built before when it holds this
+/// very bundle (so an investigator's triage of the demo survives closing and
+/// reopening it), or a new one built from the bundle.
+pub fn open_demo(dir: &Path, bundle: &[u8], clock: std::sync::Arc<dyn Clock>, actor: &str) -> Result<Case> {
+    let path = dir.join("demo.kordon");
+    if path.is_file() {
+        if let Ok(case) = Case::open(&path) {
+            let sha = hex::encode(Sha256::digest(bundle));
+            let holds: rusqlite::Result<i64> =
+                case.conn.query_row("SELECT COUNT(*) FROM bundles WHERE sha256 = ?1", [&sha], |r| r.get(0));
+            if matches!(holds, Ok(n) if n > 0) {
+                return Ok(case);
+            }
+        }
+    }
+    rebuild_demo(dir, bundle, clock, actor)
+}
+
 /// Builds the demo case afresh in `dir` from the bundled demo incident and
 /// returns it open: the same bundle always gives the same case.
-pub fn open_demo(dir: &Path, bundle: &[u8], clock: std::sync::Arc<dyn Clock>, actor: &str) -> Result<Case> {
+pub fn rebuild_demo(dir: &Path, bundle: &[u8], clock: std::sync::Arc<dyn Clock>, actor: &str) -> Result<Case> {
     std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::io(format!("creating {}", dir.display()), e))?;
     let zip = dir.join("kordon-demo.zip");
     std::fs::write(&zip, bundle).map_err(|e| crate::error::Error::io(format!("writing {}", zip.display()), e))?;
@@ -112,9 +131,28 @@ mod tests {
         let first = crate::incident::read::list(&case).unwrap();
         assert!(first.iter().any(|i| i.title.starts_with("Crypto-mining in shop/cart-")));
         drop(case);
-        let again = open_demo(dir.path(), &bundle, clock, "tester").unwrap();
+        let again = rebuild_demo(dir.path(), &bundle, clock, "tester").unwrap();
         let ids = |l: &[crate::incident::IncidentRow]| l.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&crate::incident::read::list(&again).unwrap()), ids(&first));
+    }
+
+    #[test]
+    fn reopening_the_demo_keeps_the_investigators_work_and_a_broken_one_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo/kordon-demo.zip")).unwrap();
+        let clock: std::sync::Arc<dyn Clock> = std::sync::Arc::new(crate::clock::FixedClock(1_795_200_000_000_000_000));
+        let mut case = open_demo(dir.path(), &bundle, clock.clone(), "tester").unwrap();
+        let id = crate::incident::read::list(&case).unwrap()[0].raw_id;
+        let change = crate::triage::Change { owner: Some("ada".into()), ..Default::default() };
+        crate::triage::apply(&mut case, clock.as_ref(), "ada", id, &change).unwrap();
+        drop(case);
+        let case = open_demo(dir.path(), &bundle, clock.clone(), "tester").unwrap();
+        assert_eq!(crate::triage::read(&case, id).unwrap().owner.as_deref(), Some("ada"));
+        drop(case);
+        // A demo case that is not what this bundle builds is built afresh.
+        std::fs::write(dir.path().join("demo.kordon"), b"not a case").unwrap();
+        let case = open_demo(dir.path(), &bundle, clock, "tester").unwrap();
+        assert_eq!(crate::triage::read(&case, id).unwrap().owner, None);
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub use moves::{move_signal, split_signal};
 pub use vocabulary::{builtin as vocabulary, Spelling, Vocabulary};
 
 /// A requested change; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Change {
     pub status: Option<String>,
     pub classification: Option<String>,
@@ -115,9 +116,31 @@ fn severity_name(rank: Option<i64>) -> Option<String> {
 
 /// Applies `change` to incident `id`, or refuses it whole.
 pub fn apply(case: &mut Case, clock: &dyn Clock, actor: &str, id: i64, change: &Change) -> Result<Triage> {
-    let v = vocabulary();
     let tx = case.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let cur = current(&tx, id)?;
+    apply_in(&tx, clock.now_ns(), actor, id, change)?;
+    tx.commit()?;
+    read(case, id)
+}
+
+/// Applies one change to several incidents (the queue's bulk edit): all of
+/// them or, when any one refuses it, none.
+pub fn apply_many(case: &mut Case, clock: &dyn Clock, actor: &str, ids: &[i64], change: &Change) -> Result<Vec<Triage>> {
+    if ids.is_empty() {
+        return Err(Error::input(Code::InvalidArgument, "no incident selected"));
+    }
+    let tx = case.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = clock.now_ns();
+    for &id in ids {
+        apply_in(&tx, now, actor, id, change)?;
+    }
+    tx.commit()?;
+    ids.iter().map(|&id| read(case, id)).collect()
+}
+
+/// Validates and writes one incident's change inside the caller's transaction.
+fn apply_in(tx: &rusqlite::Connection, now: i64, actor: &str, id: i64, change: &Change) -> Result<()> {
+    let v = vocabulary();
+    let cur = current(tx, id)?;
     let target = format_incident_id(id);
 
     // Validate everything before writing anything.
@@ -172,13 +195,12 @@ pub fn apply(case: &mut Case, clock: &dyn Clock, actor: &str, id: i64, change: &
         }
     }
 
-    let now = clock.now_ns();
     let mut changed = false;
     let log = |field: &str, from: serde_json::Value, to: serde_json::Value| -> Result<bool> {
         if from == to {
             return Ok(false);
         }
-        activity::append(&tx, now, actor, "triage", Some(&target), &json!({"field": field, "from": from, "to": to}))?;
+        activity::append(tx, now, actor, "triage", Some(&target), &json!({"field": field, "from": from, "to": to}))?;
         Ok(true)
     };
     if classification != cur.classification || determination != cur.determination {
@@ -208,7 +230,7 @@ pub fn apply(case: &mut Case, clock: &dyn Clock, actor: &str, id: i64, change: &
     if let Some(c) = &change.comment {
         tx.execute("INSERT INTO comments (incident_id, at_ns, author, body) VALUES (?1, ?2, ?3, ?4)", params![id, now, actor, c])?;
         let cid = tx.last_insert_rowid();
-        activity::append(&tx, now, actor, "comment", Some(&target), &json!({"comment": cid, "body": c}))?;
+        activity::append(tx, now, actor, "comment", Some(&target), &json!({"comment": cid, "body": c}))?;
         changed = true;
     }
     if let Some(s) = &change.status {
@@ -218,8 +240,7 @@ pub fn apply(case: &mut Case, clock: &dyn Clock, actor: &str, id: i64, change: &
     if changed {
         tx.execute("UPDATE incidents SET locked = 1 WHERE id = ?1", [id])?;
     }
-    tx.commit()?;
-    read(case, id)
+    Ok(())
 }
 
 /// Sets an investigator's verdict on one of the incident's entities.

@@ -2,20 +2,20 @@
 //! determinations each allows, entity verdicts, and Microsoft's spellings.
 
 use crate::error::{Code, Error, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 pub const TRIAGE_YAML: &str = include_str!("../../data/triage.yaml");
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Named {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Determination {
     pub id: String,
@@ -24,7 +24,7 @@ pub struct Determination {
     pub graph: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Classification {
     pub id: String,
@@ -34,7 +34,7 @@ pub struct Classification {
     pub determinations: Vec<Determination>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Vocabulary {
     version: u32,

@@ -5,7 +5,7 @@ import { errorText, isBenign, toBackendError, type BackendError } from "./errors
 import { fmtTime } from "./format";
 import { IDLE, importReducer, type ImportAction, type ImportState } from "./logic/importState";
 import { DEFAULT_SORT } from "./logic/queue";
-import type { AppInfo, Backend, CaseInfo, EventRow, IncidentRow } from "./types";
+import type { AppInfo, Backend, CaseInfo, EventRow, IncidentRow, Preferences, TriageChange, Verification, Vocabulary } from "./types";
 import { emptyNote, rawRecordView, severityBadge } from "./views/common";
 import { ImportPanel } from "./views/importPanel";
 import { IncidentPage, TABS, type Tab } from "./views/incident";
@@ -49,11 +49,17 @@ export class App {
   importState: ImportState = IDLE;
   route: Route = { name: "start" };
   presentation = false;
-  readonly queueState: QueueState = { filter: { text: "", minSeverity: "" }, sort: { ...DEFAULT_SORT }, selected: null };
+  readonly queueState: QueueState = { filter: { text: "", minSeverity: "" }, sort: { ...DEFAULT_SORT }, selected: null, checked: new Set() };
+  vocabulary: Vocabulary | null = null;
+  prefs: Preferences | null = null;
+  verification: Verification | null = null;
 
   private readonly view: HTMLElement;
   private readonly bannerSlot: HTMLElement;
   private readonly caseLabel: HTMLElement;
+  private readonly integrityBadge: HTMLButtonElement;
+  private readonly investigatorLabel: HTMLElement;
+  private verifyToken = 0;
   private readonly searchInput: HTMLInputElement;
   private readonly searchPanel: HTMLElement;
   private readonly dropOverlay: HTMLElement;
@@ -89,14 +95,29 @@ export class App {
         }
       }) as EventListener,
     });
+    this.integrityBadge = h(
+      "button",
+      {
+        type: "button",
+        className: "integrity nav small",
+        "data-testid": "integrity-badge",
+        hidden: true,
+        title: "Check the activity log's hash chain and every imported file's SHA-256",
+        onclick: () => void this.verify(true),
+      },
+      "",
+    );
+    this.investigatorLabel = h("span", { className: "muted small", "data-testid": "investigator" });
     this.navQueue = h("button", { type: "button", className: "nav", "data-testid": "nav-queue", onclick: () => this.navigate({ name: "queue" }) }, "Queue");
     const header = h(
       "header",
       { className: "topbar" },
       h("button", { type: "button", className: "brand nav", onclick: () => this.navigate({ name: "start" }), title: "Start and import" }, "Kordon"),
       this.caseLabel,
+      this.integrityBadge,
       this.navQueue,
       h("span", { className: "grow" }),
+      this.investigatorLabel,
       this.searchInput,
       h(
         "button",
@@ -121,7 +142,8 @@ export class App {
             ["/", "search"],
             ["g q, Esc", "back to the queue"],
             ["j / k, Enter", "move in the queue, open"],
-            ["1 2 3", "graph, evidence, timeline"],
+            ["1 2 3 4", "graph, evidence, timeline, triage"],
+            ["x", "tick a queue row for a bulk change"],
             ["f", "fit the graph"],
             ["p", "presentation mode"],
           ].map(([k, v]) => [h("dt", null, h("kbd", null, k!)), h("dd", null, v!)]),
@@ -151,6 +173,11 @@ export class App {
     }
     try {
       this.info = await this.backend.appInfo();
+    } catch (e) {
+      this.showError(e);
+    }
+    try {
+      [this.vocabulary, this.prefs] = await Promise.all([this.backend.triageVocabulary(), this.backend.preferences()]);
     } catch (e) {
       this.showError(e);
     }
@@ -213,17 +240,23 @@ export class App {
               openRecent: (p) => void this.openCase(p),
               closeCase: () => void this.closeCase(),
               goQueue: () => this.navigate({ name: "queue" }),
+              setInvestigator: (name) => this.setInvestigator(name),
             },
             this.info,
             this.caseInfo,
             this.importPanel.el,
+            this.prefs,
           ),
         );
         this.importPanel.update(this.importState);
         this.setReady("start");
         break;
       case "queue": {
-        const q = new QueueView(this.incidents, this.queueState, (id) => this.navigate({ name: "incident", id, tab: "graph" }));
+        const q = new QueueView(this.incidents, this.queueState, {
+          open: (id) => this.navigate({ name: "incident", id, tab: "graph" }),
+          vocabulary: this.vocabulary,
+          bulk: (ids, change) => this.bulkChange(ids, change),
+        });
         this.queueView = q;
         const box = h(
           "details",
@@ -250,6 +283,7 @@ export class App {
           onReady: () => {
             if (token === this.renderToken) this.setReady("incident");
           },
+          onTriageChanged: () => void this.afterTriage(),
         });
         this.incidentPage = page;
         this.view.append(page.el);
@@ -261,6 +295,8 @@ export class App {
 
   private updateChrome() {
     this.caseLabel.textContent = this.caseInfo ? this.caseInfo.name : "no case open";
+    this.investigatorLabel.textContent = this.prefs ? `as ${this.prefs.investigator_in_effect}` : "";
+    this.integrityBadge.hidden = !this.caseInfo;
     this.navQueue.disabled = !this.caseInfo;
     this.navQueue.setAttribute("aria-current", this.route.name === "queue" ? "page" : "false");
   }
@@ -301,7 +337,79 @@ export class App {
     this.clearBanner();
     this.importState = IDLE;
     this.queueState.selected = null;
+    this.queueState.checked.clear();
     this.navigate({ name: then });
+    void this.verify(false);
+  }
+
+  // ---- integrity and triage ------------------------------------------------------
+
+  /** Checks the case (log chain, file hashes) and shows the result in the badge. */
+  async verify(explain: boolean): Promise<void> {
+    const token = ++this.verifyToken;
+    const b = this.integrityBadge;
+    b.dataset.state = "checking";
+    b.textContent = "Integrity: checking…";
+    let v: Verification;
+    try {
+      v = await this.backend.verifyCase();
+    } catch (e) {
+      if (token !== this.verifyToken) return;
+      b.dataset.state = "error";
+      b.textContent = "Integrity: not checked";
+      this.showError(e);
+      return;
+    }
+    if (token !== this.verifyToken) return;
+    this.verification = v;
+    b.dataset.state = v.ok ? "ok" : "failed";
+    b.textContent = v.ok ? "Integrity: verified" : "Integrity: FAILED";
+    b.title = v.ok
+      ? `The activity log's ${v.activity_rows} rows chain correctly and the ${v.files_checked} imported files carry the SHA-256 their imports recorded.`
+      : v.problems.join("\n");
+    if (!v.ok) this.showError({ code: "bad_case", message: `This case fails verification: ${v.problems[0] ?? "unknown problem"}` });
+    else if (explain) this.clearBanner();
+  }
+
+  /** After a triage change on the incident page: the queue and the badge follow. */
+  private async afterTriage(): Promise<void> {
+    try {
+      this.incidents = await this.backend.listIncidents();
+    } catch (e) {
+      this.showError(e);
+    }
+    void this.verify(false);
+  }
+
+  async bulkChange(ids: string[], change: TriageChange): Promise<boolean> {
+    try {
+      await this.backend.triageBulk(ids, change);
+    } catch (e) {
+      // Refused whole: nothing changed.
+      this.showError(e);
+      return false;
+    }
+    this.clearBanner();
+    try {
+      this.incidents = await this.backend.listIncidents();
+      this.queueView?.setRows(this.incidents);
+    } catch (e) {
+      this.showError(e);
+    }
+    void this.verify(false);
+    return true;
+  }
+
+  async setInvestigator(name: string): Promise<void> {
+    try {
+      this.prefs = await this.backend.setInvestigator(name);
+    } catch (e) {
+      this.showError(e);
+      return;
+    }
+    this.clearBanner();
+    this.updateChrome();
+    if (this.route.name === "start") this.render(this.route);
   }
 
   openDemo(): Promise<void> {
@@ -340,6 +448,8 @@ export class App {
     this.caseInfo = null;
     this.incidents = [];
     this.importState = IDLE;
+    this.verification = null;
+    this.verifyToken++;
     try {
       this.info = await this.backend.appInfo();
     } catch {
@@ -380,6 +490,7 @@ export class App {
       return;
     }
     this.queueView?.setRows(this.incidents);
+    void this.verify(false);
     try {
       this.caseInfo = await this.backend.caseInfo();
     } catch {
@@ -519,12 +630,13 @@ export class App {
         return;
     }
     if (this.route.name === "incident" && this.incidentPage) {
-      const i = ["1", "2", "3"].indexOf(e.key);
+      const i = ["1", "2", "3", "4"].indexOf(e.key);
       if (i >= 0) this.incidentPage.selectTab(TABS[i]!);
       else if (e.key === "f") this.incidentPage.fitGraph();
     } else if (this.route.name === "queue" && this.queueView) {
       if (e.key === "j") this.queueView.move(1);
       else if (e.key === "k") this.queueView.move(-1);
+      else if (e.key === "x" && this.queueState.selected) this.queueView.toggleChecked(this.queueState.selected);
       else if (e.key === "Enter" && (!t || t === document.body || t.dataset.testid === "incident-row")) this.queueView.openSelected();
     }
   };

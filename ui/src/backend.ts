@@ -17,7 +17,11 @@ import type {
   ImportProgress,
   ImportReport,
   IncidentRow,
+  Preferences,
   RawRecord,
+  Triage,
+  Verification,
+  Vocabulary,
 } from "./types";
 
 const CASE_FILTER = [{ name: "Kordon case", extensions: ["kordon"] }];
@@ -75,6 +79,14 @@ export function tauriBackend(): Backend {
     eventRaw: (id) => call<RawRecord>("event_raw", { id }),
     entity: (id) => call<EntityInfo>("entity", { id }),
     search: (text, limit) => call<EventRow[]>("search", { text, limit }),
+    triageVocabulary: () => call<Vocabulary>("triage_vocabulary"),
+    incidentTriage: (id) => call<Triage>("incident_triage", { id }),
+    triageApply: (id, change) => call<Triage>("triage_apply", { id, change }),
+    triageBulk: (ids, change) => call<number>("triage_bulk", { ids, change }),
+    setVerdict: (id, entity, verdict) => call<Triage>("set_verdict", { id, entity, verdict }),
+    verifyCase: () => call<Verification>("verify_case"),
+    preferences: () => call<Preferences>("preferences"),
+    setInvestigator: (name) => call<Preferences>("set_investigator", { name }),
     pickCaseToOpen: () =>
       dialog(async () => {
         const r = await open({ title: "Open a case", multiple: false, directory: false, filters: CASE_FILTER });

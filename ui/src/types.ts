@@ -122,6 +122,13 @@ export interface IncidentRow {
   ms_matrix: string[];
   signals: number;
   key_entities: EntityRef[];
+  /** Triage (data/triage.yaml ids); null until an investigator sets them. */
+  classification?: string | null;
+  determination?: string | null;
+  owner?: string | null;
+  tags?: string[];
+  /** What correlation computed; `severity` is the investigator's override when set. */
+  computed_severity?: Severity;
 }
 
 export interface StoryStep {
@@ -294,6 +301,87 @@ export interface EventRow {
   raw?: string;
 }
 
+export interface Named {
+  id: string;
+  name: string;
+}
+
+/** data/triage.yaml: statuses and moves, classifications and their determinations, verdicts. */
+export interface Vocabulary {
+  statuses: Named[];
+  transitions: Record<string, string[]>;
+  classifications: (Named & { determinations: Named[] })[];
+  verdicts: Named[];
+}
+
+export interface Comment {
+  id: number;
+  time: string;
+  author: string;
+  /** Markdown as written. */
+  body: string;
+}
+
+export interface Verdict {
+  entity_kind: string;
+  entity_key: string;
+  verdict: string;
+  time: string;
+  author: string;
+}
+
+export interface LogEntry {
+  id: number;
+  time: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown> | string;
+  hash: string;
+}
+
+/** An incident's triage state and its rows of the activity log. */
+export interface Triage {
+  incident: string;
+  status: string;
+  classification: string | null;
+  determination: string | null;
+  owner: string | null;
+  tags: string[];
+  severity_override: Severity | null;
+  comments: Comment[];
+  verdicts: Verdict[];
+  log: LogEntry[];
+}
+
+/** A triage change; absent fields stay as they are. */
+export interface TriageChange {
+  status?: string;
+  classification?: string;
+  determination?: string;
+  /** "" clears the owner. */
+  owner?: string;
+  add_tags?: string[];
+  remove_tags?: string[];
+  /** A severity, or "computed" to drop the override. */
+  severity?: string;
+  comment?: string;
+}
+
+/** `kordon verify --json`. */
+export interface Verification {
+  ok: boolean;
+  activity_rows: number;
+  files_checked: number;
+  problems: string[];
+}
+
+export interface Preferences {
+  investigator: string | null;
+  investigator_in_effect: string;
+  os_user: string;
+}
+
 /** Errors from the backend: the UI branches on `code`, never on `message`. */
 export interface BackendErrorShape {
   code: string;
@@ -326,6 +414,15 @@ export interface Backend {
   eventRaw(id: string): Promise<RawRecord>;
   entity(id: string): Promise<EntityInfo>;
   search(text: string, limit: number): Promise<EventRow[]>;
+  triageVocabulary(): Promise<Vocabulary>;
+  incidentTriage(id: string): Promise<Triage>;
+  triageApply(id: string, change: TriageChange): Promise<Triage>;
+  /** All the incidents change, or none. Returns how many changed. */
+  triageBulk(ids: string[], change: TriageChange): Promise<number>;
+  setVerdict(id: string, entity: string, verdict: string): Promise<Triage>;
+  verifyCase(): Promise<Verification>;
+  preferences(): Promise<Preferences>;
+  setInvestigator(name: string): Promise<Preferences>;
   /** Native dialogs; null / [] when the user cancels. */
   pickCaseToOpen(): Promise<string | null>;
   pickCaseToCreate(): Promise<string | null>;

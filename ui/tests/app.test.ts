@@ -2,20 +2,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { App, mountApp } from "../src/app";
 import { DEMO_ID, mockBackend, type MockBackend } from "./mockBackend";
-import { $, $$, key, waitFor } from "./helpers";
+import { $, $$, key, openDemo, ready, waitFor } from "./helpers";
 
 let app: App;
 let mock: MockBackend;
-
-async function ready(v: string) {
-  await waitFor(() => document.body.dataset.ready === v);
-}
-
-async function openDemo() {
-  await ready("start");
-  $("[data-testid='open-demo']")!.click();
-  await ready("queue");
-}
 
 async function openIncident(id = DEMO_ID) {
   await openDemo();

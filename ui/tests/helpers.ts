@@ -20,3 +20,15 @@ export function $$(sel: string, root: ParentNode = document): HTMLElement[] {
 export function key(k: string, target: EventTarget = document.body): void {
   target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
 }
+
+/** Waits until the app says which screen is ready (`body[data-ready]`). */
+export async function ready(v: string): Promise<void> {
+  await waitFor(() => document.body.dataset.ready === v);
+}
+
+/** From the start screen, opens the demo case into the queue. */
+export async function openDemo(): Promise<void> {
+  await ready("start");
+  $("[data-testid='open-demo']")!.click();
+  await ready("queue");
+}

@@ -4,6 +4,7 @@
 import goldenGraph from "../../fixtures/golden/incidents/demo-attack-graph.json";
 import goldenShow from "../../fixtures/golden/incidents/demo-attack-show.json";
 import goldenIncidents from "../../fixtures/golden/incidents/demo-incidents.json";
+import goldenVocabulary from "../../fixtures/golden/triage/vocabulary.json";
 import { parseTime } from "../src/format";
 import type {
   AppInfo,
@@ -21,13 +22,20 @@ import type {
   ImportProgress,
   ImportReport,
   IncidentRow,
+  LogEntry,
+  Preferences,
   RawRecord,
+  Triage,
+  TriageChange,
+  Verification,
+  Vocabulary,
 } from "../src/types";
 
 export const DEMO_ID = "INC-070b10ff";
 export const demoIncidents = goldenIncidents as unknown as IncidentRow[];
 export const demoDetail = goldenShow as unknown as Detail;
 export const demoGraph = goldenGraph as unknown as Graph;
+export const vocabulary = goldenVocabulary as unknown as Vocabulary;
 
 /** Tauri command names, as the mock records and fails them. */
 export type Command =
@@ -45,7 +53,15 @@ export type Command =
   | "incident_evidence"
   | "event_raw"
   | "entity"
-  | "search";
+  | "search"
+  | "triage_vocabulary"
+  | "incident_triage"
+  | "triage_apply"
+  | "triage_bulk"
+  | "set_verdict"
+  | "verify_case"
+  | "preferences"
+  | "set_investigator";
 
 export interface MockBackend extends Backend {
   calls: { cmd: Command | string; args: unknown }[];
@@ -58,6 +74,9 @@ export interface MockBackend extends Backend {
   drop(paths: string[]): void;
   /** While set, import_paths waits for it after its progress messages. */
   importGate: Promise<void> | null;
+  /** What verify_case answers. */
+  verification: Verification;
+  investigator: string | null;
   incidents: IncidentRow[];
   importReport: ImportReport;
   progress: ImportProgress[];
@@ -284,9 +303,89 @@ export function mockBackend(): MockBackend {
   let caseOpen: CaseInfo | null = null;
   let cancelImport: (() => void) | null = null;
 
+  const triage = new Map<string, Triage>();
+  let logId = 0;
+  let commentId = 0;
+  const now = () => "2026-11-20T12:00:00.000000000Z";
+  const actor = () => mock.investigator ?? "tester";
+  const stateOf = (id: string): Triage => {
+    const row = mock.incidents.find((r) => r.id === id);
+    if (!row) throw { code: "not_found", message: `no incident ${id} in this case` };
+    let t = triage.get(id);
+    if (!t) {
+      t = { incident: id, status: row.status, classification: null, determination: null, owner: null, tags: [], severity_override: null, comments: [], verdicts: [], log: [] };
+      triage.set(id, t);
+    }
+    return t;
+  };
+  const logRow = (t: Triage, action: string, details: Record<string, unknown>) => {
+    const e: LogEntry = { id: ++logId, time: now(), actor: actor(), action, target: t.incident, details, hash: logId.toString(16).padStart(64, "0") };
+    t.log.push(e);
+  };
+  /** The core's rules (src/triage), enough to exercise the UI's paths. */
+  const applyChange = (id: string, c: TriageChange, write: boolean): Triage => {
+    const cur = stateOf(id);
+    const t: Triage = structuredClone(cur);
+    const bad = (message: string) => ({ code: "invalid_argument", message });
+    if (c.classification !== undefined || c.determination !== undefined) {
+      const cls = vocabulary.classifications.find((x) => x.id === (c.classification ?? t.classification));
+      if (!cls) throw bad(`unknown classification '${c.classification}'`);
+      if (!cls.determinations.some((d) => d.id === c.determination)) throw bad(`'${c.determination}' is no determination of ${cls.name}`);
+      if (write && (cls.id !== t.classification || c.determination !== t.determination)) {
+        logRow(t, "triage", { field: "classification", from: t.classification, to: cls.id });
+        logRow(t, "triage", { field: "determination", from: t.determination, to: c.determination });
+      }
+      t.classification = cls.id;
+      t.determination = c.determination ?? null;
+    }
+    if (c.status !== undefined && c.status !== t.status) {
+      if (!(vocabulary.transitions[t.status] ?? []).includes(c.status)) throw bad(`${id} cannot move from ${t.status} to ${c.status}`);
+      if (c.status === "resolved") {
+        if (!t.classification) throw bad(`resolving ${id} needs a classification and a determination`);
+        if (!t.comments.length && !c.comment?.trim()) throw bad(`resolving ${id} needs a comment saying why`);
+      }
+    }
+    if (c.owner !== undefined) {
+      const owner = c.owner.trim() || null;
+      if (write && owner !== t.owner) logRow(t, "triage", { field: "owner", from: t.owner, to: owner });
+      t.owner = owner;
+    }
+    for (const tag of c.add_tags ?? []) {
+      if (!t.tags.includes(tag)) {
+        t.tags.push(tag);
+        if (write) logRow(t, "triage", { field: "tag", from: null, to: tag });
+      }
+    }
+    for (const tag of c.remove_tags ?? []) {
+      if (t.tags.includes(tag)) {
+        t.tags = t.tags.filter((x) => x !== tag);
+        if (write) logRow(t, "triage", { field: "tag", from: tag, to: null });
+      }
+    }
+    t.tags.sort();
+    if (c.severity !== undefined) t.severity_override = c.severity === "computed" ? null : (c.severity as Triage["severity_override"]);
+    if (c.comment !== undefined) {
+      if (!c.comment.trim()) throw bad("a comment needs some text");
+      t.comments.push({ id: ++commentId, time: now(), author: actor(), body: c.comment });
+      if (write) logRow(t, "comment", { comment: commentId, body: c.comment });
+    }
+    if (c.status !== undefined && c.status !== t.status) {
+      if (write) logRow(t, "triage", { field: "status", from: t.status, to: c.status });
+      t.status = c.status;
+    }
+    if (write) {
+      triage.set(id, t);
+      const row = mock.incidents.find((r) => r.id === id)!;
+      Object.assign(row, { status: t.status, classification: t.classification, determination: t.determination, owner: t.owner, tags: [...t.tags] });
+    }
+    return structuredClone(t);
+  };
+
   const mock: MockBackend = {
     calls: [],
     importGate: null,
+    verification: { ok: true, activity_rows: 12, files_checked: 9, problems: [] },
+    investigator: null,
     incidents: demoIncidents.map((r) => ({ ...r })),
     importReport: sampleReport,
     progress: [
@@ -419,6 +518,33 @@ export function mockBackend(): MockBackend {
             offset: 0,
           }));
       }),
+    triageVocabulary: () => call("triage_vocabulary", undefined, () => structuredClone(vocabulary)),
+    incidentTriage: (id) => call("incident_triage", { id }, () => structuredClone(stateOf(id))),
+    triageApply: (id, change) => call("triage_apply", { id, change }, () => applyChange(id, change, true)),
+    triageBulk: (ids, change) =>
+      call("triage_bulk", { ids, change }, () => {
+        // All or none, as the core: check every one before writing any.
+        for (const id of ids) applyChange(id, change, false);
+        for (const id of ids) applyChange(id, change, true);
+        return ids.length;
+      }),
+    setVerdict: (id, entity, verdict) =>
+      call("set_verdict", { id, entity, verdict }, () => {
+        const t = stateOf(id);
+        const n = demoGraph.nodes.find((x) => x.id === entity);
+        if (!n || !n.key) throw { code: "not_found", message: `no entity '${entity}' in this case` };
+        t.verdicts = t.verdicts.filter((v) => !(v.entity_kind === n.kind && v.entity_key === n.key));
+        t.verdicts.push({ entity_kind: n.kind, entity_key: n.key, verdict, time: now(), author: actor() });
+        logRow(t, "verdict", { entity: { kind: n.kind, key: n.key }, from: null, to: verdict });
+        return structuredClone(t);
+      }),
+    verifyCase: () => call("verify_case", undefined, () => structuredClone(mock.verification)),
+    preferences: () => call<Preferences>("preferences", undefined, () => prefsView()),
+    setInvestigator: (name) =>
+      call<Preferences>("set_investigator", { name }, () => {
+        mock.investigator = name.trim() || null;
+        return prefsView();
+      }),
     pickCaseToOpen: async () => mock.dialog.openCase,
     pickCaseToCreate: async () => mock.dialog.createCase,
     pickImportFiles: async () => mock.dialog.files,
@@ -428,6 +554,10 @@ export function mockBackend(): MockBackend {
       return () => dropHandlers.delete(handler);
     },
   };
+
+  function prefsView(): Preferences {
+    return { investigator: mock.investigator, investigator_in_effect: mock.investigator ?? "tester", os_user: "tester" };
+  }
 
   function open(path: string, name: string): CaseInfo {
     caseOpen = {

@@ -93,6 +93,14 @@ pub struct Session {
 }
 
 impl Session {
+    /// From the start screen, opens the demo incident into the queue (the
+    /// demo case is built on first use, which takes a while on a cold disk).
+    pub async fn open_demo(&self) {
+        self.css("body[data-ready='start']").await;
+        self.css("[data-testid='open-demo']").await.click().await.unwrap();
+        self.wait_for("body[data-ready='queue'] [data-testid='incident-row']", Duration::from_secs(120)).await;
+    }
+
     pub async fn css(&self, css: &str) -> Element {
         self.wait_for(css, Duration::from_secs(30)).await
     }

@@ -52,10 +52,25 @@ export function toggleSort(current: QueueSort, key: QueueKey): QueueSort {
 }
 
 export interface QueueFilter {
-  /** Substring of the title, id or a key entity (case-insensitive). */
+  /** Substring of the title, id, owner, a tag or a key entity (case-insensitive). */
   text: string;
   /** Lowest severity shown; "" for all. */
   minSeverity: string;
+  /** "" for all. */
+  status?: string;
+  /** A classification id, "none" for unclassified, "" for all. */
+  classification?: string;
+  /** An owner, "none" for unassigned, "" for all. */
+  owner?: string;
+  /** "" for all. */
+  tag?: string;
+}
+
+/** "none" matches a missing value; "" matches anything. */
+function matches(choice: string | undefined, value: string | null | undefined): boolean {
+  if (!choice) return true;
+  if (choice === "none") return !value;
+  return value === choice;
 }
 
 export function filterIncidents(rows: readonly IncidentRow[], f: QueueFilter): IncidentRow[] {
@@ -63,7 +78,10 @@ export function filterIncidents(rows: readonly IncidentRow[], f: QueueFilter): I
   const min = f.minSeverity ? severityRank(f.minSeverity) : -Infinity;
   return rows.filter((r) => {
     if (severityRank(r.severity) < min) return false;
+    if (!matches(f.status, r.status) || !matches(f.classification, r.classification) || !matches(f.owner, r.owner)) return false;
+    if (f.tag && !(r.tags ?? []).includes(f.tag)) return false;
     if (!q) return true;
+    if ((r.owner ?? "").toLowerCase().includes(q) || (r.tags ?? []).some((t) => t.toLowerCase().includes(q))) return true;
     if (r.title.toLowerCase().includes(q) || r.id.toLowerCase().includes(q)) return true;
     return r.key_entities.some((e) => e.key.toLowerCase().includes(q));
   });
@@ -71,4 +89,16 @@ export function filterIncidents(rows: readonly IncidentRow[], f: QueueFilter): I
 
 export function queueView(rows: readonly IncidentRow[], f: QueueFilter, sort: QueueSort): IncidentRow[] {
   return sortIncidents(filterIncidents(rows, f), sort);
+}
+
+/** The owners and tags present in the queue, for its filter pickers. */
+export function facets(rows: readonly IncidentRow[]): { owners: string[]; tags: string[] } {
+  const owners = new Set<string>();
+  const tags = new Set<string>();
+  for (const r of rows) {
+    if (r.owner) owners.add(r.owner);
+    for (const t of r.tags ?? []) tags.add(t);
+  }
+  const sorted = (s: Set<string>) => [...s].sort((a, b) => a.localeCompare(b));
+  return { owners: sorted(owners), tags: sorted(tags) };
 }

@@ -30,6 +30,8 @@ export interface GraphViewOptions {
   onError: (e: unknown) => void;
   /** Show an evidence event (jump to the evidence tab row). */
   onEvidence: (id: string) => void;
+  /** Controls the page adds to a node's side panel (the verdict picker). */
+  nodeExtras?: (n: GraphNode) => HTMLElement | null;
 }
 
 const SLIDER_MAX = 1000;
@@ -435,6 +437,7 @@ export class GraphView {
         h("div", { className: "row" }, severityBadge(n.severity ?? null), h("span", { className: "chips" }, (n.tactics ?? []).map((t) => tacticChip(t, "short")))),
       ),
       attrs,
+      this.o.nodeExtras?.(n) ?? "",
       n.aggregated
         ? h(
             "p",
@@ -477,6 +480,11 @@ export class GraphView {
       ev.append(h("p", { className: "muted small" }, `${shown} of ${n.evidence_count} evidence events listed: every signal, and the first of the context records.`));
     this.side.append(ev);
     if (!n.aggregated) void this.loadEntity(n.id, entityBox);
+  }
+
+  /** Redraws the open side panel (its node's verdict changed). */
+  refreshSide(): void {
+    if (this.selected) this.renderSide(this.selected);
   }
 
   private async loadEntity(id: string, box: HTMLElement) {

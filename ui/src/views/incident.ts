@@ -1,17 +1,18 @@
 // The incident page: header, attack story, recommended response, and the
-// graph / evidence / timeline tabs.
+// graph / evidence / timeline / triage tabs.
 import { clear, h } from "../dom";
 import { fmtTime } from "../format";
 import type { Span } from "../logic/evidence";
 import { refsOf, storySteps, type EvidenceRef } from "../logic/story";
-import type { Backend, Detail, EvidenceEvent } from "../types";
+import type { Backend, Detail, EvidenceEvent, GraphNode, IncidentRow, Triage } from "../types";
 import { emptyNote, richText, severityBadge, tacticChip, timeSpan } from "./common";
 import { EvidenceView } from "./evidence";
 import { GraphView } from "./graphView";
 import { TimelineView } from "./timeline";
+import { TriagePanel } from "./triage";
 
-export type Tab = "graph" | "evidence" | "timeline";
-export const TABS: Tab[] = ["graph", "evidence", "timeline"];
+export type Tab = "graph" | "evidence" | "timeline" | "triage";
+export const TABS: Tab[] = ["graph", "evidence", "timeline", "triage"];
 
 export interface IncidentPageOptions {
   backend: Backend;
@@ -22,6 +23,8 @@ export interface IncidentPageOptions {
   onError: (e: unknown) => void;
   onTab: (tab: Tab) => void;
   onReady: () => void;
+  /** After an accepted triage change (the queue follows it). */
+  onTriageChanged?: (t: Triage) => void;
 }
 
 export class IncidentPage {
@@ -30,6 +33,9 @@ export class IncidentPage {
   private graph: GraphView | null = null;
   private evidence: EvidenceView | null = null;
   private timeline: TimelineView | null = null;
+  private triage: TriagePanel | null = null;
+  private header: HTMLElement | null = null;
+  private detail: Detail | null = null;
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
   private readonly panels = new Map<Tab, HTMLElement>();
   private destroyed = false;
@@ -53,29 +59,92 @@ export class IncidentPage {
     }
     if (this.destroyed) return;
     this.render(detail, rows);
+    const triage = await this.triage?.load();
+    if (this.destroyed) return;
+    if (triage) this.showTriage(triage);
     this.o.onReady();
     await this.graph?.load();
   }
 
-  private render(d: Detail, rows: EvidenceEvent[]) {
-    clear(this.el);
-    const inc = d.incident;
-    const header = h(
+  private showTriage(t: Triage) {
+    if (this.detail && this.header) this.header.replaceWith((this.header = this.headerView(this.detail.incident, t)));
+    this.graph?.refreshSide();
+  }
+
+  private headerView(inc: IncidentRow, t: Triage | null): HTMLElement {
+    const v = this.triage?.vocabulary;
+    const name = (list: { id: string; name: string }[] | undefined, id: string | null | undefined) =>
+      (id && list?.find((x) => x.id === id)?.name) || id || "";
+    const cls = v?.classifications.find((c) => c.id === t?.classification);
+    const status = t?.status ?? inc.status;
+    return h(
       "header",
       { className: "incident-header" },
       h(
         "div",
         { className: "row" },
-        severityBadge(inc.severity),
+        severityBadge(t?.severity_override ?? inc.severity),
         h("span", { className: "mono muted" }, inc.id),
-        h("span", { className: "status" }, inc.status),
+        h("span", { className: `status status-${status}`, "data-testid": "incident-status", "data-status": status }, name(v?.statuses, status)),
+        t?.classification
+          ? h(
+              "span",
+              { className: "classification", "data-testid": "incident-classification" },
+              `${name(v?.classifications, t.classification)} · ${name(cls?.determinations, t.determination)}`,
+            )
+          : null,
+        t?.owner ? h("span", { className: "owner small" }, `owner ${t.owner}`) : null,
+        (t?.tags ?? []).map((x) => h("span", { className: "chip tag" }, x)),
         h("span", { className: "muted" }, timeSpan(inc.first_activity, inc.last_activity)),
         h("span", { className: "muted" }, `${inc.signals} signals`),
       ),
       h("h1", { "data-testid": "incident-title" }, inc.title),
       h("p", { className: "muted small" }, inc.severity_why),
-      h("div", { className: "chips" }, inc.tactics.map((t) => tacticChip(t))),
+      h("div", { className: "chips" }, inc.tactics.map((x) => tacticChip(x))),
     );
+  }
+
+  /** The verdict picker in the graph's side panel, for an entity node. */
+  private verdictControl(n: GraphNode): HTMLElement | null {
+    const t = this.triage?.state;
+    const v = this.triage?.vocabulary;
+    if (n.aggregated || !n.key || !t || !v) return null;
+    const current = t.verdicts.find((x) => x.entity_kind === n.kind && x.entity_key === n.key);
+    const sel = h(
+      "select",
+      {
+        "data-testid": "entity-verdict",
+        "aria-label": "Verdict",
+        onchange: async (e: Event) => {
+          const verdict = (e.target as HTMLSelectElement).value;
+          try {
+            const next = await this.o.backend.setVerdict(this.o.id, n.id, verdict);
+            this.triage?.set(next);
+            this.showTriage(next);
+            this.o.onTriageChanged?.(next);
+          } catch (err) {
+            this.o.onError(err);
+            this.graph?.refreshSide();
+          }
+        },
+      },
+      v.verdicts.map((x) => h("option", { value: x.id }, x.name)),
+    );
+    sel.value = current?.verdict ?? "not-reviewed";
+    return h(
+      "label",
+      { className: "field verdict" },
+      h("span", { className: "muted small" }, "Verdict"),
+      sel,
+      current ? h("span", { className: "muted small" }, ` by ${current.author}, ${fmtTime(current.time)} UTC`) : null,
+    );
+  }
+
+  private render(d: Detail, rows: EvidenceEvent[]) {
+    clear(this.el);
+    this.detail = d;
+    const inc = d.incident;
+    const header = (this.header = this.headerView(inc, null));
 
     const brief = h("div", { className: "brief" }, this.storyView(d), this.recommendationView(d));
 
@@ -86,8 +155,18 @@ export class IncidentPage {
       presentation: this.o.presentation,
       onError: this.o.onError,
       onEvidence: (id) => void this.showEvidence(id),
+      nodeExtras: (n) => this.verdictControl(n),
     });
     this.graph.setEvidence(rows);
+    this.triage = new TriagePanel({
+      backend: this.o.backend,
+      id: this.o.id,
+      onError: this.o.onError,
+      onChanged: (t) => {
+        this.showTriage(t);
+        this.o.onTriageChanged?.(t);
+      },
+    });
     this.evidence = new EvidenceView(rows, this.o.backend, this.o.onError, (span) => this.timeline?.showSpan(span));
     this.timeline = new TimelineView(
       rows,
@@ -99,8 +178,8 @@ export class IncidentPage {
     );
 
     const tabs = h("div", { className: "tabs", role: "tablist", "aria-label": "Incident views" });
-    const labels: Record<Tab, string> = { graph: "Graph", evidence: "Evidence", timeline: "Timeline" };
-    const bodies: Record<Tab, HTMLElement> = { graph: this.graph.el, evidence: this.evidence.el, timeline: this.timeline.el };
+    const labels: Record<Tab, string> = { graph: "Graph", evidence: "Evidence", timeline: "Timeline", triage: "Triage" };
+    const bodies: Record<Tab, HTMLElement> = { graph: this.graph.el, evidence: this.evidence.el, timeline: this.timeline.el, triage: this.triage.el };
     TABS.forEach((t, i) => {
       const b = h(
         "button",
@@ -253,6 +332,10 @@ export class IncidentPage {
 
   get graphView(): GraphView | null {
     return this.graph;
+  }
+
+  get triagePanel(): TriagePanel | null {
+    return this.triage;
   }
 
   get evidenceView(): EvidenceView | null {

@@ -2,7 +2,7 @@
 // open, its figures and the import panel.
 import { h } from "../dom";
 import { fmtTime } from "../format";
-import type { AppInfo, CaseInfo } from "../types";
+import type { AppInfo, CaseInfo, Preferences } from "../types";
 import { emptyNote } from "./common";
 
 export interface StartHost {
@@ -12,9 +12,38 @@ export interface StartHost {
   openRecent(path: string): void;
   closeCase(): void;
   goQueue(): void;
+  setInvestigator(name: string): void;
 }
 
-export function renderStart(host: StartHost, info: AppInfo | null, current: CaseInfo | null, importPanel: HTMLElement): HTMLElement {
+function investigatorPanel(host: StartHost, prefs: Preferences): HTMLElement {
+  const input = h("input", {
+    type: "text",
+    "data-testid": "investigator-name",
+    "aria-label": "Your name",
+    placeholder: prefs.os_user,
+    value: prefs.investigator ?? "",
+  });
+  return h(
+    "section",
+    { className: "panel" },
+    h("h2", null, "Investigator"),
+    h("p", { className: "hint" }, "The name the activity log records for your changes. Empty: your OS user name, ", h("code", null, prefs.os_user), "."),
+    h(
+      "div",
+      { className: "row" },
+      input,
+      h("button", { type: "button", "data-testid": "investigator-save", onclick: () => host.setInvestigator(input.value) }, "Save"),
+    ),
+  );
+}
+
+export function renderStart(
+  host: StartHost,
+  info: AppInfo | null,
+  current: CaseInfo | null,
+  importPanel: HTMLElement,
+  prefs: Preferences | null = null,
+): HTMLElement {
   const recent = info?.recent ?? [];
   const el = h(
     "div",
@@ -53,7 +82,7 @@ export function renderStart(host: StartHost, info: AppInfo | null, current: Case
           "div",
           { className: "row" },
           h("button", { type: "button", className: "primary", "data-testid": "go-queue", onclick: () => host.goQueue() }, "Incident queue"),
-          h("button", { type: "button", onclick: () => host.closeCase() }, "Close the case"),
+          h("button", { type: "button", "data-testid": "close-case", onclick: () => host.closeCase() }, "Close the case"),
         ),
       ),
       importPanel,
@@ -86,5 +115,6 @@ export function renderStart(host: StartHost, info: AppInfo | null, current: Case
         : emptyNote("No recent cases."),
     ),
   );
+  if (prefs) el.append(investigatorPanel(host, prefs));
   return el;
 }

@@ -5,6 +5,8 @@
 //! webview receives as an ArrayBuffer, instead of through the JSON-serialized
 //! invoke path.
 
+pub mod triage;
+
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use kordon::app::{self, PipelineProgress};
@@ -20,9 +22,9 @@ use tauri::ipc::{Channel, Response};
 use tauri::State;
 
 /// The demo incident, built into the app so that it opens offline anywhere.
-const DEMO_BUNDLE: &[u8] = include_bytes!("../../fixtures/demo/kordon-demo.zip");
+const DEMO_BUNDLE: &[u8] = include_bytes!("../../../fixtures/demo/kordon-demo.zip");
 
-fn bytes<T: Serialize>(value: &T) -> ApiResult<Response> {
+pub(crate) fn bytes<T: Serialize>(value: &T) -> ApiResult<Response> {
     serde_json::to_vec(value)
         .map(Response::new)
         .map_err(|e| ApiError::new(Code::Store, format!("encoding the answer: {}", e)))
@@ -84,7 +86,7 @@ pub fn create_case(state: State<'_, AppState>, path: String) -> ApiResult<app::C
 #[tauri::command(async)]
 pub fn open_demo(state: State<'_, AppState>) -> ApiResult<app::CaseInfo> {
     *state.case.lock().map_err(|_| ApiError::new(Code::Store, "the case lock was poisoned"))? = None;
-    let case = app::open_demo(&state.data_dir.join("demo"), DEMO_BUNDLE, state.clock.clone(), &state.actor)?;
+    let case = app::open_demo(&state.data_dir.join("demo"), DEMO_BUNDLE, state.clock.clone(), &state.actor())?;
     install(&state, case)
 }
 
@@ -108,7 +110,7 @@ pub fn import_paths(
         }
         *slot = Some(cancel.clone());
     }
-    let opts = ImportOptions { cancel, clock: state.clock.clone(), actor: state.actor.clone(), ..ImportOptions::default() };
+    let opts = ImportOptions { cancel, clock: state.clock.clone(), actor: state.actor(), ..ImportOptions::default() };
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     // Progress at most every 100 ms, and every phase change.
     let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
