@@ -1,8 +1,8 @@
 // The whole UI in jsdom against the mock backend (Cytoscape headless).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { App, mountApp } from "../src/app";
+import { mountApp, type App } from "../src/app";
 import { DEMO_ID, mockBackend, type MockBackend } from "./mockBackend";
-import { $, $$, key, openDemo, ready, waitFor } from "./helpers";
+import { $, $$, key, mountFresh, openDemo, ready, waitFor } from "./helpers";
 
 let app: App;
 let mock: MockBackend;
@@ -15,11 +15,7 @@ async function openIncident(id = DEMO_ID) {
 }
 
 beforeEach(() => {
-  document.body.innerHTML = '<div id="app"></div>';
-  delete document.body.dataset.ready;
-  history.replaceState(null, "", "#/");
-  mock = mockBackend();
-  app = mountApp(document.getElementById("app")!, mock, { headlessGraph: true });
+  ({ app, mock } = mountFresh());
 });
 
 afterEach(() => {

@@ -1,3 +1,6 @@
+import { mountApp, type App } from "../src/app";
+import { mockBackend, type MockBackend } from "./mockBackend";
+
 /** Polls until `f` returns a truthy value (or throws after `ms`). */
 export async function waitFor<T>(f: () => T | null | undefined | false, ms = 4000): Promise<T> {
   const end = Date.now() + ms;
@@ -31,4 +34,14 @@ export async function openDemo(): Promise<void> {
   await ready("start");
   $("[data-testid='open-demo']")!.click();
   await ready("queue");
+}
+
+/** A fresh document with the whole app mounted on a new mock backend (Cytoscape headless). */
+export function mountFresh(): { app: App; mock: MockBackend } {
+  document.body.innerHTML = '<div id="app"></div>';
+  delete document.body.dataset.ready;
+  history.replaceState(null, "", "#/");
+  const mock = mockBackend();
+  const app = mountApp(document.getElementById("app")!, mock, { headlessGraph: true });
+  return { app, mock };
 }

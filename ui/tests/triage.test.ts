@@ -1,12 +1,12 @@
 // Triage: the view logic (pure) and the whole UI in jsdom against the mock
 // backend, whose rules mirror the core's (src/triage).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { App, mountApp } from "../src/app";
+import type { App } from "../src/app";
 import { facets, filterIncidents } from "../src/logic/queue";
 import { changeOf, describeEntry, formOf, formProblem, statusChoices } from "../src/logic/triage";
 import type { Triage } from "../src/types";
-import { $, $$, key, openDemo, ready, waitFor } from "./helpers";
-import { DEMO_ID, demoIncidents, mockBackend, vocabulary, type MockBackend } from "./mockBackend";
+import { $, $$, key, mountFresh, openDemo, ready, waitFor } from "./helpers";
+import { DEMO_ID, demoIncidents, vocabulary, type MockBackend } from "./mockBackend";
 
 const fresh: Triage = {
   incident: DEMO_ID,
@@ -102,11 +102,7 @@ function type(testid: string, value: string) {
 }
 
 beforeEach(() => {
-  document.body.innerHTML = '<div id="app"></div>';
-  delete document.body.dataset.ready;
-  history.replaceState(null, "", "#/");
-  mock = mockBackend();
-  app = mountApp(document.getElementById("app")!, mock, { headlessGraph: true });
+  ({ app, mock } = mountFresh());
 });
 
 afterEach(() => app.destroy());
