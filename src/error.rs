@@ -42,6 +42,21 @@ pub enum Code {
     NoCase,
     /// Another long task (an import) is running on the case.
     Busy,
+    /// The cluster refused: the caller lacks a permission (HTTP 403).
+    Forbidden,
+    /// The cluster refused the credentials (HTTP 401).
+    Unauthorized,
+    /// The object changed under us: a precondition or a concurrent write (HTTP 409).
+    Conflict,
+    /// The cluster could not be reached, or the connection dropped.
+    ClusterUnreachable,
+    /// Any other answer of the cluster's API.
+    ClusterError,
+    /// The kubeconfig's user runs a command to get credentials, and the
+    /// investigator has not trusted it yet.
+    ExecUntrusted,
+    /// The pod in the evidence is not the live one (recreated, or gone).
+    TargetChanged,
 }
 
 impl Code {
@@ -69,6 +84,13 @@ impl Code {
             Code::Store => "store",
             Code::NoCase => "no_case",
             Code::Busy => "busy",
+            Code::Forbidden => "forbidden",
+            Code::Unauthorized => "unauthorized",
+            Code::Conflict => "conflict",
+            Code::ClusterUnreachable => "cluster_unreachable",
+            Code::ClusterError => "cluster_error",
+            Code::ExecUntrusted => "exec_untrusted",
+            Code::TargetChanged => "target_changed",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod time;
 pub mod triage;
 pub mod bundle;
 pub mod clock;
+pub mod cluster;
 pub mod detect;
 pub mod error;
 pub mod store;

@@ -5,6 +5,7 @@ mod util;
 
 mod bad_input;
 mod case_store;
+mod cluster;
 mod detect;
 mod golden;
 mod import;

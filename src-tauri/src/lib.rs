@@ -44,6 +44,11 @@ pub fn run() {
             commands::triage::verify_case,
             commands::triage::preferences,
             commands::triage::set_investigator,
+            commands::cluster::cluster_contexts,
+            commands::cluster::cluster_prepare,
+            commands::cluster::cluster_apply,
+            commands::cluster::cluster_release,
+            commands::cluster::incident_actions,
         ])
         .run(tauri::generate_context!())
         .expect("Kordon could not start its window");

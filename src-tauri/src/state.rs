@@ -4,9 +4,13 @@
 
 use crate::error::{ApiError, ApiResult};
 use kordon::app::prefs;
+use kordon::cluster::isolate::{self, CaseAccess, IsolateRequest};
+use kordon::cluster::terminate::{self, TerminateRequest};
+use kordon::cluster::Connection;
 use kordon::clock::Clock;
 use kordon::error::Code;
 use kordon::store::Case;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -24,6 +28,26 @@ pub struct AppState {
     /// The investigator's preferences (their name for the activity log),
     /// read once and written through on change.
     prefs: Mutex<prefs::Preferences>,
+    /// Cluster actions prepared (checked, dry-run, previewed) and waiting
+    /// for the investigator's confirmation, by action id.
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+/// A prepared cluster action with the connection it was checked on.
+pub enum Pending {
+    Isolate(Connection, IsolateRequest, Box<isolate::Prepared>),
+    Terminate(Connection, TerminateRequest, Box<terminate::PreparedTermination>),
+}
+
+/// The open case, lent to a cluster action between its network calls.
+pub struct OpenCase<'a>(pub &'a Mutex<Option<Case>>);
+
+impl CaseAccess for OpenCase<'_> {
+    fn run(&self, f: &mut dyn FnMut(&mut Case) -> kordon::error::Result<()>) -> kordon::error::Result<()> {
+        let mut g = self.0.lock().map_err(|_| kordon::error::Error::input(Code::Store, "the case lock was poisoned"))?;
+        let case = g.as_mut().ok_or_else(|| kordon::error::Error::input(Code::NoCase, "no case is open: open or create one first"))?;
+        f(case)
+    }
 }
 
 impl AppState {
@@ -35,7 +59,22 @@ impl AppState {
             cancel: Mutex::new(None),
             clock: kordon::clock::from_env(),
             prefs,
+            pending: Mutex::new(HashMap::new()),
         }
+    }
+
+    pub fn pending(&self, id: String, p: Pending) -> ApiResult<()> {
+        self.pending.lock().map_err(|_| ApiError::new(Code::Store, "the pending lock was poisoned"))?.insert(id, p);
+        Ok(())
+    }
+
+    /// The prepared action, once: a confirmation applies it at most once.
+    pub fn take_pending(&self, id: &str) -> ApiResult<Pending> {
+        self.pending
+            .lock()
+            .map_err(|_| ApiError::new(Code::Store, "the pending lock was poisoned"))?
+            .remove(id)
+            .ok_or_else(|| ApiError::new(Code::NotFound, format!("no prepared action {}: check it again", id)))
     }
 
     pub fn prefs(&self) -> prefs::Preferences {

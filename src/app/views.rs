@@ -139,3 +139,17 @@ pub fn event_raw(case: &Case, id: &str) -> Result<RawRecord> {
     let pretty = serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|v| serde_json::to_string_pretty(&v).ok());
     Ok(RawRecord { id: format_id(key), file: file_label(&name, inner.as_deref()), sha256, line, offset, raw, pretty })
 }
+
+/// The UID a pod (`namespace/name`) has in the case's evidence (snapshot,
+/// alerts), which a cluster action must find live.
+pub fn pod_uid(case: &Case, pod: &str) -> Result<Option<String>> {
+    Ok(case
+        .conn
+        .query_row(
+            "SELECT a.value FROM entities e JOIN entity_attrs a ON a.entity_id = e.id WHERE e.kind = 'pod' AND e.key = ?1 AND a.name = 'uid'",
+            [pod],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .map(|v| v.trim_matches('"').to_string()))
+}

@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Exit codes: 0 success, 1 refused or failed,
 //! 2 usage (clap's own code for bad arguments).
 
+mod cluster;
 mod detect;
 mod import;
 mod incidents;
@@ -60,6 +61,29 @@ enum Command {
     Log(log::LogArgs),
     /// Check the activity log's hash chain and every imported file's SHA-256.
     Verify(log::VerifyArgs),
+    /// Kubeconfig contexts (server, user, namespace, how the user authenticates).
+    Cluster {
+        #[command(subcommand)]
+        command: ClusterCommand,
+    },
+    /// Isolate a pod: a deny-all NetworkPolicy for that pod only (dry run, preview and confirmation first).
+    Isolate(cluster::IsolateArgs),
+    /// Undo an isolation exactly (its policy and label, by UID).
+    Release(cluster::ActionArgs),
+    /// Capture a pod's evidence, then delete it (UID precondition); optionally scale its owner to zero.
+    Terminate(cluster::TerminateArgs),
+    /// Scale a terminated pod's owner back to its recorded replica count.
+    Restore(cluster::ActionArgs),
+    /// Read the cluster for an action whose outcome is unknown and record what exists.
+    Reconcile(cluster::ActionArgs),
+    /// The cluster actions recorded in the case.
+    Actions(cluster::ActionsArgs),
+}
+
+#[derive(Subcommand)]
+enum ClusterCommand {
+    /// List the kubeconfig's contexts.
+    Contexts(cluster::ContextsArgs),
 }
 
 pub fn run() -> i32 {
@@ -96,8 +120,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         // Listing the rules needs no case.
         return detect::rules(args);
     }
+    if let Command::Cluster { command: ClusterCommand::Contexts(args) } = cli.command {
+        return cluster::contexts(args);
+    }
     let path = case_path(&cli)?;
     let mut case = Case::open(&path)?;
+    let clock = kordon::clock::from_env();
     match cli.command {
         Command::Import(args) => import::run(&mut case, args),
         Command::Sources(args) => list::sources(&case, args),
@@ -116,5 +144,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Move(args) => triage::move_signal(&mut case, args),
         Command::Log(args) => log::log(&case, args),
         Command::Verify(args) => log::verify(&case, args),
+        Command::Cluster { .. } => unreachable!("handled above"),
+        Command::Isolate(args) => cluster::isolate(case, clock.as_ref(), args),
+        Command::Release(args) => cluster::release(case, clock.as_ref(), args),
+        Command::Terminate(args) => cluster::terminate(case, clock.as_ref(), args),
+        Command::Restore(args) => cluster::restore(case, clock.as_ref(), args),
+        Command::Reconcile(args) => cluster::reconcile(case, clock.as_ref(), args),
+        Command::Actions(args) => cluster::actions(&case, args),
     }
 }

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "case", include_str!("migrations/0001_case.sql")),
     (2, "incidents", include_str!("migrations/0002_incidents.sql")),
     (3, "triage", include_str!("migrations/0003_triage.sql")),
+    (4, "actions", include_str!("migrations/0004_actions.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -9,6 +9,7 @@
 use super::{activity, file_label, Case};
 use crate::error::Result;
 use serde::Serialize;
+use sha2::Digest;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
@@ -33,6 +34,8 @@ pub fn verify(case: &Case) -> Result<Verification> {
     // What each import and detection run recorded, from the log itself.
     let mut recorded: HashMap<i64, Vec<(String, Option<String>, String)>> = HashMap::new();
     let mut detect_sources: Vec<i64> = Vec::new();
+    // Evidence captured from a cluster before a destructive action.
+    let mut captured: Vec<(String, String, String)> = Vec::new();
     for e in activity::list(&case.conn)? {
         match e.action.as_str() {
             "import" => {
@@ -48,6 +51,14 @@ pub fn verify(case: &Case) -> Result<Verification> {
                 }
             }
             "detect" => detect_sources.extend(e.details.get("source_id").and_then(|v| v.as_i64())),
+            "capture" => {
+                let action = e.details.get("action").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                for f in e.details.get("files").and_then(|f| f.as_array()).into_iter().flatten() {
+                    let name = f.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                    let sha = f.get("sha256").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                    captured.push((action.clone(), name, sha));
+                }
+            }
             _ => {}
         }
     }
@@ -79,5 +90,16 @@ pub fn verify(case: &Case) -> Result<Verification> {
             }
         }
     }
-    Ok(Verification { ok: problems.is_empty(), activity_rows: rows, files_checked: sources.len(), problems })
+    let mut st = case.conn.prepare("SELECT action_id, name, sha256, content FROM captures ORDER BY id")?;
+    let captures: Vec<(String, String, String, Vec<u8>)> =
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+    for (action, name, sha, content) in &captures {
+        let actual = hex::encode(sha2::Sha256::digest(content));
+        if &actual != sha {
+            problems.push(format!("capture {} of {}: its content hashes to {}, not the recorded {}", name, action, actual, sha));
+        } else if !captured.iter().any(|(a, n, s)| a == action && n == name && s == sha) {
+            problems.push(format!("capture {} of {}: the activity log did not record SHA-256 {}", name, action, sha));
+        }
+    }
+    Ok(Verification { ok: problems.is_empty(), activity_rows: rows, files_checked: sources.len() + captures.len(), problems })
 }

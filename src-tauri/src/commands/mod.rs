@@ -5,6 +5,7 @@
 //! webview receives as an ArrayBuffer, instead of through the JSON-serialized
 //! invoke path.
 
+pub mod cluster;
 pub mod triage;
 
 use crate::error::{ApiError, ApiResult};

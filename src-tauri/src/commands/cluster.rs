@@ -1,0 +1,183 @@
+//! Containment commands: contexts, prepare (look up, preflight, dry run,
+//! preview — nothing changes), then apply exactly what was prepared after
+//! the investigator confirmed it; release, terminate, and the incident's
+//! actions. A prepared action waits in the state with its connection, so
+//! the confirmation applies the very plan the investigator read.
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, OpenCase, Pending};
+use kordon::cluster::isolate::{self, with_case, IsolateRequest};
+use kordon::cluster::record::{self, ActionRow};
+use kordon::cluster::terminate::{self, TerminateRequest};
+use kordon::cluster::{self, kubeconfig, ConnectOptions, ContextInfo, PodRef};
+use kordon::error::Code;
+use kordon::incident;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+use tauri::State;
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct Connect {
+    pub kubeconfig: Option<String>,
+    pub context: Option<String>,
+    pub trust_exec: bool,
+}
+
+impl Connect {
+    fn options(&self) -> ConnectOptions {
+        ConnectOptions { kubeconfig: self.kubeconfig.as_ref().map(PathBuf::from), context: self.context.clone(), trust_exec: self.trust_exec }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionRequest {
+    pub incident: String,
+    /// `namespace/name`
+    pub pod: String,
+    pub reason: String,
+    pub kind: String,
+    #[serde(default)]
+    pub accept_uid: Option<String>,
+    #[serde(default)]
+    pub grace_period_seconds: Option<i64>,
+    #[serde(default)]
+    pub scale_owner_to_zero: bool,
+    #[serde(default)]
+    pub connect: Connect,
+}
+
+#[derive(Serialize)]
+pub struct Contexts {
+    files: Vec<String>,
+    contexts: Vec<ContextInfo>,
+}
+
+#[tauri::command]
+pub fn cluster_contexts(kubeconfig: Option<String>) -> ApiResult<Contexts> {
+    let (kc, files) = kubeconfig::load(kubeconfig.as_deref().map(std::path::Path::new))?;
+    Ok(Contexts { contexts: kubeconfig::contexts(&kc, &files), files: files.iter().map(|f| f.display().to_string()).collect() })
+}
+
+/// Everything the confirmation dialog shows.
+#[derive(Serialize)]
+pub struct Preview {
+    action_id: String,
+    kind: String,
+    connection: cluster::connect::ConnectionInfo,
+    target: cluster::LiveTarget,
+    preflight: cluster::preflight::Preflight,
+    /// YAML of the exact change (isolation) or the deletion's parameters.
+    preview: String,
+    /// What happens next (termination).
+    controller_note: Option<String>,
+}
+
+fn preview(
+    id: &str,
+    kind: &str,
+    connection: &cluster::connect::ConnectionInfo,
+    target: &cluster::LiveTarget,
+    preflight: &cluster::preflight::Preflight,
+    preview: String,
+    controller_note: Option<String>,
+) -> Preview {
+    Preview {
+        action_id: id.to_string(),
+        kind: kind.to_string(),
+        connection: connection.clone(),
+        target: target.clone(),
+        preflight: preflight.clone(),
+        preview,
+        controller_note,
+    }
+}
+
+fn pod_ref(state: &AppState, req: &ActionRequest) -> ApiResult<(i64, PodRef)> {
+    let mut pod = PodRef::parse(&req.pod, None)?;
+    let inc = state.with_case(|case| {
+        let id = incident::resolve(case, &req.incident)?;
+        pod.uid = kordon::app::views::pod_uid(case, &pod.label())?;
+        Ok(id)
+    })?;
+    Ok((inc, pod))
+}
+
+#[tauri::command]
+pub async fn cluster_prepare(state: State<'_, AppState>, request: ActionRequest) -> ApiResult<Preview> {
+    if request.reason.trim().is_empty() {
+        return Err(ApiError::new(Code::InvalidArgument, "a cluster action needs a reason"));
+    }
+    let (inc, pod) = pod_ref(&state, &request)?;
+    let conn = cluster::connect(&request.connect.options()).await?;
+    let id = state.with_case(|case| record::next_id(case, state.clock.now_ns(), &request.kind, &pod.label()))?;
+    let preview = match request.kind.as_str() {
+        "isolate" => {
+            let req = IsolateRequest { incident: Some(inc), pod, reason: request.reason.clone(), accept_uid: request.accept_uid.clone() };
+            let p = isolate::prepare(&conn, &req, &id).await?;
+            let out = preview(&id, &request.kind, &p.connection, &p.target, &p.preflight, p.plan.preview.clone(), None);
+            state.pending(id, Pending::Isolate(conn, req, Box::new(p)))?;
+            out
+        }
+        "terminate" => {
+            let req = TerminateRequest {
+                incident: Some(inc),
+                pod,
+                reason: request.reason.clone(),
+                accept_uid: request.accept_uid.clone(),
+                grace_period_seconds: request.grace_period_seconds,
+                scale_owner_to_zero: request.scale_owner_to_zero,
+                wait: Duration::from_secs(60),
+            };
+            let p = terminate::prepare(&conn, &req, &id).await?;
+            let yaml = serde_yaml_ng::to_string(&p.dry_run).unwrap_or_default();
+            let out = preview(&id, &request.kind, &p.connection, &p.target, &p.preflight, yaml, Some(p.controller_note.clone()));
+            state.pending(id, Pending::Terminate(conn, req, Box::new(p)))?;
+            out
+        }
+        other => return Err(ApiError::new(Code::InvalidArgument, format!("unknown action '{}' (isolate or terminate)", other))),
+    };
+    Ok(preview)
+}
+
+/// Applies a prepared action. `confirm`: "yes" for isolation, the pod's name for a termination.
+#[tauri::command]
+pub async fn cluster_apply(state: State<'_, AppState>, action_id: String, confirm: String) -> ApiResult<ActionRow> {
+    let pending = state.take_pending(&action_id)?;
+    let actor = state.actor();
+    let access = OpenCase(&state.case);
+    let row = match pending {
+        Pending::Isolate(conn, req, p) => {
+            if confirm != "yes" {
+                return Err(ApiError::new(Code::Cancelled, "not confirmed: nothing done"));
+            }
+            isolate::isolate(&conn, &access, state.clock.as_ref(), &actor, &req, &p).await?
+        }
+        Pending::Terminate(conn, req, p) => {
+            if confirm != p.target.name {
+                return Err(ApiError::new(Code::Cancelled, format!("the name typed is not {}: nothing done", p.target.name)));
+            }
+            terminate::terminate(&conn, &access, state.clock.as_ref(), &actor, &req, &p).await?
+        }
+    };
+    Ok(row)
+}
+
+#[tauri::command]
+pub async fn cluster_release(state: State<'_, AppState>, action_id: String, reason: String, connect: Connect) -> ApiResult<ActionRow> {
+    let access = OpenCase(&state.case);
+    let row = with_case(&access, |case| record::get(case, &action_id))?;
+    let mut opts = connect.options();
+    opts.context = opts.context.or(Some(row.context.clone()));
+    let conn = cluster::connect(&opts).await?;
+    if conn.context.server != row.server {
+        return Err(ApiError::new(Code::InvalidArgument, format!("{} was done on {}, not {}", row.id, row.server, conn.context.server)));
+    }
+    Ok(isolate::release(&conn, &access, state.clock.as_ref(), &state.actor(), &action_id, &reason).await?)
+}
+
+#[tauri::command(async)]
+pub fn incident_actions(state: State<'_, AppState>, id: String) -> ApiResult<Vec<ActionRow>> {
+    state.with_case(|case| record::list(case, Some(incident::resolve(case, &id)?)))
+}

@@ -1,0 +1,336 @@
+//! `cluster contexts`, `isolate`, `release`, `terminate`, `restore`,
+//! `reconcile` and `actions`: containment from the command line. Every
+//! action shows the target, the permission checklist and the exact change,
+//! then asks for a confirmation (typing the pod's name for a termination);
+//! `--yes` (with `--confirm-pod NAME` for a termination) answers for scripts.
+
+use super::output::print_rows;
+use clap::Args;
+use kordon::clock::Clock;
+use kordon::cluster::isolate::{self, CaseAccess, IsolateRequest};
+use kordon::cluster::record::{self, ActionRow};
+use kordon::cluster::terminate::{self, TerminateRequest};
+use kordon::cluster::{self, kubeconfig, ConnectOptions, PodRef};
+use kordon::error::{Code, Error};
+use kordon::incident;
+use kordon::store::Case;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+#[derive(Args, Clone)]
+pub struct ConnectArgs {
+    /// The kubeconfig (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+    /// The context (default: the kubeconfig's current one; for an earlier action, the one it used).
+    #[arg(long)]
+    context: Option<String>,
+    /// Run the context's exec credential plugin (its command is shown when this is missing).
+    #[arg(long)]
+    trust_exec: bool,
+}
+
+impl ConnectArgs {
+    fn options(&self, recorded_context: Option<&str>) -> ConnectOptions {
+        ConnectOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone().or(recorded_context.map(str::to_string)),
+            trust_exec: self.trust_exec,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ContextsArgs {
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// What every action on a pod takes.
+#[derive(Args)]
+pub struct PodActionArgs {
+    /// The incident the action belongs to (`INC-1a2b3c4d`).
+    #[arg(long)]
+    incident: String,
+    /// The pod, as NAMESPACE/NAME.
+    #[arg(long)]
+    pod: String,
+    /// Why (recorded in the case and on the pod).
+    #[arg(long)]
+    reason: String,
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// Check, plan and dry-run on the server; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not ask for a confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Act on the live pod with this UID although the evidence names another (the pod was recreated).
+    #[arg(long)]
+    accept_uid: Option<String>,
+    #[arg(long)]
+    json: bool,
+    #[arg(long, env = "KORDON_ACTOR")]
+    actor: Option<String>,
+}
+
+#[derive(Args)]
+pub struct IsolateArgs {
+    #[command(flatten)]
+    on: PodActionArgs,
+}
+
+#[derive(Args)]
+pub struct TerminateArgs {
+    #[command(flatten)]
+    on: PodActionArgs,
+    /// Seconds the pod gets to stop (default: the pod's own).
+    #[arg(long)]
+    grace_period: Option<i64>,
+    /// Also scale the pod's Deployment/StatefulSet/ReplicaSet to zero (its replica count is recorded for `restore`).
+    #[arg(long)]
+    scale_owner_to_zero: bool,
+    /// With --yes: the pod's name, typed, as the confirmation a destructive action needs.
+    #[arg(long)]
+    confirm_pod: Option<String>,
+    /// Seconds to wait for the pod to be gone.
+    #[arg(long, default_value_t = 60)]
+    wait: u64,
+}
+
+#[derive(Args)]
+pub struct ActionArgs {
+    /// The action id (`act-…`, from `kordon actions`).
+    action: String,
+    /// Why (required to release).
+    #[arg(long)]
+    reason: Option<String>,
+    #[command(flatten)]
+    connect: ConnectArgs,
+    #[arg(long)]
+    yes: bool,
+    #[arg(long)]
+    json: bool,
+    #[arg(long, env = "KORDON_ACTOR")]
+    actor: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ActionsArgs {
+    /// Only this incident's actions.
+    incident: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+fn actor(a: &Option<String>) -> String {
+    a.clone().unwrap_or_else(kordon::app::prefs::os_user)
+}
+
+pub fn contexts(args: ContextsArgs) -> anyhow::Result<()> {
+    let (kc, files) = kubeconfig::load(args.kubeconfig.as_deref())?;
+    let rows = kubeconfig::contexts(&kc, &files);
+    print_rows(&rows, args.json, &["", "CONTEXT", "SERVER", "USER", "NAMESPACE", "AUTH"], |c| {
+        let auth = match &c.auth {
+            kubeconfig::Auth::Exec { .. } => format!("exec: {}", c.auth.exec_command_line().unwrap_or_default()),
+            other => serde_json::to_value(other).ok().and_then(|v| v["kind"].as_str().map(str::to_string)).unwrap_or_default(),
+        };
+        vec![if c.current { "*".into() } else { String::new() }, c.name.clone(), c.server.clone(), c.user.clone(), c.namespace.clone().unwrap_or_default(), auth]
+    })
+}
+
+fn confirm(prompt: &str, expected: &str, yes: bool, typed: Option<&str>) -> anyhow::Result<()> {
+    if yes {
+        if let Some(t) = typed {
+            if t != expected {
+                return Err(Error::input(Code::InvalidArgument, format!("--confirm-pod says '{}' but the pod is '{}': nothing done", t, expected)).into());
+            }
+        }
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::input(Code::InvalidArgument, "this changes the cluster and needs a confirmation: run it in a terminal, or pass --yes").into());
+    }
+    eprint!("{} ", prompt);
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    if line.trim() != expected {
+        return Err(Error::input(Code::Cancelled, "not confirmed: nothing done").into());
+    }
+    Ok(())
+}
+
+fn print_action(row: &ActionRow, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(row)?);
+    } else {
+        println!("{} {} {}/{} (UID {}): {}", row.id, row.kind, row.namespace, row.pod, row.pod_uid, row.state);
+    }
+    Ok(())
+}
+
+fn show_target(t: &kordon::cluster::LiveTarget) {
+    eprintln!("Target: pod {} UID {} on node {}", t.label(), t.uid, t.node.as_deref().unwrap_or("?"));
+    if !t.owners.is_empty() {
+        eprintln!("  owners: {}", t.owners.iter().map(|o| format!("{} {}", o.kind, o.name)).collect::<Vec<_>>().join(" → "));
+    }
+    eprintln!("  labels: {}", t.labels.iter().map(|(k, v)| format!("{}={}", k, v)).collect::<Vec<_>>().join(", "));
+    if !t.services.is_empty() {
+        eprintln!("  services selecting it: {}", t.services.join(", "));
+    }
+    for p in &t.policies {
+        eprintln!("  NetworkPolicy {} selects it ({})", p.name, p.policy_types.join("+"));
+    }
+}
+
+fn show_preflight(pf: &kordon::cluster::preflight::Preflight) {
+    eprintln!("Preflight (Kubernetes {}):", pf.version);
+    for c in &pf.checks {
+        eprintln!("  [{}] {} — to {}", if c.allowed { "ok" } else { "MISSING" }, c.permission(), c.why);
+    }
+    if !pf.engines.is_empty() {
+        eprintln!("  network-policy engine: {}", pf.engines.join(", "));
+    }
+    for w in &pf.warnings {
+        eprintln!("  warning: {}", w);
+    }
+}
+
+/// The incident and the pod (with its UID from the evidence).
+fn target(case: &Case, on: &PodActionArgs) -> anyhow::Result<(i64, PodRef)> {
+    let incident = incident::resolve(case, &on.incident)?;
+    let mut pod = PodRef::parse(&on.pod, None)?;
+    pod.uid = kordon::app::views::pod_uid(case, &pod.label())?;
+    Ok((incident, pod))
+}
+
+pub fn isolate(case: Case, clock: &dyn Clock, args: IsolateArgs) -> anyhow::Result<()> {
+    let args = args.on;
+    let (incident, pod) = target(&case, &args)?;
+    let req = IsolateRequest { incident: Some(incident), pod, reason: args.reason.clone(), accept_uid: args.accept_uid.clone() };
+    let actor = actor(&args.actor);
+    let access = Mutex::new(case);
+    cluster::block_on(async {
+        let conn = cluster::connect(&args.connect.options(None)).await?;
+        eprintln!("Connected to {} ({}) as {} — Kubernetes {}", conn.context.name, conn.context.server, conn.identity.username, conn.version);
+        let id = isolate::with_case(&access, |c| record::next_id(c, clock.now_ns(), "isolate", &req.pod.label()))?;
+        let prepared = isolate::prepare(&conn, &req, &id).await?;
+        show_target(&prepared.target);
+        show_preflight(&prepared.preflight);
+        eprintln!("The change (the server accepted it in a dry run):\n{}", prepared.plan.preview);
+        if args.dry_run {
+            let row = isolate::record_dry_run(&access as &dyn CaseAccess, clock, &actor, &req, &prepared)?;
+            return print_action(&row, args.json);
+        }
+        confirm(&format!("Isolate pod {}? Type yes:", prepared.target.label()), "yes", args.yes, None)?;
+        let row = isolate::isolate(&conn, &access, clock, &actor, &req, &prepared).await?;
+        print_action(&row, args.json)
+    })
+}
+
+pub fn terminate(case: Case, clock: &dyn Clock, t: TerminateArgs) -> anyhow::Result<()> {
+    let args = &t.on;
+    let (incident, pod) = target(&case, args)?;
+    let req = TerminateRequest {
+        incident: Some(incident),
+        pod,
+        reason: args.reason.clone(),
+        accept_uid: args.accept_uid.clone(),
+        grace_period_seconds: t.grace_period,
+        scale_owner_to_zero: t.scale_owner_to_zero,
+        wait: std::time::Duration::from_secs(t.wait),
+    };
+    if req.reason.trim().is_empty() {
+        return Err(Error::input(Code::InvalidArgument, "terminating needs a reason").into());
+    }
+    let actor = actor(&args.actor);
+    let access = Mutex::new(case);
+    cluster::block_on(async {
+        let conn = cluster::connect(&args.connect.options(None)).await?;
+        eprintln!("Connected to {} ({}) as {} — Kubernetes {}", conn.context.name, conn.context.server, conn.identity.username, conn.version);
+        let id = isolate::with_case(&access, |c| record::next_id(c, clock.now_ns(), "terminate", &req.pod.label()))?;
+        let prepared = terminate::prepare(&conn, &req, &id).await?;
+        show_target(&prepared.target);
+        show_preflight(&prepared.preflight);
+        eprintln!("Then: {}", prepared.controller_note);
+        if args.dry_run {
+            println!("{}", serde_json::to_string(&prepared.dry_run)?);
+            return Ok(());
+        }
+        if args.yes && t.confirm_pod.is_none() {
+            return Err(Error::input(Code::InvalidArgument, "terminating is destructive: with --yes, also type the pod's name with --confirm-pod NAME").into());
+        }
+        confirm(&format!("Terminate pod {}? Type its name ({}):", prepared.target.label(), prepared.target.name), &prepared.target.name, args.yes, t.confirm_pod.as_deref())?;
+        let row = terminate::terminate(&conn, &access, clock, &actor, &req, &prepared).await?;
+        print_action(&row, args.json)
+    })
+}
+
+fn recorded(case: &Case, id: &str) -> anyhow::Result<ActionRow> {
+    Ok(record::get(case, id)?)
+}
+
+/// Connects to the context the action used, refusing another server.
+async fn connect_for(args: &ConnectArgs, row: &ActionRow) -> anyhow::Result<cluster::Connection> {
+    let conn = cluster::connect(&args.options(Some(&row.context))).await?;
+    if conn.context.server != row.server {
+        return Err(Error::input(
+            Code::InvalidArgument,
+            format!("{} was done on {} but context {} points at {}: nothing done", row.id, row.server, conn.context.name, conn.context.server),
+        )
+        .into());
+    }
+    Ok(conn)
+}
+
+pub fn release(case: Case, clock: &dyn Clock, args: ActionArgs) -> anyhow::Result<()> {
+    let row = recorded(&case, &args.action)?;
+    let reason = args.reason.clone().unwrap_or_default();
+    let actor = actor(&args.actor);
+    let access = Mutex::new(case);
+    cluster::block_on(async {
+        let conn = connect_for(&args.connect, &row).await?;
+        eprintln!("Release {}: delete NetworkPolicy {} (UID {}) and remove label {} from pod {}/{} (UID {})",
+            row.id, row.details["policy_name"].as_str().unwrap_or("?"), row.details["created"]["policy_uid"].as_str().unwrap_or("?"),
+            row.details["label"].as_str().unwrap_or("?"), row.namespace, row.pod, row.pod_uid);
+        confirm("Release? Type yes:", "yes", args.yes, None)?;
+        let out = isolate::release(&conn, &access, clock, &actor, &args.action, &reason).await?;
+        print_action(&out, args.json)
+    })
+}
+
+pub fn reconcile(case: Case, clock: &dyn Clock, args: ActionArgs) -> anyhow::Result<()> {
+    let row = recorded(&case, &args.action)?;
+    let actor = actor(&args.actor);
+    let access = Mutex::new(case);
+    cluster::block_on(async {
+        let conn = connect_for(&args.connect, &row).await?;
+        let out = isolate::reconcile(&conn, &access, clock, &actor, &args.action).await?;
+        print_action(&out, args.json)
+    })
+}
+
+pub fn restore(case: Case, clock: &dyn Clock, args: ActionArgs) -> anyhow::Result<()> {
+    let row = recorded(&case, &args.action)?;
+    let actor = actor(&args.actor);
+    let access = Mutex::new(case);
+    cluster::block_on(async {
+        let conn = connect_for(&args.connect, &row).await?;
+        confirm("Scale the owner back? Type yes:", "yes", args.yes, None)?;
+        let out = terminate::restore(&conn, &access, clock, &actor, &args.action).await?;
+        print_action(&out, args.json)
+    })
+}
+
+pub fn actions(case: &Case, args: ActionsArgs) -> anyhow::Result<()> {
+    let inc = args.incident.as_deref().map(|i| incident::resolve(case, i)).transpose()?;
+    let rows = record::list(case, inc)?;
+    print_rows(&rows, args.json, &["ACTION", "KIND", "STATE", "POD", "UID", "BY", "UPDATED", "INCIDENT"], |r| {
+        vec![r.id.clone(), r.kind.clone(), r.state.clone(), format!("{}/{}", r.namespace, r.pod), r.pod_uid.clone(), r.actor.clone(), r.updated.clone(), r.incident.clone().unwrap_or_default()]
+    })
+}

@@ -1,0 +1,171 @@
+//! Finding and reading kubeconfigs, and describing their contexts without
+//! their secrets: the investigator sees each context's server, user,
+//! namespace and how the user authenticates — and, for an exec plugin, the
+//! exact command Kordon would run, before it runs.
+
+use crate::error::{Code, Error, Result};
+use kube::config::Kubeconfig;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// How a context's user authenticates. Never carries a secret.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Auth {
+    Token,
+    TokenFile { path: String },
+    ClientCertificate,
+    Basic,
+    /// A command that prints credentials (`kubelogin`, `aws eks get-token` …).
+    Exec { command: String, args: Vec<String>, env: Vec<String> },
+    /// A legacy auth provider (gcp, azure, oidc).
+    AuthProvider { name: String },
+    None,
+}
+
+impl Auth {
+    /// The command line an exec plugin runs, as the investigator reads it.
+    pub fn exec_command_line(&self) -> Option<String> {
+        match self {
+            Auth::Exec { command, args, env } => {
+                let mut parts: Vec<String> = env.clone();
+                parts.push(command.clone());
+                parts.extend(args.iter().map(|a| if a.contains(' ') { format!("'{}'", a) } else { a.clone() }));
+                Some(parts.join(" "))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContextInfo {
+    pub name: String,
+    pub cluster: String,
+    pub server: String,
+    pub user: String,
+    pub namespace: Option<String>,
+    pub current: bool,
+    pub auth: Auth,
+    /// The kubeconfig files read.
+    pub files: Vec<String>,
+}
+
+/// The kubeconfig files to read: the one given, else each of `$KUBECONFIG`'s
+/// paths that exists, else `~/.kube/config`.
+pub fn locate(explicit: Option<&Path>) -> Result<Vec<PathBuf>> {
+    if let Some(p) = explicit {
+        if !p.is_file() {
+            return Err(Error::input(Code::NotFound, format!("{}: no such kubeconfig", p.display())));
+        }
+        return Ok(vec![p.to_path_buf()]);
+    }
+    if let Some(list) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        let found: Vec<PathBuf> = std::env::split_paths(&list).filter(|p| p.is_file()).collect();
+        if !found.is_empty() {
+            return Ok(found);
+        }
+    }
+    let home = directories::BaseDirs::new().map(|b| b.home_dir().join(".kube").join("config"));
+    match home {
+        Some(p) if p.is_file() => Ok(vec![p]),
+        _ => Err(Error::input(
+            Code::NotFound,
+            "no kubeconfig: give one with --kubeconfig, or set KUBECONFIG, or create ~/.kube/config",
+        )),
+    }
+}
+
+/// Reads (and merges, like kubectl) the kubeconfig files.
+pub fn load(explicit: Option<&Path>) -> Result<(Kubeconfig, Vec<PathBuf>)> {
+    let files = locate(explicit)?;
+    let mut merged: Option<Kubeconfig> = None;
+    for f in &files {
+        let kc = Kubeconfig::read_from(f)
+            .map_err(|e| Error::input(Code::InvalidArgument, format!("{}: not a readable kubeconfig: {}", f.display(), e)))?;
+        merged = Some(match merged {
+            None => kc,
+            Some(m) => m
+                .merge(kc)
+                .map_err(|e| Error::input(Code::InvalidArgument, format!("{}: cannot merge: {}", f.display(), e)))?,
+        });
+    }
+    Ok((merged.expect("at least one file"), files))
+}
+
+fn auth_of(kc: &Kubeconfig, user: &str) -> Auth {
+    let Some(info) = kc.auth_infos.iter().find(|a| a.name == user).and_then(|a| a.auth_info.as_ref()) else {
+        return Auth::None;
+    };
+    if let Some(exec) = &info.exec {
+        let env = exec
+            .env
+            .iter()
+            .flatten()
+            .filter_map(|m| Some(format!("{}={}", m.get("name")?, m.get("value").map(String::as_str).unwrap_or(""))))
+            .collect();
+        return Auth::Exec { command: exec.command.clone().unwrap_or_default(), args: exec.args.clone().unwrap_or_default(), env };
+    }
+    if let Some(p) = &info.auth_provider {
+        return Auth::AuthProvider { name: p.name.clone() };
+    }
+    if info.token.is_some() {
+        return Auth::Token;
+    }
+    if let Some(f) = &info.token_file {
+        return Auth::TokenFile { path: f.clone() };
+    }
+    if info.client_certificate.is_some() || info.client_certificate_data.is_some() {
+        return Auth::ClientCertificate;
+    }
+    if info.username.is_some() {
+        return Auth::Basic;
+    }
+    Auth::None
+}
+
+/// Every context, the current one marked.
+pub fn contexts(kc: &Kubeconfig, files: &[PathBuf]) -> Vec<ContextInfo> {
+    kc.contexts
+        .iter()
+        .map(|c| {
+            let ctx = c.context.clone().unwrap_or_default();
+            let cluster = ctx.cluster.clone();
+            let server = kc
+                .clusters
+                .iter()
+                .find(|k| k.name == cluster)
+                .and_then(|k| k.cluster.as_ref())
+                .and_then(|k| k.server.clone())
+                .unwrap_or_default();
+            let user = ctx.user.clone().unwrap_or_default();
+            ContextInfo {
+                name: c.name.clone(),
+                auth: auth_of(kc, &user),
+                cluster,
+                server,
+                user,
+                namespace: ctx.namespace.clone(),
+                current: kc.current_context.as_deref() == Some(c.name.as_str()),
+                files: files.iter().map(|f| f.display().to_string()).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The named context, or the current one.
+pub fn context(kc: &Kubeconfig, files: &[PathBuf], name: Option<&str>) -> Result<ContextInfo> {
+    let all = contexts(kc, files);
+    let wanted = match name {
+        Some(n) => n.to_string(),
+        None => kc.current_context.clone().ok_or_else(|| {
+            Error::input(Code::InvalidArgument, "the kubeconfig has no current context: choose one with --context")
+        })?,
+    };
+    all.iter().find(|c| c.name == wanted).cloned().ok_or_else(|| {
+        Error::input(
+            Code::NotFound,
+            format!("no context '{}' in the kubeconfig (contexts: {})", wanted, all.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")),
+        )
+    })
+}

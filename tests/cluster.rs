@@ -1,0 +1,338 @@
+//! Containment through the real `kube` client, configured from a real
+//! kubeconfig file (TLS with a CA the test server generates, a bearer
+//! token), against a Kubernetes API server on loopback seeded with the demo
+//! cluster's snapshot. Each test drives the real `kordon` binary.
+
+use crate::util::{fixture, TestCase};
+use kordon_test_apiserver::{Cluster, Fault, Match, Server};
+use serde_json::Value;
+use std::path::PathBuf;
+
+const POD: &str = "shop/cart-7f9c6d8b5-x2k4q";
+const POD_NAME: &str = "cart-7f9c6d8b5-x2k4q";
+const UID: &str = "5073bb1d-f9d3-4ee8-9817-7e92b9975677";
+const PODS: &str = "v1/pods";
+const POLICIES: &str = "networking.k8s.io/v1/networkpolicies";
+
+struct Lab {
+    t: TestCase,
+    server: Server,
+    kubeconfig: PathBuf,
+    incident: String,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        let t = TestCase::new();
+        t.import(&[&fixture("demo/kordon-demo.zip")]);
+        t.ok(&["detect"]);
+        t.ok(&["correlate"]);
+        let incident = t.json_lines(&["incidents"]).remove(0)["id"].as_str().unwrap().to_string();
+        let mut cluster = Cluster::from_json(&std::fs::read(fixture("demo/src/snapshot.json")).unwrap()).unwrap();
+        cluster.add_document(serde_json::from_slice(&std::fs::read(fixture("demo/src/k8s-events.json")).unwrap()).unwrap()).unwrap();
+        let server = Server::start(cluster);
+        server.set_identity("aks-incident-responder", &["system:authenticated", "responders"]);
+        let kubeconfig = t.dir.path().join("kubeconfig.yaml");
+        std::fs::write(&kubeconfig, server.kubeconfig("lab", Some("shop"))).unwrap();
+        Lab { t, server, kubeconfig, incident }
+    }
+
+    fn kc(&self) -> &str {
+        self.kubeconfig.to_str().unwrap()
+    }
+
+    fn isolate(&self, extra: &[&str]) -> std::process::Output {
+        let mut args = vec!["isolate", "--incident", &self.incident, "--pod", POD, "--reason", "miner talking to the pool", "--kubeconfig", self.kc(), "--yes", "--json"];
+        args.extend_from_slice(extra);
+        self.t.run(&args)
+    }
+
+    fn isolated(&self) -> Value {
+        let out = self.isolate(&[]);
+        assert!(out.status.success(), "isolate failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn pod(&self) -> Value {
+        self.server.object(PODS, Some("shop"), POD_NAME).expect("the pod")
+    }
+
+    fn kordon_policies(&self) -> Vec<Value> {
+        self.server.objects(POLICIES, Some("shop")).into_iter().filter(|p| p["metadata"]["labels"]["kordon.io/isolation"].is_string()).collect()
+    }
+
+    fn actions(&self) -> Vec<Value> {
+        self.t.json_lines(&["actions"])
+    }
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[test]
+fn isolate_verify_and_release_exactly_that_pod() {
+    let lab = Lab::new();
+    let row = lab.isolated();
+    let id = row["id"].as_str().unwrap().to_string();
+    assert_eq!(row["state"], "applied");
+    assert_eq!(row["pod_uid"], UID);
+    assert_eq!(row["cluster_user"], "aks-incident-responder");
+    assert_eq!(row["context"], "lab");
+
+    // Server-side dry runs came first, then the real changes.
+    let writes: Vec<(String, Option<String>)> = lab
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" || (r.method == "POST" && r.path.contains("networkpolicies")))
+        .map(|r| (r.method.clone(), r.param("dryRun").map(str::to_string)))
+        .collect();
+    assert_eq!(
+        writes,
+        [("PATCH".into(), Some("All".into())), ("POST".into(), Some("All".into())), ("PATCH".into(), None), ("POST".into(), None)]
+    );
+
+    // Only this pod carries the label; the policy selects that label only, both ways, no rules.
+    let pod = lab.pod();
+    assert_eq!(pod["metadata"]["labels"]["kordon.io/isolation"], id.as_str());
+    assert_eq!(pod["metadata"]["annotations"]["kordon.io/reason"], "miner talking to the pool");
+    assert_eq!(pod["metadata"]["annotations"]["kordon.io/incident"], lab.incident.as_str());
+    let others = lab.server.objects(PODS, Some("shop")).into_iter().filter(|p| p["metadata"]["labels"]["kordon.io/isolation"].is_string()).count();
+    assert_eq!(others, 1, "no other pod is labelled");
+    let policies = lab.kordon_policies();
+    assert_eq!(policies.len(), 1);
+    let np = &policies[0];
+    assert_eq!(np["spec"]["podSelector"], serde_json::json!({"matchLabels": {"kordon.io/isolation": id}}));
+    assert_eq!(np["spec"]["policyTypes"], serde_json::json!(["Ingress", "Egress"]));
+    assert!(np["spec"].get("ingress").is_none_or(|v| v.as_array().is_some_and(|a| a.is_empty())));
+    assert_eq!(row["details"]["created"]["policy_uid"], np["metadata"]["uid"]);
+
+    // The incident's log has the action.
+    let log = lab.t.json_lines(&["log", &lab.incident]);
+    assert!(log.iter().any(|e| e["action"] == "cluster-action" && e["details"]["state"] == "applied"));
+
+    // Release: exactly what was created goes, verified.
+    let unrelated = serde_json::json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+        "metadata": {"name": "team-policy", "namespace": "shop"}, "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}});
+    lab.server.put(unrelated);
+    let out = lab.t.ok(&["release", &id, "--reason", "pod rebuilt from a clean image", "--kubeconfig", lab.kc(), "--yes", "--json"]);
+    let released: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(released["state"], "released");
+    assert!(lab.pod()["metadata"]["labels"].get("kordon.io/isolation").is_none());
+    assert!(lab.pod()["metadata"]["annotations"].get("kordon.io/reason").is_none());
+    assert!(lab.kordon_policies().is_empty());
+    assert!(lab.server.object(POLICIES, Some("shop"), "team-policy").is_some(), "a policy Kordon did not create stays");
+    lab.t.ok(&["verify"]);
+}
+
+#[test]
+fn a_dry_run_changes_nothing_in_the_cluster() {
+    let lab = Lab::new();
+    let before = lab.pod();
+    let out = lab.isolate(&["--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let row: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(row["state"], "dry-run");
+    assert!(stderr(&out).contains("policyTypes"), "the preview shows the policy: {}", stderr(&out));
+    assert_eq!(lab.pod(), before);
+    assert!(lab.kordon_policies().is_empty());
+    assert!(lab.server.requests().iter().filter(|r| r.method != "GET").all(|r| r.param("dryRun") == Some("All") || r.path.contains("selfsubject")));
+}
+
+#[test]
+fn a_missing_permission_is_named_and_nothing_is_changed() {
+    let lab = Lab::new();
+    lab.server.deny("create", "networking.k8s.io", "networkpolicies", None);
+    let before = lab.pod();
+    let out = lab.isolate(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("error[forbidden]") && err.contains("create networkpolicies.networking.k8s.io in shop"), "{}", err);
+    assert_eq!(lab.pod(), before);
+    assert!(lab.actions().is_empty(), "nothing was attempted");
+}
+
+#[test]
+fn a_403_mid_action_rolls_the_label_back() {
+    let lab = Lab::new();
+    // RBAC changed between the check and the action.
+    lab.server.forbid_only("create", "networking.k8s.io", "networkpolicies");
+    let out = lab.isolate(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    // The dry run already hits the 403: nothing is attempted.
+    assert!(stderr(&out).contains("error[forbidden]"), "{}", stderr(&out));
+    assert!(lab.pod()["metadata"]["labels"].get("kordon.io/isolation").is_none());
+    assert!(lab.kordon_policies().is_empty());
+}
+
+#[test]
+fn a_recreated_pod_is_refused_unless_chosen_by_its_uid() {
+    let lab = Lab::new();
+    let mut pod = lab.pod();
+    pod["metadata"]["uid"] = Value::from("11111111-2222-4333-8444-555555555555");
+    lab.server.put(pod);
+    let out = lab.isolate(&[]);
+    let err = stderr(&out);
+    assert!(err.contains("error[target_changed]") && err.contains(UID) && err.contains("11111111-2222"), "{}", err);
+    assert!(lab.kordon_policies().is_empty());
+    let out = lab.isolate(&["--accept-uid", "11111111-2222-4333-8444-555555555555"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let row: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(row["pod_uid"], "11111111-2222-4333-8444-555555555555");
+}
+
+#[test]
+fn a_pod_that_is_gone_is_said_so() {
+    let lab = Lab::new();
+    lab.server.remove(PODS, Some("shop"), POD_NAME);
+    let err = stderr(&lab.isolate(&[]));
+    assert!(err.contains("error[not_found]") && err.contains("is gone"), "{}", err);
+}
+
+#[test]
+fn a_connection_dropped_mid_isolation_leaves_a_consistent_state() {
+    // Dropped before the policy was stored: the label is rolled back.
+    let lab = Lab::new();
+    let out = lab.isolate_with_drop(Fault::DropBefore);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("error[cluster_unreachable]"), "{}", stderr(&out));
+    assert!(lab.pod()["metadata"]["labels"].get("kordon.io/isolation").is_none(), "the half-applied label is gone");
+    assert!(lab.kordon_policies().is_empty());
+    assert_eq!(lab.actions()[0]["state"], "rolled-back");
+
+    // Dropped after the policy was stored: it is found and the isolation completes.
+    let lab = Lab::new();
+    let out = lab.isolate_with_drop(Fault::DropAfter);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(lab.actions()[0]["state"], "applied");
+    assert_eq!(lab.kordon_policies().len(), 1);
+}
+
+impl Lab {
+    /// Isolates with the connection of the real (not dry-run) policy creation dropped.
+    fn isolate_with_drop(&self, fault: Fault) -> std::process::Output {
+        self.server.fail_next(Match::new("POST", "/namespaces/shop/networkpolicies").not_dry_run(), fault);
+        self.isolate(&[])
+    }
+}
+
+#[test]
+fn an_unknown_outcome_is_reconciled_by_reading_the_cluster() {
+    let lab = Lab::new();
+    // The create's answer is lost, and so is the read that would settle it.
+    lab.server.fail_next(Match::new("POST", "/namespaces/shop/networkpolicies").not_dry_run(), Fault::DropBefore);
+    lab.server.fail_next(Match::new("GET", "/namespaces/shop/networkpolicies/kordon-isolate-"), Fault::DropBefore);
+    let out = lab.isolate(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let row = lab.actions().remove(0);
+    assert_eq!(row["state"], "unknown");
+    assert_eq!(lab.pod()["metadata"]["labels"]["kordon.io/isolation"], row["id"], "the label is still on");
+    let out = lab.t.ok(&["reconcile", row["id"].as_str().unwrap(), "--kubeconfig", lab.kc(), "--json"]);
+    let after: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(after["state"], "rolled-back");
+    assert!(lab.pod()["metadata"]["labels"].get("kordon.io/isolation").is_none());
+}
+
+#[test]
+fn terminate_captures_evidence_first_then_deletes_by_uid() {
+    let lab = Lab::new();
+    lab.server.set_logs("shop", POD_NAME, "cart", false, "2026-11-20T09:46:58Z [xmrig] connected to pool.supportxmr.example:3333\n");
+    lab.server.set_logs("shop", POD_NAME, "cart", true, "2026-11-20T09:44:00Z cart-service started\n");
+    let err = lab.t.refused(&["terminate", "--incident", &lab.incident, "--pod", POD, "--reason", "miner", "--kubeconfig", lab.kc(), "--yes"]);
+    assert!(err.contains("--confirm-pod"), "a destructive action needs the name typed: {}", err);
+    let err = lab.t.refused(&["terminate", "--incident", &lab.incident, "--pod", POD, "--reason", "miner", "--kubeconfig", lab.kc(), "--yes", "--confirm-pod", "cart"]);
+    assert!(err.contains("nothing done"), "{}", err);
+    assert!(lab.server.object(PODS, Some("shop"), POD_NAME).is_some());
+
+    lab.server.clear_requests();
+    let out = lab.t.ok(&[
+        "terminate", "--incident", &lab.incident, "--pod", POD, "--reason", "miner confirmed", "--kubeconfig", lab.kc(),
+        "--grace-period", "5", "--scale-owner-to-zero", "--yes", "--confirm-pod", POD_NAME, "--json",
+    ]);
+    let row: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(row["state"], "applied");
+    assert!(lab.server.object(PODS, Some("shop"), POD_NAME).is_none(), "the pod is gone");
+    let reqs = lab.server.requests();
+    let first_log = reqs.iter().position(|r| r.path.ends_with("/log")).expect("logs read");
+    // A delete's dry run travels in its DeleteOptions body.
+    let dry_delete = reqs.iter().position(|r| r.method == "DELETE" && r.body.contains("dryRun")).expect("a dry run first");
+    let delete = reqs.iter().position(|r| r.method == "DELETE" && !r.body.contains("dryRun")).expect("deleted");
+    assert!(dry_delete < first_log);
+    let scale_dry = reqs.iter().position(|r| r.method == "PATCH" && r.path.ends_with("/scale") && r.param("dryRun") == Some("All"));
+    let scale = reqs.iter().position(|r| r.method == "PATCH" && r.path.ends_with("/scale") && r.param("dryRun").is_none());
+    assert!(scale_dry.is_some() && scale_dry < scale, "the scale is dry-run first");
+    assert!(first_log < delete, "evidence before the delete: {:?}", reqs.iter().map(|r| format!("{} {} {:?}", r.method, r.path, r.query)).collect::<Vec<_>>());
+    let del = &reqs[delete];
+    assert!(del.body.contains(UID), "the delete carries the UID precondition: {}", del.body);
+    assert!(del.body.contains("\"gracePeriodSeconds\":5") || del.param("gracePeriodSeconds") == Some("5"), "{}", del.body);
+    let names: Vec<&str> = row["details"]["captured"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["pod.json", "events.json", "logs/cart.log", "logs/cart.previous.log", "owners.json"]);
+    assert_eq!(row["details"]["scaled"]["kind"], "Deployment");
+    let before = row["details"]["scaled"]["previous_replicas"].as_i64().unwrap();
+    assert!(before > 0);
+    let dep = lab.server.object("apps/v1/deployments", Some("shop"), "cart").unwrap();
+    assert_eq!(dep["spec"]["replicas"], 0);
+    assert!(row["details"]["controller"].as_str().unwrap().contains("scaled to zero"));
+    lab.t.ok(&["verify"]);
+
+    lab.t.ok(&["restore", row["id"].as_str().unwrap(), "--kubeconfig", lab.kc(), "--yes"]);
+    assert_eq!(lab.server.object("apps/v1/deployments", Some("shop"), "cart").unwrap()["spec"]["replicas"], before);
+}
+
+#[test]
+fn an_exec_plugin_runs_only_once_trusted() {
+    let lab = Lab::new();
+    let marker = lab.t.dir.path().join("plugin-ran");
+    let plugin = lab.t.dir.path().join("get-token.sh");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\ntouch '{}'\nprintf '%s' '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{}\"}}}}'\n",
+            marker.display(),
+            lab.server.token()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kc = lab.t.dir.path().join("exec-kubeconfig.yaml");
+    std::fs::write(&kc, lab.server.kubeconfig_exec("exec-lab", plugin.to_str().unwrap(), &["--cluster", "lab"])).unwrap();
+    let kc = kc.to_str().unwrap();
+
+    let contexts = lab.t.ok(&["cluster", "contexts", "--kubeconfig", kc]);
+    assert!(contexts.contains("exec-lab") && contexts.contains("get-token.sh --cluster lab"), "{}", contexts);
+    let args = ["isolate", "--incident", &lab.incident, "--pod", POD, "--reason", "miner", "--kubeconfig", kc, "--yes", "--dry-run"];
+    let err = lab.t.refused(&args);
+    assert!(err.contains("error[exec_untrusted]") && err.contains("get-token.sh --cluster lab"), "{}", err);
+    assert!(!marker.exists(), "nothing ran before the investigator trusted it");
+    let mut trusted = args.to_vec();
+    trusted.push("--trust-exec");
+    lab.t.ok(&trusted);
+    assert!(marker.exists(), "the trusted plugin ran");
+}
+
+#[test]
+fn no_credential_reaches_the_case_or_the_output() {
+    let lab = Lab::new();
+    let out = lab.isolate(&[]);
+    assert!(out.status.success());
+    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"].as_str().unwrap().to_string();
+    let rel = lab.t.run(&["release", &id, "--reason", "done", "--kubeconfig", lab.kc(), "--yes"]);
+    let token = lab.server.token();
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal", "-journal"] {
+        if let Ok(b) = std::fs::read(format!("{}{}", lab.t.case.display(), suffix)) {
+            bytes.extend(b);
+        }
+    }
+    bytes.extend(out.stdout);
+    bytes.extend(out.stderr);
+    bytes.extend(rel.stdout);
+    bytes.extend(rel.stderr);
+    bytes.extend(lab.t.ok(&["log", "--json"]).into_bytes());
+    let ca_line = lab.server.ca_pem().lines().nth(1).unwrap_or_default().to_string();
+    for secret in [token.as_str(), ca_line.as_str()] {
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "a credential ({}…) leaked", &secret[..8]);
+    }
+}
