@@ -13,6 +13,11 @@
 //! with a comment, resolve it, close and reopen the case, and find it
 //! resolved with its log, its comment and a passing integrity badge.
 //!
+//! And containment: against a Kubernetes API server on loopback seeded with
+//! the demo cluster, isolate the compromised pod from the graph with a
+//! reason, see it marked isolated and the action in the incident's log,
+//! then release it.
+//!
 //! Needs Xvfb, `tauri-driver` (`cargo install tauri-driver --version '^2'`),
 //! `WebKitWebDriver` (Debian: webkit2gtk-driver) and the built UI (`npm run
 //! build` in `ui/`); `.ci/run` provides them and runs it with `--ignored`.
@@ -191,5 +196,78 @@ async fn triage_in_the_real_app_survives_closing_and_reopening_the_case() {
     assert_eq!(badge.text().await.unwrap(), "Integrity: verified");
     s.shot("08-triage-reopened").await;
 
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
+async fn isolate_and_release_the_compromised_pod_from_the_graph() {
+    use kordon_test_apiserver::{Cluster, Server};
+    let cluster = Cluster::from_json(&std::fs::read(repo().join("fixtures/demo/src/snapshot.json")).unwrap()).unwrap();
+    let server = Server::start(cluster);
+    server.set_identity("aks-incident-responder", &["system:authenticated"]);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig.yaml");
+    std::fs::write(&kubeconfig, server.kubeconfig("lab", Some("shop"))).unwrap();
+    let app = support::launch_with_env(&[], &[("KUBECONFIG", kubeconfig.display().to_string())]).await;
+    let s = &app.session;
+    s.open_demo().await;
+    s.css("[data-testid='incident-row'] td.title").await.click().await.unwrap();
+    s.css("body[data-ready='incident']").await;
+    s.css("[data-testid='tab-graph']").await.click().await.unwrap();
+    s.css("#graph[data-graph-ready='true']").await;
+    s.css("[data-testid='node-list-toggle']").await.click().await.unwrap();
+    let mut pod = None;
+    for item in s.all("[data-testid='graph-node-item'][data-kind='pod']").await {
+        if item.text().await.unwrap_or_default().contains("cart-7f9c6d8b5-x2k4q") {
+            pod = Some(item);
+        }
+    }
+    pod.expect("the compromised pod in the graph").click().await.unwrap();
+
+    // Isolate: context, reason, check, preview, confirm.
+    s.css("[data-testid='node-isolate']").await.click().await.unwrap();
+    let info = s.css("[data-testid='containment-context-info']").await.text().await.unwrap();
+    assert!(info.contains(&server.url()), "the dialog shows the server: {}", info);
+    s.css("[data-testid='containment-reason']").await.send_keys("xmrig talking to the mining pool").await.unwrap();
+    s.css("[data-testid='containment-check']").await.click().await.unwrap();
+    let yaml = s.css("[data-testid='containment-yaml']").await.text().await.unwrap();
+    assert!(yaml.contains("NetworkPolicy") && yaml.contains("Egress"), "{}", yaml);
+    let uid = s.css("[data-testid='containment-uid']").await.text().await.unwrap();
+    assert!(uid.contains("5073bb1d-f9d3-4ee8-9817-7e92b9975677"), "{}", uid);
+    s.shot("09-isolate-preview").await;
+    s.css("[data-testid='containment-confirm']").await.click().await.unwrap();
+    s.css("[data-testid='containment-apply']").await.click().await.unwrap();
+    s.css("[data-testid='containment-result'][data-state='applied']").await;
+    s.css("[data-testid='containment-close']").await.click().await.unwrap();
+
+    // The node shows it isolated; the cluster holds exactly the isolation.
+    s.css("[data-testid='side-panel'] [data-testid='isolated-badge']").await;
+    s.css("[data-testid='graph-node-item'][data-isolated='true']").await;
+    let pod_obj = server.object("v1/pods", Some("shop"), "cart-7f9c6d8b5-x2k4q").unwrap();
+    let action = pod_obj["metadata"]["labels"]["kordon.io/isolation"].as_str().expect("the pod is labelled").to_string();
+    let policies: Vec<_> = server
+        .objects("networking.k8s.io/v1/networkpolicies", Some("shop"))
+        .into_iter()
+        .filter(|p| p["metadata"]["labels"]["kordon.io/isolation"] == action.as_str())
+        .collect();
+    assert_eq!(policies.len(), 1);
+    s.shot("10-isolated").await;
+
+    // The action in the incident's actions and log; release it.
+    s.css("[data-testid='tab-triage']").await.click().await.unwrap();
+    s.css(&format!("[data-testid='cluster-action'][data-id='{}'][data-state='applied']", action)).await;
+    let log = s.texts("[data-testid='log-entry']").await;
+    assert!(log.iter().any(|l| l.contains(&action) && l.contains("applied")), "the log: {:?}", log);
+    s.css("[data-testid='action-release']").await.click().await.unwrap();
+    s.css("[data-testid='containment-reason']").await.send_keys("pod rebuilt from a clean image").await.unwrap();
+    s.css("[data-testid='containment-check']").await.click().await.unwrap();
+    s.css("[data-testid='containment-result'][data-state='released']").await;
+    s.css("[data-testid='containment-close']").await.click().await.unwrap();
+    s.css(&format!("[data-testid='cluster-action'][data-id='{}'][data-state='released']", action)).await;
+    let pod_obj = server.object("v1/pods", Some("shop"), "cart-7f9c6d8b5-x2k4q").unwrap();
+    assert!(pod_obj["metadata"]["labels"].get("kordon.io/isolation").is_none());
+    assert!(server.objects("networking.k8s.io/v1/networkpolicies", Some("shop")).iter().all(|p| p["metadata"]["labels"]["kordon.io/isolation"].is_null()));
+    s.shot("11-released").await;
     app.close().await;
 }

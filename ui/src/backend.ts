@@ -5,9 +5,12 @@ import { open, save } from "@tauri-apps/plugin-dialog";
 import { toBackendError } from "./errors";
 import { decodePayload } from "./payload";
 import type {
+  ActionPreview,
+  ActionRow,
   AppInfo,
   Backend,
   CaseInfo,
+  Contexts,
   Detail,
   DropEvent,
   EntityInfo,
@@ -87,6 +90,11 @@ export function tauriBackend(): Backend {
     verifyCase: () => call<Verification>("verify_case"),
     preferences: () => call<Preferences>("preferences"),
     setInvestigator: (name) => call<Preferences>("set_investigator", { name }),
+    clusterContexts: (kubeconfig) => call<Contexts>("cluster_contexts", { kubeconfig }),
+    clusterPrepare: (request) => call<ActionPreview>("cluster_prepare", { request }),
+    clusterApply: (actionId, confirm) => call<ActionRow>("cluster_apply", { actionId, confirm }),
+    clusterRelease: (actionId, reason, connect) => call<ActionRow>("cluster_release", { actionId, reason, connect }),
+    incidentActions: (id) => call<ActionRow[]>("incident_actions", { id }),
     pickCaseToOpen: () =>
       dialog(async () => {
         const r = await open({ title: "Open a case", multiple: false, directory: false, filters: CASE_FILTER });

@@ -382,6 +382,97 @@ export interface Preferences {
   os_user: string;
 }
 
+/** A kubeconfig context, without secrets. */
+export interface ContextInfo {
+  name: string;
+  cluster: string;
+  server: string;
+  user: string;
+  namespace: string | null;
+  current: boolean;
+  auth: { kind: string; command?: string; args?: string[]; env?: string[]; name?: string; path?: string };
+  files: string[];
+}
+
+export interface Contexts {
+  files: string[];
+  contexts: ContextInfo[];
+}
+
+export interface PermissionCheck {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource: string | null;
+  namespace: string | null;
+  why: string;
+  allowed: boolean;
+  reason: string | null;
+}
+
+export interface LiveTarget {
+  namespace: string;
+  name: string;
+  uid: string;
+  evidence_uid: string | null;
+  node: string | null;
+  phase: string | null;
+  labels: Record<string, string>;
+  containers: string[];
+  owners: { kind: string; name: string; uid: string }[];
+  services: string[];
+  policies: { name: string; uid: string; policy_types: string[]; selector: string; allows: string[]; kordon_action: string | null }[];
+  isolated_by: string | null;
+}
+
+/** What the containment dialog shows before the confirmation. */
+export interface ActionPreview {
+  action_id: string;
+  kind: "isolate" | "terminate";
+  connection: { context: ContextInfo; identity: { username: string; groups: string[] }; version: string };
+  target: LiveTarget;
+  preflight: { checks: PermissionCheck[]; missing: string[]; engines: string[]; version: string; warnings: string[]; ok: boolean };
+  preview: string;
+  controller_note: string | null;
+}
+
+export interface ConnectChoice {
+  kubeconfig?: string | null;
+  context?: string | null;
+  trust_exec?: boolean;
+}
+
+export interface ActionRequest {
+  incident: string;
+  /** namespace/name */
+  pod: string;
+  reason: string;
+  kind: "isolate" | "terminate";
+  accept_uid?: string | null;
+  grace_period_seconds?: number | null;
+  scale_owner_to_zero?: boolean;
+  connect: ConnectChoice;
+}
+
+/** A cluster action as the case records it. */
+export interface ActionRow {
+  id: string;
+  incident: string | null;
+  kind: string;
+  state: string;
+  created: string;
+  updated: string;
+  actor: string;
+  cluster_user: string | null;
+  context: string;
+  server: string;
+  namespace: string;
+  pod: string;
+  pod_uid: string;
+  reason: string;
+  details: Record<string, unknown>;
+}
+
 /** Errors from the backend: the UI branches on `code`, never on `message`. */
 export interface BackendErrorShape {
   code: string;
@@ -423,6 +514,13 @@ export interface Backend {
   verifyCase(): Promise<Verification>;
   preferences(): Promise<Preferences>;
   setInvestigator(name: string): Promise<Preferences>;
+  clusterContexts(kubeconfig: string | null): Promise<Contexts>;
+  /** Looks up, checks and dry-runs; changes nothing. */
+  clusterPrepare(request: ActionRequest): Promise<ActionPreview>;
+  /** Applies a prepared action; `confirm` is "yes", or the pod's name for a termination. */
+  clusterApply(actionId: string, confirm: string): Promise<ActionRow>;
+  clusterRelease(actionId: string, reason: string, connect: ConnectChoice): Promise<ActionRow>;
+  incidentActions(id: string): Promise<ActionRow[]>;
   /** Native dialogs; null / [] when the user cancels. */
   pickCaseToOpen(): Promise<string | null>;
   pickCaseToCreate(): Promise<string | null>;

@@ -7,6 +7,8 @@ import goldenIncidents from "../../fixtures/golden/incidents/demo-incidents.json
 import goldenVocabulary from "../../fixtures/golden/triage/vocabulary.json";
 import { parseTime } from "../src/format";
 import type {
+  ActionPreview,
+  ActionRow,
   AppInfo,
   Backend,
   BackendErrorShape,
@@ -61,7 +63,12 @@ export type Command =
   | "set_verdict"
   | "verify_case"
   | "preferences"
-  | "set_investigator";
+  | "set_investigator"
+  | "cluster_contexts"
+  | "cluster_prepare"
+  | "cluster_apply"
+  | "cluster_release"
+  | "incident_actions";
 
 export interface MockBackend extends Backend {
   calls: { cmd: Command | string; args: unknown }[];
@@ -381,6 +388,14 @@ export function mockBackend(): MockBackend {
     return structuredClone(t);
   };
 
+  // A cluster for containment: one token context, one exec-plugin context.
+  const actions: ActionRow[] = [];
+  const prepared = new Map<string, ActionPreview & { incident: string; reason: string }>();
+  const contexts = [
+    { name: "lab", cluster: "lab", server: "https://127.0.0.1:6443", user: "responder", namespace: "shop", current: true, auth: { kind: "token" }, files: ["kubeconfig"] },
+    { name: "exec-lab", cluster: "lab", server: "https://127.0.0.1:6443", user: "sso", namespace: null, current: false, auth: { kind: "exec", command: "kubelogin", args: ["get-token"], env: [] }, files: ["kubeconfig"] },
+  ];
+
   const mock: MockBackend = {
     calls: [],
     importGate: null,
@@ -545,6 +560,60 @@ export function mockBackend(): MockBackend {
         mock.investigator = name.trim() || null;
         return prefsView();
       }),
+    clusterContexts: () => call("cluster_contexts", {}, () => ({ files: ["kubeconfig"], contexts: structuredClone(contexts) })),
+    clusterPrepare: (request) =>
+      call("cluster_prepare", { request }, () => {
+        const ctx = contexts.find((c) => c.name === request.connect.context)!;
+        if (ctx.auth.kind === "exec" && !request.connect.trust_exec)
+          throw { code: "exec_untrusted", message: `context '${ctx.name}' gets its credentials by running a command: kubelogin get-token` };
+        const [ns, name] = request.pod.split("/") as [string, string];
+        const uid = demoDetail.recommendation.target?.uid ?? "uid";
+        const id = `act-${(actions.length + prepared.size + 1).toString(16).padStart(12, "0")}`;
+        const p: ActionPreview & { incident: string; reason: string } = {
+          action_id: id,
+          kind: request.kind,
+          incident: request.incident,
+          reason: request.reason,
+          connection: { context: ctx, identity: { username: "aks-incident-responder", groups: [] }, version: "v1.31.2" },
+          target: { namespace: ns, name, uid, evidence_uid: uid, node: "aks-nodepool1", phase: "Running", labels: { app: "cart" }, containers: ["cart"], owners: [{ kind: "ReplicaSet", name: "cart-7f9c6d8b5", uid: "rs" }], services: ["cart"], policies: [], isolated_by: null },
+          preflight: {
+            checks: [{ verb: "patch", group: "", resource: "pods", subresource: null, namespace: ns, why: "label and annotate the pod", allowed: true, reason: null }],
+            missing: [],
+            engines: ["Calico"],
+            version: "v1.31.2",
+            warnings: [],
+            ok: true,
+          },
+          preview: `kind: NetworkPolicy\nmetadata:\n  name: kordon-isolate-${id.slice(4)}\n`,
+          controller_note: request.kind === "terminate" ? "ReplicaSet cart-7f9c6d8b5 will start a replacement pod" : null,
+        };
+        prepared.set(id, p);
+        const { incident: _i, reason: _r, ...preview } = p;
+        return preview;
+      }),
+    clusterApply: (actionId, confirm) =>
+      call("cluster_apply", { actionId, confirm }, () => {
+        const p = prepared.get(actionId);
+        if (!p) throw { code: "not_found", message: `no prepared action ${actionId}` };
+        prepared.delete(actionId);
+        if (confirm !== (p.kind === "terminate" ? p.target.name : "yes")) throw { code: "cancelled", message: "not confirmed: nothing done" };
+        const row: ActionRow = {
+          id: actionId, incident: p.incident, kind: p.kind, state: "applied", created: now(), updated: now(), actor: actor(), cluster_user: "aks-incident-responder",
+          context: p.connection.context.name, server: p.connection.context.server, namespace: p.target.namespace, pod: p.target.name, pod_uid: p.target.uid, reason: p.reason, details: {},
+        };
+        actions.push(row);
+        logRow(stateOf(p.incident), "cluster-action", { action: actionId, kind: p.kind, state: "applied", pod: `${row.namespace}/${row.pod}` });
+        return structuredClone(row);
+      }),
+    clusterRelease: (actionId, reason, connect) =>
+      call("cluster_release", { actionId, reason, connect }, () => {
+        const row = actions.find((a) => a.id === actionId);
+        if (!row) throw { code: "not_found", message: `no action ${actionId}` };
+        row.state = "released";
+        logRow(stateOf(row.incident!), "cluster-action", { action: actionId, state: "released" });
+        return structuredClone(row);
+      }),
+    incidentActions: (id) => call("incident_actions", { id }, () => structuredClone(actions.filter((a) => a.incident === id))),
     pickCaseToOpen: async () => mock.dialog.openCase,
     pickCaseToCreate: async () => mock.dialog.createCase,
     pickImportFiles: async () => mock.dialog.files,

@@ -165,6 +165,11 @@ impl App {
 /// Starts the built app under a display with a fresh data folder, after
 /// `prepare` has put files into it (e.g. a recent-cases list).
 pub async fn launch(prepare: &[(&str, Vec<u8>)]) -> App {
+    launch_with_env(prepare, &[]).await
+}
+
+/// As `launch`, with extra environment for the app (e.g. `KUBECONFIG`).
+pub async fn launch_with_env(prepare: &[(&str, Vec<u8>)], env: &[(&str, String)]) -> App {
     assert!(
         repo().join("ui/dist/index.html").exists(),
         "build the UI first: (cd ui && npm ci && npm run build)"
@@ -182,6 +187,7 @@ pub async fn launch(prepare: &[(&str, Vec<u8>)]) -> App {
         .env("KORDON_DATA_DIR", data.path())
         .env("KORDON_NOW", "2026-11-21T08:00:00Z")
         .env("KORDON_ACTOR", "e2e-investigator")
+        .envs(env.iter().map(|(k, v)| (k.to_string(), v.clone())))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -237,6 +237,7 @@ export function cyStyle(opts: { presentation: boolean; dark: boolean; large: boo
       selector: "node.aggregated",
       style: { "border-style": "double", "border-width": 6 * scale, "border-color": "#6d7f92", "background-opacity": 0.55 },
     },
+    { selector: "node.isolated", style: { "border-style": "dashed", "border-color": "#c62828", "border-width": 4 * scale } },
     { selector: "node:selected", style: { "overlay-color": "#3b82f6", "overlay-opacity": 0.25, "overlay-padding": 8 } },
     { selector: ".hidden", style: { display: "none" } },
     {

@@ -122,6 +122,15 @@ export function describeEntry(e: LogEntry, v: Vocabulary | null): string {
       return `moved signal ${String(field(d, "signal") ?? "")} here from ${String(field(d, "from") ?? "")}`;
     case "split-signal":
       return `split signal ${String(field(d, "signal") ?? "")} off ${String(field(d, "from") ?? "")} into this incident`;
+    case "cluster-action": {
+      const kind = field(d, "kind");
+      const pod = field(d, "pod");
+      return `${kind ? `${String(kind)} ` : ""}${String(field(d, "action") ?? "")}${pod ? ` ${String(pod)}` : ""}: ${String(field(d, "state") ?? "")}`;
+    }
+    case "capture": {
+      const files = field(d, "files");
+      return `captured ${Array.isArray(files) ? files.length : 0} evidence files for ${String(field(d, "action") ?? "")}`;
+    }
     default:
       return e.action;
   }

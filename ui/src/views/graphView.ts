@@ -65,6 +65,8 @@ export class GraphView {
   readonly el: HTMLElement;
   readonly container: HTMLElement;
   private cy: Core | null = null;
+  /** Keys of the pods a Kordon isolation holds (shown on the nodes). */
+  private isolated = new Set<string>();
   private graph: Graph | null = null;
   private layout: LayoutResult | null = null;
   private filter: GraphFilter | null = null;
@@ -245,6 +247,7 @@ export class GraphView {
     cy.on("mouseout", "node", () => (this.tooltip.hidden = true));
     cy.on("viewport", () => (this.tooltip.hidden = true));
     this.applyVisibility();
+    if (this.isolated.size) this.setIsolated(this.isolated);
     if (!this.o.headless) cy.fit(undefined, 30);
     if (this.selected && cy.getElementById(this.selected).nonempty()) this.selectNode(this.selected);
     else if (this.selected) this.clearSelection();
@@ -305,6 +308,7 @@ export class GraphView {
               "data-testid": "graph-node-item",
               "data-id": n.id,
               "data-kind": n.kind,
+              "data-isolated": n.key && this.isolated.has(n.key) ? "true" : null,
               "aria-pressed": n.id === this.selected ? "true" : "false",
               title: `${n.kind}${n.severity ? `, ${n.severity}` : ""}`,
               style: `--kind:${st.color}`,
@@ -480,6 +484,21 @@ export class GraphView {
       ev.append(h("p", { className: "muted small" }, `${shown} of ${n.evidence_count} evidence events listed: every signal, and the first of the context records.`));
     this.side.append(ev);
     if (!n.aggregated) void this.loadEntity(n.id, entityBox);
+  }
+
+  /** Marks the isolated pods (by key) on the canvas and in the node list. */
+  setIsolated(keys: Set<string>): void {
+    this.isolated = keys;
+    this.cy?.nodes().forEach((el) => {
+      const n = this.nodeById(el.id());
+      el.toggleClass("isolated", !!n?.key && keys.has(n.key));
+    });
+    for (const b of this.list.querySelectorAll<HTMLElement>("[data-testid='graph-node-item']")) {
+      const n = this.nodeById(b.dataset.id ?? "");
+      if (n?.key && keys.has(n.key)) b.dataset.isolated = "true";
+      else delete b.dataset.isolated;
+    }
+    this.refreshSide();
   }
 
   /** Redraws the open side panel (its node's verdict changed). */

@@ -4,7 +4,8 @@ import { clear, h } from "../dom";
 import { fmtTime } from "../format";
 import type { Span } from "../logic/evidence";
 import { refsOf, storySteps, type EvidenceRef } from "../logic/story";
-import type { Backend, Detail, EvidenceEvent, GraphNode, IncidentRow, Triage } from "../types";
+import type { ActionRow, Backend, Detail, EvidenceEvent, GraphNode, IncidentRow, Triage } from "../types";
+import { ContainmentDialog, type ContainmentKind } from "./containment";
 import { emptyNote, richText, severityBadge, tacticChip, timeSpan } from "./common";
 import { EvidenceView } from "./evidence";
 import { GraphView } from "./graphView";
@@ -36,6 +37,9 @@ export class IncidentPage {
   private triage: TriagePanel | null = null;
   private header: HTMLElement | null = null;
   private detail: Detail | null = null;
+  private actions: ActionRow[] = [];
+  private readonly actionsEl = h("section", { className: "panel cluster-actions", "data-testid": "cluster-actions" });
+  private dialog: ContainmentDialog | null = null;
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
   private readonly panels = new Map<Tab, HTMLElement>();
   private destroyed = false;
@@ -62,6 +66,8 @@ export class IncidentPage {
     const triage = await this.triage?.load();
     if (this.destroyed) return;
     if (triage) this.showTriage(triage);
+    await this.loadActions();
+    if (this.destroyed) return;
     this.o.onReady();
     await this.graph?.load();
   }
@@ -101,6 +107,100 @@ export class IncidentPage {
       h("h1", { "data-testid": "incident-title" }, inc.title),
       h("p", { className: "muted small" }, inc.severity_why),
       h("div", { className: "chips" }, inc.tactics.map((x) => tacticChip(x))),
+    );
+  }
+
+  /** The incident's cluster actions: listed in the triage tab, marked on the graph. */
+  private async loadActions(): Promise<void> {
+    try {
+      this.actions = await this.o.backend.incidentActions(this.o.id);
+    } catch (e) {
+      this.o.onError(e);
+      this.actions = [];
+    }
+    if (this.destroyed) return;
+    this.graph?.setIsolated(new Set(this.liveIsolations().map((a) => `${a.namespace}/${a.pod}`)));
+    this.renderActions();
+  }
+
+  private liveIsolations(): ActionRow[] {
+    return this.actions.filter((a) => a.kind === "isolate" && a.state === "applied");
+  }
+
+  private renderActions() {
+    clear(this.actionsEl);
+    this.actionsEl.append(h("h2", null, `Cluster actions (${this.actions.length})`));
+    if (!this.actions.length) {
+      this.actionsEl.append(emptyNote("None yet: select a pod in the graph to isolate or terminate it."));
+      return;
+    }
+    this.actionsEl.append(
+      h(
+        "table",
+        { className: "grid" },
+        h("thead", null, h("tr", null, ["Action", "Kind", "Pod", "State", "By", "Updated", ""].map((x) => h("th", null, x)))),
+        h(
+          "tbody",
+          null,
+          [...this.actions].reverse().map((a) =>
+            h(
+              "tr",
+              { "data-testid": "cluster-action", "data-id": a.id, "data-state": a.state, "data-kind": a.kind },
+              h("td", { className: "mono small" }, a.id),
+              h("td", null, a.kind),
+              h("td", { className: "small" }, `${a.namespace}/${a.pod}`, h("div", { className: "muted mono" }, a.pod_uid)),
+              h("td", null, h("strong", null, a.state)),
+              h("td", { className: "small" }, a.actor, a.cluster_user ? h("div", { className: "muted" }, `as ${a.cluster_user} on ${a.context}`) : null),
+              h("td", { className: "small nowrap" }, fmtTime(a.updated)),
+              h(
+                "td",
+                null,
+                a.kind === "isolate" && a.state === "applied"
+                  ? h("button", { type: "button", "data-testid": "action-release", onclick: () => this.openDialog("release", `${a.namespace}/${a.pod}`, a) }, "Release…")
+                  : null,
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  private openDialog(kind: ContainmentKind, pod: string, action?: ActionRow) {
+    this.dialog?.el.remove();
+    const d = new ContainmentDialog({
+      backend: this.o.backend,
+      kind,
+      incident: this.o.id,
+      pod,
+      action,
+      onDone: () => {
+        void this.loadActions();
+        void this.triage?.load().then((t) => t && this.o.onTriageChanged?.(t));
+      },
+      onClose: () => {
+        d.el.remove();
+        if (this.dialog === d) this.dialog = null;
+      },
+    });
+    this.dialog = d;
+    document.body.append(d.el);
+    void d.open();
+  }
+
+  /** Isolate / terminate / release, and the isolated badge, for a pod node. */
+  private containmentControls(n: GraphNode): HTMLElement | null {
+    if (n.kind !== "pod" || !n.key || n.aggregated) return null;
+    const pod = n.key;
+    const held = this.liveIsolations().find((a) => `${a.namespace}/${a.pod}` === pod);
+    return h(
+      "div",
+      { className: "containment row" },
+      held ? h("span", { className: "badge isolated", "data-testid": "isolated-badge", title: `by ${held.id}` }, "isolated") : null,
+      held
+        ? h("button", { type: "button", "data-testid": "node-release", onclick: () => this.openDialog("release", pod, held) }, "Release…")
+        : h("button", { type: "button", "data-testid": "node-isolate", onclick: () => this.openDialog("isolate", pod) }, "Isolate…"),
+      h("button", { type: "button", className: "danger", "data-testid": "node-terminate", onclick: () => this.openDialog("terminate", pod) }, "Terminate…"),
     );
   }
 
@@ -155,7 +255,11 @@ export class IncidentPage {
       presentation: this.o.presentation,
       onError: this.o.onError,
       onEvidence: (id) => void this.showEvidence(id),
-      nodeExtras: (n) => this.verdictControl(n),
+      nodeExtras: (n) => {
+        const c = this.containmentControls(n);
+        const v = this.verdictControl(n);
+        return c || v ? h("div", null, c, v) : null;
+      },
     });
     this.graph.setEvidence(rows);
     this.triage = new TriagePanel({
@@ -179,7 +283,12 @@ export class IncidentPage {
 
     const tabs = h("div", { className: "tabs", role: "tablist", "aria-label": "Incident views" });
     const labels: Record<Tab, string> = { graph: "Graph", evidence: "Evidence", timeline: "Timeline", triage: "Triage" };
-    const bodies: Record<Tab, HTMLElement> = { graph: this.graph.el, evidence: this.evidence.el, timeline: this.timeline.el, triage: this.triage.el };
+    const bodies: Record<Tab, HTMLElement> = {
+      graph: this.graph.el,
+      evidence: this.evidence.el,
+      timeline: this.timeline.el,
+      triage: h("div", null, this.triage.el, this.actionsEl),
+    };
     TABS.forEach((t, i) => {
       const b = h(
         "button",
@@ -344,6 +453,7 @@ export class IncidentPage {
 
   destroy(): void {
     this.destroyed = true;
+    this.dialog?.el.remove();
     this.graph?.destroy();
   }
 }

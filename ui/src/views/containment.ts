@@ -1,0 +1,325 @@
+// The containment dialog: choose a kubeconfig context (an exec plugin's
+// command is shown and must be trusted), give a reason, then "Check": the
+// core looks the pod up live, checks every permission, dry-runs the change
+// and answers with the exact objects. Only then can the investigator
+// confirm — ticking that they read the change for an isolation, typing the
+// pod's name for a termination — and the result is shown.
+import { clear, h } from "../dom";
+import { toBackendError } from "../errors";
+import type { ActionPreview, ActionRow, Backend, ContextInfo, ConnectChoice } from "../types";
+
+export type ContainmentKind = "isolate" | "terminate" | "release";
+
+export interface ContainmentOptions {
+  backend: Backend;
+  kind: ContainmentKind;
+  incident: string;
+  /** namespace/name */
+  pod: string;
+  /** For a release: the isolation to undo. */
+  action?: ActionRow;
+  onDone: (row: ActionRow) => void;
+  onClose: () => void;
+}
+
+const TITLES: Record<ContainmentKind, string> = { isolate: "Isolate pod", terminate: "Terminate pod", release: "Release isolation" };
+
+export class ContainmentDialog {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly problem: HTMLElement;
+  private contexts: ContextInfo[] = [];
+  private choice: ConnectChoice = {};
+  private reason = "";
+  private acceptUid = "";
+  private grace = "";
+  private scale = false;
+  private preview: ActionPreview | null = null;
+  private busy = false;
+
+  constructor(private readonly o: ContainmentOptions) {
+    this.problem = h("p", { className: "form-problem", "data-testid": "containment-error", role: "alert" });
+    this.body = h("div", { className: "dialog-body" });
+    this.el = h(
+      "div",
+      { className: "modal-backdrop" },
+      h(
+        "section",
+        { className: "modal", role: "dialog", "aria-modal": "true", "aria-label": TITLES[o.kind], "data-testid": "containment-dialog", "data-kind": o.kind },
+        h(
+          "header",
+          { className: "row" },
+          h("h2", { className: "grow" }, `${TITLES[o.kind]} ${o.pod}`),
+          h("button", { type: "button", "aria-label": "Close", "data-testid": "containment-close", onclick: () => o.onClose() }, "×"),
+        ),
+        this.body,
+        this.problem,
+      ),
+    );
+  }
+
+  async open(): Promise<void> {
+    try {
+      this.contexts = (await this.o.backend.clusterContexts(null)).contexts;
+    } catch (e) {
+      this.fail(e);
+      this.contexts = [];
+    }
+    const recorded = this.o.action?.context;
+    const current = this.contexts.find((c) => c.name === recorded) ?? this.contexts.find((c) => c.current) ?? this.contexts[0];
+    this.choice = { context: current?.name ?? null, trust_exec: false };
+    this.renderForm();
+  }
+
+  private fail(e: unknown) {
+    const err = toBackendError(e);
+    this.problem.textContent = err.message;
+    this.problem.dataset.code = err.code;
+  }
+
+  private clearProblem() {
+    this.problem.textContent = "";
+    delete this.problem.dataset.code;
+  }
+
+  private context(): ContextInfo | undefined {
+    return this.contexts.find((c) => c.name === this.choice.context);
+  }
+
+  private renderForm() {
+    clear(this.body);
+    const ctx = this.context();
+    const select = h(
+      "select",
+      {
+        "data-testid": "containment-context",
+        "aria-label": "Kubeconfig context",
+        onchange: (e: Event) => {
+          this.choice.context = (e.target as HTMLSelectElement).value;
+          this.choice.trust_exec = false;
+          this.renderForm();
+        },
+      },
+      this.contexts.map((c) => h("option", { value: c.name }, c.current ? `${c.name} (current)` : c.name)),
+    );
+    select.value = this.choice.context ?? "";
+    const exec = ctx?.auth.kind === "exec";
+    const command = exec ? [...(ctx?.auth.env ?? []), ctx?.auth.command ?? "", ...(ctx?.auth.args ?? [])].join(" ") : "";
+    const reason = h("textarea", {
+      "data-testid": "containment-reason",
+      "aria-label": "Reason",
+      rows: 2,
+      placeholder: "Why (recorded in the case and, for an isolation, on the pod)",
+      oninput: (e: Event) => (this.reason = (e.target as HTMLTextAreaElement).value),
+    });
+    reason.value = this.reason;
+    const check = h(
+      "button",
+      { type: "button", className: "primary", "data-testid": "containment-check", onclick: () => void this.check() },
+      this.o.kind === "release" ? "Release" : "Check and preview",
+    );
+    this.body.append(
+      h(
+        "div",
+        { className: "fields" },
+        h("label", { className: "field" }, h("span", { className: "muted small" }, "Context"), select),
+        ctx
+          ? h(
+              "dl",
+              { className: "kv small", "data-testid": "containment-context-info" },
+              h("dt", null, "Server"),
+              h("dd", { className: "mono" }, ctx.server),
+              h("dt", null, "User"),
+              h("dd", null, ctx.user),
+              h("dt", null, "Namespace"),
+              h("dd", null, ctx.namespace ?? "default"),
+              h("dt", null, "Credentials"),
+              h("dd", null, exec ? "an exec plugin (below)" : ctx.auth.kind),
+            )
+          : h("p", { className: "empty" }, "No kubeconfig context found ($KUBECONFIG, ~/.kube/config)."),
+      ),
+      exec
+        ? h(
+            "div",
+            { className: "exec-trust", "data-testid": "exec-trust" },
+            h("p", null, "This context gets its credentials by running a command on this machine:"),
+            h("pre", { className: "raw" }, command),
+            h(
+              "label",
+              null,
+              h("input", {
+                type: "checkbox",
+                "data-testid": "exec-trust-check",
+                checked: !!this.choice.trust_exec,
+                onchange: (e: Event) => (this.choice.trust_exec = (e.target as HTMLInputElement).checked),
+              }),
+              " I trust this command: let Kordon run it",
+            ),
+          )
+        : "",
+      h("label", { className: "field" }, h("span", { className: "muted small" }, "Reason"), reason),
+      this.o.kind === "terminate"
+        ? h(
+            "div",
+            { className: "row" },
+            h(
+              "label",
+              { className: "field" },
+              h("span", { className: "muted small" }, "Grace period (s)"),
+              h("input", { type: "number", min: 0, "data-testid": "containment-grace", value: this.grace, oninput: (e: Event) => (this.grace = (e.target as HTMLInputElement).value) }),
+            ),
+            h(
+              "label",
+              null,
+              h("input", { type: "checkbox", "data-testid": "containment-scale", checked: this.scale, onchange: (e: Event) => (this.scale = (e.target as HTMLInputElement).checked) }),
+              " Also scale its owner to zero (restorable)",
+            ),
+          )
+        : "",
+      this.o.kind !== "release"
+        ? h(
+            "label",
+            { className: "field" },
+            h("span", { className: "muted small" }, "Only if the pod was recreated: act on the live pod with this UID"),
+            h("input", { type: "text", "data-testid": "containment-accept-uid", value: this.acceptUid, oninput: (e: Event) => (this.acceptUid = (e.target as HTMLInputElement).value.trim()) }),
+          )
+        : "",
+      h("div", { className: "row" }, check),
+    );
+  }
+
+  private async check(): Promise<void> {
+    if (this.busy) return;
+    this.clearProblem();
+    if (!this.reason.trim()) {
+      this.problem.textContent = "A reason is required.";
+      return;
+    }
+    this.busy = true;
+    this.body.dataset.busy = "true";
+    try {
+      if (this.o.kind === "release") {
+        const row = await this.o.backend.clusterRelease(this.o.action!.id, this.reason, this.choice);
+        this.showResult(row);
+        return;
+      }
+      this.preview = await this.o.backend.clusterPrepare({
+        incident: this.o.incident,
+        pod: this.o.pod,
+        reason: this.reason,
+        kind: this.o.kind,
+        accept_uid: this.acceptUid || null,
+        grace_period_seconds: this.grace ? Number(this.grace) : null,
+        scale_owner_to_zero: this.scale,
+        connect: this.choice,
+      });
+      this.renderPreview(this.preview);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.busy = false;
+      delete this.body.dataset.busy;
+    }
+  }
+
+  private renderPreview(p: ActionPreview) {
+    clear(this.body);
+    const t = p.target;
+    const confirmBox =
+      p.kind === "terminate"
+        ? h("input", { type: "text", "data-testid": "containment-confirm", "aria-label": "Type the pod's name", placeholder: t.name })
+        : h("input", { type: "checkbox", "data-testid": "containment-confirm" });
+    const apply = h("button", { type: "button", className: "danger", "data-testid": "containment-apply" }, p.kind === "terminate" ? "Terminate" : "Isolate");
+    apply.onclick = () => {
+      const confirm = p.kind === "terminate" ? (confirmBox as HTMLInputElement).value.trim() : (confirmBox as HTMLInputElement).checked ? "yes" : "";
+      if (p.kind === "terminate" ? confirm !== t.name : !confirm) {
+        this.problem.textContent = p.kind === "terminate" ? `Type the pod's name, ${t.name}, to confirm.` : "Tick the box to confirm you read the change.";
+        return;
+      }
+      void this.apply(p.action_id, confirm);
+    };
+    this.body.append(
+      h(
+        "section",
+        { "data-testid": "containment-preview" },
+        h(
+          "p",
+          { className: "small" },
+          `Connected to ${p.connection.context.name} (${p.connection.context.server}) as `,
+          h("strong", null, p.connection.identity.username),
+          `, Kubernetes ${p.connection.version}.`,
+        ),
+        h(
+          "dl",
+          { className: "kv small" },
+          h("dt", null, "Pod"),
+          h("dd", null, `${t.namespace}/${t.name}`),
+          h("dt", null, "UID"),
+          h("dd", { className: "mono", "data-testid": "containment-uid" }, t.uid, t.evidence_uid && t.evidence_uid !== t.uid ? ` (the evidence names ${t.evidence_uid})` : " (as in the evidence)"),
+          h("dt", null, "Node"),
+          h("dd", null, t.node ?? "?"),
+          t.owners.length ? [h("dt", null, "Owners"), h("dd", null, t.owners.map((o) => `${o.kind} ${o.name}`).join(" → "))] : null,
+          t.services.length ? [h("dt", null, "Services"), h("dd", null, t.services.join(", "))] : null,
+          t.policies.length ? [h("dt", null, "Policies"), h("dd", null, t.policies.map((x) => x.name).join(", "))] : null,
+        ),
+        h("h3", null, "Permissions"),
+        h(
+          "ul",
+          { className: "checklist", "data-testid": "preflight" },
+          p.preflight.checks.map((c) =>
+            h(
+              "li",
+              { "data-testid": "preflight-check", "data-allowed": String(c.allowed) },
+              h("span", { className: c.allowed ? "ok" : "missing" }, c.allowed ? "✓ " : "✗ "),
+              `${c.verb} ${c.subresource ? `${c.resource}/${c.subresource}` : c.resource}${c.group ? `.${c.group}` : ""} — ${c.why}`,
+            ),
+          ),
+        ),
+        p.preflight.engines.length ? h("p", { className: "small" }, `Network-policy engine: ${p.preflight.engines.join(", ")}`) : null,
+        p.preflight.warnings.length ? h("ul", { className: "warnings small", "data-testid": "preflight-warnings" }, p.preflight.warnings.map((w) => h("li", null, w))) : null,
+        p.controller_note ? h("p", { className: "small" }, h("strong", null, "Then: "), p.controller_note) : null,
+        h("h3", null, "The change (accepted by the server in a dry run)"),
+        h("pre", { className: "raw", "data-testid": "containment-yaml" }, p.preview),
+        h(
+          "div",
+          { className: "row" },
+          p.kind === "terminate"
+            ? h("label", { className: "field" }, h("span", { className: "muted small" }, `Type ${t.name} to confirm`), confirmBox)
+            : h("label", null, confirmBox, " I have read the change and want to apply it"),
+          apply,
+        ),
+      ),
+    );
+  }
+
+  private async apply(actionId: string, confirm: string): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.clearProblem();
+    clear(this.body);
+    this.body.append(h("p", { "data-testid": "containment-progress" }, "Applying, then reading the result back…"));
+    try {
+      const row = await this.o.backend.clusterApply(actionId, confirm);
+      this.showResult(row);
+    } catch (e) {
+      this.fail(e);
+      clear(this.body);
+      this.body.append(h("p", null, "The action did not complete; what happened is in the incident's actions and log."));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private showResult(row: ActionRow) {
+    clear(this.body);
+    this.body.append(
+      h(
+        "section",
+        { "data-testid": "containment-result", "data-state": row.state },
+        h("p", null, h("strong", null, row.id), ` ${row.kind} ${row.namespace}/${row.pod}: `, h("strong", null, row.state)),
+        h("button", { type: "button", className: "primary", onclick: () => this.o.onClose() }, "Close"),
+      ),
+    );
+    this.o.onDone(row);
+  }
+}

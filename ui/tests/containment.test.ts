@@ -1,0 +1,107 @@
+// Containment from the graph, in jsdom against the mock backend: the dialog
+// shows the context, asks for a reason, previews the checked change, needs
+// a confirmation, and the result shows on the node and in the actions.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { App } from "../src/app";
+import { $, $$, key, mountFresh, openDemo, ready, waitFor } from "./helpers";
+import { DEMO_ID, type MockBackend } from "./mockBackend";
+
+let app: App;
+let mock: MockBackend;
+
+beforeEach(() => {
+  ({ app, mock } = mountFresh());
+});
+afterEach(() => app.destroy());
+
+async function podPanel() {
+  await openDemo();
+  $(`[data-testid='incident-row'][data-id='${DEMO_ID}'] td.title`)!.click();
+  await ready("incident");
+  await waitFor(() => $("#graph")?.dataset.graphReady === "true");
+  $$("[data-testid='graph-node-item']").find((i) => i.textContent === "shop/cart-7f9c6d8b5-x2k4q")!.click();
+  return waitFor(() => $("[data-testid='node-isolate']"));
+}
+
+function type(testid: string, value: string) {
+  const el = $(`[data-testid='${testid}']`) as HTMLInputElement | HTMLTextAreaElement;
+  el.value = value;
+  el.dispatchEvent(new Event("input"));
+}
+
+describe("containment from the graph", () => {
+  it("isolates the pod after a preview and a confirmation, shows it, and releases it", async () => {
+    (await podPanel()).click();
+    const dialog = await waitFor(() => $("[data-testid='containment-dialog']"));
+    await waitFor(() => $("[data-testid='containment-context-info']"));
+    expect(dialog.textContent).toContain("https://127.0.0.1:6443");
+    // No reason, no check.
+    $("[data-testid='containment-check']")!.click();
+    expect($("[data-testid='containment-error']")!.textContent).toContain("reason");
+    expect(mock.calls.some((c) => c.cmd === "cluster_prepare")).toBe(false);
+    type("containment-reason", "miner talking to the pool");
+    $("[data-testid='containment-check']")!.click();
+    await waitFor(() => $("[data-testid='containment-preview']"));
+    expect($("[data-testid='containment-yaml']")!.textContent).toContain("NetworkPolicy");
+    expect($$("[data-testid='preflight-check']").every((c) => c.dataset.allowed === "true")).toBe(true);
+    // Not confirmed: nothing applied.
+    $("[data-testid='containment-apply']")!.click();
+    expect(mock.calls.some((c) => c.cmd === "cluster_apply")).toBe(false);
+    ($("[data-testid='containment-confirm']") as HTMLInputElement).checked = true;
+    $("[data-testid='containment-apply']")!.click();
+    const result = await waitFor(() => $("[data-testid='containment-result']"));
+    expect(result.dataset.state).toBe("applied");
+    expect(mock.calls.find((c) => c.cmd === "cluster_apply")!.args).toMatchObject({ confirm: "yes" });
+    $("[data-testid='containment-close']")!.click();
+    await waitFor(() => $("[data-testid='isolated-badge']"));
+    expect($$("[data-testid='graph-node-item']").find((i) => i.dataset.isolated === "true")!.textContent).toBe("shop/cart-7f9c6d8b5-x2k4q");
+
+    key("4");
+    const row = await waitFor(() => $("[data-testid='cluster-action'][data-state='applied']"));
+    await waitFor(() => $$("[data-testid='log-entry']").some((e) => e.textContent!.includes("isolate act-")));
+    row.querySelector<HTMLElement>("[data-testid='action-release']")!.click();
+    await waitFor(() => $("[data-testid='containment-context-info']"));
+    type("containment-reason", "rebuilt from a clean image");
+    $("[data-testid='containment-check']")!.click();
+    await waitFor(() => $("[data-testid='containment-result'][data-state='released']"));
+    $("[data-testid='containment-close']")!.click();
+    await waitFor(() => $("[data-testid='cluster-action'][data-state='released']"));
+  });
+
+  it("shows an exec plugin's command and runs it only once trusted", async () => {
+    (await podPanel()).click();
+    await waitFor(() => $("[data-testid='containment-context-info']"));
+    const sel = $("[data-testid='containment-context']") as HTMLSelectElement;
+    sel.value = "exec-lab";
+    sel.dispatchEvent(new Event("change"));
+    const trust = await waitFor(() => $("[data-testid='exec-trust']"));
+    expect(trust.textContent).toContain("kubelogin get-token");
+    type("containment-reason", "miner");
+    $("[data-testid='containment-check']")!.click();
+    const err = await waitFor(() => ($("[data-testid='containment-error']")?.dataset.code ? $("[data-testid='containment-error']") : null));
+    expect(err.dataset.code).toBe("exec_untrusted");
+    ($("[data-testid='exec-trust-check']") as HTMLInputElement).checked = true;
+    $("[data-testid='exec-trust-check']")!.dispatchEvent(new Event("change"));
+    $("[data-testid='containment-check']")!.click();
+    await waitFor(() => $("[data-testid='containment-preview']"));
+    const call = mock.calls.filter((c) => c.cmd === "cluster_prepare").pop()!.args as { request: { connect: { trust_exec: boolean } } };
+    expect(call.request.connect.trust_exec).toBe(true);
+  });
+
+  it("a termination needs the pod's name typed", async () => {
+    await podPanel();
+    $("[data-testid='node-terminate']")!.click();
+    await waitFor(() => $("[data-testid='containment-context-info']"));
+    type("containment-reason", "miner");
+    $("[data-testid='containment-check']")!.click();
+    await waitFor(() => $("[data-testid='containment-preview']"));
+    type("containment-confirm", "cart");
+    $("[data-testid='containment-apply']")!.click();
+    expect($("[data-testid='containment-error']")!.textContent).toContain("Type the pod's name, cart-7f9c6d8b5-x2k4q");
+    expect(mock.calls.some((c) => c.cmd === "cluster_apply")).toBe(false);
+    type("containment-confirm", "cart-7f9c6d8b5-x2k4q");
+    $("[data-testid='containment-apply']")!.click();
+    await waitFor(() => $("[data-testid='containment-result'][data-state='applied']"));
+    expect(mock.calls.find((c) => c.cmd === "cluster_apply")!.args).toMatchObject({ confirm: "cart-7f9c6d8b5-x2k4q" });
+  });
+});
