@@ -106,6 +106,8 @@ export function tauriBackend(): Backend {
       dialog(async () => asList(await open({ title: "Import evidence files", multiple: true, directory: false }))),
     pickImportFolder: () =>
       dialog(async () => asList(await open({ title: "Import a folder of exports", multiple: false, directory: true }))[0] ?? null),
+    pickKubeconfig: () =>
+      dialog(async () => asList(await open({ title: "Choose a kubeconfig", multiple: false, directory: false }))[0] ?? null),
     onFileDrop: async (handler) => {
       const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
         const p = event.payload;

@@ -526,6 +526,8 @@ export interface Backend {
   pickCaseToCreate(): Promise<string | null>;
   pickImportFiles(): Promise<string[]>;
   pickImportFolder(): Promise<string | null>;
+  /** A kubeconfig file other than the default ($KUBECONFIG, ~/.kube/config). */
+  pickKubeconfig(): Promise<string | null>;
   /** Files or folders dragged onto the window; returns an unsubscribe function. */
   onFileDrop(handler: (ev: DropEvent) => void): Promise<() => void>;
 }

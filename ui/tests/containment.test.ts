@@ -88,6 +88,18 @@ describe("containment from the graph", () => {
     expect(call.request.connect.trust_exec).toBe(true);
   });
 
+  it("another kubeconfig can be chosen", async () => {
+    (await podPanel()).click();
+    await waitFor(() => $("[data-testid='containment-context-info']"));
+    $("[data-testid='containment-kubeconfig']")!.click();
+    await waitFor(() => $("[data-testid='containment-files']")?.textContent === "other/kubeconfig.yaml");
+    type("containment-reason", "miner");
+    $("[data-testid='containment-check']")!.click();
+    await waitFor(() => $("[data-testid='containment-preview']"));
+    const call = mock.calls.filter((c) => c.cmd === "cluster_prepare").pop()!.args as { request: { connect: { kubeconfig: string } } };
+    expect(call.request.connect.kubeconfig).toBe("other/kubeconfig.yaml");
+  });
+
   it("a termination needs the pod's name typed", async () => {
     await podPanel();
     $("[data-testid='node-terminate']")!.click();

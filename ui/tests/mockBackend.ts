@@ -560,7 +560,8 @@ export function mockBackend(): MockBackend {
         mock.investigator = name.trim() || null;
         return prefsView();
       }),
-    clusterContexts: () => call("cluster_contexts", {}, () => ({ files: ["kubeconfig"], contexts: structuredClone(contexts) })),
+    clusterContexts: (kubeconfig) =>
+      call("cluster_contexts", { kubeconfig }, () => ({ files: [kubeconfig ?? "kubeconfig"], contexts: structuredClone(contexts).map((c) => ({ ...c, files: [kubeconfig ?? "kubeconfig"] })) })),
     clusterPrepare: (request) =>
       call("cluster_prepare", { request }, () => {
         const ctx = contexts.find((c) => c.name === request.connect.context)!;
@@ -618,6 +619,7 @@ export function mockBackend(): MockBackend {
     pickCaseToCreate: async () => mock.dialog.createCase,
     pickImportFiles: async () => mock.dialog.files,
     pickImportFolder: async () => mock.dialog.folder,
+    pickKubeconfig: async () => "other/kubeconfig.yaml",
     onFileDrop: async (handler) => {
       dropHandlers.add(handler);
       return () => dropHandlers.delete(handler);

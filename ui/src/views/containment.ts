@@ -59,15 +59,20 @@ export class ContainmentDialog {
   }
 
   async open(): Promise<void> {
+    await this.loadContexts(null);
+  }
+
+  private async loadContexts(kubeconfig: string | null): Promise<void> {
+    this.clearProblem();
     try {
-      this.contexts = (await this.o.backend.clusterContexts(null)).contexts;
+      this.contexts = (await this.o.backend.clusterContexts(kubeconfig)).contexts;
     } catch (e) {
       this.fail(e);
       this.contexts = [];
     }
     const recorded = this.o.action?.context;
     const current = this.contexts.find((c) => c.name === recorded) ?? this.contexts.find((c) => c.current) ?? this.contexts[0];
-    this.choice = { context: current?.name ?? null, trust_exec: false };
+    this.choice = { kubeconfig, context: current?.name ?? null, trust_exec: false };
     this.renderForm();
   }
 
@@ -113,6 +118,24 @@ export class ContainmentDialog {
       oninput: (e: Event) => (this.reason = (e.target as HTMLTextAreaElement).value),
     });
     reason.value = this.reason;
+    const pick = h(
+      "button",
+      {
+        type: "button",
+        "data-testid": "containment-kubeconfig",
+        title: "Use another kubeconfig file",
+        onclick: async () => {
+          try {
+            const path = await this.o.backend.pickKubeconfig();
+            if (path) await this.loadContexts(path);
+          } catch (e) {
+            this.fail(e);
+          }
+        },
+      },
+      "Kubeconfig…",
+    );
+    const files = ctx?.files.join(", ") ?? this.choice.kubeconfig ?? "";
     const check = h(
       "button",
       { type: "button", className: "primary", "data-testid": "containment-check", onclick: () => void this.check() },
@@ -122,7 +145,8 @@ export class ContainmentDialog {
       h(
         "div",
         { className: "fields" },
-        h("label", { className: "field" }, h("span", { className: "muted small" }, "Context"), select),
+        h("label", { className: "field" }, h("span", { className: "muted small" }, "Context"), h("div", { className: "row" }, select, pick)),
+        files ? h("p", { className: "muted small mono", "data-testid": "containment-files" }, files) : "",
         ctx
           ? h(
               "dl",
@@ -258,6 +282,8 @@ export class ContainmentDialog {
           h("dd", { className: "mono", "data-testid": "containment-uid" }, t.uid, t.evidence_uid && t.evidence_uid !== t.uid ? ` (the evidence names ${t.evidence_uid})` : " (as in the evidence)"),
           h("dt", null, "Node"),
           h("dd", null, t.node ?? "?"),
+          h("dt", null, "Labels"),
+          h("dd", { className: "mono" }, Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(", ")),
           t.owners.length ? [h("dt", null, "Owners"), h("dd", null, t.owners.map((o) => `${o.kind} ${o.name}`).join(" → "))] : null,
           t.services.length ? [h("dt", null, "Services"), h("dd", null, t.services.join(", "))] : null,
           t.policies.length ? [h("dt", null, "Policies"), h("dd", null, t.policies.map((x) => x.name).join(", "))] : null,
