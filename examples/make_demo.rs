@@ -126,6 +126,7 @@ fn run() -> Res<()> {
              (02:00) and the 08:30 CI release: expected activity."
                 .into(),
         ),
+        capture: None,
     };
     let mut buf = std::io::Cursor::new(Vec::new());
     let manifest = write_bundle(&mut buf, &meta, &files).map_err(|e| e.to_string())?;

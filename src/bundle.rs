@@ -47,6 +47,10 @@ pub struct Manifest {
     pub cluster: Option<ClusterInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// For a live-cluster snapshot: caller, capture time, Kordon's version
+    /// and, per kind, how many objects or which error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture: Option<serde_json::Value>,
     pub files: Vec<ManifestFile>,
 }
 
@@ -61,6 +65,7 @@ pub struct BundleMeta {
     pub producer: String,
     pub cluster: Option<ClusterInfo>,
     pub notes: Option<String>,
+    pub capture: Option<serde_json::Value>,
 }
 
 /// Writes a bundle whose bytes depend only on its inputs (fixed entry times,
@@ -77,6 +82,7 @@ pub fn write_bundle<W: Write + Seek>(
         producer: meta.producer.clone(),
         cluster: meta.cluster.clone(),
         notes: meta.notes.clone(),
+        capture: meta.capture.clone(),
         files: files
             .iter()
             .map(|(path, format, bytes)| ManifestFile {
@@ -211,6 +217,11 @@ impl<W: Write + Seek> BundleWriter<W> {
             .map(|_| ())
     }
 
+    /// Sets the manifest's capture facts (known only at the end of a snapshot).
+    pub fn set_capture(&mut self, capture: serde_json::Value) {
+        self.meta.capture = Some(capture);
+    }
+
     /// Writes `manifest.json` (last entry) and the zip's central directory.
     pub fn finish(mut self) -> std::io::Result<(Manifest, W)> {
         let manifest = Manifest {
@@ -219,6 +230,7 @@ impl<W: Write + Seek> BundleWriter<W> {
             producer: self.meta.producer.clone(),
             cluster: self.meta.cluster.clone(),
             notes: self.meta.notes.clone(),
+            capture: self.meta.capture.clone(),
             files: self.files,
         };
         let options = zip::write::SimpleFileOptions::default()
@@ -246,6 +258,7 @@ mod streaming_tests {
             producer: "test".into(),
             cluster: None,
             notes: None,
+            capture: None,
         };
         let mut w = BundleWriter::new(std::io::Cursor::new(Vec::new()), meta);
         w.add_file("a/plain.jsonl", Format::Falco, b"{\"x\":1}\n")

@@ -10,5 +10,6 @@ mod detect;
 mod golden;
 mod import;
 mod incidents;
+mod snapshot;
 mod triage;
 mod verify;

@@ -334,3 +334,62 @@ pub fn actions(case: &Case, args: ActionsArgs) -> anyhow::Result<()> {
         vec![r.id.clone(), r.kind.clone(), r.state.clone(), format!("{}/{}", r.namespace, r.pod), r.pod_uid.clone(), r.actor.clone(), r.updated.clone(), r.incident.clone().unwrap_or_default()]
     })
 }
+
+#[derive(Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    connect: ConnectArgs,
+    /// Only this namespace (repeatable; cluster-scoped kinds are always captured).
+    #[arg(long = "namespace")]
+    namespaces: Vec<String>,
+    /// Capture ConfigMap data too (default: metadata only). Secret values are never captured.
+    #[arg(long)]
+    configmap_data: bool,
+    /// The bundle to write.
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+/// `kordon snapshot`: a live cluster into a Kordon bundle (needs no case).
+pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = super::import::ctrlc_hook(move || flag.store(true, Ordering::SeqCst));
+    let opts = kordon::cluster::snapshot::SnapshotOptions {
+        connect: args.connect.options(None),
+        namespaces: args.namespaces.clone(),
+        configmap_data: args.configmap_data,
+    };
+    let bar = (std::io::stderr().is_terminal() && !args.json).then(|| {
+        let b = indicatif::ProgressBar::new_spinner();
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+        b
+    });
+    let clock = kordon::clock::from_env();
+    let report = kordon::cluster::snapshot::capture(&opts, &args.output, clock.as_ref(), &cancel, &mut |kind, n| {
+        if let Some(b) = &bar {
+            b.set_message(format!("{} objects · listing {}", n, kind));
+        }
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let report = report?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(());
+    }
+    println!("{}: {} objects from {} ({}) as {}, Kubernetes {}", report.path, report.objects, report.context, report.server, report.caller, report.kubernetes_version);
+    for k in &report.kinds {
+        match &k.error {
+            Some(e) => println!("  {:<34} {:>6}  {}", k.kind, k.items, e),
+            None => println!("  {:<34} {:>6}", k.kind, k.items),
+        }
+    }
+    println!("Secrets: metadata only. Import it with: kordon import {}", report.path);
+    Ok(())
+}

@@ -126,7 +126,7 @@ pub(super) fn default_actor() -> String {
 
 /// The first Ctrl-C asks for a clean cancel (the import rolls back); a second
 /// one exits at once, which is still safe: the transaction never committed.
-fn ctrlc_hook(f: impl Fn() + Send + 'static) -> Result<(), ctrlc::Error> {
+pub(crate) fn ctrlc_hook(f: impl Fn() + Send + 'static) -> Result<(), ctrlc::Error> {
     let pressed = std::sync::atomic::AtomicBool::new(false);
     ctrlc::set_handler(move || {
         if pressed.swap(true, Ordering::SeqCst) {

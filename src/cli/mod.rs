@@ -78,6 +78,8 @@ enum Command {
     Reconcile(cluster::ActionArgs),
     /// The cluster actions recorded in the case.
     Actions(cluster::ActionsArgs),
+    /// Capture a live cluster (through a kubeconfig) into a Kordon bundle; secrets as metadata only.
+    Snapshot(cluster::SnapshotArgs),
 }
 
 #[derive(Subcommand)]
@@ -120,9 +122,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         // Listing the rules needs no case.
         return detect::rules(args);
     }
-    if let Command::Cluster { command: ClusterCommand::Contexts(args) } = cli.command {
-        return cluster::contexts(args);
-    }
+    // Listing contexts and taking a snapshot need no case.
+    let cli = match cli.command {
+        Command::Cluster { command: ClusterCommand::Contexts(args) } => return cluster::contexts(args),
+        Command::Snapshot(args) => return cluster::snapshot(args),
+        _ => cli,
+    };
     let path = case_path(&cli)?;
     let mut case = Case::open(&path)?;
     let clock = kordon::clock::from_env();
@@ -144,7 +149,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Move(args) => triage::move_signal(&mut case, args),
         Command::Log(args) => log::log(&case, args),
         Command::Verify(args) => log::verify(&case, args),
-        Command::Cluster { .. } => unreachable!("handled above"),
+        Command::Cluster { .. } | Command::Snapshot(_) => unreachable!("handled above"),
         Command::Isolate(args) => cluster::isolate(case, clock.as_ref(), args),
         Command::Release(args) => cluster::release(case, clock.as_ref(), args),
         Command::Terminate(args) => cluster::terminate(case, clock.as_ref(), args),

@@ -17,6 +17,7 @@ pub mod kubeconfig;
 pub mod preflight;
 pub mod record;
 pub mod selectors;
+pub mod snapshot;
 pub mod target;
 pub mod terminate;
 

@@ -37,6 +37,7 @@ pub fn write_large_bundle(
             "Synthetic routine records for benchmarks (seed {}): {} audit requests, {} Falco alerts, {} Tetragon events over 2026-11-20.",
             seed, audit_events, falco_alerts, tetragon_events
         )),
+        capture: None,
     };
     let mut w = BundleWriter::new(std::io::BufWriter::with_capacity(1 << 20, file), meta);
     let (start, end) = (STORY_DAY_NS, STORY_DAY_NS + DAY);
