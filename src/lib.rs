@@ -13,6 +13,7 @@ pub mod clock;
 pub mod cluster;
 pub mod detect;
 pub mod error;
+pub mod hardening;
 pub mod store;
 pub mod incident;
 pub mod ingest;

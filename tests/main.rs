@@ -8,6 +8,7 @@ mod case_store;
 mod cluster;
 mod detect;
 mod golden;
+mod hardening;
 mod import;
 mod incidents;
 mod snapshot;

@@ -236,3 +236,37 @@ pub fn graph(case: &Case, args: GraphArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct FindingsArgs {
+    /// The incident (`INC-1a2b3c4d`); without it, every workload in the case's snapshot.
+    incident: Option<String>,
+    /// One JSON object per finding.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `findings`: hardening findings from the snapshot and the incident.
+pub fn findings(case: &Case, args: FindingsArgs) -> anyhow::Result<()> {
+    let scope = match &args.incident {
+        Some(i) => kordon::hardening::scope_of_incident(case, incident::resolve(case, i)?)?,
+        None => kordon::hardening::Scope { whole_case: true, ..Default::default() },
+    };
+    let rows = kordon::hardening::findings(case, &scope)?;
+    if args.json {
+        return super::output::json_lines(&rows);
+    }
+    let mut current = String::new();
+    for f in &rows {
+        if f.category_name != current {
+            current = f.category_name.clone();
+            println!("\n{}", current);
+        }
+        println!("  [{}] {}", f.severity, f.title);
+        for e in &f.evidence {
+            println!("      evidence: {}", e);
+        }
+        println!("      fix: {}", f.remediation);
+    }
+    Ok(())
+}

@@ -80,6 +80,8 @@ enum Command {
     Actions(cluster::ActionsArgs),
     /// Capture a live cluster (through a kubeconfig) into a Kordon bundle; secrets as metadata only.
     Snapshot(cluster::SnapshotArgs),
+    /// Hardening findings from the case's snapshot, for an incident or the whole cluster.
+    Findings(incidents::FindingsArgs),
 }
 
 #[derive(Subcommand)]
@@ -156,5 +158,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Restore(args) => cluster::restore(case, clock.as_ref(), args),
         Command::Reconcile(args) => cluster::reconcile(case, clock.as_ref(), args),
         Command::Actions(args) => cluster::actions(&case, args),
+        Command::Findings(args) => incidents::findings(&case, args),
     }
 }

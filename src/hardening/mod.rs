@@ -1,0 +1,158 @@
+//! Hardening findings: what the case's snapshot objects (a `kubectl get -o
+//! json` export or `kordon snapshot`) and an incident say about the
+//! cluster's defences — each finding with its evidence (the objects behind
+//! it), a severity and a concrete remediation, grouped under the review's
+//! checklist. The words, severities and remediations are data
+//! (`data/hardening.yaml`); each check's logic is a function named by its id.
+
+mod checks;
+mod objects;
+
+use crate::error::{Code, Error, Result};
+use crate::store::Case;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+pub use objects::Objects;
+
+pub const HARDENING_YAML: &str = include_str!("../../data/hardening.yaml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub id: String,
+    pub category: String,
+    pub severity: String,
+    pub title: String,
+    pub remediation: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Content {
+    version: u32,
+    pub categories: Vec<Category>,
+    pub allowed_registries: Vec<String>,
+    pub checks: Vec<Check>,
+}
+
+pub fn content() -> &'static Content {
+    static C: OnceLock<Content> = OnceLock::new();
+    C.get_or_init(|| {
+        let c: Content = serde_yaml_ng::from_str(HARDENING_YAML).expect("data/hardening.yaml is valid (tested)");
+        assert_eq!(c.version, 1, "data/hardening.yaml: unsupported version");
+        c
+    })
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub check: String,
+    pub category: String,
+    pub category_name: String,
+    pub severity: String,
+    pub title: String,
+    pub remediation: String,
+    /// What shows it, in words: the objects and the rules.
+    pub evidence: Vec<String>,
+    /// Event ids of the snapshot objects behind it.
+    pub objects: Vec<String>,
+}
+
+/// A finding before its words: the check's id and its placeholders.
+pub(crate) struct Raw {
+    pub check: &'static str,
+    pub vars: Vec<(&'static str, String)>,
+    pub evidence: Vec<String>,
+    pub objects: Vec<i64>,
+}
+
+fn fill(template: &str, vars: &[(&'static str, String)]) -> String {
+    let mut out = template.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("{{{}}}", k), v);
+    }
+    out
+}
+
+/// What the findings are about: an incident's identities, pods and
+/// namespaces, or (`None`) every workload in the snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub identities: Vec<String>,
+    pub pods: Vec<String>,
+    pub namespaces: Vec<String>,
+    pub whole_case: bool,
+}
+
+pub fn scope_of_incident(case: &Case, id: i64) -> Result<Scope> {
+    let d = crate::incident::detail::detail(case, id)?;
+    let of = |k: &str| d.entities.iter().filter(|e| e.kind == k).map(|e| e.key.clone()).collect::<Vec<_>>();
+    let pods = of("pod");
+    let mut namespaces: Vec<String> = pods.iter().filter_map(|p| p.split_once('/').map(|x| x.0.to_string())).collect();
+    namespaces.sort();
+    namespaces.dedup();
+    Ok(Scope { identities: of("identity").into_iter().filter(|i| i.starts_with("system:serviceaccount:")).collect(), pods, namespaces, whole_case: false })
+}
+
+/// The findings for `scope`, most severe first, grouped by category order.
+pub fn findings(case: &Case, scope: &Scope) -> Result<Vec<Finding>> {
+    let objs = Objects::load(case)?;
+    if objs.is_empty() {
+        return Err(Error::input(
+            Code::NotFound,
+            "the case holds no snapshot objects: import a `kubectl get -o json` export or a `kordon snapshot` bundle first",
+        ));
+    }
+    let scope = if scope.whole_case { objs.whole_scope() } else { scope.clone() };
+    let c = content();
+    let raw = checks::run(&objs, &scope, c);
+    let checks: BTreeMap<&str, &Check> = c.checks.iter().map(|k| (k.id.as_str(), k)).collect();
+    let mut out: Vec<Finding> = raw
+        .into_iter()
+        .filter_map(|r| {
+            let k = checks.get(r.check)?;
+            let cat = c.categories.iter().find(|x| x.id == k.category)?;
+            Some(Finding {
+                check: k.id.clone(),
+                category: cat.id.clone(),
+                category_name: cat.name.clone(),
+                severity: k.severity.clone(),
+                title: fill(&k.title, &r.vars),
+                remediation: fill(&k.remediation, &r.vars),
+                evidence: r.evidence,
+                objects: r.objects.iter().map(|i| crate::store::format_id(*i)).collect(),
+            })
+        })
+        .collect();
+    let cat_rank = |id: &str| c.categories.iter().position(|x| x.id == id).unwrap_or(usize::MAX);
+    let sev_rank = |s: &str| crate::model::Severity::parse(s).map(crate::store::writer::severity_rank).unwrap_or(0);
+    out.sort_by(|a, b| cat_rank(&a.category).cmp(&cat_rank(&b.category)).then(sev_rank(&b.severity).cmp(&sev_rank(&a.severity))).then(a.title.cmp(&b.title)));
+    out.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_content_validates_and_every_check_has_a_category() {
+        let c = content();
+        for k in &c.checks {
+            assert!(c.categories.iter().any(|x| x.id == k.category), "{}: unknown category {}", k.id, k.category);
+            assert!(crate::model::Severity::parse(&k.severity).is_some(), "{}: severity {}", k.id, k.severity);
+        }
+        for id in checks::IDS {
+            assert!(c.checks.iter().any(|k| k.id == *id), "check {} has no words in data/hardening.yaml", id);
+        }
+    }
+}
