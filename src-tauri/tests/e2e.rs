@@ -212,11 +212,11 @@ async fn isolate_and_release_the_compromised_pod_from_the_graph() {
     let app = support::launch_with_env(&[], &[("KUBECONFIG", kubeconfig.display().to_string())]).await;
     let s = &app.session;
     s.open_demo().await;
-    s.css("[data-testid='incident-row'] td.title").await.click().await.unwrap();
+    s.click("[data-testid='incident-row'] td.title").await;
     s.css("body[data-ready='incident']").await;
-    s.css("[data-testid='tab-graph']").await.click().await.unwrap();
+    s.click("[data-testid='tab-graph']").await;
     s.css("#graph[data-graph-ready='true']").await;
-    s.css("[data-testid='node-list-toggle']").await.click().await.unwrap();
+    s.click("[data-testid='node-list-toggle']").await;
     let mut pod = None;
     for item in s.all("[data-testid='graph-node-item'][data-kind='pod']").await {
         if item.text().await.unwrap_or_default().contains("cart-7f9c6d8b5-x2k4q") {
@@ -224,22 +224,23 @@ async fn isolate_and_release_the_compromised_pod_from_the_graph() {
         }
     }
     pod.expect("the compromised pod in the graph").click().await.unwrap();
+    s.css("[data-testid='side-panel'] [data-testid='entity-attrs']").await;
 
     // Isolate: context, reason, check, preview, confirm.
-    s.css("[data-testid='node-isolate']").await.click().await.unwrap();
+    s.click("[data-testid='node-isolate']").await;
     let info = s.css("[data-testid='containment-context-info']").await.text().await.unwrap();
     assert!(info.contains(&server.url()), "the dialog shows the server: {}", info);
     s.css("[data-testid='containment-reason']").await.send_keys("xmrig talking to the mining pool").await.unwrap();
-    s.css("[data-testid='containment-check']").await.click().await.unwrap();
+    s.click("[data-testid='containment-check']").await;
     let yaml = s.css("[data-testid='containment-yaml']").await.text().await.unwrap();
     assert!(yaml.contains("NetworkPolicy") && yaml.contains("Egress"), "{}", yaml);
     let uid = s.css("[data-testid='containment-uid']").await.text().await.unwrap();
     assert!(uid.contains("5073bb1d-f9d3-4ee8-9817-7e92b9975677"), "{}", uid);
     s.shot("09-isolate-preview").await;
-    s.css("[data-testid='containment-confirm']").await.click().await.unwrap();
-    s.css("[data-testid='containment-apply']").await.click().await.unwrap();
+    s.click("[data-testid='containment-confirm']").await;
+    s.click("[data-testid='containment-apply']").await;
     s.css("[data-testid='containment-result'][data-state='applied']").await;
-    s.css("[data-testid='containment-close']").await.click().await.unwrap();
+    s.click("[data-testid='containment-close']").await;
 
     // The node shows it isolated; the cluster holds exactly the isolation.
     s.css("[data-testid='side-panel'] [data-testid='isolated-badge']").await;
@@ -255,15 +256,15 @@ async fn isolate_and_release_the_compromised_pod_from_the_graph() {
     s.shot("10-isolated").await;
 
     // The action in the incident's actions and log; release it.
-    s.css("[data-testid='tab-triage']").await.click().await.unwrap();
+    s.click("[data-testid='tab-triage']").await;
     s.css(&format!("[data-testid='cluster-action'][data-id='{}'][data-state='applied']", action)).await;
     let log = s.texts("[data-testid='log-entry']").await;
     assert!(log.iter().any(|l| l.contains(&action) && l.contains("applied")), "the log: {:?}", log);
-    s.css("[data-testid='action-release']").await.click().await.unwrap();
+    s.click("[data-testid='action-release']").await;
     s.css("[data-testid='containment-reason']").await.send_keys("pod rebuilt from a clean image").await.unwrap();
-    s.css("[data-testid='containment-check']").await.click().await.unwrap();
+    s.click("[data-testid='containment-check']").await;
     s.css("[data-testid='containment-result'][data-state='released']").await;
-    s.css("[data-testid='containment-close']").await.click().await.unwrap();
+    s.click("[data-testid='containment-close']").await;
     s.css(&format!("[data-testid='cluster-action'][data-id='{}'][data-state='released']", action)).await;
     let pod_obj = server.object("v1/pods", Some("shop"), "cart-7f9c6d8b5-x2k4q").unwrap();
     assert!(pod_obj["metadata"]["labels"].get("kordon.io/isolation").is_none());

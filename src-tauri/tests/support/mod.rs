@@ -101,6 +101,24 @@ impl Session {
         self.wait_for("body[data-ready='queue'] [data-testid='incident-row']", Duration::from_secs(120)).await;
     }
 
+    /// Clicks the element as a person would, after scrolling it to the
+    /// middle of its view; retries while something transient (a tooltip, a
+    /// panel being redrawn) covers it.
+    pub async fn click(&self, css: &str) {
+        let mut last = String::new();
+        for _ in 0..10 {
+            let e = self.css(css).await;
+            let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center', inline: 'center'});", vec![serde_json::to_value(&e).unwrap()]).await;
+            match e.click().await {
+                Ok(()) => return,
+                Err(err) => last = err.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        self.shot("failure").await;
+        panic!("could not click {}: {}", css, last);
+    }
+
     pub async fn css(&self, css: &str) -> Element {
         self.wait_for(css, Duration::from_secs(30)).await
     }

@@ -1,0 +1,106 @@
+//! Snapshot benchmark: `kordon snapshot` (the real binary, in a child
+//! process so that its peak RSS is its own) captures a generated cluster of
+//! 5,000 pods (with their Deployments, ReplicaSets, Services and events)
+//! from the loopback Kubernetes API server, in pages of 500. The same
+//! capture of a cluster ten times smaller, in the same run, is the baseline:
+//! memory must not grow with the cluster (streamed into the zip), time
+//! roughly linearly. `cargo bench --bench snapshot`; `-- --quick` for a
+//! small run that only proves the benchmark works.
+
+use kordon_test_apiserver::{Cluster, Server};
+use serde_json::json;
+use std::io::Read;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn cluster(pods: usize) -> Cluster {
+    let mut c = Cluster::empty();
+    let namespaces = (pods / 100).max(1);
+    for n in 0..namespaces {
+        c.add(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": format!("team-{:03}", n)}}));
+    }
+    let per_deploy = 10;
+    for d in 0..pods / per_deploy {
+        let ns = format!("team-{:03}", d % namespaces);
+        let app = format!("svc-{:04}", d);
+        c.add(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": app, "namespace": ns, "labels": {"app": app}},
+            "spec": {"replicas": per_deploy, "selector": {"matchLabels": {"app": app}}, "template": {"metadata": {"labels": {"app": app}},
+            "spec": {"serviceAccountName": app, "containers": [{"name": "app", "image": format!("registry.example/{}:1.{}", app, d % 7)}]}}}}));
+        c.add(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": format!("{}-5d8f7c9b4", app), "namespace": ns, "labels": {"app": app},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": app, "uid": format!("00000000-0000-4000-8000-{:012}", d), "controller": true}]},
+            "spec": {"replicas": per_deploy, "selector": {"matchLabels": {"app": app}}}}));
+        c.add(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": app, "namespace": ns}, "spec": {"selector": {"app": app}, "ports": [{"port": 8080}]}}));
+        c.add(json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": app, "namespace": ns}}));
+        for r in 0..per_deploy {
+            let name = format!("{}-5d8f7c9b4-{:05}", app, r);
+            c.add(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": {"app": app, "pod-template-hash": "5d8f7c9b4"},
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("{}-5d8f7c9b4", app), "uid": format!("10000000-0000-4000-8000-{:012}", d), "controller": true}]},
+                "spec": {"nodeName": format!("node-{:02}", r), "serviceAccountName": app, "containers": [{"name": "app", "image": format!("registry.example/{}:1.{}", app, d % 7),
+                    "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}}, "env": [{"name": "LOG_LEVEL", "value": "info"}]}]},
+                "status": {"phase": "Running", "podIP": format!("10.{}.{}.{}", 1 + d / 250, d % 250, r), "hostIP": "10.224.0.4", "startTime": "2026-11-20T08:00:00Z",
+                    "containerStatuses": [{"name": "app", "ready": true, "restartCount": 0, "image": format!("registry.example/{}:1.{}", app, d % 7),
+                    "containerID": format!("containerd://{:064x}", d * per_deploy + r), "state": {"running": {"startedAt": "2026-11-20T08:00:05Z"}}}]}}));
+            c.add(json!({"apiVersion": "v1", "kind": "Event", "metadata": {"name": format!("{}.1", name), "namespace": ns},
+                "involvedObject": {"kind": "Pod", "name": name, "namespace": ns}, "reason": "Started", "message": "Started container app", "type": "Normal",
+                "firstTimestamp": "2026-11-20T08:00:05Z", "lastTimestamp": "2026-11-20T08:00:05Z", "count": 1}));
+        }
+    }
+    c
+}
+
+struct Run {
+    elapsed: Duration,
+    peak_rss_kib: u64,
+    objects: u64,
+    pods: u64,
+}
+
+fn snapshot(pods: usize) -> Run {
+    let server = Server::start(cluster(pods));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kc = dir.path().join("kubeconfig.yaml");
+    std::fs::write(&kc, server.kubeconfig("bench", None)).expect("kubeconfig");
+    let out = dir.path().join("snap.zip");
+    let t = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_kordon"))
+        .args(["snapshot", "--json", "--kubeconfig"])
+        .arg(&kc)
+        .arg("-o")
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kordon");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; `usage` is a valid out-pointer.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let elapsed = t.elapsed();
+    let mut text = String::new();
+    child.stdout.expect("stdout").read_to_string(&mut text).ok();
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "kordon snapshot failed: {}", text);
+    let report: serde_json::Value = serde_json::from_str(text.trim()).expect("report");
+    let pods_captured = report["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "Pod").map(|k| k["items"].as_u64().unwrap_or(0)).unwrap_or(0);
+    Run { elapsed, peak_rss_kib: usage.ru_maxrss as u64, objects: report["objects"].as_u64().unwrap_or(0), pods: pods_captured }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let large_env = std::env::var("KORDON_SNAPSHOT_PODS").ok().and_then(|v| v.parse().ok());
+    let (small, large) = if quick { (100, 500) } else { (500, large_env.unwrap_or(5_000)) };
+    let base = snapshot(small);
+    let run = snapshot(large);
+    assert_eq!(run.pods, large as u64, "every pod captured");
+    let mib = |k: u64| k as f64 / 1024.0;
+    println!("snapshot of {} pods ({} objects): {:.2} s, peak RSS {:.1} MiB", base.pods, base.objects, base.elapsed.as_secs_f64(), mib(base.peak_rss_kib));
+    println!("snapshot of {} pods ({} objects): {:.2} s, peak RSS {:.1} MiB", run.pods, run.objects, run.elapsed.as_secs_f64(), mib(run.peak_rss_kib));
+    let mem_ratio = run.peak_rss_kib as f64 / base.peak_rss_kib.max(1) as f64;
+    println!(
+        "{}× the cluster: {:.2}× the time, {:.2}× the peak memory (bounded: target ≤ 1.5×: {})",
+        large / small,
+        run.elapsed.as_secs_f64() / base.elapsed.as_secs_f64().max(1e-9),
+        mem_ratio,
+        if mem_ratio <= 1.5 { "met" } else { "MISSED" }
+    );
+}
