@@ -218,12 +218,25 @@ pub async fn launch_with_env(prepare: &[(&str, Vec<u8>)], env: &[(&str, String)]
         "tauri:options": {"application": app, "args": []}
     }))
     .unwrap();
-    let client = tokio::time::timeout(
-        Duration::from_secs(60),
-        ClientBuilder::native().capabilities(caps).connect(&format!("http://127.0.0.1:{}", port)),
-    )
-    .await
-    .expect("the app's WebDriver session did not open within 60 s (no display? GTK failed?)")
-    .expect("WebDriver session");
+    // tauri-driver answers on its port before WebKitWebDriver behind it is
+    // ready; a session request that early is cut short. Ask again.
+    let mut attempt = 0;
+    let client = loop {
+        attempt += 1;
+        let tried = tokio::time::timeout(
+            Duration::from_secs(60),
+            ClientBuilder::native().capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{}", port)),
+        )
+        .await
+        .expect("the app's WebDriver session did not open within 60 s (no display? GTK failed?)");
+        match tried {
+            Ok(c) => break c,
+            Err(e) if attempt < 5 => {
+                eprintln!("WebDriver session, attempt {}: {}; retrying", attempt, e);
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(e) => panic!("WebDriver session: {:?}", e),
+        }
+    };
     App { session: Session { client, shots: repo().join("docs/screenshots") }, data, _driver: driver, _xvfb: xvfb }
 }
