@@ -336,3 +336,20 @@ fn no_credential_reaches_the_case_or_the_output() {
         assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "a credential ({}…) leaked", &secret[..8]);
     }
 }
+
+#[test]
+fn a_broken_kubeconfig_a_missing_one_or_an_unknown_context_is_a_clear_error() {
+    let lab = Lab::new();
+    let broken = lab.t.dir.path().join("broken.yaml");
+    std::fs::write(&broken, "apiVersion: v1\nclusters: [ {name: lab, cluster: {server: \n").unwrap();
+    let err = lab.t.refused(&["cluster", "contexts", "--kubeconfig", broken.to_str().unwrap()]);
+    assert!(err.contains("error[invalid_argument]") && err.contains("broken.yaml: not a readable kubeconfig"), "{}", err);
+    let missing = lab.t.dir.path().join("nowhere.yaml");
+    let err = lab.t.refused(&["cluster", "contexts", "--kubeconfig", missing.to_str().unwrap()]);
+    assert!(err.contains("error[not_found]") && err.contains("nowhere.yaml: no such kubeconfig"), "{}", err);
+    let before = lab.pod();
+    let out = lab.isolate(&["--context", "prod-eu"]);
+    assert!(stderr(&out).contains("no context 'prod-eu' in the kubeconfig (contexts: lab)"), "{}", stderr(&out));
+    assert_eq!(lab.pod(), before);
+    assert!(lab.actions().is_empty());
+}
