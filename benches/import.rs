@@ -18,7 +18,9 @@
 //! only proves the benchmark works (targets are reported, not enforced);
 //! `-- --events N` to choose the size.
 
-use std::io::{BufRead, BufReader, Read};
+mod common;
+
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -234,29 +236,14 @@ struct Run {
 
 /// The real binary in a child process, so its peak RSS is its own.
 fn import(bundle: &Path, case: &Path) -> Run {
-    let t = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_kordon"))
-        .arg("--case")
-        .arg(case)
-        .args(["import", "--json"])
-        .arg(bundle)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run kordon");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `usage` is a valid out-pointer.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4");
-    let elapsed = t.elapsed();
-    let mut out = String::new();
-    child.stdout.expect("stdout").read_to_string(&mut out).ok();
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "kordon import failed: {}", out);
-    let summary: serde_json::Value = serde_json::from_str(out.trim()).expect("summary");
+    let child = common::run(
+        Command::new(env!("CARGO_BIN_EXE_kordon")).arg("--case").arg(case).args(["import", "--json"]).arg(bundle),
+        "kordon import",
+    );
+    let summary: serde_json::Value = serde_json::from_str(child.stdout.trim()).expect("summary");
     eprintln!(
         "import: {} records, {} requests (events after stage merging), {} errors",
         summary["records"], summary["events_new"], summary["parse_errors"]
     );
-    Run { elapsed, peak_rss_kib: usage.ru_maxrss as u64 }
+    Run { elapsed: child.elapsed, peak_rss_kib: child.peak_rss_kib }
 }

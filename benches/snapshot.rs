@@ -7,11 +7,12 @@
 //! roughly linearly. `cargo bench --bench snapshot`; `-- --quick` for a
 //! small run that only proves the benchmark works.
 
+mod common;
+
 use kordon_test_apiserver::{Cluster, Server};
 use serde_json::json;
-use std::io::Read;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn cluster(pods: usize) -> Cluster {
     let mut c = Cluster::empty();
@@ -61,28 +62,13 @@ fn snapshot(pods: usize) -> Run {
     let kc = dir.path().join("kubeconfig.yaml");
     std::fs::write(&kc, server.kubeconfig("bench", None)).expect("kubeconfig");
     let out = dir.path().join("snap.zip");
-    let t = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_kordon"))
-        .args(["snapshot", "--json", "--kubeconfig"])
-        .arg(&kc)
-        .arg("-o")
-        .arg(&out)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run kordon");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `usage` is a valid out-pointer.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4");
-    let elapsed = t.elapsed();
-    let mut text = String::new();
-    child.stdout.expect("stdout").read_to_string(&mut text).ok();
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "kordon snapshot failed: {}", text);
-    let report: serde_json::Value = serde_json::from_str(text.trim()).expect("report");
+    let child = common::run(
+        Command::new(env!("CARGO_BIN_EXE_kordon")).args(["snapshot", "--json", "--kubeconfig"]).arg(&kc).arg("-o").arg(&out),
+        "kordon snapshot",
+    );
+    let report: serde_json::Value = serde_json::from_str(child.stdout.trim()).expect("report");
     let pods_captured = report["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "Pod").map(|k| k["items"].as_u64().unwrap_or(0)).unwrap_or(0);
-    Run { elapsed, peak_rss_kib: usage.ru_maxrss as u64, objects: report["objects"].as_u64().unwrap_or(0), pods: pods_captured }
+    Run { elapsed: child.elapsed, peak_rss_kib: child.peak_rss_kib, objects: report["objects"].as_u64().unwrap_or(0), pods: pods_captured }
 }
 
 fn main() {

@@ -12,7 +12,7 @@ use super::errors::{cluster_error, is_conflict, is_not_found, outcome_unknown};
 use super::preflight::{self, ActionKind, Preflight};
 use super::record::{self, ActionRow, NewAction};
 use super::target::{self, LiveTarget, PodRef};
-use super::{Connection, ANNOTATION_ACTION, ANNOTATION_INCIDENT, ANNOTATION_REASON, ISOLATION_LABEL};
+use super::{isolation_of, Connection, ANNOTATION_ACTION, ANNOTATION_INCIDENT, ANNOTATION_REASON, ISOLATION_LABEL};
 use crate::clock::Clock;
 use crate::error::{Code, Error, Result};
 use crate::incident::format_incident_id;
@@ -223,7 +223,7 @@ async fn apply(conn: &Connection, p: &Prepared) -> std::result::Result<Value, Fa
         Ok(c) => c,
         // Already there, or the answer was lost: it counts only if it is this action's.
         Err(e) if is_conflict(&e) || outcome_unknown(&e) => match pols.get_opt(&p.plan.policy_name).await {
-            Ok(Some(np)) if np.metadata.labels.as_ref().and_then(|l| l.get(ISOLATION_LABEL)) == Some(&p.plan.action_id) => np,
+            Ok(Some(np)) if isolation_of(&np.metadata) == Some(p.plan.action_id.as_str()) => np,
             Ok(_) => return Err(roll_back_label(conn, p, cluster_error(&doing, e)).await),
             Err(_) => return Err(fail("unknown", json!({"done": ["pod label"], "policy": "unknown"}), cluster_error(&doing, e))),
         },
@@ -237,7 +237,7 @@ async fn verify(conn: &Connection, p: &Prepared, policy_uid: Option<&str>) -> Re
     let t = &p.target;
     let (pods, pols) = apis(conn, &t.namespace);
     let pod = pods.get(&t.name).await.map_err(|e| cluster_error(&format!("verifying pod {}", t.label()), e))?;
-    let label = pod.metadata.labels.as_ref().and_then(|l| l.get(ISOLATION_LABEL)).cloned();
+    let label = isolation_of(&pod.metadata).map(str::to_string);
     let np = pols.get(&p.plan.policy_name).await.map_err(|e| cluster_error(&format!("verifying NetworkPolicy {}", p.plan.policy_name), e))?;
     let uid = np.metadata.uid.clone().unwrap_or_default();
     let spec = serde_json::to_value(&np.spec).unwrap_or(Value::Null);
@@ -261,7 +261,7 @@ async fn verify(conn: &Connection, p: &Prepared, policy_uid: Option<&str>) -> Re
 }
 
 fn labelled(pod: &Pod, uid: &str, action: &str) -> bool {
-    pod.metadata.uid.as_deref() == Some(uid) && pod.metadata.labels.as_ref().and_then(|l| l.get(ISOLATION_LABEL)).map(String::as_str) == Some(action)
+    pod.metadata.uid.as_deref() == Some(uid) && isolation_of(&pod.metadata) == Some(action)
 }
 
 /// Removes the action's label and annotations from the pod (UID precondition).
@@ -286,7 +286,7 @@ async fn reconcile_parts(conn: &Connection, ns: &str, pod: &str, pod_uid: &str, 
     let live = pods.get_opt(pod).await.map_err(|e| cluster_error(&format!("reading pod {}/{}", ns, pod), e))?;
     let labelled = live.as_ref().is_some_and(|p| labelled(p, pod_uid, action));
     let np = pols.get_opt(policy).await.map_err(|e| cluster_error(&format!("reading NetworkPolicy {}/{}", ns, policy), e))?;
-    let np = np.filter(|n| n.metadata.labels.as_ref().and_then(|l| l.get(ISOLATION_LABEL)).map(String::as_str) == Some(action));
+    let np = np.filter(|n| isolation_of(&n.metadata) == Some(action));
     match (labelled, np) {
         (true, Some(n)) => Ok(("applied", json!({"created": {"policy": policy, "policy_uid": n.metadata.uid, "label": format!("{}={}", ISOLATION_LABEL, action)}, "reconciled": "both parts exist"}))),
         (true, None) => {
@@ -370,7 +370,7 @@ pub async fn release(conn: &Connection, access: &dyn CaseAccess, clock: &dyn Clo
     let policy_gone = still.is_none_or(|n| n.metadata.uid != policy_uid);
     let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &row.namespace);
     let pod = pods.get_opt(&row.pod).await.map_err(|e| cluster_error("verifying the release", e))?;
-    let label_gone = pod.is_none_or(|p| p.metadata.labels.as_ref().and_then(|l| l.get(ISOLATION_LABEL)) != Some(&row.id));
+    let label_gone = pod.is_none_or(|p| isolation_of(&p.metadata) != Some(row.id.as_str()));
     if !(policy_gone && label_gone) {
         let e = Error::input(Code::ClusterError, format!("the release of {} does not read back as done (policy gone: {}, label gone: {})", id, policy_gone, label_gone));
         with_case(access, |case| record::update(case, clock, actor, id, "unknown", json!({"error": e.to_string()})))?;

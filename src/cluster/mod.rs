@@ -32,6 +32,11 @@ pub const ANNOTATION_INCIDENT: &str = "kordon.io/incident";
 pub const ANNOTATION_REASON: &str = "kordon.io/reason";
 pub const ANNOTATION_ACTION: &str = "kordon.io/action";
 
+/// The Kordon isolation (its action id) an object is labelled with, if any.
+pub fn isolation_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Option<&str> {
+    meta.labels.as_ref()?.get(ISOLATION_LABEL).map(String::as_str)
+}
+
 /// A runtime for front ends that are not async (the CLI).
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()

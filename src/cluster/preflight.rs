@@ -65,7 +65,7 @@ pub struct Preflight {
     pub ok: bool,
 }
 
-fn needs(action: ActionKind, ns: &str, scale_owner: Option<(&str, &str)>) -> Vec<(&'static str, &'static str, &'static str, Option<&'static str>, String)> {
+fn needs(action: ActionKind, ns: &str, scale_plural: Option<&'static str>) -> Vec<(&'static str, &'static str, &'static str, Option<&'static str>, String)> {
     let mut v = vec![("get", "", "pods", None, "read the pod and verify the result".to_string())];
     match action {
         ActionKind::Isolate => {
@@ -85,12 +85,7 @@ fn needs(action: ActionKind, ns: &str, scale_owner: Option<(&str, &str)>) -> Vec
         }
     }
     if action == ActionKind::TerminateAndScale {
-        if let Some((_kind, plural)) = scale_owner {
-            let plural: &'static str = match plural {
-                "deployments" => "deployments",
-                "statefulsets" => "statefulsets",
-                _ => "replicasets",
-            };
+        if let Some(plural) = scale_plural {
             v.push(("get", "apps", plural, Some("scale"), "read the owner's replica count".into()));
             v.push(("patch", "apps", plural, Some("scale"), "scale the owner to zero (and back)".into()));
         }
@@ -98,16 +93,20 @@ fn needs(action: ActionKind, ns: &str, scale_owner: Option<(&str, &str)>) -> Vec
     v
 }
 
+/// The `apps/v1` resource of a controller that has a `scale` subresource.
+pub fn scale_plural(kind: &str) -> Option<&'static str> {
+    match kind {
+        "Deployment" => Some("deployments"),
+        "StatefulSet" => Some("statefulsets"),
+        "ReplicaSet" => Some("replicasets"),
+        _ => None,
+    }
+}
+
 /// The owner a scale-to-zero acts on: the top of the chain when it scales.
 pub fn scalable_owner(t: &LiveTarget) -> Option<(&str, &'static str, &str)> {
     let top = t.owners.last()?;
-    let plural = match top.kind.as_str() {
-        "Deployment" => "deployments",
-        "StatefulSet" => "statefulsets",
-        "ReplicaSet" => "replicasets",
-        _ => return None,
-    };
-    Some((top.kind.as_str(), plural, top.name.as_str()))
+    Some((top.kind.as_str(), scale_plural(&top.kind)?, top.name.as_str()))
 }
 
 async fn review(conn: &Connection, verb: &str, group: &str, resource: &str, sub: Option<&str>, ns: &str, name: Option<&str>) -> Result<(bool, Option<String>)> {
@@ -166,7 +165,7 @@ async fn engines(conn: &Connection) -> std::result::Result<Vec<String>, String> 
 }
 
 pub async fn run(conn: &Connection, action: ActionKind, target: &LiveTarget) -> Result<Preflight> {
-    let scale = scalable_owner(target).map(|(k, p, _)| (k, p));
+    let scale = scalable_owner(target).map(|(_, plural, _)| plural);
     let mut checks = Vec::new();
     for (verb, group, resource, sub, why) in needs(action, &target.namespace, scale) {
         let (allowed, reason) = review(conn, verb, group, resource, sub, &target.namespace, None).await?;

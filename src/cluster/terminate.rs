@@ -60,12 +60,10 @@ fn controller_note(t: &LiveTarget, scaling: bool) -> String {
     }
 }
 
-fn scale_api(conn: &Connection, ns: &str, plural: &str) -> Api<DynamicObject> {
-    let (kind, plural) = match plural {
-        "deployments" => ("Deployment", "deployments"),
-        "statefulsets" => ("StatefulSet", "statefulsets"),
-        _ => ("ReplicaSet", "replicasets"),
-    };
+/// The controller `kind` (Deployment, StatefulSet, ReplicaSet), for its `scale` subresource.
+fn scale_api(conn: &Connection, ns: &str, kind: &str) -> Result<Api<DynamicObject>> {
+    let plural = preflight::scale_plural(kind)
+        .ok_or_else(|| Error::input(Code::InvalidArgument, format!("a {} has no replica count to scale", kind)))?;
     let ar = kube::api::ApiResource {
         group: "apps".into(),
         version: "v1".into(),
@@ -73,7 +71,7 @@ fn scale_api(conn: &Connection, ns: &str, plural: &str) -> Api<DynamicObject> {
         kind: kind.into(),
         plural: plural.into(),
     };
-    Api::namespaced_with(conn.client.clone(), ns, &ar)
+    Ok(Api::namespaced_with(conn.client.clone(), ns, &ar))
 }
 
 /// `action_id`: from `record::next_id`.
@@ -86,9 +84,9 @@ pub async fn prepare(conn: &Connection, req: &TerminateRequest, action_id: &str)
     }
     let mut scale = None;
     if req.scale_owner_to_zero {
-        let (kind, plural, name) = preflight::scalable_owner(&t)
+        let (kind, _, name) = preflight::scalable_owner(&t)
             .ok_or_else(|| Error::input(Code::InvalidArgument, format!("pod {} has no Deployment, StatefulSet or ReplicaSet to scale to zero", t.label())))?;
-        let api = scale_api(conn, &t.namespace, plural);
+        let api = scale_api(conn, &t.namespace, kind)?;
         let s = api.get_scale(name).await.map_err(|e| cluster_error(&format!("reading the scale of {} {}", kind, name), e))?;
         api.patch_scale(name, &PatchParams { dry_run: true, ..Default::default() }, &Patch::Merge(json!({"spec": {"replicas": 0}})))
             .await
@@ -171,8 +169,7 @@ pub async fn terminate(conn: &Connection, access: &dyn CaseAccess, clock: &dyn C
     };
     let mut details = json!({});
     if let Some((kind, name, replicas)) = &p.scale {
-        let plural = preflight::scalable_owner(t).map(|x| x.1).unwrap_or("replicasets");
-        let api = scale_api(conn, &t.namespace, plural);
+        let api = scale_api(conn, &t.namespace, kind).map_err(|e| fail(e, "failed"))?;
         api.patch_scale(name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 0}})))
             .await
             .map_err(|e| fail(cluster_error(&format!("scaling {} {} to zero", kind, name), e), "failed"))?;
@@ -221,12 +218,7 @@ pub async fn restore(conn: &Connection, access: &dyn CaseAccess, clock: &dyn Clo
     let (Some(kind), Some(name), Some(replicas)) = (scaled["kind"].as_str(), scaled["name"].as_str(), scaled["previous_replicas"].as_i64()) else {
         return Err(Error::input(Code::InvalidArgument, format!("{} scaled nothing: there is nothing to restore", id)));
     };
-    let plural = match kind {
-        "Deployment" => "deployments",
-        "StatefulSet" => "statefulsets",
-        _ => "replicasets",
-    };
-    scale_api(conn, &row.namespace, plural)
+    scale_api(conn, &row.namespace, kind)?
         .patch_scale(name, &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": replicas}})))
         .await
         .map_err(|e| cluster_error(&format!("scaling {} {} back to {}", kind, name, replicas), e))?;
