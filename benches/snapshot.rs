@@ -6,12 +6,19 @@
 //! memory must not grow with the cluster (streamed into the zip), time
 //! roughly linearly. `cargo bench --bench snapshot`; `-- --quick` for a
 //! small run that only proves the benchmark works.
+//!
+//! The API server runs in a process of its own (this binary again, in
+//! serving mode), not in the benchmark's: Linux hands a child the parent's
+//! peak RSS at exec (`ru_maxrss` after a vfork/fork + exec includes the
+//! memory of the process it was spawned from), so a parent holding a
+//! generated cluster of 20,000 pods made the snapshot look 300 MiB big.
 
 mod common;
 
 use kordon_test_apiserver::{Cluster, Server};
 use serde_json::json;
-use std::process::Command;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn cluster(pods: usize) -> Cluster {
@@ -56,22 +63,49 @@ struct Run {
     pods: u64,
 }
 
-fn snapshot(pods: usize) -> Run {
+/// Serving mode: holds the generated cluster, writes the kubeconfig, says
+/// "ready" and serves until its stdin closes.
+const SERVE: &str = "KORDON_BENCH_SERVE";
+
+fn serve(pods: usize, kubeconfig: &str) {
     let server = Server::start(cluster(pods));
+    std::fs::write(kubeconfig, server.kubeconfig("bench", None)).expect("kubeconfig");
+    println!("ready");
+    std::io::stdout().flush().expect("stdout");
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    server.stop();
+}
+
+fn snapshot(pods: usize) -> Run {
     let dir = tempfile::tempdir().expect("temp dir");
     let kc = dir.path().join("kubeconfig.yaml");
-    std::fs::write(&kc, server.kubeconfig("bench", None)).expect("kubeconfig");
+    let mut server = Command::new(std::env::current_exe().expect("own path"))
+        .env(SERVE, format!("{}:{}", pods, kc.display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the API server process");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout")).read_line(&mut line).expect("server says ready");
+    assert_eq!(line.trim(), "ready", "API server process");
     let out = dir.path().join("snap.zip");
     let child = common::run(
         Command::new(env!("CARGO_BIN_EXE_kordon")).args(["snapshot", "--json", "--kubeconfig"]).arg(&kc).arg("-o").arg(&out),
         "kordon snapshot",
     );
+    drop(server.stdin.take());
+    server.wait().expect("API server process ends");
     let report: serde_json::Value = serde_json::from_str(child.stdout.trim()).expect("report");
     let pods_captured = report["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "Pod").map(|k| k["items"].as_u64().unwrap_or(0)).unwrap_or(0);
     Run { elapsed: child.elapsed, peak_rss_kib: child.peak_rss_kib, objects: report["objects"].as_u64().unwrap_or(0), pods: pods_captured }
 }
 
 fn main() {
+    if let Ok(v) = std::env::var(SERVE) {
+        let (pods, kc) = v.split_once(':').expect("pods:kubeconfig");
+        return serve(pods.parse().expect("pods"), kc);
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let large_env = std::env::var("KORDON_SNAPSHOT_PODS").ok().and_then(|v| v.parse().ok());
     let (small, large) = if quick { (100, 500) } else { (500, large_env.unwrap_or(5_000)) };

@@ -56,3 +56,32 @@ fn findings_need_a_snapshot() {
     let err = t.refused(&["findings"]);
     assert!(err.contains("error[not_found]") && err.contains("snapshot"), "{}", err);
 }
+
+#[test]
+fn least_privilege_names_added_capabilities_root_users_and_missing_cpu_limits() {
+    let t = TestCase::new();
+    let pod = |name: &str, spec: Value| {
+        serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "batch", "uid": format!("uid-{}", name)},
+            "spec": spec, "status": {"phase": "Running"}})
+    };
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "batch"}},
+        pod("hardened", serde_json::json!({"securityContext": {"runAsNonRoot": true, "runAsUser": 1000},
+            "containers": [{"name": "app", "image": "r.example/app@sha256:aa", "resources": {"limits": {"cpu": "500m"}}}]})),
+        pod("loose", serde_json::json!({"initContainers": [{"name": "setup", "image": "busybox:1.36", "securityContext": {"runAsUser": 0}, "resources": {"limits": {"cpu": "100m"}}}],
+            "containers": [{"name": "worker", "image": "r.example/worker:3", "securityContext": {"capabilities": {"add": ["SYS_ADMIN", "NET_RAW"]}}}]})),
+    ]});
+    let file = t.dir.path().join("pods.json");
+    std::fs::write(&file, list.to_string()).unwrap();
+    t.import(&[&file]);
+    let rows = t.json_lines(&["findings"]);
+    let f = has(&rows, "capabilities-added", "Pod batch/loose");
+    assert!(f["title"].as_str().unwrap().contains("SYS_ADMIN, NET_RAW"), "{}", f);
+    let f = has(&rows, "runs-as-root", "Pod batch/loose");
+    let ev = f["evidence"].to_string();
+    assert!(ev.contains("setup: runAsUser: 0") && ev.contains("worker: neither runAsNonRoot nor runAsUser set"), "{}", ev);
+    let f = has(&rows, "no-cpu-limit", "Pod batch/loose has no CPU limit (worker)");
+    assert!(f["remediation"].as_str().unwrap().contains("LimitRange and ResourceQuota in batch"), "{}", f);
+    assert_eq!(f["category"], "least-privilege");
+    assert!(!rows.iter().any(|f| f["title"].as_str().unwrap().contains("batch/hardened") && ["runs-as-root", "no-cpu-limit", "capabilities-added"].contains(&f["check"].as_str().unwrap())), "a hardened pod has none of these");
+}

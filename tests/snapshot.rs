@@ -94,3 +94,50 @@ fn a_failed_snapshot_leaves_no_partial_bundle() {
     assert!(err.contains("error[cluster_unreachable]"), "{}", err);
     assert!(!out.exists() && !out.with_extension("zip.partial").exists());
 }
+
+#[test]
+fn a_snapshot_keeps_the_logs_of_the_named_pods_and_says_which_it_could_not_read() {
+    let (t, server, kc) = lab();
+    let pod = "cart-7f9c6d8b5-x2k4q";
+    server.set_logs("shop", pod, "cart", false, "2026-11-20T09:41:02.118Z [xmrig] use pool pool.supportxmr.com:443\n2026-11-20T09:41:03.004Z [xmrig] new job\n");
+    server.set_logs("shop", pod, "cart", true, "2026-11-20T09:30:00.000Z cart service started\n");
+    let out = t.dir.path().join("snap.zip");
+    let report: Value = serde_json::from_str(&t.ok(&[
+        "snapshot", "--kubeconfig", kc.to_str().unwrap(), "-o", out.to_str().unwrap(), "--json",
+        "--logs", &format!("shop/{}", pod), "--logs", "shop/no-such-pod",
+    ]))
+    .unwrap();
+    let logs = report["logs"].as_array().unwrap();
+    let of = |prev: bool| logs.iter().find(|l| l["pod"] == format!("shop/{}", pod) && l["previous"] == prev).cloned().unwrap();
+    assert_eq!(of(false)["container"], "cart");
+    assert_eq!(of(false)["truncated"], false);
+    assert!(of(false)["bytes"].as_u64().unwrap() > 50);
+    assert!(of(true)["error"].is_null(), "{}", of(true));
+    let gone = logs.iter().find(|l| l["pod"] == "shop/no-such-pod").unwrap();
+    assert!(gone["error"].as_str().unwrap().contains("not found"), "{}", gone);
+
+    let files = zip_texts(&out);
+    let current = &files.iter().find(|(n, _)| n == &format!("snapshot/logs/shop/{}/cart.json", pod)).unwrap().1;
+    assert!(current.contains("supportxmr"));
+    assert!(files.iter().any(|(n, _)| n == &format!("snapshot/logs/shop/{}/cart.previous.json", pod)));
+    let manifest: Value = serde_json::from_str(&files.iter().find(|(n, _)| n == "manifest.json").unwrap().1).unwrap();
+    assert_eq!(manifest["capture"]["logs"].as_array().unwrap().len(), 3);
+    // Spool files went with the capture.
+    let left: Vec<_> = std::fs::read_dir(t.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).filter(|n| n.starts_with(".tmp")).collect();
+    assert!(left.is_empty(), "{:?}", left);
+
+    t.import(&[&out]);
+    let found = t.json_lines(&["events", "--search", "supportxmr"]);
+    assert!(found.iter().any(|e| e["title"] == format!("Logs of container cart in pod shop/{}", pod)), "{:?}", found);
+    let found = t.json_lines(&["events", "--search", "\"cart service started\""]);
+    assert!(found.iter().any(|e| e["title"] == format!("Previous logs of container cart in pod shop/{}", pod)), "{:?}", found);
+}
+
+#[test]
+fn a_badly_named_pod_for_logs_is_refused_before_connecting() {
+    let (t, server, kc) = lab();
+    let out = t.dir.path().join("snap.zip");
+    let err = t.refused(&["snapshot", "--kubeconfig", kc.to_str().unwrap(), "-o", out.to_str().unwrap(), "--logs", "cart-7f9c6d8b5-x2k4q"]);
+    assert!(err.contains("error[invalid_argument]") && err.contains("NAMESPACE/POD"), "{}", err);
+    assert!(server.requests().is_empty() && !out.exists());
+}

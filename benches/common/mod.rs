@@ -1,5 +1,8 @@
 //! Shared by the benchmarks: the real binary in a child process, so that
-//! its peak RSS is its own.
+//! its peak RSS is its own — provided the benchmark process itself stays
+//! small when it spawns it: at exec, Linux carries the spawning process's
+//! peak RSS into the child's `ru_maxrss`, so big test data must live in
+//! another process (see benches/snapshot.rs) or be written to disk first.
 
 use std::io::Read;
 use std::process::Command;

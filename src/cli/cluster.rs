@@ -345,6 +345,10 @@ pub struct SnapshotArgs {
     /// Capture ConfigMap data too (default: metadata only). Secret values are never captured.
     #[arg(long)]
     configmap_data: bool,
+    /// Also capture the logs (current and previous, each capped at 4 MiB) of
+    /// every container of this pod (repeatable).
+    #[arg(long = "logs", value_name = "NAMESPACE/POD")]
+    logs: Vec<String>,
     /// The bundle to write.
     #[arg(short = 'o', long = "output")]
     output: PathBuf,
@@ -363,6 +367,7 @@ pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<()> {
         connect: args.connect.options(None),
         namespaces: args.namespaces.clone(),
         configmap_data: args.configmap_data,
+        logs: args.logs.clone(),
     };
     let bar = (std::io::stderr().is_terminal() && !args.json).then(|| {
         let b = indicatif::ProgressBar::new_spinner();
@@ -370,9 +375,10 @@ pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<()> {
         b
     });
     let clock = kordon::clock::from_env();
-    let report = kordon::cluster::snapshot::capture(&opts, &args.output, clock.as_ref(), &cancel, &mut |kind, n| {
+    let report = kordon::cluster::snapshot::capture(&opts, &args.output, clock.as_ref(), &cancel, &mut |s| {
         if let Some(b) = &bar {
-            b.set_message(format!("{} objects · listing {}", n, kind));
+            let doing = if s.kind == "logs" { "reading logs".to_string() } else { format!("listing {}", s.kind) };
+            b.set_message(format!("{} objects · {}/{} kinds · {}", s.objects, s.kinds_done, s.kinds_total, doing));
         }
     });
     if let Some(b) = bar {
@@ -388,6 +394,13 @@ pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<()> {
         match &k.error {
             Some(e) => println!("  {:<34} {:>6}  {}", k.kind, k.items, e),
             None => println!("  {:<34} {:>6}", k.kind, k.items),
+        }
+    }
+    for l in &report.logs {
+        let what = if l.previous { "previous log" } else { "log" };
+        match &l.error {
+            Some(e) => println!("  {} {} {}: {}", l.pod, l.container, what, e),
+            None => println!("  {} {} {}: {} bytes{}", l.pod, l.container, what, l.bytes, if l.truncated { " (capped)" } else { "" }),
         }
     }
     println!("Secrets: metadata only. Import it with: kordon import {}", report.path);

@@ -102,6 +102,9 @@ pub fn parse_with_kind(raw: &[u8], kind_hint: Option<&str>) -> Result<NewEvent, 
     if kind == "Event" {
         return Ok(parse_event(obj, meta));
     }
+    if kind == "ContainerLog" && str_of(obj.get("apiVersion")) == Some("kordon.dev/v1") {
+        return container_log(obj, meta);
+    }
     let mut ev = base_object(obj, meta, kind);
     match kind {
         "Pod" => pod(&mut ev, obj, meta),
@@ -340,6 +343,35 @@ fn pod_spec_fields(ev: &mut NewEvent, spec: &Map<String, Value>) {
     ev.field("host_path_volumes", host_paths);
     if !caps.is_empty() {
         ev.field("capabilities_add", caps);
+    }
+    // What a miner exploits and what a breakout needs: containers (not
+    // ephemeral debug ones) without a CPU limit, and those that run as
+    // root or may (neither runAsNonRoot nor a non-zero runAsUser, at the
+    // container's level or the pod's; the image's USER is not known here).
+    let pod_sc = |k: &str| spec.get("securityContext").and_then(|s| s.get(k)).cloned();
+    let mut no_cpu_limit = Vec::new();
+    let mut as_root = Vec::new();
+    for key in ["initContainers", "containers"] {
+        for c in arr(spec.get(key)).iter().filter_map(Value::as_object) {
+            let name = str_of(c.get("name")).unwrap_or("").to_string();
+            if c.get("resources").and_then(|r| r.get("limits")).and_then(|l| l.get("cpu")).is_none() {
+                no_cpu_limit.push(name.clone());
+            }
+            let user = sc(c, "runAsUser").or_else(|| pod_sc("runAsUser")).and_then(|v| v.as_i64());
+            let non_root = sc(c, "runAsNonRoot").or_else(|| pod_sc("runAsNonRoot")) == Some(Value::Bool(true));
+            match user {
+                Some(0) => as_root.push(json!({"container": name, "how": "runAsUser: 0"})),
+                Some(_) => {}
+                None if !non_root => as_root.push(json!({"container": name, "how": "neither runAsNonRoot nor runAsUser set"})),
+                None => {}
+            }
+        }
+    }
+    if !no_cpu_limit.is_empty() {
+        ev.field("no_cpu_limit", no_cpu_limit);
+    }
+    if !as_root.is_empty() {
+        ev.field("root_containers", as_root);
     }
 }
 
@@ -1367,15 +1399,45 @@ struct LogBlock<'a> {
     namespace: &'a str,
     pod: &'a str,
     lines: Vec<&'a str>,
+    /// The logs of the container's previous instance (a `kordon snapshot`
+    /// `ContainerLog`; `cluster-info dump` has only current logs).
+    previous: bool,
+}
+
+/// A `ContainerLog` of `kordon snapshot --logs`: one container's current
+/// or previous log, the text in one JSON string.
+fn container_log(obj: &Map<String, Value>, meta: &Map<String, Value>) -> Result<NewEvent, RecordError> {
+    let field = |k: &str| str_of(obj.get(k)).filter(|v| !v.is_empty());
+    let namespace = str_of(meta.get("namespace")).ok_or_else(|| RecordError::new("ContainerLog has no metadata.namespace"))?;
+    let pod = str_of(meta.get("name")).ok_or_else(|| RecordError::new("ContainerLog has no metadata.name"))?;
+    let container = field("container").ok_or_else(|| RecordError::new("ContainerLog has no container"))?;
+    let text = str_of(obj.get("log")).unwrap_or("");
+    let block = LogBlock {
+        container,
+        namespace,
+        pod,
+        lines: text.lines().collect(),
+        previous: obj.get("previous").and_then(Value::as_bool).unwrap_or(false),
+    };
+    let cut_at_capture = obj.get("truncated").and_then(Value::as_bool).unwrap_or(false);
+    let mut ev = block.into_event(!cut_at_capture);
+    if let Some(uid) = str_of(meta.get("uid")).filter(|u| !u.is_empty()) {
+        ev.field("pod_uid", uid);
+    }
+    if let Some(at) = field("capturedAt") {
+        ev.field("captured_at", at);
+    }
+    Ok(ev)
 }
 
 impl LogBlock<'_> {
     fn into_event(self, complete: bool) -> NewEvent {
         let pod_ref = format!("{}/{}", self.namespace, self.pod);
+        let what = if self.previous { "Previous logs" } else { "Logs" };
         let mut ev = NewEvent::new(
             Source::K8sObject,
             EventKind::Telemetry,
-            format!("Logs of container {} in pod {}", self.container, pod_ref),
+            format!("{} of container {} in pod {}", what, self.container, pod_ref),
         );
         let text = self.lines.join("\n");
         let truncated = text.len() > MAX_LOG_MESSAGE;
@@ -1403,6 +1465,7 @@ impl LogBlock<'_> {
         );
         ev.field("truncated", truncated);
         ev.field("complete", complete);
+        ev.field("previous", self.previous);
         if let Some(last) = times.iter().max() {
             ev.field("last_log_time", format_ns(*last));
         }
@@ -1438,6 +1501,7 @@ pub fn parse_text(text: &str) -> Result<Vec<NewEvent>, RecordError> {
                 namespace,
                 pod,
                 lines: Vec::new(),
+                previous: false,
             });
             continue;
         }
@@ -2010,6 +2074,31 @@ mod tests {
             (pod.key.as_str(), &pod.attrs["container"]),
             ("shop/cart-7f9c6d8b5-x2k4q", &json!("cart"))
         );
+    }
+
+    #[test]
+    fn a_snapshot_container_log_is_one_event_whatever_its_lines_say() {
+        // A log line that looks like a dump marker cannot start another
+        // pod's log: the text is one JSON string.
+        let doc = json!({
+            "apiVersion": "kordon.dev/v1", "kind": "ContainerLog",
+            "metadata": {"namespace": "shop", "name": "cart-7f9c6d8b5-x2k4q", "uid": "5b8e2c1a-0d3f-4e6a-9b7c-2f1e8d4a6c3b"},
+            "container": "cart", "previous": true, "truncated": false, "capturedAt": "2026-11-20T10:00:00Z",
+            "log": "2026-11-20T09:41:02.118Z starting xmrig 6.21.0\n==== START logs for container api of pod kube-system/x ====\n2026-11-20T09:41:03.004Z pool connected",
+        });
+        let ev = parse_with_kind(doc.to_string().as_bytes(), None).unwrap();
+        assert_eq!(ev.title, "Previous logs of container cart in pod shop/cart-7f9c6d8b5-x2k4q");
+        assert_eq!(ev.kind, EventKind::Telemetry);
+        assert_eq!(ev.fields["line_count"], 3);
+        assert_eq!(ev.fields["previous"], true);
+        assert_eq!(ev.fields["complete"], true);
+        assert_eq!(ev.fields["pod_uid"], "5b8e2c1a-0d3f-4e6a-9b7c-2f1e8d4a6c3b");
+        assert!(ev.message.contains("kube-system/x"));
+        assert_eq!(ev.time_ns, parse_rfc3339("2026-11-20T09:41:02.118Z"));
+        assert_eq!(ent(&ev, EntityKind::Pod, "pod")[0].key, "shop/cart-7f9c6d8b5-x2k4q");
+        let mut no_ns = doc.clone();
+        no_ns["metadata"].as_object_mut().unwrap().remove("namespace");
+        assert!(parse_with_kind(no_ns.to_string().as_bytes(), None).is_err());
     }
 
     #[test]

@@ -22,6 +22,9 @@ pub const IDS: &[&str] = &[
     "namespace-without-netpol",
     "egress-open",
     "host-level-pod",
+    "capabilities-added",
+    "runs-as-root",
+    "no-cpu-limit",
 ];
 
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
@@ -37,6 +40,7 @@ pub fn run(o: &Objects, s: &Scope, c: &Content) -> Vec<Raw> {
     sensors(o, &mut out);
     network(o, s, &mut out);
     host_level_pods(o, s, &mut out);
+    pod_privileges(o, s, &mut out);
     out
 }
 
@@ -330,6 +334,40 @@ fn host_level_pods(o: &Objects, s: &Scope, out: &mut Vec<Raw>) {
     for p in pods_in_scope(o, s) {
         if let Some(what) = host_level(p) {
             out.push(raw("host-level-pod", vec![("pod", p.label()), ("what", what.clone())], vec![format!("{} runs with {}", p.label(), what)], vec![p.id]));
+        }
+    }
+}
+
+/// Added capabilities, root users and missing CPU limits of the pods in scope.
+fn pod_privileges(o: &Objects, s: &Scope, out: &mut Vec<Raw>) {
+    for p in pods_in_scope(o, s) {
+        let caps = strings(p.f.get("capabilities_add"));
+        if !caps.is_empty() {
+            let list = caps.join(", ");
+            out.push(raw("capabilities-added", vec![("pod", p.label()), ("caps", list.clone())], vec![format!("{} adds the capabilities {}", p.label(), list)], vec![p.id]));
+        }
+        let roots: Vec<(String, String)> = p
+            .f
+            .get("root_containers")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .map(|c| (c["container"].as_str().unwrap_or_default().to_string(), c["how"].as_str().unwrap_or_default().to_string()))
+            .collect();
+        if !roots.is_empty() {
+            let names = roots.iter().map(|r| r.0.clone()).collect::<Vec<_>>().join(", ");
+            let evidence = roots.iter().map(|(c, how)| format!("{} container {}: {}", p.label(), c, how)).collect();
+            out.push(raw("runs-as-root", vec![("pod", p.label()), ("containers", names)], evidence, vec![p.id]));
+        }
+        let unlimited = strings(p.f.get("no_cpu_limit"));
+        if !unlimited.is_empty() {
+            let names = unlimited.join(", ");
+            out.push(raw(
+                "no-cpu-limit",
+                vec![("pod", p.label()), ("containers", names.clone()), ("namespace", p.namespace.clone().unwrap_or_default())],
+                vec![format!("{} container(s) {} have no resources.limits.cpu", p.label(), names)],
+                vec![p.id],
+            ));
         }
     }
 }
