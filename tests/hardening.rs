@@ -1,7 +1,7 @@
 //! Hardening findings on the demo: what the review expects to read,
 //! each with its evidence and remediation.
 
-use crate::util::{fixture, TestCase};
+use crate::util::{fixture, golden_json, TestCase};
 use serde_json::Value;
 
 fn demo() -> (TestCase, String) {
@@ -44,6 +44,8 @@ fn the_demo_incident_yields_the_expected_hardening_findings_with_evidence() {
     let order = ["workload-identity", "admission-control", "image-provenance", "runtime-detection", "network-policy", "least-privilege"];
     sorted.sort_by_key(|c| order.iter().position(|o| o == c));
     assert_eq!(cats, sorted);
+    // The UI's mock backend serves this very answer.
+    golden_json(&fixture("golden/hardening/demo-findings.json"), &Value::Array(rows.clone()), "the demo incident's findings");
     // The human listing reads the same.
     let text = t.ok(&["findings", &id]);
     assert!(text.contains("Workload identity permissions") && text.contains("fix: "), "{}", text);
@@ -84,4 +86,49 @@ fn least_privilege_names_added_capabilities_root_users_and_missing_cpu_limits() 
     assert!(f["remediation"].as_str().unwrap().contains("LimitRange and ResourceQuota in batch"), "{}", f);
     assert_eq!(f["category"], "least-privilege");
     assert!(!rows.iter().any(|f| f["title"].as_str().unwrap().contains("batch/hardened") && ["runs-as-root", "no-cpu-limit", "capabilities-added"].contains(&f["check"].as_str().unwrap())), "a hardened pod has none of these");
+}
+
+#[test]
+fn the_demo_graph_draws_the_blast_radius_of_the_incident_identity() {
+    let (t, id) = demo();
+    let g: Value = serde_json::from_str(&t.ok(&["graph", &id, "--json"])).unwrap();
+    let label = |nid: &Value| g["nodes"].as_array().unwrap().iter().find(|n| &n["id"] == nid).map(|n| n["label"].as_str().unwrap().to_string()).unwrap();
+    let can: Vec<(String, String, String, &Value)> = g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "can")
+        .map(|e| (label(&e["source"]), e["label"].as_str().unwrap().to_string(), label(&e["target"]), &e["evidence"]))
+        .collect();
+    let secrets = can.iter().find(|c| c.2 == "secrets in shop").unwrap_or_else(|| panic!("{:?}", can));
+    assert_eq!((secrets.0.as_str(), secrets.1.as_str()), ("service account shop/cart", "can get, list"));
+    assert_eq!(secrets.3.as_array().unwrap().len(), 2, "the binding and the role");
+    // Evidence names events as every view does (their stable ids).
+    let objects: Vec<Value> = t.json_lines(&["events", "--kind", "object"]);
+    for e in secrets.3.as_array().unwrap() {
+        let o = objects.iter().find(|o| &o["id"] == e).unwrap_or_else(|| panic!("{} is no event id", e));
+        assert!(["RoleBinding", "Role"].contains(&o["rule"].as_str().unwrap()), "{}", o);
+    }
+    assert!(can.iter().any(|c| c.2 == "pods/exec in shop" && c.1.contains("create")), "{:?}", can);
+    let dot = t.ok(&["graph", &id, "--format", "dot"]);
+    assert!(dot.contains("label=\"can get, list\""), "{}", dot);
+}
+
+#[test]
+fn the_demo_follow_up_checklist_carries_the_hardening_findings() {
+    let (t, id) = demo();
+    let show: Value = serde_json::from_str(&t.ok(&["show", &id, "--json"])).unwrap();
+    let items = show["recommendation"]["follow_up"].as_array().unwrap();
+    let item = |name: &str| items.iter().find(|i| i["item"] == name).unwrap_or_else(|| panic!("no {} in {:#?}", name, items));
+    let titles = |i: &Value| i["findings"].as_array().map(|f| f.iter().map(|x| x["title"].as_str().unwrap().to_string()).collect::<Vec<_>>()).unwrap_or_default();
+    assert!(titles(item("network-policy")).contains(&"Namespace shop has no NetworkPolicy".to_string()));
+    assert!(titles(item("reduce-rbac")).iter().any(|t| t.contains("can get,list secrets in shop")));
+    assert!(titles(item("admission-control")).contains(&"No admission policy engine is present".to_string()));
+    let own = item("hardening:token-automounted");
+    assert!(own["text"].as_str().unwrap().contains("automountServiceAccountToken: false"), "{}", own);
+    assert_eq!(own["findings"][0]["severity"], "medium");
+    // Rotation comes from what happened, not from the snapshot: no findings under it.
+    assert!(item("rotate-credentials").get("findings").is_none());
+    let text = t.ok(&["show", &id]);
+    assert!(text.contains("medium — The token of service account shop/cart is mounted into Pod shop/cart-7f9c6d8b5-x2k4q"), "{}", text);
 }

@@ -49,6 +49,9 @@ pub fn run() {
             commands::cluster::cluster_apply,
             commands::cluster::cluster_release,
             commands::cluster::incident_actions,
+            commands::snapshot::capture_snapshot,
+            commands::snapshot::cancel_capture,
+            commands::snapshot::hardening_findings,
         ])
         .run(tauri::generate_context!())
         .expect("Kordon could not start its window");

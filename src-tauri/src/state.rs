@@ -22,7 +22,7 @@ pub struct AppState {
     /// overrides it (tests).
     pub data_dir: PathBuf,
     pub case: Mutex<Option<Case>>,
-    /// Set while an import runs; `cancel_import` raises it.
+    /// Set while an import or a capture runs; cancelling raises it.
     pub cancel: Mutex<Option<Arc<AtomicBool>>>,
     pub clock: Arc<dyn Clock>,
     /// The investigator's preferences (their name for the activity log),
@@ -89,6 +89,32 @@ impl AppState {
 
     /// The investigator's name for the activity log: from the preferences,
     /// else the OS user.
+    /// Starts a long job (an import or a capture; one at a time) and returns
+    /// its cancel flag, which `cancel_import`/`cancel_capture` raise.
+    pub fn begin_job(&self, what: &str) -> ApiResult<Arc<AtomicBool>> {
+        let mut slot = self.cancel.lock().map_err(|_| ApiError::new(Code::Store, "the cancel lock was poisoned"))?;
+        if slot.is_some() {
+            return Err(ApiError::new(Code::Busy, format!("an import or a capture is already running; wait for it before {}", what)));
+        }
+        let flag = Arc::new(AtomicBool::new(false));
+        *slot = Some(flag.clone());
+        Ok(flag)
+    }
+
+    pub fn end_job(&self) {
+        if let Ok(mut slot) = self.cancel.lock() {
+            *slot = None;
+        }
+    }
+
+    pub fn cancel_job(&self) {
+        if let Ok(slot) = self.cancel.lock() {
+            if let Some(flag) = slot.as_ref() {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+
     pub fn actor(&self) -> String {
         prefs::view(&self.prefs()).investigator_in_effect
     }

@@ -199,17 +199,27 @@ async fn triage_in_the_real_app_survives_closing_and_reopening_the_case() {
     app.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
-async fn isolate_and_release_the_compromised_pod_from_the_graph() {
-    use kordon_test_apiserver::{Cluster, Server};
-    let cluster = Cluster::from_json(&std::fs::read(repo().join("fixtures/demo/src/snapshot.json")).unwrap()).unwrap();
-    let server = Server::start(cluster);
+/// The demo's cluster, as the loopback API server holds it.
+fn demo_cluster() -> kordon_test_apiserver::Cluster {
+    kordon_test_apiserver::Cluster::from_json(&std::fs::read(repo().join("fixtures/demo/src/snapshot.json")).unwrap()).unwrap()
+}
+
+/// The app with `KUBECONFIG` naming `server` (context "lab", namespace shop),
+/// which answers as the incident responder; the kubeconfig's folder lives as
+/// long as the returned guard.
+async fn launch_against(server: &kordon_test_apiserver::Server) -> (support::App, tempfile::TempDir) {
     server.set_identity("aks-incident-responder", &["system:authenticated"]);
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig.yaml");
     std::fs::write(&kubeconfig, server.kubeconfig("lab", Some("shop"))).unwrap();
-    let app = support::launch_with_env(&[], &[("KUBECONFIG", kubeconfig.display().to_string())]).await;
+    (support::launch_with_env(&[], &[("KUBECONFIG", kubeconfig.display().to_string())]).await, dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
+async fn isolate_and_release_the_compromised_pod_from_the_graph() {
+    let server = kordon_test_apiserver::Server::start(demo_cluster());
+    let (app, _kubeconfig) = launch_against(&server).await;
     let s = &app.session;
     s.open_demo().await;
     s.click("[data-testid='incident-row'] td.title").await;
@@ -270,5 +280,68 @@ async fn isolate_and_release_the_compromised_pod_from_the_graph() {
     assert!(pod_obj["metadata"]["labels"].get("kordon.io/isolation").is_none());
     assert!(server.objects("networking.k8s.io/v1/networkpolicies", Some("shop")).iter().all(|p| p["metadata"]["labels"]["kordon.io/isolation"].is_null()));
     s.shot("11-released").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
+async fn capture_from_the_cluster_then_read_the_hardening_findings() {
+    const SECRET: &str = "wallet-seed-e2e-9f3k";
+    let mut cluster = demo_cluster();
+    cluster.add(serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": "pool-wallet", "namespace": "shop"}, "stringData": {"seed": SECRET}, "data": {"seed": "d2FsbGV0LXNlZWQtZTJlLTlmM2s="}}));
+    let server = kordon_test_apiserver::Server::start(cluster);
+    server.set_page_size_cap(20);
+    server.deny("list", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", None);
+    server.set_logs("shop", "cart-7f9c6d8b5-x2k4q", "cart", false, "2026-11-20T09:47:21.000Z [xmrig] use pool pool.supportxmr.com:443\n");
+    let (app, _kubeconfig) = launch_against(&server).await;
+    let s = &app.session;
+    s.open_demo().await;
+    s.click("[data-testid='incident-row'] td.title").await;
+    s.css("body[data-ready='incident']").await;
+
+    // From the incident: its pod's logs are asked for already.
+    s.click("[data-testid='capture-open']").await;
+    s.css("[data-testid='capture-dialog']").await;
+    let logs = s.css("[data-testid='capture-logs']").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(logs.contains("shop/cart-7f9c6d8b5-x2k4q"), "logs prefilled: {:?}", logs);
+    s.shot("12-capture-form").await;
+    s.click("[data-testid='capture-start']").await;
+    s.wait_for("[data-testid='capture-result']", std::time::Duration::from_secs(120)).await;
+    let caller = s.css("[data-testid='capture-caller']").await.text().await.unwrap();
+    assert_eq!(caller, "aks-incident-responder");
+    let bundle = s.css("[data-testid='capture-bundle']").await.text().await.unwrap();
+    assert_eq!(bundle, "demo.snapshots/snapshot-20261121T080000Z.zip", "named beside the case, by the capture's time");
+    s.css("[data-testid='capture-kind'][data-kind='MutatingWebhookConfiguration'][data-error='true']").await;
+    s.css("[data-testid='capture-kind'][data-kind='Pod']").await;
+    s.css("[data-testid='capture-log'][data-pod='shop/cart-7f9c6d8b5-x2k4q']").await;
+    s.shot("13-capture-result").await;
+    assert!(server.requests().iter().any(|r| r.path == "/api/v1/pods" && r.param("continue").is_some()), "paged through the pods");
+
+    // The snapshot is kept beside the case; no secret value in it or in the case.
+    let snapshots = app.data.path().join("demo").join("demo.snapshots");
+    let zips: Vec<_> = std::fs::read_dir(&snapshots).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(zips.len(), 1, "{:?}", zips);
+    for f in [zips[0].clone(), app.data.path().join("demo").join("demo.kordon")] {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(!bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()), "{} holds the secret", f.display());
+    }
+
+    // The incident's hardening tab, then the whole cluster's.
+    s.click("[data-testid='capture-result-close']").await;
+    s.click("[data-testid='tab-hardening']").await;
+    s.css("[data-testid='hardening'][data-state='ready']").await;
+    s.css("[data-testid='finding'][data-check='identity-can']").await;
+    s.css("[data-testid='finding'][data-check='token-automounted']").await;
+    s.css("[data-testid='finding'][data-check='namespace-without-netpol']").await;
+    s.css("[data-testid='finding'][data-check='image-by-tag']").await;
+    s.css("[data-testid='finding'][data-check='no-admission-engine']").await;
+    s.shot("14-hardening-tab").await;
+    s.click("[data-testid='hardening-case']").await;
+    s.css("[data-testid='hardening-page'] [data-testid='hardening'][data-state='ready']").await;
+    let categories = s.all("[data-testid='hardening-page'] [data-testid='finding-category']").await;
+    assert!(categories.len() >= 5, "findings under the checklist's categories: {}", categories.len());
+    s.shot("15-hardening-case").await;
+    s.click("[data-testid='hardening-back']").await;
     app.close().await;
 }

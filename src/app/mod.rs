@@ -9,6 +9,7 @@ pub mod pipeline;
 pub mod prefs;
 pub mod recent;
 pub mod triage;
+pub mod capture;
 pub mod views;
 
 pub use pipeline::{analyze_import, open_demo, rebuild_demo, AnalyzeReport, Phase, PipelineProgress};

@@ -153,3 +153,13 @@ pub fn pod_uid(case: &Case, pod: &str) -> Result<Option<String>> {
         .optional()?
         .map(|v| v.trim_matches('"').to_string()))
 }
+
+/// An incident's graph as the app and `kordon graph` show it: built from
+/// its evidence, then its identities' blast radius from the snapshot's RBAC.
+pub fn incident_graph(case: &Case, id: i64, expand: &[String]) -> Result<crate::incident::graph::Graph> {
+    let cfg = config::builtin();
+    let ev = evidence::gather(case, id, cfg)?;
+    let mut g = crate::incident::graph::build(&ev, cfg, expand);
+    crate::hardening::blast::extend(case, &mut g)?;
+    Ok(g)
+}

@@ -169,6 +169,9 @@ pub fn show(case: &Case, args: ShowArgs) -> anyhow::Result<()> {
         println!("  Follow-up:");
         for f in &r.follow_up {
             println!("  [ ] {}", f.text);
+            for x in &f.findings {
+                println!("        {} — {}", x.severity, x.title);
+            }
         }
     }
     println!();
@@ -215,10 +218,9 @@ pub fn show(case: &Case, args: ShowArgs) -> anyhow::Result<()> {
 
 pub fn graph(case: &Case, args: GraphArgs) -> anyhow::Result<()> {
     let id = incident::resolve(case, &args.incident)?;
-    let cfg = incident::config::builtin();
-    let ev = evidence::gather(case, id, cfg)?;
     if !args.expand.is_empty() {
-        let plain = graph::build(&ev, cfg, &[]);
+        let cfg = incident::config::builtin();
+        let plain = graph::build(&evidence::gather(case, id, cfg)?, cfg, &[]);
         for wanted in &args.expand {
             if !plain.nodes.iter().any(|n| &n.id == wanted && n.aggregated) {
                 return Err(Error::input(
@@ -229,7 +231,7 @@ pub fn graph(case: &Case, args: GraphArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let g = graph::build(&ev, cfg, &args.expand);
+    let g = kordon::app::views::incident_graph(case, id, &args.expand)?;
     match (args.format, args.json) {
         (GraphFormat::Dot, false) => print!("{}", g.to_dot()),
         _ => println!("{}", serde_json::to_string(&g)?),

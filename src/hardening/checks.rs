@@ -1,6 +1,7 @@
 //! One function per check id of `data/hardening.yaml`.
 
 use super::objects::{Obj, Objects};
+use super::rbac::{bindings_of, sa_parts, strings};
 use super::{Content, Raw, Scope};
 use crate::cluster::selectors;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -48,27 +49,11 @@ fn raw(check: &'static str, vars: Vec<(&'static str, String)>, evidence: Vec<Str
     Raw { check, vars, evidence, objects }
 }
 
-/// `system:serviceaccount:shop:cart` → ("shop", "cart").
-fn sa_parts(identity: &str) -> Option<(&str, &str)> {
-    identity.strip_prefix("system:serviceaccount:")?.split_once(':')
-}
-
 fn subject_of(identity: &str) -> String {
     match sa_parts(identity) {
         Some((ns, name)) => format!("service account {}/{}", ns, name),
         None => identity.to_string(),
     }
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(|x| x.as_array()).into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
-}
-
-/// Whether a binding subject names this service account (itself, its
-/// namespace's service accounts, or all service accounts).
-fn names(subject: &str, identity: &str) -> bool {
-    let Some((ns, _)) = sa_parts(identity) else { return subject == identity };
-    subject == identity || subject == format!("system:serviceaccounts:{}", ns) || subject == "system:serviceaccounts"
 }
 
 /// Dangerous things a role's rules allow, in words.
@@ -106,27 +91,16 @@ fn powers(rules: &Value) -> Vec<String> {
 
 fn identity_can(o: &Objects, s: &Scope, out: &mut Vec<Raw>) {
     for identity in &s.identities {
-        for b in o.of("RoleBinding").chain(o.of("ClusterRoleBinding")) {
-            if !strings(b.f.get("subjects")).iter().any(|x| names(x, identity)) {
-                continue;
-            }
-            let role_kind = b.str("role_ref_kind").unwrap_or("ClusterRole");
-            let role_name = b.str("role_ref").unwrap_or_default();
-            let role = if role_kind == "Role" { o.find("Role", b.namespace.as_deref(), role_name) } else { o.find("ClusterRole", None, role_name) };
-            let Some(role) = role else { continue };
-            let scope = match (&b.kind[..], &b.namespace) {
-                ("RoleBinding", Some(ns)) => ns.clone(),
-                _ => "every namespace".into(),
-            };
-            for what in powers(role.f.get("rules").unwrap_or(&Value::Null)) {
+        for b in bindings_of(o, identity) {
+            for what in powers(b.role.f.get("rules").unwrap_or(&Value::Null)) {
                 out.push(raw(
                     "identity-can",
-                    vec![("subject", subject_of(identity)), ("what", what.clone()), ("scope", scope.clone()), ("binding", b.label()), ("role", role.label())],
+                    vec![("subject", subject_of(identity)), ("what", what.clone()), ("scope", b.scope()), ("binding", b.binding.label()), ("role", b.role.label())],
                     vec![
-                        format!("{} binds {} to {}", b.label(), strings(b.f.get("subjects")).join(", "), role.label()),
-                        format!("{} allows: {}", role.label(), strings(role.f.get("rule_summary")).join("; ")),
+                        format!("{} binds {} to {}", b.binding.label(), strings(b.binding.f.get("subjects")).join(", "), b.role.label()),
+                        format!("{} allows: {}", b.role.label(), strings(b.role.f.get("rule_summary")).join("; ")),
                     ],
-                    vec![b.id, role.id],
+                    vec![b.binding.id, b.role.id],
                 ));
             }
         }

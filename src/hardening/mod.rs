@@ -7,8 +7,11 @@
 
 mod checks;
 mod objects;
+pub mod blast;
+pub mod rbac;
 
 use crate::error::{Code, Error, Result};
+use crate::incident::respond::{FindingRef, FollowUp};
 use crate::store::Case;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,6 +36,10 @@ pub struct Check {
     pub severity: String,
     pub title: String,
     pub remediation: String,
+    /// The incident recommendation's follow-up item this check's findings
+    /// belong to; without one they make an item of their own.
+    #[serde(default)]
+    pub follow_up: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,13 +101,41 @@ pub struct Scope {
 }
 
 pub fn scope_of_incident(case: &Case, id: i64) -> Result<Scope> {
-    let d = crate::incident::detail::detail(case, id)?;
-    let of = |k: &str| d.entities.iter().filter(|e| e.kind == k).map(|e| e.key.clone()).collect::<Vec<_>>();
-    let pods = of("pod");
-    let mut namespaces: Vec<String> = pods.iter().filter_map(|p| p.split_once('/').map(|x| x.0.to_string())).collect();
-    namespaces.sort();
-    namespaces.dedup();
-    Ok(Scope { identities: of("identity").into_iter().filter(|i| i.starts_with("system:serviceaccount:")).collect(), pods, namespaces, whole_case: false })
+    let entities = crate::incident::detail::entity_summaries(case, id)?;
+    Ok(Scope::of_entities(entities.iter().map(|e| (e.kind.as_str(), e.key.as_str()))))
+}
+
+impl Scope {
+    /// An incident's scope from its entities (kind, key): its service
+    /// accounts, its pods and their namespaces.
+    pub fn of_entities<'a>(entities: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Scope {
+        let of = |k: &str| entities.clone().filter(|e| e.0 == k).map(|e| e.1.to_string()).collect::<Vec<_>>();
+        let pods = of("pod");
+        let mut namespaces: Vec<String> = pods.iter().filter_map(|p| p.split_once('/').map(|x| x.0.to_string())).collect();
+        namespaces.sort();
+        namespaces.dedup();
+        Scope { identities: of("identity").into_iter().filter(|i| i.starts_with("system:serviceaccount:")).collect(), pods, namespaces, whole_case: false }
+    }
+}
+
+/// Puts `findings` into an incident's follow-up checklist: under the item
+/// their check belongs to (`follow_up` in data/hardening.yaml), or as an
+/// item of their own per check, worst first as `findings` are.
+pub fn into_follow_up(findings: &[Finding], items: &mut Vec<FollowUp>) {
+    let c = content();
+    for f in findings {
+        let r = FindingRef { check: f.check.clone(), severity: f.severity.clone(), title: f.title.clone() };
+        let home = c.checks.iter().find(|k| k.id == f.check).and_then(|k| k.follow_up.clone());
+        if let Some(item) = home.as_ref().and_then(|h| items.iter_mut().find(|i| &i.item == h)) {
+            item.findings.push(r);
+            continue;
+        }
+        let own = format!("hardening:{}", f.check);
+        match items.iter_mut().find(|i| i.item == own) {
+            Some(item) => item.findings.push(r),
+            None => items.push(FollowUp { item: own, text: f.remediation.clone(), findings: vec![r] }),
+        }
+    }
 }
 
 /// The findings for `scope`, most severe first, grouped by category order.
@@ -150,6 +185,10 @@ mod tests {
         for k in &c.checks {
             assert!(c.categories.iter().any(|x| x.id == k.category), "{}: unknown category {}", k.id, k.category);
             assert!(crate::model::Severity::parse(&k.severity).is_some(), "{}: severity {}", k.id, k.severity);
+            if let Some(item) = &k.follow_up {
+                let known = ["reduce-rbac", "network-policy", "image-provenance", "admission-control", "rotate-credentials"];
+                assert!(known.contains(&item.as_str()), "{}: unknown follow-up item {}", k.id, item);
+            }
         }
         for id in checks::IDS {
             assert!(c.checks.iter().any(|k| k.id == *id), "check {} has no words in data/hardening.yaml", id);

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 pub struct Obj {
+    /// The event's stable id (`events.key`), as every view names events.
     pub id: i64,
     pub kind: String,
     pub namespace: Option<String>,
@@ -43,7 +44,18 @@ pub struct Objects {
 
 impl Objects {
     pub fn load(case: &Case) -> Result<Objects> {
-        let mut st = case.conn.prepare("SELECT id, rule, fields FROM events WHERE kind = 'object' AND source = 'k8s-object' ORDER BY id")?;
+        Self::load_where(case, "")
+    }
+
+    /// Only objects of these kinds (the graph's blast radius needs RBAC only).
+    pub fn load_kinds(case: &Case, kinds: &[&str]) -> Result<Objects> {
+        let list: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.replace('\'', "''"))).collect();
+        Self::load_where(case, &format!(" AND rule IN ({})", list.join(",")))
+    }
+
+    fn load_where(case: &Case, extra: &str) -> Result<Objects> {
+        let sql = format!("SELECT key, rule, fields FROM events WHERE kind = 'object' AND source = 'k8s-object'{} ORDER BY id", extra);
+        let mut st = case.conn.prepare(&sql)?;
         let rows: Vec<(i64, String, String)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
         // The newest copy of each object (a later snapshot replaces an earlier one).
         let mut by_key: BTreeMap<(String, Option<String>, String), Obj> = BTreeMap::new();

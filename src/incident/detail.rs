@@ -62,16 +62,33 @@ pub fn detail(case: &Case, id: i64) -> Result<Detail> {
     let incident = read::get(case, id)?;
     let ev = evidence::gather(case, id, cfg)?;
     let story = story::tell(&ev, &incident.title);
-    let recommendation = respond::recommend(case, &ev)?;
+    let mut recommendation = respond::recommend(case, &ev)?;
+    let entities = entities(&ev, &incident.key_entities);
+    // What the snapshot says about the incident's identities, pods and
+    // namespaces joins the follow-up checklist (no snapshot: nothing to add).
+    let scope = crate::hardening::Scope::of_entities(entities.iter().map(|e| (e.kind.as_str(), e.key.as_str())));
+    match crate::hardening::findings(case, &scope) {
+        Ok(found) => crate::hardening::into_follow_up(&found, &mut recommendation.follow_up),
+        Err(e) if e.code() == crate::error::Code::NotFound => {}
+        Err(e) => return Err(e),
+    }
     Ok(Detail {
         evidence_by_tactic: by_tactic(&ev),
         context: context(&ev),
-        entities: entities(&ev, &incident.key_entities),
+        entities,
         signals: ev.signals.iter().map(|(_, r)| r.clone()).collect(),
         incident,
         story,
         recommendation,
     })
+}
+
+/// An incident's entities with their evidence counts, without the rest of
+/// its detail.
+pub fn entity_summaries(case: &Case, id: i64) -> Result<Vec<EntitySummary>> {
+    let incident = read::get(case, id)?;
+    let ev = evidence::gather(case, id, super::config::builtin())?;
+    Ok(entities(&ev, &incident.key_entities))
 }
 
 fn by_tactic(ev: &Evidence) -> Vec<TacticGroup> {

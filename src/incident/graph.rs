@@ -118,6 +118,9 @@ pub struct Edge {
     pub evidence: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<u64>,
+    /// Words for the edge when its kind is not enough ("can get, list").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -468,6 +471,7 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
                 evidence_count: w.evidence.len(),
                 evidence: listed(&w.evidence),
                 ports: w.ports.iter().copied().collect(),
+                label: None,
             }
         })
         .collect();
@@ -495,6 +499,7 @@ fn kind_colour(kind: &str) -> &'static str {
         "process" => "#ffb4a2",
         "ip" | "domain" => "#cdb4db",
         "file" => "#e9c46a",
+        "permission" => "#f6bd60",
         _ => "#e5e5e5",
     }
 }
@@ -527,11 +532,13 @@ impl Graph {
         }
         for e in &self.edges {
             out.push_str(&format!(
-                "  \"{}\" -> \"{}\" [label=\"{} ({})\"];\n",
+                "  \"{}\" -> \"{}\" [label=\"{}\"];\n",
                 dot_escape(&e.source),
                 dot_escape(&e.target),
-                dot_escape(&e.kind),
-                e.evidence_count
+                dot_escape(&match &e.label {
+                    Some(l) => l.clone(),
+                    None => format!("{} ({})", e.kind, e.evidence_count),
+                }),
             ));
         }
         out.push_str("}\n");

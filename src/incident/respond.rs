@@ -69,9 +69,21 @@ pub struct Reason {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FollowUp {
-    /// `rotate-credentials`, `reduce-rbac`, `image-provenance`, `network-policy`, `admission-control`.
+    /// `rotate-credentials`, `reduce-rbac`, `image-provenance`, `network-policy`,
+    /// `admission-control`, or `hardening:<check>` for a hardening finding's own item.
     pub item: String,
     pub text: String,
+    /// The hardening findings behind this item (from the case's snapshot).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FindingRef>,
+}
+
+/// A hardening finding as the follow-up checklist names it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FindingRef {
+    pub check: String,
+    pub severity: String,
+    pub title: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -306,6 +318,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         follow_up.push(FollowUp {
             item: "network-policy".into(),
             text: format!("Add NetworkPolicy to `{}`: none exists, so every pod may reach the internet and the cluster; a default-deny egress policy would have stopped the outbound connections.", namespace),
+            findings: Vec::new(),
         });
     } else {
         reasons.push(Reason {
@@ -336,7 +349,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
             text.push_str(" and every secret it listed or read");
         }
         text.push('.');
-        follow_up.push(FollowUp { item: "rotate-credentials".into(), text });
+        follow_up.push(FollowUp { item: "rotate-credentials".into(), text, findings: Vec::new() });
     }
     if !bindings.is_empty() {
         let names: Vec<String> = bindings
@@ -351,6 +364,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         follow_up.push(FollowUp {
             item: "reduce-rbac".into(),
             text: format!("Reduce the identity's RBAC to what the application needs: it is bound by {}.", list(&names)),
+            findings: Vec::new(),
         });
     }
     if let Some(img) = &image {
@@ -359,11 +373,12 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         } else {
             format!("Check the image's provenance: `{}` is referenced by tag, not digest; find which digest ran, scan it, and pin images by digest.", img)
         };
-        follow_up.push(FollowUp { item: "image-provenance".into(), text });
+        follow_up.push(FollowUp { item: "image-provenance".into(), text, findings: Vec::new() });
     }
     follow_up.push(FollowUp {
         item: "admission-control".into(),
         text: "Add admission control: enforce Pod Security `restricted` and a read-only root file system where possible (a ValidatingAdmissionPolicy, Kyverno or Gatekeeper), so that binaries written at run time cannot execute and privileged pods are refused.".into(),
+        findings: Vec::new(),
     });
 
     let isolate = enforced;

@@ -1,18 +1,20 @@
-// The application shell: top bar, routing, error banner, import flow,
-// search, keyboard paths and presentation mode.
+// The application shell: top bar, routing, error banner, import and capture
+// flows, search, keyboard paths and presentation mode.
 import { clear, h } from "./dom";
 import { errorText, isBenign, toBackendError, type BackendError } from "./errors";
 import { fmtTime } from "./format";
 import { IDLE, importReducer, type ImportAction, type ImportState } from "./logic/importState";
 import { DEFAULT_SORT } from "./logic/queue";
 import type { AppInfo, Backend, CaseInfo, EventRow, IncidentRow, Preferences, TriageChange, Verification, Vocabulary } from "./types";
+import { CaptureDialog } from "./views/capture";
 import { emptyNote, rawRecordView, severityBadge } from "./views/common";
+import { HardeningView } from "./views/hardening";
 import { ImportPanel } from "./views/importPanel";
 import { IncidentPage, TABS, type Tab } from "./views/incident";
 import { QueueView, type QueueState } from "./views/queue";
 import { renderStart } from "./views/start";
 
-export type Route = { name: "start" } | { name: "queue" } | { name: "incident"; id: string; tab: Tab };
+export type Route = { name: "start" } | { name: "queue" } | { name: "hardening" } | { name: "incident"; id: string; tab: Tab };
 
 export interface AppOptions {
   /** Run Cytoscape without a canvas (tests in jsdom). */
@@ -22,6 +24,7 @@ export interface AppOptions {
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "queue") return { name: "queue" };
+  if (parts[0] === "hardening") return { name: "hardening" };
   if (parts[0] === "incident" && parts[1]) {
     const tab = (TABS as string[]).includes(parts[2] ?? "") ? (parts[2] as Tab) : "graph";
     return { name: "incident", id: parts[1], tab };
@@ -35,6 +38,8 @@ export function routeHash(r: Route): string {
       return "#/";
     case "queue":
       return "#/queue";
+    case "hardening":
+      return "#/hardening";
     case "incident":
       return `#/incident/${encodeURIComponent(r.id)}/${r.tab}`;
   }
@@ -64,6 +69,10 @@ export class App {
   private readonly searchPanel: HTMLElement;
   private readonly dropOverlay: HTMLElement;
   private readonly navQueue: HTMLButtonElement;
+  private readonly navHardening: HTMLButtonElement;
+  private readonly captureButton: HTMLButtonElement;
+  private captureDialog: CaptureDialog | null = null;
+  private hardeningView: HardeningView | null = null;
   readonly importPanel: ImportPanel;
   private queueView: QueueView | null = null;
   private incidentPage: IncidentPage | null = null;
@@ -81,6 +90,7 @@ export class App {
       cancelImport: () => void this.cancelImport(),
       pickFiles: () => void this.pickAndImport("files"),
       pickFolder: () => void this.pickAndImport("folder"),
+      capture: () => this.openCapture(),
     });
     this.caseLabel = h("span", { className: "case-label muted small", "data-testid": "case-label" });
     this.searchInput = h("input", {
@@ -109,6 +119,28 @@ export class App {
     );
     this.investigatorLabel = h("span", { className: "muted small", "data-testid": "investigator" });
     this.navQueue = h("button", { type: "button", className: "nav", "data-testid": "nav-queue", onclick: () => this.navigate({ name: "queue" }) }, "Queue");
+    this.navHardening = h(
+      "button",
+      {
+        type: "button",
+        className: "nav",
+        "data-testid": "hardening-case",
+        title: "Hardening findings of the whole case, from its snapshot of the cluster",
+        onclick: () => this.navigate({ name: "hardening" }),
+      },
+      "Hardening",
+    );
+    this.captureButton = h(
+      "button",
+      {
+        type: "button",
+        className: "nav",
+        "data-testid": "capture-open",
+        title: "Capture a read-only snapshot of a cluster into the case",
+        onclick: () => this.openCapture(),
+      },
+      "Capture from cluster…",
+    );
     const header = h(
       "header",
       { className: "topbar" },
@@ -116,6 +148,8 @@ export class App {
       this.caseLabel,
       this.integrityBadge,
       this.navQueue,
+      this.navHardening,
+      this.captureButton,
       h("span", { className: "grow" }),
       this.investigatorLabel,
       this.searchInput,
@@ -142,7 +176,7 @@ export class App {
             ["/", "search"],
             ["g q, Esc", "back to the queue"],
             ["j / k, Enter", "move in the queue, open"],
-            ["1 2 3 4", "graph, evidence, timeline, triage"],
+            ["1 2 3 4 5", "graph, evidence, timeline, triage, hardening"],
             ["x", "tick a queue row for a bulk change"],
             ["f", "fit the graph"],
             ["p", "presentation mode"],
@@ -191,6 +225,7 @@ export class App {
     window.removeEventListener("popstate", this.onPopState);
     this.unlistenDrop?.();
     this.incidentPage?.destroy();
+    this.captureDialog?.close();
   }
 
   // ---- routing -------------------------------------------------------------
@@ -214,10 +249,10 @@ export class App {
     else delete document.body.dataset.ready;
   }
 
-  private render(route: Route): void {
+  private render(route: Route, reload = false): void {
     const token = ++this.renderToken;
     // Same incident, other tab: switch in place.
-    if (route.name === "incident" && this.route.name === "incident" && this.route.id === route.id && this.incidentPage) {
+    if (!reload && route.name === "incident" && this.route.name === "incident" && this.route.id === route.id && this.incidentPage) {
       this.route = route;
       this.incidentPage.selectTab(route.tab, false);
       return;
@@ -226,6 +261,7 @@ export class App {
     this.incidentPage?.destroy();
     this.incidentPage = null;
     this.queueView = null;
+    this.hardeningView = null;
     clear(this.view);
     this.setReady("");
     this.updateChrome();
@@ -284,10 +320,44 @@ export class App {
             if (token === this.renderToken) this.setReady("incident");
           },
           onTriageChanged: () => void this.afterTriage(),
+          onCapture: () => this.openCapture(),
+          onImport: () => void this.pickAndImport("files"),
         });
         this.incidentPage = page;
         this.view.append(page.el);
         void page.load();
+        break;
+      }
+      case "hardening": {
+        const v = new HardeningView({
+          backend: this.backend,
+          incident: null,
+          onError: (e) => this.showError(e),
+          onCapture: () => this.openCapture(),
+          onImport: () => void this.pickAndImport("files"),
+        });
+        this.hardeningView = v;
+        this.view.append(
+          h(
+            "section",
+            { className: "hardening-page", "data-testid": "hardening-page" },
+            h(
+              "div",
+              { className: "row" },
+              h("button", { type: "button", "data-testid": "hardening-back", title: "Back to the queue (Esc)", onclick: () => this.navigate({ name: "queue" }) }, "← Queue"),
+              h("h1", { className: "grow" }, "Hardening: the whole case"),
+            ),
+            h(
+              "p",
+              { className: "hint" },
+              "What the case's snapshot of the cluster says about its defences, for every workload in it. An incident's Hardening tab narrows this to its identities, pods and namespaces.",
+            ),
+            v.el,
+          ),
+        );
+        void v.load().then(() => {
+          if (token === this.renderToken) this.setReady("hardening");
+        });
         break;
       }
     }
@@ -299,6 +369,9 @@ export class App {
     this.integrityBadge.hidden = !this.caseInfo;
     this.navQueue.disabled = !this.caseInfo;
     this.navQueue.setAttribute("aria-current", this.route.name === "queue" ? "page" : "false");
+    this.navHardening.hidden = !this.caseInfo;
+    this.navHardening.setAttribute("aria-current", this.route.name === "hardening" ? "page" : "false");
+    this.captureButton.hidden = !this.caseInfo;
   }
 
   // ---- banner ----------------------------------------------------------------
@@ -483,6 +556,14 @@ export class App {
       return;
     }
     this.dispatch({ type: "done", report });
+    await this.afterCaseChanged();
+    // An import may have brought snapshot objects: findings shown are read again.
+    if (this.hardeningView?.loaded) void this.hardeningView.load();
+    this.incidentPage?.reloadHardening();
+  }
+
+  /** After an import or a capture: the queue, the integrity badge and the case's figures follow. */
+  private async afterCaseChanged(): Promise<void> {
     try {
       this.incidents = await this.backend.listIncidents();
     } catch (e) {
@@ -496,6 +577,44 @@ export class App {
     } catch {
       // The figures are only shown on the start screen; keep the old ones.
     }
+  }
+
+  // ---- capture from a cluster ------------------------------------------------------
+
+  /** Opens "Capture from cluster…"; from an incident, its pods' logs are prefilled. */
+  openCapture(): void {
+    if (!this.caseInfo) {
+      this.showError({ code: "no_case", message: "Open or create a case before capturing: the snapshot is imported into it." });
+      return;
+    }
+    if (this.captureDialog) return;
+    const page = this.route.name === "incident" ? this.incidentPage : null;
+    const d: CaptureDialog = new CaptureDialog({
+      backend: this.backend,
+      pods: page?.pods ?? [],
+      incident: this.route.name === "incident" ? this.route.id : null,
+      onDone: () => void this.afterCapture(),
+      onFindings: () => this.navigate({ name: "hardening" }),
+      onClose: () => {
+        d.el.remove();
+        if (this.captureDialog === d) this.captureDialog = null;
+      },
+    });
+    this.captureDialog = d;
+    document.body.append(d.el);
+    void d.open();
+  }
+
+  /** The dialog open now (for tests). */
+  get capture(): CaptureDialog | null {
+    return this.captureDialog;
+  }
+
+  /** After a capture was imported: as after an import, and the page shown is read again. */
+  private async afterCapture(): Promise<void> {
+    this.clearBanner();
+    await this.afterCaseChanged();
+    if (this.route.name === "incident" || this.route.name === "hardening") this.render(this.route, true);
   }
 
   async cancelImport(): Promise<void> {
@@ -598,6 +717,8 @@ export class App {
 
   private readonly onKey = (e: KeyboardEvent): void => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    // A modal dialog has the keyboard (it handles its own Escape).
+    if (this.captureDialog) return;
     const t = e.target as HTMLElement | null;
     const editing = !!t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
     if (editing) {
@@ -623,14 +744,14 @@ export class App {
         return;
       case "Escape":
         if (!this.searchPanel.hidden) this.closeSearch();
-        else if (this.route.name === "incident") this.navigate({ name: "queue" });
+        else if (this.route.name === "incident" || this.route.name === "hardening") this.navigate({ name: "queue" });
         return;
       case "p":
         this.togglePresentation();
         return;
     }
     if (this.route.name === "incident" && this.incidentPage) {
-      const i = ["1", "2", "3", "4"].indexOf(e.key);
+      const i = ["1", "2", "3", "4", "5"].indexOf(e.key);
       if (i >= 0) this.incidentPage.selectTab(TABS[i]!);
       else if (e.key === "f") this.incidentPage.fitGraph();
     } else if (this.route.name === "queue" && this.queueView) {

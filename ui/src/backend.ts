@@ -9,6 +9,8 @@ import type {
   ActionRow,
   AppInfo,
   Backend,
+  CaptureProgress,
+  CaptureResult,
   CaseInfo,
   Contexts,
   Detail,
@@ -16,6 +18,7 @@ import type {
   EntityInfo,
   EventRow,
   EvidenceEvent,
+  Finding,
   Graph,
   ImportProgress,
   ImportReport,
@@ -95,6 +98,15 @@ export function tauriBackend(): Backend {
     clusterApply: (actionId, confirm) => call<ActionRow>("cluster_apply", { actionId, confirm }),
     clusterRelease: (actionId, reason, connect) => call<ActionRow>("cluster_release", { actionId, reason, connect }),
     incidentActions: (id) => call<ActionRow[]>("incident_actions", { id }),
+    hardeningFindings: (incident) => call<Finding[]>("hardening_findings", { incident }),
+    captureSnapshot: (request, onProgress) => {
+      const channel = new Channel<CaptureProgress>();
+      channel.onmessage = onProgress;
+      return call<CaptureResult>("capture_snapshot", { request, onProgress: channel });
+    },
+    cancelCapture: async () => {
+      await call<null>("cancel_capture");
+    },
     pickCaseToOpen: () =>
       dialog(async () => {
         const r = await open({ title: "Open a case", multiple: false, directory: false, filters: CASE_FILTER });

@@ -154,7 +154,15 @@ export interface Recommendation {
   target: { pod: string | null; uid: string | null; node: string | null; owners: string[] } | null;
   headline: string;
   reasons: { favours: Favours; text: string; evidence: string[] }[];
-  follow_up: { item: string; text: string }[];
+  follow_up: FollowUp[];
+}
+
+/** A follow-up checklist item; `findings` are the hardening findings behind it. */
+export interface FollowUp {
+  /** `rotate-credentials`, `reduce-rbac`, … or `hardening:<check>`. */
+  item: string;
+  text: string;
+  findings?: { check: string; severity: Severity; title: string }[];
 }
 
 export interface Joined {
@@ -227,6 +235,8 @@ export interface GraphEdge {
   evidence_count: number;
   evidence: string[];
   ports?: number[];
+  /** What the edge says beyond its kind, e.g. "can get, list, watch" on a "can" edge. */
+  label?: string;
 }
 
 /** The object `kordon graph INC --format json` prints. */
@@ -473,6 +483,74 @@ export interface ActionRow {
   details: Record<string, unknown>;
 }
 
+/** A hardening finding (`kordon findings --json`): what the snapshot says about the cluster's defences. */
+export interface Finding {
+  /** Check id, e.g. "identity-can", "token-automounted". */
+  check: string;
+  category: string;
+  category_name: string;
+  severity: Severity;
+  title: string;
+  remediation: string;
+  /** Sentences naming the objects and rules behind it. */
+  evidence: string[];
+  /** Event ids of the snapshot objects behind it (their raw records through eventRaw). */
+  objects: string[];
+}
+
+/** What "Capture from cluster" asks the core to list. */
+export interface CaptureRequest {
+  kubeconfig: string | null;
+  context: string | null;
+  trust_exec: boolean;
+  /** Empty: every namespace. */
+  namespaces: string[];
+  /** "namespace/pod" whose logs (current and previous) are captured. */
+  logs: string[];
+  configmap_data: boolean;
+}
+
+export interface CaptureKind {
+  kind: string;
+  api_version: string;
+  items: number;
+  file?: string;
+  /** Why the kind could not be listed (e.g. forbidden); the rest of the capture went on. */
+  error?: string;
+}
+
+export interface CaptureLog {
+  pod: string;
+  container: string;
+  previous: boolean;
+  bytes: number;
+  truncated: boolean;
+  /** Where in the bundle the log was written. */
+  file?: string;
+  error?: string;
+}
+
+/** The snapshot a capture wrote (a Kordon bundle next to the case). */
+export interface CaptureReport {
+  path: string;
+  context: string;
+  server: string;
+  caller: string;
+  kubernetes_version: string;
+  kinds: CaptureKind[];
+  logs: CaptureLog[];
+  objects: number;
+}
+
+export type CaptureProgress =
+  | { phase: "capture"; kind: string; objects: number; kinds_done: number; kinds_total: number }
+  | { phase: "import"; progress: ImportProgress };
+
+export interface CaptureResult {
+  snapshot: CaptureReport;
+  import: ImportReport;
+}
+
 /** Errors from the backend: the UI branches on `code`, never on `message`. */
 export interface BackendErrorShape {
   code: string;
@@ -521,6 +599,12 @@ export interface Backend {
   clusterApply(actionId: string, confirm: string): Promise<ActionRow>;
   clusterRelease(actionId: string, reason: string, connect: ConnectChoice): Promise<ActionRow>;
   incidentActions(id: string): Promise<ActionRow[]>;
+  /** Findings for an incident, or (null) the whole case; `not_found` when the case holds no snapshot objects. */
+  hardeningFindings(incident: string | null): Promise<Finding[]>;
+  /** Captures a snapshot of the cluster into a bundle next to the case and imports it into the case. */
+  captureSnapshot(request: CaptureRequest, onProgress: (p: CaptureProgress) => void): Promise<CaptureResult>;
+  /** The pending captureSnapshot then rejects with `cancelled`; nothing is added to the case. */
+  cancelCapture(): Promise<void>;
   /** Native dialogs; null / [] when the user cancels. */
   pickCaseToOpen(): Promise<string | null>;
   pickCaseToCreate(): Promise<string | null>;

@@ -61,6 +61,39 @@ describe("tauriBackend", () => {
     expect(seen).toHaveLength(1);
   });
 
+  it("asks for hardening findings of an incident or the whole case", async () => {
+    invoke.mockResolvedValueOnce(bytes([{ check: "identity-can", objects: ["a"] }]));
+    const f = await tauriBackend().hardeningFindings("INC-1");
+    expect(invoke).toHaveBeenLastCalledWith("hardening_findings", { incident: "INC-1" });
+    expect(f[0]!.check).toBe("identity-can");
+    invoke.mockResolvedValueOnce(bytes([]));
+    await tauriBackend().hardeningFindings(null);
+    expect(invoke).toHaveBeenLastCalledWith("hardening_findings", { incident: null });
+    invoke.mockRejectedValueOnce({ code: "not_found", message: "no snapshot objects" });
+    await expect(tauriBackend().hardeningFindings(null)).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("captures with a request and a progress channel, and cancels", async () => {
+    const seen: unknown[] = [];
+    invoke.mockImplementationOnce(async (_cmd: string, args: { onProgress: FakeChannel<unknown> }) => {
+      args.onProgress.onmessage({ phase: "capture", kind: "Pod", objects: 3, kinds_done: 1, kinds_total: 9 });
+      args.onProgress.onmessage({ phase: "import", progress: { phase: "reading", file: null, bytes_done: 0, bytes_total: 1, records: 0 } });
+      return bytes({ snapshot: { objects: 3 }, import: {} });
+    });
+    const request = { kubeconfig: null, context: "lab", trust_exec: false, namespaces: [], logs: ["shop/cart-1"], configmap_data: false };
+    const r = await tauriBackend().captureSnapshot(request, (p) => seen.push(p));
+    expect(invoke.mock.calls[0]![0]).toBe("capture_snapshot");
+    expect(invoke.mock.calls[0]![1].request).toEqual(request);
+    expect(invoke.mock.calls[0]![1].onProgress).toBeInstanceOf(FakeChannel);
+    expect(seen).toHaveLength(2);
+    expect(r.snapshot.objects).toBe(3);
+    invoke.mockResolvedValueOnce(null);
+    await tauriBackend().cancelCapture();
+    expect(invoke).toHaveBeenLastCalledWith("cancel_capture", undefined);
+    invoke.mockRejectedValueOnce({ code: "cancelled", message: "capture cancelled" });
+    await expect(tauriBackend().captureSnapshot(request, () => {})).rejects.toMatchObject({ code: "cancelled" });
+  });
+
   it("rejects with {code, message}", async () => {
     invoke.mockRejectedValueOnce({ code: "unknown_format", message: "no format" });
     await expect(tauriBackend().importPaths(["x"], () => {})).rejects.toMatchObject({ code: "unknown_format", message: "no format" });

@@ -5,6 +5,8 @@ import goldenGraph from "../../fixtures/golden/incidents/demo-attack-graph.json"
 import goldenShow from "../../fixtures/golden/incidents/demo-attack-show.json";
 import goldenIncidents from "../../fixtures/golden/incidents/demo-incidents.json";
 import goldenVocabulary from "../../fixtures/golden/triage/vocabulary.json";
+import goldenFindings from "../../fixtures/golden/hardening/demo-findings.json";
+import demoSnapshot from "../../fixtures/demo/src/snapshot.json";
 import { parseTime } from "../src/format";
 import type {
   ActionPreview,
@@ -12,12 +14,16 @@ import type {
   AppInfo,
   Backend,
   BackendErrorShape,
+  CaptureProgress,
+  CaptureRequest,
+  CaptureResult,
   CaseInfo,
   Detail,
   DropEvent,
   EntityInfo,
   EventRow,
   EvidenceEvent,
+  Finding,
   Graph,
   GraphEdge,
   GraphNode,
@@ -32,6 +38,53 @@ import type {
   Verification,
   Vocabulary,
 } from "../src/types";
+
+// The demo bundle's snapshot (fixtures/demo/src/snapshot.json, a `kubectl get -o json` List).
+const SNAPSHOT_FILE = "demo-incident.kordon.zip!kubernetes/snapshot-20261120T1010Z.json";
+
+/**
+ * Event ids of the demo snapshot's objects that the goldens name, and the
+ * object each is. The ids are the core's: `stable_id("k8s-object",
+ * "k8s-object|<kind>|<uid>|<resourceVersion>")` (src/formats/k8s.rs,
+ * src/store), computed from snapshot.json; the objects are looked up in it.
+ */
+const SNAPSHOT_REFS: Record<string, readonly [kind: string, namespace: string | null, name: string]> = {
+  "3a932dad30422f93": ["ServiceAccount", "shop", "cart"],
+  "2bf0dd9b90ad79e1": ["Role", "shop", "cart-secrets-reader"],
+  "380fbb13af495309": ["RoleBinding", "shop", "cart-secrets-reader"],
+  "50da868d129288dc": ["Role", "shop", "pod-debugger"],
+  "39d4c25666c3d25b": ["RoleBinding", "shop", "shop-debug"],
+  f7a89bf60ff0ce65: ["Deployment", "shop", "cart"],
+  "5039b71b86023c86": ["ReplicaSet", "shop", "cart-7f9c6d8b5"],
+  "1dfb9d0d1064fba4": ["Pod", "shop", "cart-7f9c6d8b5-x2k4q"],
+  "59203732bd672025": ["Pod", "shop", "cart-7f9c6d8b5-4mxkd"],
+  "6849ccd4497489e8": ["Pod", "shop", "cart-7f9c6d8b5-9tq2c"],
+  "97b4f3d429ac8dd1": ["Pod", "shop", "cart-7f9c6d8b5-h8vnt"],
+  "412c138fa450d3cf": ["Pod", "shop", "cart-7f9c6d8b5-p5rzw"],
+  f8539240e1b7cbff: ["Pod", "shop", "cart-7f9c6d8b5-wz7bn"],
+  c7125530f9d4964f: ["Pod", "calico-system", "calico-node-8fjx2"],
+  "71296e235941325b": ["Pod", "calico-system", "calico-node-lw4nq"],
+  e143f2a0ebd28cd5: ["Pod", "calico-system", "calico-node-tz6pc"],
+  "589df33eea7f398e": ["Pod", "falco", "falco-7xk2p"],
+  "2f2bbcc3b904178c": ["Pod", "falco", "falco-m9wq4"],
+  ea959a3678c22fcc: ["Pod", "falco", "falco-tr5zh"],
+  bc0cbad3140b1f5f: ["Namespace", null, "shop"],
+  "1ca50298c5f1ca67": ["Namespace", null, "ci"],
+  b9b30eb9c6eabcb4: ["Namespace", null, "secops"],
+};
+
+/** A few of the demo's snapshot objects by event id, for the tests. */
+export const SNAPSHOT_IDS = {
+  serviceAccount: "3a932dad30422f93", // ServiceAccount shop/cart
+  role: "2bf0dd9b90ad79e1", // Role shop/cart-secrets-reader: get, list secrets
+  roleBinding: "380fbb13af495309", // RoleBinding shop/cart-secrets-reader → service account shop/cart
+  debugRole: "50da868d129288dc", // Role shop/pod-debugger: pods, pods/log, pods/exec
+  debugRoleBinding: "39d4c25666c3d25b", // RoleBinding shop/shop-debug → system:serviceaccounts:shop
+  deployment: "f7a89bf60ff0ce65", // Deployment shop/cart
+  replicaSet: "5039b71b86023c86", // ReplicaSet shop/cart-7f9c6d8b5
+  pod: "1dfb9d0d1064fba4", // Pod shop/cart-7f9c6d8b5-x2k4q
+  namespace: "bc0cbad3140b1f5f", // Namespace shop
+} as const;
 
 export const DEMO_ID = "INC-070b10ff";
 export const demoIncidents = goldenIncidents as unknown as IncidentRow[];
@@ -68,7 +121,10 @@ export type Command =
   | "cluster_prepare"
   | "cluster_apply"
   | "cluster_release"
-  | "incident_actions";
+  | "incident_actions"
+  | "hardening_findings"
+  | "capture_snapshot"
+  | "cancel_capture";
 
 export interface MockBackend extends Backend {
   calls: { cmd: Command | string; args: unknown }[];
@@ -88,6 +144,13 @@ export interface MockBackend extends Backend {
   importReport: ImportReport;
   progress: ImportProgress[];
   dialog: { openCase: string | null; createCase: string | null; files: string[]; folder: string | null };
+  /** Whether the open case holds snapshot objects (hardening_findings answers not_found otherwise). */
+  hasSnapshot: boolean;
+  /** What capture_snapshot sends on its channel, then answers. */
+  captureProgress: CaptureProgress[];
+  captureResult: CaptureResult;
+  /** While set, capture_snapshot waits for it after its progress messages (cancel_capture ends it). */
+  captureGate: Promise<void> | null;
 }
 
 function hash(s: string): number {
@@ -111,12 +174,18 @@ const FILES: Record<string, string> = {
   "k8s-audit": "demo-incident.kordon.zip!audit/kube-apiserver.log",
 };
 
-/** The demo incident's evidence: its signals and context telemetry derived from the graph. */
+/**
+ * The demo incident's evidence: its signals and context telemetry derived
+ * from the graph. Like the core's incident_evidence, it leaves out the
+ * incident's facts (the snapshot objects behind the graph, counted in
+ * `context.facts`) and the RBAC objects behind permissions.
+ */
 export function demoEvidence(): EvidenceEvent[] {
   const graph = demoGraph;
   const signals = new Map(demoDetail.signals.map((s) => [s.id, s]));
   const nodesOf = new Map<string, GraphNode[]>();
-  for (const n of graph.nodes)
+  // A permission's evidence is snapshot objects (RBAC), not the incident's telemetry.
+  for (const n of graph.nodes.filter((x) => x.kind !== "permission"))
     for (const id of n.evidence) {
       const l = nodesOf.get(id);
       if (l) l.push(n);
@@ -141,7 +210,7 @@ export function demoEvidence(): EvidenceEvent[] {
   const to = parseTime(demoDetail.incident.last_activity);
   let line = 1;
   for (const [id, nodes] of [...nodesOf.entries()].sort()) {
-    if (signals.has(id)) continue;
+    if (signals.has(id) || id in SNAPSHOT_REFS) continue;
     const kinds = new Set(nodes.map((n) => n.kind));
     const audit = kinds.has("identity");
     const title = audit
@@ -301,6 +370,169 @@ export const sampleReport: ImportReport = {
   ],
 };
 
+// ---- the demo's snapshot objects and hardening findings ----
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+const snapshotItems = (demoSnapshot as unknown as { items: K8sObject[] }).items;
+
+/** The object a snapshot id stands for (undefined for any other id). */
+export function snapshotObject(id: string): K8sObject | undefined {
+  const ref = SNAPSHOT_REFS[id];
+  if (!ref) return undefined;
+  const [kind, ns, name] = ref;
+  return snapshotItems.find((o) => o.kind === kind && (o.metadata.namespace ?? null) === ns && o.metadata.name === name);
+}
+
+/** The snapshot id of an object. */
+export function snapshotId(kind: string, namespace: string | null, name: string): string {
+  const id = Object.keys(SNAPSHOT_REFS).find((k) => {
+    const [a, b, c] = SNAPSHOT_REFS[k]!;
+    return a === kind && b === namespace && c === name;
+  });
+  if (!id) throw new Error(`no snapshot id for ${kind} ${namespace ?? ""}/${name}`);
+  return id;
+}
+
+for (const id of Object.keys(SNAPSHOT_REFS))
+  if (!snapshotObject(id)) throw new Error(`snapshot.json has no ${SNAPSHOT_REFS[id]!.join(" ")} (id ${id})`);
+
+/** The file as the core read it: snapshot.json is the List printed with 4-space indents. */
+let snapshotText: string | null = null;
+
+/** A snapshot object's raw record as the core keeps it: the item's bytes and where they start in the file. */
+function snapshotRecord(id: string, obj: K8sObject): RawRecord {
+  snapshotText ??= JSON.stringify(demoSnapshot, null, 4) + "\n";
+  const raw = JSON.stringify(obj, null, 4).replace(/\n/g, "\n        ");
+  return {
+    id,
+    file: SNAPSHOT_FILE,
+    sha256: hash(SNAPSHOT_FILE).toString(16).padStart(8, "0").repeat(8),
+    line: null,
+    offset: snapshotText.indexOf(raw),
+    raw,
+    pretty: JSON.stringify(obj, null, 2),
+  };
+}
+
+/** The demo incident's findings: what hardening_findings answers for it (fixtures/golden/hardening). */
+export const demoFindings = goldenFindings as unknown as Finding[];
+
+const CATEGORY_ORDER = ["workload-identity", "admission-control", "image-provenance", "runtime-detection", "network-policy", "least-privilege"];
+const SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"];
+
+/** The core's order: category, most severe first, then title. */
+function sortFindings(list: Finding[]): Finding[] {
+  return [...list].sort(
+    (a, b) =>
+      CATEGORY_ORDER.indexOf(a.category) - CATEGORY_ORDER.indexOf(b.category) ||
+      SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+      (a.title < b.title ? -1 : a.title > b.title ? 1 : 0),
+  );
+}
+
+/** The demo's "Namespace shop has no NetworkPolicy" finding, for another namespace of the snapshot. */
+function withoutNetpol(ns: string): Finding {
+  const shop = demoFindings.find((f) => f.check === "namespace-without-netpol")!;
+  const policies = snapshotItems.filter((o) => o.kind === "NetworkPolicy");
+  if (policies.some((p) => p.metadata.namespace === ns)) throw new Error(`namespace ${ns} has a NetworkPolicy`);
+  return {
+    ...shop,
+    title: shop.title.replace("shop", ns),
+    remediation: shop.remediation.replace(" in shop,", ` in ${ns},`),
+    evidence: [`the snapshot holds ${policies.length} NetworkPolicies, none in ${ns}`],
+    objects: [snapshotId("Namespace", null, ns)],
+  };
+}
+
+/**
+ * The whole case's findings: the demo incident's and some of what the rest
+ * of the snapshot adds (namespaces outside the incident without a
+ * NetworkPolicy), in the core's order.
+ */
+export const caseFindings: Finding[] = sortFindings([...demoFindings, withoutNetpol("ci"), withoutNetpol("secops")]);
+
+const captureKinds = [
+  ["Namespace", "v1", 9],
+  ["Node", "v1", 3],
+  ["ServiceAccount", "v1", 41],
+  ["Secret", "v1", 0],
+  ["ConfigMap", "v1", 37],
+  ["Pod", "v1", 212],
+  ["Deployment", "apps/v1", 28],
+  ["ReplicaSet", "apps/v1", 96],
+  ["DaemonSet", "apps/v1", 7],
+  ["Role", "rbac.authorization.k8s.io/v1", 18],
+  ["RoleBinding", "rbac.authorization.k8s.io/v1", 22],
+  ["ClusterRole", "rbac.authorization.k8s.io/v1", 71],
+  ["ClusterRoleBinding", "rbac.authorization.k8s.io/v1", 58],
+  ["NetworkPolicy", "networking.k8s.io/v1", 2],
+  ["ValidatingWebhookConfiguration", "admissionregistration.k8s.io/v1", 1],
+] as const;
+
+export const sampleCaptureResult: CaptureResult = {
+  snapshot: {
+    path: "cases/demo.snapshot-20261120T120000Z.kordon.zip",
+    context: "lab",
+    server: "https://127.0.0.1:6443",
+    caller: "kordon-responder",
+    kubernetes_version: "v1.31.2",
+    kinds: captureKinds.map(([kind, api_version, items]) =>
+      kind === "Secret"
+        ? { kind, api_version, items: 0, error: 'secrets is forbidden: User "kordon-responder" cannot list resource "secrets" in API group "" at the cluster scope (403)' }
+        : { kind, api_version, items, file: `objects/${kind.toLowerCase()}s.jsonl` },
+    ),
+    logs: [],
+    objects: captureKinds.reduce((a, k) => a + k[2], 0),
+  },
+  import: {
+    import: {
+      import_id: 3,
+      files: [
+        {
+          name: "demo.snapshot-20261120T120000Z.kordon.zip",
+          inner_path: "objects/pods.jsonl",
+          format: "k8s-objects",
+          size: 734003,
+          sha256: "4c6e8a0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a6c",
+          records: 212,
+          events_new: 212,
+          events_merged: 0,
+          errors: 0,
+        },
+      ],
+      files_imported: 1,
+      files_skipped: 0,
+      records: 605,
+      events_new: 605,
+      events_merged: 0,
+      entities_new: 64,
+      parse_errors: 0,
+      containers_joined: 4,
+      bytes_read: 1843200,
+    },
+    detections: { fired: 1, new: 1 },
+    correlation: { signals: 43, incidents: 5, new: 0, changed: 1, unchanged: 4, replaced: 0, window_seconds: 1800, cluster_from_snapshot: true },
+    errors: [],
+  },
+};
+
+/** The logs a capture reports for the pods asked for: the current container's, and no previous one. */
+function captureLogs(request: CaptureRequest): CaptureResult["snapshot"]["logs"] {
+  return request.logs.flatMap((pod) => {
+    const container = pod.split("/")[1]!.split("-")[0]!;
+    return [
+      { pod, container, previous: false, bytes: 48213, truncated: false },
+      { pod, container, previous: true, bytes: 0, truncated: false, error: `previous terminated container "${container}" in pod "${pod.split("/")[1]}" not found` },
+    ];
+  });
+}
+
 export function mockBackend(): MockBackend {
   const evidence = demoEvidence();
   const evidenceById = new Map(evidence.map((r) => [r.id, r]));
@@ -309,6 +541,7 @@ export function mockBackend(): MockBackend {
   const dropHandlers = new Set<(ev: DropEvent) => void>();
   let caseOpen: CaseInfo | null = null;
   let cancelImport: (() => void) | null = null;
+  let cancelCapture: (() => void) | null = null;
 
   const triage = new Map<string, Triage>();
   let logId = 0;
@@ -411,6 +644,17 @@ export function mockBackend(): MockBackend {
       { phase: "done", file: null, bytes_done: 20480, bytes_total: 20480, records: 120 },
     ],
     dialog: { openCase: "cases/incident.kordon", createCase: "cases/new.kordon", files: ["exports/falco.jsonl"], folder: "exports" },
+    hasSnapshot: true,
+    captureGate: null,
+    captureResult: sampleCaptureResult,
+    captureProgress: [
+      { phase: "capture", kind: "Namespace", objects: 0, kinds_done: 0, kinds_total: 15 },
+      { phase: "capture", kind: "Pod", objects: 93, kinds_done: 5, kinds_total: 15 },
+      { phase: "capture", kind: "ClusterRoleBinding", objects: 546, kinds_done: 12, kinds_total: 15 },
+      { phase: "capture", kind: "ValidatingWebhookConfiguration", objects: 604, kinds_done: 14, kinds_total: 15 },
+      { phase: "import", progress: { phase: "reading", file: "objects/pods.jsonl", bytes_done: 921600, bytes_total: 1843200, records: 300 } },
+      { phase: "import", progress: { phase: "correlating", file: null, bytes_done: 1843200, bytes_total: 1843200, records: 605 } },
+    ],
 
     failWith(cmd, code, message = `mock failure: ${code}`) {
       always.set(cmd, { code, message });
@@ -439,6 +683,7 @@ export function mockBackend(): MockBackend {
     createCase: (path) =>
       call("create_case", { path }, () => {
         mock.incidents = [];
+        mock.hasSnapshot = false;
         return open(path, path.replace(/.*\//, "").replace(/\.kordon$/, ""));
       }),
     openDemo: () => call("open_demo", undefined, () => open("demo.kordon", "demo")),
@@ -489,6 +734,8 @@ export function mockBackend(): MockBackend {
     incidentEvidence: (id) => call("incident_evidence", { id }, () => (id === DEMO_ID ? evidence.map((r) => ({ ...r })) : [])),
     eventRaw: (id) =>
       call<RawRecord>("event_raw", { id }, () => {
+        const obj = snapshotObject(id);
+        if (obj && mock.hasSnapshot) return snapshotRecord(id, obj);
         const r = evidenceById.get(id);
         if (!r) throw { code: "not_found", message: `no event ${id}` };
         const record = { time: r.time, source: r.source, title: r.title, entities: r.entities };
@@ -504,7 +751,8 @@ export function mockBackend(): MockBackend {
       }),
     entity: (id) =>
       call<EntityInfo>("entity", { id }, () => {
-        const n = demoGraph.nodes.find((x) => x.id === id && !x.aggregated);
+        // Permission nodes are derived from RBAC rules: no entity behind them.
+        const n = demoGraph.nodes.find((x) => x.id === id && !x.aggregated && x.kind !== "permission");
         if (!n) throw { code: "not_found", message: `no entity ${id}` };
         const attrs: Record<string, unknown> = { label: n.label };
         if (n.kind === "pod") attrs.uid = demoDetail.recommendation.target?.uid;
@@ -615,6 +863,43 @@ export function mockBackend(): MockBackend {
         return structuredClone(row);
       }),
     incidentActions: (id) => call("incident_actions", { id }, () => structuredClone(actions.filter((a) => a.incident === id))),
+    hardeningFindings: (incident) =>
+      call("hardening_findings", { incident }, () => {
+        if (!mock.hasSnapshot)
+          throw { code: "not_found", message: "the case holds no snapshot objects: import a `kubectl get -o json` export or a `kordon snapshot` bundle first" };
+        if (incident === null) return structuredClone(caseFindings);
+        if (!mock.incidents.some((r) => r.id === incident)) throw { code: "not_found", message: `no incident ${incident}` };
+        return incident === DEMO_ID ? structuredClone(demoFindings) : [];
+      }),
+    captureSnapshot: (request, onProgress) =>
+      call("capture_snapshot", { request }, async () => {
+        const ctx = contexts.find((c) => c.name === request.context);
+        if (!ctx) throw { code: "not_found", message: `no context '${request.context}' in the kubeconfig` };
+        if (ctx.auth.kind === "exec" && !request.trust_exec)
+          throw { code: "exec_untrusted", message: `context '${ctx.name}' gets its credentials by running a command: kubelogin get-token` };
+        const cancelled = new Promise<never>((_, reject) => {
+          cancelCapture = () => reject({ code: "cancelled", message: "capture cancelled; no bundle was written and the case is unchanged" });
+        });
+        cancelled.catch(() => {});
+        try {
+          for (const p of mock.captureProgress) {
+            await Promise.race([new Promise((r) => setTimeout(r, 0)), cancelled]);
+            onProgress(structuredClone(p));
+          }
+          if (mock.captureGate) await Promise.race([mock.captureGate, cancelled]);
+        } finally {
+          cancelCapture = null;
+        }
+        mock.hasSnapshot = true;
+        const result = structuredClone(mock.captureResult);
+        result.snapshot.context = ctx.name;
+        result.snapshot.logs = captureLogs(request);
+        return result;
+      }),
+    cancelCapture: () =>
+      call("cancel_capture", undefined, () => {
+        cancelCapture?.();
+      }),
     pickCaseToOpen: async () => mock.dialog.openCase,
     pickCaseToCreate: async () => mock.dialog.createCase,
     pickImportFiles: async () => mock.dialog.files,

@@ -26,7 +26,7 @@ pub struct Connect {
 }
 
 impl Connect {
-    fn options(&self) -> ConnectOptions {
+    pub fn options(&self) -> ConnectOptions {
         ConnectOptions { kubeconfig: self.kubeconfig.as_ref().map(PathBuf::from), context: self.context.clone(), trust_exec: self.trust_exec }
     }
 }

@@ -6,19 +6,18 @@
 //! invoke path.
 
 pub mod cluster;
+pub mod snapshot;
 pub mod triage;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use kordon::app::{self, PipelineProgress};
 use kordon::error::Code;
-use kordon::incident::{self, detail, evidence, graph};
+use kordon::incident::{self, detail};
 use kordon::ingest::ImportOptions;
 use kordon::store::{query, Case};
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use tauri::ipc::{Channel, Response};
 use tauri::State;
 
@@ -103,14 +102,7 @@ pub fn import_paths(
     paths: Vec<String>,
     on_progress: Channel<PipelineProgress>,
 ) -> ApiResult<app::AnalyzeReport> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let mut slot = state.cancel.lock().map_err(|_| ApiError::new(Code::Store, "the cancel lock was poisoned"))?;
-        if slot.is_some() {
-            return Err(ApiError::new(Code::Busy, "an import is already running"));
-        }
-        *slot = Some(cancel.clone());
-    }
+    let cancel = state.begin_job("importing")?;
     let opts = ImportOptions { cancel, clock: state.clock.clone(), actor: state.actor(), ..ImportOptions::default() };
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     // Progress at most every 100 ms, and every phase change.
@@ -125,19 +117,13 @@ pub fn import_paths(
             }
         })
     });
-    if let Ok(mut slot) = state.cancel.lock() {
-        *slot = None;
-    }
+    state.end_job();
     result
 }
 
 #[tauri::command]
 pub fn cancel_import(state: State<'_, AppState>) {
-    if let Ok(slot) = state.cancel.lock() {
-        if let Some(flag) = slot.as_ref() {
-            flag.store(true, Ordering::SeqCst);
-        }
-    }
+    state.cancel_job();
 }
 
 #[tauri::command(async)]
@@ -159,11 +145,7 @@ pub fn incident_detail(state: State<'_, AppState>, id: String) -> ApiResult<Resp
 
 #[tauri::command(async)]
 pub fn incident_graph(state: State<'_, AppState>, id: String, expand: Vec<String>) -> ApiResult<Response> {
-    let g = state.with_case(|case| {
-        let cfg = incident::config::builtin();
-        let ev = evidence::gather(case, incident::resolve(case, &id)?, cfg)?;
-        Ok(graph::build(&ev, cfg, &expand))
-    })?;
+    let g = state.with_case(|case| app::views::incident_graph(case, incident::resolve(case, &id)?, &expand))?;
     bytes(&g)
 }
 

@@ -1,6 +1,7 @@
 // Layered layout of an incident graph, left to right along the investigation
-// chain: outside address the credentials were used from → identity →
-// workload → pod → container → process → file / address / domain. Images,
+// chain: outside address the credentials were used from → identity → what
+// the identity's RBAC permits (its blast radius) → workload → pod →
+// container → process → file / address / domain. Images,
 // nodes and other shared context sit in a row below, each under the nodes it
 // belongs to. Pure: no DOM, no Cytoscape.
 
@@ -59,11 +60,12 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
 export const BANDS = {
   source: 0,
   identity: 1,
-  workload: 2,
-  pod: 3,
-  container: 4,
-  process: 5,
-  network: 6,
+  permission: 2,
+  workload: 3,
+  pod: 4,
+  container: 5,
+  process: 6,
+  network: 7,
 } as const;
 
 const CONTEXT_KINDS = new Set(["image", "node", "namespace", "cluster"]);
@@ -72,6 +74,8 @@ export function bandOf(kind: string, usedFrom = false): number {
   switch (kind) {
     case "identity":
       return BANDS.identity;
+    case "permission":
+      return BANDS.permission;
     case "workload":
       return BANDS.workload;
     case "pod":

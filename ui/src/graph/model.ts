@@ -7,6 +7,7 @@ import type { Point } from "./layout";
 
 export const ENTITY_KINDS = [
   "identity",
+  "permission",
   "workload",
   "pod",
   "container",
@@ -21,6 +22,8 @@ export const ENTITY_KINDS = [
 /** Colour and shape by entity kind: colour is never the only cue. */
 export const KIND_STYLE: Record<string, { color: string; shape: string; glyph: string }> = {
   identity: { color: "#8e5cc9", shape: "ellipse", glyph: "ID" },
+  // What an identity's RBAC lets it do ("secrets in shop"): the blast radius.
+  permission: { color: "#d9a84e", shape: "round-tag", glyph: "PERM" },
   workload: { color: "#3f7fd1", shape: "round-rectangle", glyph: "WL" },
   pod: { color: "#1f9e89", shape: "hexagon", glyph: "POD" },
   container: { color: "#2bb0c9", shape: "rectangle", glyph: "CTR" },
@@ -136,7 +139,25 @@ export function tooltipLines(node: GraphNode): string[] {
 }
 
 export function edgeLabel(e: GraphEdge): string {
+  // "can get, list, watch": the label the core gives says more than the kind.
+  if (e.label) return e.label;
   return e.ports && e.ports.length ? `${e.kind} :${e.ports.join(",")}` : e.kind;
+}
+
+/** The verbs of a "can" edge ("get, list, watch"), from its label. */
+export function edgeVerbs(e: GraphEdge): string {
+  const l = e.label ?? "";
+  return l.startsWith("can ") ? l.slice(4) : l;
+}
+
+/** Who can do what a permission node stands for: its incoming "can" edges. */
+export function grantsTo(graph: Graph, nodeId: string): GraphEdge[] {
+  return graph.edges.filter((e) => e.kind === "can" && e.target === nodeId);
+}
+
+/** What a node (an identity) can do: its outgoing "can" edges. */
+export function grantsOf(graph: Graph, nodeId: string): GraphEdge[] {
+  return graph.edges.filter((e) => e.kind === "can" && e.source === nodeId);
 }
 
 export interface EvidenceGroup {
@@ -194,12 +215,15 @@ export function toElements(graph: Graph, positions: Map<string, Point>) {
         size: n.aggregated ? 56 : 34 + Math.min(16, Math.log2(1 + n.signal_count) * 4),
       },
       position: { ...(positions.get(n.id) ?? { x: 0, y: 0 }) },
-      classes: [n.aggregated ? "aggregated" : "", n.signal_count > 0 ? "signalled" : ""].filter(Boolean).join(" "),
+      classes: [n.aggregated ? "aggregated" : "", n.signal_count > 0 ? "signalled" : "", n.kind === "permission" ? "permission" : ""]
+        .filter(Boolean)
+        .join(" "),
     };
   });
   const edges = graph.edges.map((e) => ({
     group: "edges" as const,
     data: { id: e.id, source: e.source, target: e.target, kind: e.kind, label: edgeLabel(e) },
+    classes: e.kind === "can" ? "can" : "",
   }));
   return [...nodes, ...edges];
 }
@@ -237,6 +261,11 @@ export function cyStyle(opts: { presentation: boolean; dark: boolean; large: boo
       selector: "node.aggregated",
       style: { "border-style": "double", "border-width": 6 * scale, "border-color": "#6d7f92", "background-opacity": 0.55 },
     },
+    {
+      // Permission nodes read as tags: wider than tall, muted amber, the label beside the chain.
+      selector: "node.permission",
+      style: { width: 52, height: 26, "background-opacity": 0.9, "font-style": "italic" },
+    },
     { selector: "node.isolated", style: { "border-style": "dashed", "border-color": "#c62828", "border-width": 4 * scale } },
     { selector: "node:selected", style: { "overlay-color": "#3b82f6", "overlay-opacity": 0.25, "overlay-padding": 8 } },
     { selector: ".hidden", style: { display: "none" } },
@@ -257,6 +286,11 @@ export function cyStyle(opts: { presentation: boolean; dark: boolean; large: boo
         "text-outline-width": 2,
         "min-zoomed-font-size": 9,
       },
+    },
+    {
+      // Blast radius: what an identity could do, not something it did.
+      selector: "edge.can",
+      style: { "line-style": "dashed", "line-color": "#c9973a", "target-arrow-color": "#c9973a", "target-arrow-shape": opts.large ? "none" : "tee" },
     },
     { selector: "edge:selected", style: { "line-color": "#3b82f6", "target-arrow-color": "#3b82f6", width: 3 * scale } },
   ];

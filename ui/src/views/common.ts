@@ -1,5 +1,5 @@
 // Small shared renderers.
-import { h } from "../dom";
+import { clear, h } from "../dom";
 import { codeSegments, fmtTime } from "../format";
 import { tacticColor, tacticName, tacticShort } from "../tactics";
 import type { EntityRef, RawRecord } from "../types";
@@ -62,4 +62,31 @@ export function rawRecordView(rec: RawRecord): HTMLElement {
 
 export function emptyNote(text: string): HTMLElement {
   return h("p", { className: "empty" }, text);
+}
+
+/**
+ * Shows event `id`'s raw record in `into`: a loading note, then the record,
+ * or a note and `onError` when it cannot be read. `current()` says whether
+ * this is still the record asked for last (a later click wins).
+ */
+export async function showRawRecord(
+  read: (id: string) => Promise<RawRecord>,
+  id: string,
+  into: HTMLElement,
+  current: () => boolean,
+  onError: (e: unknown) => void,
+): Promise<void> {
+  clear(into);
+  into.append(h("p", { className: "muted" }, "Loading the raw record…"));
+  try {
+    const rec = await read(id);
+    if (!current()) return;
+    clear(into);
+    into.append(rawRecordView(rec));
+  } catch (e) {
+    if (!current()) return;
+    clear(into);
+    into.append(emptyNote("The raw record could not be read."));
+    onError(e);
+  }
 }

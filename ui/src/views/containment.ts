@@ -6,7 +6,9 @@
 // pod's name for a termination — and the result is shown.
 import { clear, h } from "../dom";
 import { toBackendError } from "../errors";
+import { defaultContext } from "../logic/kubeconfig";
 import type { ActionPreview, ActionRow, Backend, ContextInfo, ConnectChoice } from "../types";
+import { contextInfoView, execTrustView, kubeconfigPicker } from "./kubeContext";
 
 export type ContainmentKind = "isolate" | "terminate" | "release";
 
@@ -70,8 +72,7 @@ export class ContainmentDialog {
       this.fail(e);
       this.contexts = [];
     }
-    const recorded = this.o.action?.context;
-    const current = this.contexts.find((c) => c.name === recorded) ?? this.contexts.find((c) => c.current) ?? this.contexts[0];
+    const current = defaultContext(this.contexts, this.o.action?.context);
     this.choice = { kubeconfig, context: current?.name ?? null, trust_exec: false };
     this.renderForm();
   }
@@ -108,8 +109,6 @@ export class ContainmentDialog {
       this.contexts.map((c) => h("option", { value: c.name }, c.current ? `${c.name} (current)` : c.name)),
     );
     select.value = this.choice.context ?? "";
-    const exec = ctx?.auth.kind === "exec";
-    const command = exec ? [...(ctx?.auth.env ?? []), ctx?.auth.command ?? "", ...(ctx?.auth.args ?? [])].join(" ") : "";
     const reason = h("textarea", {
       "data-testid": "containment-reason",
       "aria-label": "Reason",
@@ -118,23 +117,13 @@ export class ContainmentDialog {
       oninput: (e: Event) => (this.reason = (e.target as HTMLTextAreaElement).value),
     });
     reason.value = this.reason;
-    const pick = h(
-      "button",
-      {
-        type: "button",
-        "data-testid": "containment-kubeconfig",
-        title: "Use another kubeconfig file",
-        onclick: async () => {
-          try {
-            const path = await this.o.backend.pickKubeconfig();
-            if (path) await this.loadContexts(path);
-          } catch (e) {
-            this.fail(e);
-          }
-        },
-      },
-      "Kubeconfig…",
-    );
+    const pick = kubeconfigPicker({
+      testid: "containment-kubeconfig",
+      label: "Kubeconfig…",
+      pick: () => this.o.backend.pickKubeconfig(),
+      chosen: (path) => this.loadContexts(path),
+      onError: (e) => this.fail(e),
+    });
     const files = ctx?.files.join(", ") ?? this.choice.kubeconfig ?? "";
     const check = h(
       "button",
@@ -148,39 +137,15 @@ export class ContainmentDialog {
         h("label", { className: "field" }, h("span", { className: "muted small" }, "Context"), h("div", { className: "row" }, select, pick)),
         files ? h("p", { className: "muted small mono", "data-testid": "containment-files" }, files) : "",
         ctx
-          ? h(
-              "dl",
-              { className: "kv small", "data-testid": "containment-context-info" },
-              h("dt", null, "Server"),
-              h("dd", { className: "mono" }, ctx.server),
-              h("dt", null, "User"),
-              h("dd", null, ctx.user),
-              h("dt", null, "Namespace"),
-              h("dd", null, ctx.namespace ?? "default"),
-              h("dt", null, "Credentials"),
-              h("dd", null, exec ? "an exec plugin (below)" : ctx.auth.kind),
-            )
+          ? contextInfoView(ctx, "containment-context-info")
           : h("p", { className: "empty" }, "No kubeconfig context found ($KUBECONFIG, ~/.kube/config)."),
       ),
-      exec
-        ? h(
-            "div",
-            { className: "exec-trust", "data-testid": "exec-trust" },
-            h("p", null, "This context gets its credentials by running a command on this machine:"),
-            h("pre", { className: "raw" }, command),
-            h(
-              "label",
-              null,
-              h("input", {
-                type: "checkbox",
-                "data-testid": "exec-trust-check",
-                checked: !!this.choice.trust_exec,
-                onchange: (e: Event) => (this.choice.trust_exec = (e.target as HTMLInputElement).checked),
-              }),
-              " I trust this command: let Kordon run it",
-            ),
-          )
-        : "",
+      execTrustView(ctx, {
+        checked: !!this.choice.trust_exec,
+        onChange: (on) => (this.choice.trust_exec = on),
+        testid: "exec-trust",
+        checkTestid: "exec-trust-check",
+      }) ?? "",
       h("label", { className: "field" }, h("span", { className: "muted small" }, "Reason"), reason),
       this.o.kind === "terminate"
         ? h(

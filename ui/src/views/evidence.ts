@@ -4,7 +4,7 @@ import { fmtClock, fmtTime } from "../format";
 import { filterEvidence, tacticCounts, type EvidenceFilter, type Span } from "../logic/evidence";
 import { tacticColor } from "../tactics";
 import type { Backend, EvidenceEvent } from "../types";
-import { emptyNote, entityLabel, rawRecordView, severityBadge } from "./common";
+import { emptyNote, entityLabel, severityBadge, showRawRecord } from "./common";
 
 const MAX_ROWS = 2000;
 
@@ -68,19 +68,7 @@ export class EvidenceView {
 
   private async loadRaw(id: string) {
     const token = ++this.rawToken;
-    clear(this.raw);
-    this.raw.append(h("p", { className: "muted" }, "Loading the raw record…"));
-    try {
-      const rec = await this.backend.eventRaw(id);
-      if (token !== this.rawToken) return;
-      clear(this.raw);
-      this.raw.append(rawRecordView(rec));
-    } catch (e) {
-      if (token !== this.rawToken) return;
-      clear(this.raw);
-      this.raw.append(emptyNote("The raw record could not be read."));
-      this.onError(e);
-    }
+    await showRawRecord((x) => this.backend.eventRaw(x), id, this.raw, () => token === this.rawToken, (e) => this.onError(e));
   }
 
   private render() {

@@ -2,11 +2,15 @@
 // tooltip, accessible node list and the side panel of the selected node.
 import type { Core, EventObject, NodeSingular, StylesheetJson } from "cytoscape";
 import { clear, h } from "../dom";
+import { toBackendError } from "../errors";
 import { fmtMs, fmtTime, parseTime } from "../format";
 import { layeredLayout, type LayoutResult } from "../graph/layout";
 import {
   cyStyle,
   defaultFilter,
+  edgeVerbs,
+  grantsOf,
+  grantsTo,
   graphKinds,
   graphTactics,
   groupEvidenceByTactic,
@@ -18,7 +22,7 @@ import {
   type GraphFilter,
 } from "../graph/model";
 import { CONTEXT_COLOR, tacticColor, tacticName } from "../tactics";
-import type { Backend, EntityInfo, EvidenceEvent, Graph, GraphNode, IncidentRow } from "../types";
+import type { Backend, EntityInfo, EvidenceEvent, Graph, GraphEdge, GraphNode, IncidentRow } from "../types";
 import { emptyNote, severityBadge, tacticChip } from "./common";
 
 export interface GraphViewOptions {
@@ -427,7 +431,8 @@ export class GraphView {
     clear(this.side);
     const attrs = h("dl", { className: "kv" });
     const kv = (k: string, v: string | Node) => attrs.append(h("dt", null, k), h("dd", { className: "wrap" }, v));
-    kv("Kind", n.aggregated ? `${n.member_count} × ${n.kind} (aggregated)` : n.kind);
+    const permission = n.kind === "permission";
+    kv("Kind", n.aggregated ? `${n.member_count} × ${n.kind} (aggregated)` : permission ? "permission (what an identity's RBAC allows)" : n.kind);
     if (n.key) kv("Key", h("code", null, n.key));
     kv("First seen", `${fmtTime(n.first_seen)} UTC`);
     kv("Last seen", `${fmtTime(n.last_seen)} UTC`);
@@ -442,6 +447,7 @@ export class GraphView {
       ),
       attrs,
       this.o.nodeExtras?.(n) ?? "",
+      this.grantsView(n),
       n.aggregated
         ? h(
             "p",
@@ -453,7 +459,7 @@ export class GraphView {
     const groups = groupEvidenceByTactic(n.evidence, this.rows);
     const shown = new Set(groups.flatMap((g) => g.items.map((i) => i.id))).size;
     const ev = h("section", { className: "node-evidence" }, h("h3", null, "Evidence by tactic"));
-    if (!groups.length) ev.append(emptyNote("None of this node's evidence is among the incident's signals and context."));
+    if (!groups.length && !permission) ev.append(emptyNote("None of this node's evidence is among the incident's signals and context."));
     for (const g of groups) {
       ev.append(
         h(
@@ -480,10 +486,73 @@ export class GraphView {
         ),
       );
     }
-    if (n.evidence_count > shown)
+    if (permission) {
+      // The RBAC objects behind a permission are snapshot records, not incident telemetry.
+      const known = new Set(this.rows.map((r) => r.id));
+      const objects = [...new Set(n.evidence)].filter((id) => !known.has(id));
+      if (objects.length) ev.replaceChildren(h("h3", null, "Evidence: the snapshot objects behind it"), this.objectButtons(objects));
+      else if (!groups.length) ev.append(emptyNote("No objects are recorded for this permission."));
+    } else if (n.evidence_count > shown)
       ev.append(h("p", { className: "muted small" }, `${shown} of ${n.evidence_count} evidence events listed: every signal, and the first of the context records.`));
     this.side.append(ev);
-    if (!n.aggregated) void this.loadEntity(n.id, entityBox);
+    // Permissions are derived from RBAC rules: attributes only if the case knows them as entities.
+    if (!n.aggregated) void this.loadEntity(n.id, entityBox, permission);
+  }
+
+  /** A permission's grants (who can, with which verbs) or an identity's (what it can do). */
+  private grantsView(n: GraphNode): HTMLElement | string {
+    if (!this.graph) return "";
+    const to = n.kind === "permission";
+    const edges = to ? grantsTo(this.graph, n.id) : grantsOf(this.graph, n.id);
+    if (!edges.length) return "";
+    const other = (e: GraphEdge) => this.nodeById(to ? e.source : e.target);
+    return h(
+      "section",
+      { className: "grants", "data-testid": "node-grants" },
+      h("h3", null, to ? "Granted to" : "Can (RBAC, from the snapshot)"),
+      h(
+        "ul",
+        null,
+        edges.map((e) => {
+          const o = other(e);
+          const known = new Set(this.rows.map((r) => r.id));
+          const objects = to ? [] : e.evidence.filter((id) => !known.has(id));
+          return h(
+            "li",
+            { "data-testid": "node-grant", "data-edge": e.id },
+            o
+              ? h("button", { type: "button", className: "link", title: `Select ${o.label}`, onclick: () => this.selectNode(o.id) }, o.label)
+              : h("span", null, to ? e.source : e.target),
+            " ",
+            h("span", { className: "verbs", "data-testid": "grant-verbs" }, to ? `can ${edgeVerbs(e) || "?"}` : `— ${edgeVerbs(e) || e.kind}`),
+            to && e.evidence.length ? [" ", this.objectButtons(e.evidence.filter((id) => !n.evidence.includes(id)))] : "",
+            objects.length ? [" ", this.objectButtons(objects)] : "",
+          );
+        }),
+      ),
+    );
+  }
+
+  /** Snapshot object ids as buttons that show their raw records. */
+  private objectButtons(ids: readonly string[]): HTMLElement {
+    return h(
+      "span",
+      { className: "refs" },
+      ids.map((id) =>
+        h(
+          "button",
+          {
+            type: "button",
+            className: "ref",
+            "data-testid": "node-object",
+            "data-id": id,
+            title: "Show the raw record",
+            onclick: () => this.o.onEvidence(id),
+          },
+          id.slice(0, 8),
+        ),
+      ),
+    );
   }
 
   /** Marks the isolated pods (by key) on the canvas and in the node list. */
@@ -506,18 +575,20 @@ export class GraphView {
     if (this.selected) this.renderSide(this.selected);
   }
 
-  private async loadEntity(id: string, box: HTMLElement) {
+  private async loadEntity(id: string, box: HTMLElement, quiet = false) {
     const token = ++this.entityToken;
     box.append(h("p", { className: "muted small" }, "Loading attributes…"));
     let info: EntityInfo;
     try {
       info = await this.o.backend.entity(id);
     } catch (e) {
+      // Quiet: a node the case does not hold as an entity simply has no attributes.
+      const silent = quiet && toBackendError(e).code === "not_found";
       if (token === this.entityToken) {
         clear(box);
-        box.append(emptyNote("Attributes could not be read."));
+        if (!silent) box.append(emptyNote("Attributes could not be read."));
       }
-      this.o.onError(e);
+      if (!silent) this.o.onError(e);
       return;
     }
     if (token !== this.entityToken) return;

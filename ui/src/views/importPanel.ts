@@ -10,6 +10,8 @@ export interface ImportHost {
   cancelImport(): void;
   pickFiles(): void;
   pickFolder(): void;
+  /** "Capture from cluster…": a live snapshot instead of files. */
+  capture?(): void;
 }
 
 export class ImportPanel {
@@ -56,6 +58,13 @@ export class ImportPanel {
         { className: "row" },
         h("button", { type: "button", onclick: () => this.host.pickFiles() }, "Choose files…"),
         h("button", { type: "button", onclick: () => this.host.pickFolder() }, "Choose a folder…"),
+        host.capture
+          ? h(
+              "button",
+              { type: "button", "data-testid": "import-capture", title: "Capture a read-only snapshot of a cluster into the case", onclick: () => this.host.capture?.() },
+              "Capture from cluster…",
+            )
+          : null,
       ),
       form,
       this.status,

@@ -1,19 +1,21 @@
 // The incident page: header, attack story, recommended response, and the
-// graph / evidence / timeline / triage tabs.
+// graph / evidence / timeline / triage / hardening tabs.
 import { clear, h } from "../dom";
 import { fmtTime } from "../format";
 import type { Span } from "../logic/evidence";
+import { podsOf } from "../logic/capture";
 import { refsOf, storySteps, type EvidenceRef } from "../logic/story";
 import type { ActionRow, Backend, Detail, EvidenceEvent, GraphNode, IncidentRow, Triage } from "../types";
 import { ContainmentDialog, type ContainmentKind } from "./containment";
 import { emptyNote, richText, severityBadge, tacticChip, timeSpan } from "./common";
 import { EvidenceView } from "./evidence";
 import { GraphView } from "./graphView";
+import { HardeningView } from "./hardening";
 import { TimelineView } from "./timeline";
 import { TriagePanel } from "./triage";
 
-export type Tab = "graph" | "evidence" | "timeline" | "triage";
-export const TABS: Tab[] = ["graph", "evidence", "timeline", "triage"];
+export type Tab = "graph" | "evidence" | "timeline" | "triage" | "hardening";
+export const TABS: Tab[] = ["graph", "evidence", "timeline", "triage", "hardening"];
 
 export interface IncidentPageOptions {
   backend: Backend;
@@ -26,6 +28,10 @@ export interface IncidentPageOptions {
   onReady: () => void;
   /** After an accepted triage change (the queue follows it). */
   onTriageChanged?: (t: Triage) => void;
+  /** "Capture from cluster…" (the hardening tab without a snapshot). */
+  onCapture?: () => void;
+  /** "Import a kubectl export…" (the import's file picker). */
+  onImport?: () => void;
 }
 
 export class IncidentPage {
@@ -35,6 +41,7 @@ export class IncidentPage {
   private evidence: EvidenceView | null = null;
   private timeline: TimelineView | null = null;
   private triage: TriagePanel | null = null;
+  private hardening: HardeningView | null = null;
   private header: HTMLElement | null = null;
   private detail: Detail | null = null;
   private actions: ActionRow[] = [];
@@ -208,7 +215,7 @@ export class IncidentPage {
   private verdictControl(n: GraphNode): HTMLElement | null {
     const t = this.triage?.state;
     const v = this.triage?.vocabulary;
-    if (n.aggregated || !n.key || !t || !v) return null;
+    if (n.aggregated || !n.key || !t || !v || n.kind === "permission") return null;
     const current = t.verdicts.find((x) => x.entity_kind === n.kind && x.entity_key === n.key);
     const sel = h(
       "select",
@@ -281,13 +288,22 @@ export class IncidentPage {
       (id) => void this.showEvidence(id),
     );
 
+    this.hardening = new HardeningView({
+      backend: this.o.backend,
+      incident: inc.id,
+      onError: this.o.onError,
+      onCapture: () => this.o.onCapture?.(),
+      onImport: () => this.o.onImport?.(),
+    });
+
     const tabs = h("div", { className: "tabs", role: "tablist", "aria-label": "Incident views" });
-    const labels: Record<Tab, string> = { graph: "Graph", evidence: "Evidence", timeline: "Timeline", triage: "Triage" };
+    const labels: Record<Tab, string> = { graph: "Graph", evidence: "Evidence", timeline: "Timeline", triage: "Triage", hardening: "Hardening" };
     const bodies: Record<Tab, HTMLElement> = {
       graph: this.graph.el,
       evidence: this.evidence.el,
       timeline: this.timeline.el,
       triage: h("div", null, this.triage.el, this.actionsEl),
+      hardening: this.hardening.el,
     };
     TABS.forEach((t, i) => {
       const b = h(
@@ -408,7 +424,20 @@ export class IncidentPage {
         "ul",
         { className: "checklist" },
         r.follow_up.map((f) =>
-          h("li", null, h("label", null, h("input", { type: "checkbox", "data-item": f.item }), " ", richText(f.text))),
+          h(
+            "li",
+            { "data-testid": "follow-up", "data-item": f.item },
+            h("label", null, h("input", { type: "checkbox", "data-item": f.item }), " ", richText(f.text)),
+            f.findings?.length
+              ? h(
+                  "ul",
+                  { className: "follow-up-findings" },
+                  f.findings.map((x) =>
+                    h("li", { "data-testid": "follow-up-finding", "data-check": x.check }, severityBadge(x.severity), " ", x.title),
+                  ),
+                )
+              : null,
+          ),
         ),
       ),
     );
@@ -422,6 +451,8 @@ export class IncidentPage {
     }
     for (const [t, p] of this.panels) p.hidden = t !== tab;
     if (tab === "graph") this.graph?.shown();
+    // Findings are read when their tab is first shown.
+    if (tab === "hardening" && this.hardening && !this.hardening.loaded) void this.hardening.load();
     if (notify) this.o.onTab(tab);
   }
 
@@ -449,6 +480,20 @@ export class IncidentPage {
 
   get evidenceView(): EvidenceView | null {
     return this.evidence;
+  }
+
+  get hardeningView(): HardeningView | null {
+    return this.hardening;
+  }
+
+  /** The incident's pods (namespace/name), for the logs a capture keeps. */
+  get pods(): string[] {
+    return this.detail ? podsOf(this.detail.entities) : [];
+  }
+
+  /** Reads the findings again if they were shown (the case gained a snapshot). */
+  reloadHardening(): void {
+    if (this.hardening?.loaded) void this.hardening.load();
   }
 
   destroy(): void {
