@@ -141,3 +141,31 @@ fn a_badly_named_pod_for_logs_is_refused_before_connecting() {
     assert!(err.contains("error[invalid_argument]") && err.contains("NAMESPACE/POD"), "{}", err);
     assert!(server.requests().is_empty() && !out.exists());
 }
+
+#[test]
+fn a_cancelled_snapshot_stops_between_pages_and_leaves_nothing_behind() {
+    use kordon::cluster::snapshot::{capture, SnapshotOptions};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (t, server, kc) = lab();
+    let out = t.dir.path().join("snap.zip");
+    let opts = SnapshotOptions {
+        connect: kordon::cluster::ConnectOptions { kubeconfig: Some(kc), context: None, trust_exec: false },
+        ..SnapshotOptions::default()
+    };
+    let cancel = AtomicBool::new(false);
+    let mut steps = Vec::new();
+    // The investigator presses Cancel once the first pods have come.
+    let err = capture(&opts, &out, &kordon::clock::FixedClock(0), &cancel, &mut |s| {
+        steps.push((s.kind.to_string(), s.objects));
+        if s.kind == "Pod" && s.objects > 0 {
+            cancel.store(true, Ordering::SeqCst);
+        }
+    })
+    .unwrap_err();
+    assert_eq!(err.code(), kordon::error::Code::Cancelled, "{}", err);
+    assert!(steps.iter().any(|(k, _)| k == "Pod"), "{:?}", steps);
+    let pod_pages = server.requests().iter().filter(|r| r.path == "/api/v1/pods").count();
+    assert!(pod_pages < 32 / 7, "stopped between pages ({} pod pages read)", pod_pages);
+    let left: Vec<String> = std::fs::read_dir(t.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).filter(|n| n != "kubeconfig.yaml" && !n.ends_with(".kordon")).collect();
+    assert!(left.is_empty(), "no bundle, partial bundle or spool file: {:?}", left);
+}
