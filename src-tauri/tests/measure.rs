@@ -62,6 +62,8 @@ async fn queue_of_a_million_events_and_a_large_graph() {
     app.close().await;
 
     let show_ms = m["showMs"].as_f64().unwrap_or(f64::NAN);
+    // The drag really panned the graph, by as much as the pointer moved.
+    assert_eq!(m["pannedPx"].as_f64(), m["draggedPx"].as_f64(), "the drag panned the graph: {}", m);
     let fps = m["panFps"].as_f64().unwrap_or(0.0);
     println!();
     println!("queue of a {}-event case: {:.2} s from choosing it to its rows on screen (target <= 2 s: {})", events, queue.as_secs_f64(), if queue.as_secs_f64() <= 2.0 { "met" } else { "MISSED" });

@@ -16,6 +16,9 @@ export interface GraphMeasure {
   panSeconds: number;
   /** Frames per second of this webview with nothing to draw (its ceiling here). */
   idleFps: number;
+  /** How far the drag moved the pointer, and how far the graph panned (they must agree). */
+  draggedPx: number;
+  pannedPx: number;
 }
 
 const KINDS = ["identity", "workload", "pod", "container", "process", "ip"];
@@ -125,6 +128,8 @@ export async function measureGraph(root: HTMLElement, nodeCount: number, edgeCou
   const y = box.top + 20;
   const mouse = (type: string, target: EventTarget) =>
     target.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0, buttons: type === "mouseup" ? 0 : 1, view: window }));
+  const before = view.pan();
+  const x0 = x;
   mouse("mousedown", canvas);
   let frames = 0;
   const start = await frame();
@@ -137,5 +142,8 @@ export async function measureGraph(root: HTMLElement, nodeCount: number, edgeCou
   }
   mouse("mouseup", canvas);
   const panFps = frames / ((now - start) / 1000);
-  return { nodes: graph.nodes.length, edges: graph.edges.length, showMs, panFps, panSeconds, idleFps };
+  await frame();
+  const after = view.pan();
+  const pannedPx = before && after ? after.x - before.x : NaN;
+  return { nodes: graph.nodes.length, edges: graph.edges.length, showMs, panFps, panSeconds, idleFps, draggedPx: x - x0, pannedPx };
 }

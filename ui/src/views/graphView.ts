@@ -5,6 +5,7 @@ import { clear, h } from "../dom";
 import { toBackendError } from "../errors";
 import { fmtMs, fmtTime, parseTime } from "../format";
 import { layeredLayout, type LayoutResult } from "../graph/layout";
+import { startSnapshotPan } from "../graph/snapshotPan";
 import {
   cyStyle,
   defaultFilter,
@@ -69,6 +70,8 @@ export class GraphView {
   readonly el: HTMLElement;
   readonly container: HTMLElement;
   private cy: Core | null = null;
+  /** Ends a pan in progress (large graphs: see graph/snapshotPan.ts). */
+  private endPan: (() => void) | null = null;
   /** Keys of the pods a Kordon isolation holds (shown on the nodes). */
   private isolated = new Set<string>();
   private graph: Graph | null = null;
@@ -200,6 +203,7 @@ export class GraphView {
   private async build(token: number) {
     const graph = this.graph!;
     this.layout = this.computeLayout(graph);
+    this.endPan?.();
     this.cy?.destroy();
     this.cy = null;
     let cytoscape: CytoscapeFactory;
@@ -229,6 +233,8 @@ export class GraphView {
       : cytoscape({
           ...common,
           container: this.container,
+          // Large graphs pan by moving a picture of themselves (graph/snapshotPan.ts).
+          userPanningEnabled: !large,
           textureOnViewport: large,
           hideEdgesOnViewport: large,
           hideLabelsOnViewport: large,
@@ -247,6 +253,14 @@ export class GraphView {
     cy.on("tap", (e: EventObject) => {
       if (e.target === cy) this.clearSelection();
     });
+    if (large) {
+      cy.on("tapstart", (e: EventObject) => {
+        const m = e.originalEvent;
+        if (e.target !== cy || !(m instanceof MouseEvent) || m.button !== 0) return;
+        this.endPan?.();
+        this.endPan = startSnapshotPan({ container: this.container, panBy: (dx, dy) => cy.panBy({ x: dx, y: dy }) }, m.clientX, m.clientY);
+      });
+    }
     cy.on("mouseover", "node", (e: EventObject) => this.showTooltip(e.target as NodeSingular));
     cy.on("mouseout", "node", () => (this.tooltip.hidden = true));
     cy.on("viewport", () => (this.tooltip.hidden = true));
@@ -612,6 +626,11 @@ export class GraphView {
     this.cy?.panBy({ x: dx, y: dy });
   }
 
+  /** Where the view is panned to (rendered pixels); null before the graph is drawn. */
+  pan(): { x: number; y: number } | null {
+    return this.cy ? { ...this.cy.pan() } : null;
+  }
+
   fit(): void {
     this.cy?.fit(this.cy.elements(":visible"), 30);
   }
@@ -671,6 +690,7 @@ export class GraphView {
 
   destroy(): void {
     this.stopPlay();
+    this.endPan?.();
     this.cy?.destroy();
     this.cy = null;
   }
