@@ -196,3 +196,33 @@ fn golden_triage_vocabulary() {
     let v = serde_json::to_value(triage::vocabulary()).unwrap();
     golden_json(&fixture("golden/triage/vocabulary.json"), &v, "the triage vocabulary");
 }
+
+#[test]
+fn follow_up_items_are_ticked_off_logged_and_unticked_again() {
+    let (t, id) = demo();
+    let out = t.ok(&["follow-up", &id, "rotate-credentials"]);
+    assert!(out.contains("follow-up: [x] rotate-credentials (test-investigator at "), "{}", out);
+    t.ok(&["follow-up", &id, "hardening:token-automounted"]);
+    // Ticking what is ticked changes nothing and logs nothing.
+    t.ok(&["follow-up", &id, "rotate-credentials"]);
+    let out = t.ok(&["follow-up", &id, "rotate-credentials", "--undo"]);
+    assert!(out.contains("follow-up: [ ] rotate-credentials") && out.contains("follow-up: [x] hardening:token-automounted"), "{}", out);
+    let triage: serde_json::Value = serde_json::from_str(&t.ok(&["triage", &id, "--json"])).unwrap();
+    let ticks = triage["follow_up"].as_array().unwrap();
+    assert_eq!(ticks.len(), 2);
+    assert_eq!((ticks[0]["item"].as_str(), ticks[0]["done"].as_bool()), (Some("hardening:token-automounted"), Some(true)));
+    assert_eq!((ticks[1]["item"].as_str(), ticks[1]["done"].as_bool()), (Some("rotate-credentials"), Some(false)));
+    let log: Vec<(String, bool)> = t
+        .json_lines(&["log", &id])
+        .iter()
+        .filter(|e| e["action"] == "follow-up")
+        .map(|e| (e["details"]["item"].as_str().unwrap().to_string(), e["details"]["done"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(log, [("rotate-credentials".to_string(), true), ("hardening:token-automounted".to_string(), true), ("rotate-credentials".to_string(), false)]);
+    // A malformed item is refused and changes nothing.
+    let before = t.digest();
+    let err = t.refused(&["follow-up", &id, "Rotate <everything>"]);
+    assert!(err.contains("error[invalid_argument]") && err.contains("no follow-up item"), "{}", err);
+    assert_eq!(t.digest(), before);
+    assert!(t.ok(&["verify"]).starts_with("OK"));
+}

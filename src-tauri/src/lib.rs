@@ -41,6 +41,7 @@ pub fn run() {
             commands::triage::triage_apply,
             commands::triage::triage_bulk,
             commands::triage::set_verdict,
+            commands::triage::set_follow_up,
             commands::triage::verify_case,
             commands::triage::preferences,
             commands::triage::set_investigator,

@@ -154,6 +154,9 @@ async fn triage_in_the_real_app_survives_closing_and_reopening_the_case() {
     s.css("[data-testid='incident-status'][data-status='resolved']").await;
     let cls = s.css("[data-testid='incident-classification']").await.text().await.unwrap();
     assert_eq!(cls, "True positive · Multistage attack");
+    // Tick a follow-up item off: it is saved with the case.
+    s.click("[data-testid='follow-up-tick'][data-item='rotate-credentials']").await;
+    s.css("[data-testid='follow-up'][data-item='rotate-credentials'] [data-testid='follow-up-who']").await;
     s.css("[data-testid='integrity-badge'][data-state='ok']").await;
     s.shot("07-triage-resolved").await;
 
@@ -188,7 +191,11 @@ async fn triage_in_the_real_app_survives_closing_and_reopening_the_case() {
     let comment = s.css("[data-testid='comment']").await.text().await.unwrap();
     assert!(comment.contains("stolen cart token") && comment.contains("e2e-investigator"), "comment: {}", comment);
     let log = s.texts("[data-testid='log-entry']").await;
-    for want in ["set status: New → Resolved", "set classification: none → True positive", "set determination: none → Multistage attack", "commented"] {
+    let tick = s.css("[data-testid='follow-up-tick'][data-item='rotate-credentials']").await;
+    assert_eq!(tick.prop("checked").await.unwrap().as_deref(), Some("true"), "the follow-up tick survived reopening");
+    let who = s.css("[data-testid='follow-up'][data-item='rotate-credentials'] [data-testid='follow-up-who']").await.text().await.unwrap();
+    assert!(who.contains("e2e-investigator"), "{}", who);
+    for want in ["set status: New → Resolved", "set classification: none → True positive", "set determination: none → Multistage attack", "commented", "ticked off follow-up rotate-credentials"] {
         assert!(log.iter().any(|l| l.contains(want)), "the log lacks '{}': {:?}", want, log);
     }
     let badge = s.css("[data-testid='integrity-badge']").await;

@@ -55,6 +55,8 @@ enum Command {
     Comment(triage::CommentArgs),
     /// Set a verdict on one of an incident's entities.
     Verdict(triage::VerdictArgs),
+    /// Tick off an item of the incident's follow-up checklist (`--undo` unticks it).
+    FollowUp(triage::FollowUpArgs),
     /// Move a signal to another incident, or split it into its own (no INC).
     Move(triage::MoveArgs),
     /// The activity log: every change, by whom and when.
@@ -148,6 +150,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Triage(args) => triage::triage(&mut case, args),
         Command::Comment(args) => triage::comment(&mut case, args),
         Command::Verdict(args) => triage::verdict(&mut case, args),
+        Command::FollowUp(args) => triage::follow_up(&mut case, args),
         Command::Move(args) => triage::move_signal(&mut case, args),
         Command::Log(args) => log::log(&case, args),
         Command::Verify(args) => log::verify(&case, args),

@@ -65,6 +65,18 @@ pub struct VerdictArgs {
     actor: Option<String>,
 }
 
+#[derive(Args)]
+pub struct FollowUpArgs {
+    incident: String,
+    /// The follow-up item, as `kordon show --json` names it (`rotate-credentials`, `hardening:token-automounted` …).
+    item: String,
+    /// Untick it again.
+    #[arg(long)]
+    undo: bool,
+    #[arg(long, env = "KORDON_ACTOR")]
+    actor: Option<String>,
+}
+
 pub fn spelling(text: &str) -> anyhow::Result<Spelling> {
     Ok(match text {
         "kordon" => Spelling::Kordon,
@@ -106,6 +118,9 @@ fn print(t: &Triage, json: bool, spelling: Spelling) -> anyhow::Result<()> {
     for v in &t.verdicts {
         println!("  verdict: {} {} is {} ({} at {})", v.entity_kind, v.entity_key, v.verdict, v.author, v.time);
     }
+    for f in &t.follow_up {
+        println!("  follow-up: [{}] {} ({} at {})", if f.done { "x" } else { " " }, f.item, f.author, f.time);
+    }
     Ok(())
 }
 
@@ -141,6 +156,14 @@ pub fn verdict(case: &mut Case, args: VerdictArgs) -> anyhow::Result<()> {
     let clock = kordon::clock::from_env();
     let actor = args.actor.unwrap_or_else(super::import::default_actor);
     let t = triage::set_verdict(case, clock.as_ref(), &actor, id, &args.entity, &args.verdict)?;
+    print(&t, false, Spelling::Kordon)
+}
+
+pub fn follow_up(case: &mut Case, args: FollowUpArgs) -> anyhow::Result<()> {
+    let id = incident::resolve(case, &args.incident)?;
+    let clock = kordon::clock::from_env();
+    let actor = args.actor.unwrap_or_else(super::import::default_actor);
+    let t = triage::set_follow_up(case, clock.as_ref(), &actor, id, &args.item, !args.undo)?;
     print(&t, false, Spelling::Kordon)
 }
 

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "incidents", include_str!("migrations/0002_incidents.sql")),
     (3, "triage", include_str!("migrations/0003_triage.sql")),
     (4, "actions", include_str!("migrations/0004_actions.sql")),
+    (5, "follow-up", include_str!("migrations/0005_follow_up.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -60,6 +60,15 @@ pub struct Verdict {
     pub author: String,
 }
 
+/// A follow-up item ticked off (or unticked again).
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowUpTick {
+    pub item: String,
+    pub done: bool,
+    pub time: String,
+    pub author: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Triage {
     pub incident: String,
@@ -72,6 +81,8 @@ pub struct Triage {
     pub severity_override: Option<String>,
     pub comments: Vec<Comment>,
     pub verdicts: Vec<Verdict>,
+    /// The follow-up checklist's ticks (items never ticked are absent).
+    pub follow_up: Vec<FollowUpTick>,
 }
 
 struct Current {
@@ -282,6 +293,33 @@ pub fn set_verdict(case: &mut Case, clock: &dyn Clock, actor: &str, id: i64, ent
     read(case, id)
 }
 
+/// Ticks a follow-up item of the incident's recommended response off, or
+/// (`done: false`) unticks it; logged like every decision.
+pub fn set_follow_up(case: &mut Case, clock: &dyn Clock, actor: &str, id: i64, item: &str, done: bool) -> Result<Triage> {
+    let well_formed = !item.is_empty() && item.len() <= 120 && item.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == ':');
+    if !well_formed {
+        return Err(Error::input(Code::InvalidArgument, format!("'{}' is no follow-up item (as `kordon show --json` names them: rotate-credentials, hardening:token-automounted …)", item)));
+    }
+    let tx = case.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    current(&tx, id)?;
+    let before: bool = tx
+        .query_row("SELECT done FROM follow_up_ticks WHERE incident_id = ?1 AND item = ?2", params![id, item], |r| r.get::<_, i64>(0))
+        .optional()?
+        .is_some_and(|d| d != 0);
+    if before != done {
+        let now = clock.now_ns();
+        tx.execute(
+            "INSERT INTO follow_up_ticks (incident_id, item, done, at_ns, author) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(incident_id, item) DO UPDATE SET done = excluded.done, at_ns = excluded.at_ns, author = excluded.author",
+            params![id, item, done as i64, now, actor],
+        )?;
+        activity::append(&tx, now, actor, "follow-up", Some(&format_incident_id(id)), &json!({"item": item, "done": done}))?;
+        tx.execute("UPDATE incidents SET locked = 1 WHERE id = ?1", [id])?;
+    }
+    tx.commit()?;
+    read(case, id)
+}
+
 /// The incident's triage state.
 pub fn read(case: &Case, id: i64) -> Result<Triage> {
     let cur = current(&case.conn, id)?;
@@ -300,6 +338,10 @@ pub fn read(case: &Case, id: i64) -> Result<Triage> {
             Ok(Verdict { entity_kind: r.get(0)?, entity_key: r.get(1)?, verdict: r.get(2)?, time: format_ns(r.get(3)?), author: r.get(4)? })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut st = case.conn.prepare("SELECT item, done, at_ns, author FROM follow_up_ticks WHERE incident_id = ?1 ORDER BY item")?;
+    let follow_up = st
+        .query_map([id], |r| Ok(FollowUpTick { item: r.get(0)?, done: r.get::<_, i64>(1)? != 0, time: format_ns(r.get(2)?), author: r.get(3)? }))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Triage {
         incident: format_incident_id(id),
         status: cur.status,
@@ -310,5 +352,6 @@ pub fn read(case: &Case, id: i64) -> Result<Triage> {
         severity_override: severity_name(cur.severity_override),
         comments,
         verdicts,
+        follow_up,
     })
 }

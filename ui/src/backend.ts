@@ -90,6 +90,7 @@ export function tauriBackend(): Backend {
     triageApply: (id, change) => call<Triage>("triage_apply", { id, change }),
     triageBulk: (ids, change) => call<number>("triage_bulk", { ids, change }),
     setVerdict: (id, entity, verdict) => call<Triage>("set_verdict", { id, entity, verdict }),
+    setFollowUp: (id, item, done) => call<Triage>("set_follow_up", { id, item, done }),
     verifyCase: () => call<Verification>("verify_case"),
     preferences: () => call<Preferences>("preferences"),
     setInvestigator: (name) => call<Preferences>("set_investigator", { name }),

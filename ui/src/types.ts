@@ -361,7 +361,16 @@ export interface Triage {
   severity_override: Severity | null;
   comments: Comment[];
   verdicts: Verdict[];
+  /** Follow-up items ticked off (or unticked again); never-ticked items are absent. */
+  follow_up: FollowUpTick[];
   log: LogEntry[];
+}
+
+export interface FollowUpTick {
+  item: string;
+  done: boolean;
+  time: string;
+  author: string;
 }
 
 /** A triage change; absent fields stay as they are. */
@@ -589,6 +598,8 @@ export interface Backend {
   /** All the incidents change, or none. Returns how many changed. */
   triageBulk(ids: string[], change: TriageChange): Promise<number>;
   setVerdict(id: string, entity: string, verdict: string): Promise<Triage>;
+  /** Ticks a follow-up item off (`done`), or unticks it. */
+  setFollowUp(id: string, item: string, done: boolean): Promise<Triage>;
   verifyCase(): Promise<Verification>;
   preferences(): Promise<Preferences>;
   setInvestigator(name: string): Promise<Preferences>;

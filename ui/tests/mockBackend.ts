@@ -114,6 +114,7 @@ export type Command =
   | "triage_apply"
   | "triage_bulk"
   | "set_verdict"
+  | "set_follow_up"
   | "verify_case"
   | "preferences"
   | "set_investigator"
@@ -553,7 +554,7 @@ export function mockBackend(): MockBackend {
     if (!row) throw { code: "not_found", message: `no incident ${id} in this case` };
     let t = triage.get(id);
     if (!t) {
-      t = { incident: id, status: row.status, classification: null, determination: null, owner: null, tags: [], severity_override: null, comments: [], verdicts: [], log: [] };
+      t = { incident: id, status: row.status, classification: null, determination: null, owner: null, tags: [], severity_override: null, comments: [], verdicts: [], follow_up: [], log: [] };
       triage.set(id, t);
     }
     return t;
@@ -799,6 +800,16 @@ export function mockBackend(): MockBackend {
         t.verdicts = t.verdicts.filter((v) => !(v.entity_kind === n.kind && v.entity_key === n.key));
         t.verdicts.push({ entity_kind: n.kind, entity_key: n.key, verdict, time: now(), author: actor() });
         logRow(t, "verdict", { entity: { kind: n.kind, key: n.key }, from: null, to: verdict });
+        return structuredClone(t);
+      }),
+    setFollowUp: (id, item, done) =>
+      call("set_follow_up", { id, item, done }, () => {
+        const t = stateOf(id);
+        const was = t.follow_up.find((f) => f.item === item);
+        if ((was?.done ?? false) !== done) {
+          t.follow_up = [...t.follow_up.filter((f) => f.item !== item), { item, done, time: now(), author: actor() }].sort((a, b) => a.item.localeCompare(b.item));
+          logRow(t, "follow-up", { item, done });
+        }
         return structuredClone(t);
       }),
     verifyCase: () => call("verify_case", undefined, () => structuredClone(mock.verification)),

@@ -18,6 +18,7 @@ const fresh: Triage = {
   severity_override: null,
   comments: [],
   verdicts: [],
+  follow_up: [],
   log: [],
 };
 
@@ -143,6 +144,25 @@ describe("the triage tab", () => {
     expect(banner.dataset.code).toBe("invalid_argument");
     expect(($("[data-testid='triage-owner']") as HTMLInputElement).value).toBe("blue team");
     expect($("[data-testid='incident-status']")!.dataset.status).toBe("new");
+  });
+
+  it("ticks a follow-up item off: saved in the case, signed, logged, and undone when refused", async () => {
+    await openTriage();
+    const box = () => $("[data-testid='follow-up-tick'][data-item='rotate-credentials']") as HTMLInputElement;
+    box().click();
+    await waitFor(() => mock.calls.some((c) => c.cmd === "set_follow_up"));
+    expect(mock.calls.find((c) => c.cmd === "set_follow_up")!.args).toEqual({ id: DEMO_ID, item: "rotate-credentials", done: true });
+    const who = () => $("[data-testid='follow-up'][data-item='rotate-credentials'] [data-testid='follow-up-who']")!;
+    await waitFor(() => who().textContent!.startsWith("done · tester"));
+    expect(box().checked).toBe(true);
+    await waitFor(() => $$("[data-testid='log-entry']").some((e) => e.textContent!.includes("ticked off follow-up rotate-credentials")));
+    // A refusal puts the box back as it was.
+    mock.failNextWith("set_follow_up", "store", "the case is read-only");
+    box().click();
+    const banner = await waitFor(() => $("[data-testid='error-banner']"));
+    expect(banner.dataset.code).toBe("store");
+    expect(box().checked).toBe(true);
+    expect(describeEntry({ action: "follow-up", details: { item: "network-policy", done: false } } as never, vocabulary)).toBe("unticked follow-up network-policy");
   });
 
   it("sets a verdict on the pod from the graph's side panel", async () => {

@@ -56,6 +56,17 @@ pub fn set_verdict(state: State<'_, AppState>, id: String, entity: String, verdi
 }
 
 #[tauri::command(async)]
+pub fn set_follow_up(state: State<'_, AppState>, id: String, item: String, done: bool) -> ApiResult<Response> {
+    let actor = state.actor();
+    let t = state.with_case(|case| {
+        let id = incident::resolve(case, &id)?;
+        triage::set_follow_up(case, state.clock.as_ref(), &actor, id, &item, done)?;
+        app_triage::incident_triage(case, id)
+    })?;
+    bytes(&t)
+}
+
+#[tauri::command(async)]
 pub fn verify_case(state: State<'_, AppState>) -> ApiResult<verify::Verification> {
     state.with_case(|case| verify::verify(case))
 }

@@ -118,6 +118,8 @@ export function describeEntry(e: LogEntry, v: Vocabulary | null): string {
       const ent = field(d, "entity") as { kind?: string; key?: string } | undefined;
       return `marked ${ent?.kind ?? "entity"} ${ent?.key ?? ""} ${nameOf(v, "verdict", field(d, "to"))}`;
     }
+    case "follow-up":
+      return `${field(d, "done") ? "ticked off" : "unticked"} follow-up ${String(field(d, "item") ?? "")}`;
     case "move-signal":
       return `moved signal ${String(field(d, "signal") ?? "")} here from ${String(field(d, "from") ?? "")}`;
     case "split-signal":

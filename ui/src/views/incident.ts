@@ -41,6 +41,8 @@ export class IncidentPage {
   private evidence: EvidenceView | null = null;
   private timeline: TimelineView | null = null;
   private triage: TriagePanel | null = null;
+  /** The follow-up checklist's boxes and who ticked them, by item. */
+  private followUps = new Map<string, { box: HTMLInputElement; who: HTMLElement }>();
   private hardening: HardeningView | null = null;
   private header: HTMLElement | null = null;
   private detail: Detail | null = null;
@@ -82,6 +84,42 @@ export class IncidentPage {
   private showTriage(t: Triage) {
     if (this.detail && this.header) this.header.replaceWith((this.header = this.headerView(this.detail.incident, t)));
     this.graph?.refreshSide();
+    for (const [item, el] of this.followUps) {
+      const tick = t.follow_up.find((x) => x.item === item);
+      el.box.checked = tick?.done ?? false;
+      el.who.textContent = tick?.done ? `done · ${tick.author} · ${fmtTime(tick.time)}` : "";
+    }
+  }
+
+  /** A follow-up item's tick box: saved in the case and logged when changed. */
+  private followUpBox(item: string): HTMLInputElement {
+    const box = h("input", {
+      type: "checkbox",
+      "data-item": item,
+      "data-testid": "follow-up-tick",
+      onchange: () => void this.tickFollowUp(item, box.checked),
+    }) as HTMLInputElement;
+    const who = h("span", { className: "small muted follow-up-who", "data-testid": "follow-up-who" });
+    this.followUps.set(item, { box, who });
+    return box;
+  }
+
+  private followUpWho(item: string): HTMLElement | null {
+    return this.followUps.get(item)?.who ?? null;
+  }
+
+  private async tickFollowUp(item: string, done: boolean) {
+    try {
+      const t = await this.o.backend.setFollowUp(this.o.id, item, done);
+      if (this.destroyed) return;
+      this.triage?.set(t);
+      this.showTriage(t);
+      this.o.onTriageChanged?.(t);
+    } catch (e) {
+      const el = this.followUps.get(item);
+      if (el) el.box.checked = !done;
+      this.o.onError(e);
+    }
   }
 
   private headerView(inc: IncidentRow, t: Triage | null): HTMLElement {
@@ -248,6 +286,7 @@ export class IncidentPage {
   }
 
   private render(d: Detail, rows: EvidenceEvent[]) {
+    this.followUps.clear();
     clear(this.el);
     this.detail = d;
     const inc = d.incident;
@@ -427,7 +466,8 @@ export class IncidentPage {
           h(
             "li",
             { "data-testid": "follow-up", "data-item": f.item },
-            h("label", null, h("input", { type: "checkbox", "data-item": f.item }), " ", richText(f.text)),
+            h("label", null, this.followUpBox(f.item), " ", richText(f.text)),
+            this.followUpWho(f.item),
             f.findings?.length
               ? h(
                   "ul",
