@@ -26,7 +26,7 @@ import { defaultContext } from "../logic/kubeconfig";
 import type { Backend, CaptureReport, CaptureResult, ContextInfo } from "../types";
 import { emptyNote } from "./common";
 import { summaryView } from "./importPanel";
-import { contextInfoView, execTrustView, kubeconfigPicker } from "./kubeContext";
+import { contextInfoView, execTrustView, kubeconfigPicker, readContexts } from "./kubeContext";
 
 export interface CaptureDialogOptions {
   backend: Backend;
@@ -121,12 +121,7 @@ export class CaptureDialog {
 
   private async loadContexts(kubeconfig: string | null): Promise<void> {
     this.clearProblem();
-    try {
-      this.contexts = (await this.o.backend.clusterContexts(kubeconfig)).contexts;
-    } catch (e) {
-      this.fail(e);
-      this.contexts = [];
-    }
+    this.contexts = await readContexts(this.o.backend, kubeconfig, (e) => this.fail(e));
     if (this.closed) return;
     this.form.kubeconfig = kubeconfig;
     this.form.context = defaultContext(this.contexts, this.form.context)?.name ?? null;

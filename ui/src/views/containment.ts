@@ -8,7 +8,7 @@ import { clear, h } from "../dom";
 import { toBackendError } from "../errors";
 import { defaultContext } from "../logic/kubeconfig";
 import type { ActionPreview, ActionRow, Backend, ContextInfo, ConnectChoice } from "../types";
-import { contextInfoView, execTrustView, kubeconfigPicker } from "./kubeContext";
+import { contextInfoView, execTrustView, kubeconfigPicker, readContexts } from "./kubeContext";
 
 export type ContainmentKind = "isolate" | "terminate" | "release";
 
@@ -66,12 +66,7 @@ export class ContainmentDialog {
 
   private async loadContexts(kubeconfig: string | null): Promise<void> {
     this.clearProblem();
-    try {
-      this.contexts = (await this.o.backend.clusterContexts(kubeconfig)).contexts;
-    } catch (e) {
-      this.fail(e);
-      this.contexts = [];
-    }
+    this.contexts = await readContexts(this.o.backend, kubeconfig, (e) => this.fail(e));
     const current = defaultContext(this.contexts, this.o.action?.context);
     this.choice = { kubeconfig, context: current?.name ?? null, trust_exec: false };
     this.renderForm();

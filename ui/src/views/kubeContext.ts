@@ -3,7 +3,7 @@
 // command it runs with the box that trusts it.
 import { h } from "../dom";
 import { execCommandLine, isExec } from "../logic/kubeconfig";
-import type { ContextInfo } from "../types";
+import type { Backend, ContextInfo } from "../types";
 
 export function contextInfoView(ctx: ContextInfo, testid: string): HTMLElement {
   return h(
@@ -69,4 +69,14 @@ export function kubeconfigPicker(o: { testid: string; label: string; pick: () =>
     },
     o.label,
   );
+}
+
+/** The contexts of a kubeconfig (null: the default one); none, after `onError`, when it cannot be read. */
+export async function readContexts(backend: Pick<Backend, "clusterContexts">, kubeconfig: string | null, onError: (e: unknown) => void): Promise<ContextInfo[]> {
+  try {
+    return (await backend.clusterContexts(kubeconfig)).contexts;
+  } catch (e) {
+    onError(e);
+    return [];
+  }
 }
