@@ -14,6 +14,7 @@ pub mod connect;
 pub mod errors;
 pub mod isolate;
 pub mod kubeconfig;
+pub mod pod_logs;
 pub mod preflight;
 pub mod record;
 pub mod selectors;

@@ -14,14 +14,11 @@ use super::Connection;
 use crate::clock::Clock;
 use crate::error::{Code, Error, Result};
 use k8s_openapi::api::core::v1::{Event, Pod};
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, Preconditions};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, Preconditions};
 use kube::core::DynamicObject;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Duration;
-
-/// Logs above this are cut (per container and per previous/current).
-pub const LOG_CAP_BYTES: i64 = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct TerminateRequest {
@@ -126,9 +123,8 @@ async fn capture(conn: &Connection, t: &LiveTarget) -> Result<(Vec<(String, Vec<
     let pods: Api<Pod> = Api::namespaced(conn.client.clone(), &t.namespace);
     for c in &t.containers {
         for previous in [false, true] {
-            let lp = LogParams { container: Some(c.clone()), previous, limit_bytes: Some(LOG_CAP_BYTES), timestamps: true, ..Default::default() };
             let name = if previous { format!("logs/{}.previous.log", c) } else { format!("logs/{}.log", c) };
-            match pods.logs(&t.name, &lp).await {
+            match super::pod_logs::read(&pods, &t.name, c, previous).await {
                 Ok(text) => files.push((name, text.into_bytes())),
                 // No previous instance is the usual case, not an error.
                 Err(e) if previous => notes.push(format!("{}: none ({})", name, super::errors::api_status(&e).map(|s| s.2).unwrap_or_else(|| e.to_string()))),

@@ -7,14 +7,11 @@
 use super::super::errors::{api_status, cluster_error};
 use crate::error::{Code, Error, Result};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, LogParams};
+use super::super::pod_logs::{self, LOG_CAP_BYTES};
+use kube::api::Api;
 use kube::Client;
 use serde::Serialize;
 use serde_json::json;
-
-/// Per container and instance: what a miner prints in an hour fits, a
-/// flood does not fill the bundle.
-pub const LOG_CAP_BYTES: i64 = 4 * 1024 * 1024;
 
 /// The kind and API version of a captured log document.
 pub const LOG_KIND: &str = "ContainerLog";
@@ -82,9 +79,8 @@ pub async fn containers(client: &Client, ns: &str, pod: &str) -> std::result::Re
 /// One container's current or previous log, as a `ContainerLog` document.
 pub async fn fetch(client: &Client, ns: &str, pod: &str, uid: &str, container: &str, previous: bool, captured_at: &str) -> Fetched {
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
-    let lp = LogParams { container: Some(container.to_string()), previous, limit_bytes: Some(LOG_CAP_BYTES), timestamps: true, ..Default::default() };
     let mut result = LogResult { pod: format!("{}/{}", ns, pod), container: container.to_string(), previous, bytes: 0, truncated: false, file: None, error: None };
-    match api.logs(pod, &lp).await {
+    match pod_logs::read(&api, pod, container, previous).await {
         Ok(text) => {
             result.bytes = text.len();
             result.truncated = text.len() as i64 >= LOG_CAP_BYTES;
