@@ -245,3 +245,54 @@ fn folders_plain_zips_gzip_and_single_files_give_the_same_evidence() {
     assert_eq!(evidence(&folder), expected, "a folder differs from single files");
     assert_eq!(evidence(&zipped), expected, "a plain zip differs from single files");
 }
+
+/// Every record of files large enough to get a compression dictionary (an
+/// audit log, Falco alerts, Tetragon events) comes back from the case byte
+/// for byte: the primary record of each event and every further record.
+/// Which thread compressed a record depends on timing, never its bytes.
+#[test]
+fn every_record_of_a_large_import_comes_back_byte_for_byte() {
+    use std::io::Read;
+    let t = TestCase::new();
+    let bundle = t.dir.path().join("large.zip");
+    kordon::synth::write_large_bundle(&bundle, 7, 3000, 400, 2000).unwrap();
+    let summary = t.import(&[&bundle]);
+
+    // What went in: every non-empty line of every file of the bundle.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&bundle).unwrap()).unwrap();
+    let mut expected: Vec<Vec<u8>> = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        if entry.name().is_ok_and(|n| n == "manifest.json") {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut inflated = Vec::new();
+            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut inflated).unwrap();
+            bytes = inflated;
+        }
+        expected.extend(bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec));
+    }
+    assert_eq!(summary["records"].as_u64().unwrap() as usize, expected.len(), "{}", summary);
+
+    // What the case gives back.
+    let case = kordon::store::Case::open(&t.case).unwrap();
+    let mut decoder = kordon::store::raw::Decoder::new(&case.conn);
+    let stored: Vec<(Option<i64>, Vec<u8>)> = case
+        .conn
+        .prepare("SELECT raw_dict, raw FROM events UNION ALL SELECT raw_dict, raw FROM event_records")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let compressed = stored.iter().filter(|(dict, _)| dict.is_some()).count();
+    assert!(compressed * 10 >= stored.len() * 9, "{} of {} records compressed", compressed, stored.len());
+    let mut got: Vec<Vec<u8>> = stored.iter().map(|(dict, raw)| decoder.decode(*dict, raw).unwrap()).collect();
+    got.sort();
+    expected.sort();
+    assert_eq!(got.len(), expected.len());
+    assert!(got == expected, "the stored records differ from the bundle's lines");
+}

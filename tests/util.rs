@@ -71,7 +71,20 @@ impl TestCase {
         let mut args = vec!["import", "--json"];
         let owned: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         args.extend(owned.iter().map(String::as_str));
-        serde_json::from_str(&self.ok(&args)).expect("import summary JSON")
+        let summary = serde_json::from_str(&self.ok(&args)).expect("import summary JSON");
+        self.assert_references_resolve();
+        summary
+    }
+
+    /// Every foreign key of the case points at a row: imports write their
+    /// references without SQLite's per-row check, so every test import
+    /// checks them all.
+    pub fn assert_references_resolve(&self) {
+        let conn = rusqlite::Connection::open(&self.case).unwrap();
+        let mut st = conn.prepare("PRAGMA foreign_key_check").unwrap();
+        let dangling: Vec<(String, Option<i64>, String)> =
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        assert!(dangling.is_empty(), "references to missing rows (table, rowid, parent): {:?}", &dangling[..dangling.len().min(10)]);
     }
 
     /// A digest of every row of every table: equal digests mean an

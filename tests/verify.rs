@@ -26,7 +26,7 @@ fn verify_json(t: &TestCase) -> serde_json::Value {
 fn an_untouched_case_verifies() {
     let t = demo_case();
     let out = t.ok(&["verify"]);
-    assert!(out.starts_with("OK: the activity log's 3 row(s) chain correctly and the 11 imported file(s)"), "{}", out);
+    assert!(out.starts_with("OK: the activity log's 3 row(s) chain correctly, the 11 imported file(s)"), "{}", out);
     let v = verify_json(&t);
     assert_eq!(v["ok"], true);
     let log = t.json_lines(&["log"]);
@@ -70,4 +70,21 @@ fn a_rewritten_file_hash_is_named_with_both_hashes() {
     let err = t.refused(&["verify"]);
     assert!(err.contains("defender/alerts.json: the case lists SHA-256 aaaa"), "{}", err);
     assert!(err.contains("but import 1 recorded"), "{}", err);
+}
+
+#[test]
+fn links_to_a_deleted_event_are_counted() {
+    let t = demo_case();
+    let conn = rusqlite::Connection::open(&t.case).unwrap();
+    let (event, links): (i64, i64) = conn
+        .query_row(
+            "SELECT event_id, COUNT(*) FROM event_entities GROUP BY event_id HAVING COUNT(*) > 1 ORDER BY event_id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(conn);
+    sql(&t, &format!("PRAGMA foreign_keys = OFF; DELETE FROM event_records WHERE event_id = {0}; DELETE FROM events WHERE id = {0}", event));
+    let err = t.refused(&["verify"]);
+    assert!(err.contains(&format!("{} event_entities rows refer to events rows that are not in the case", links)), "{}", err);
 }

@@ -56,7 +56,7 @@ pub fn verify(case: &Case, args: VerifyArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&v)?);
     } else if v.ok {
         println!(
-            "OK: the activity log's {} row(s) chain correctly and the {} imported file(s) carry the SHA-256 their imports recorded.",
+            "OK: the activity log's {} row(s) chain correctly, the {} imported file(s) carry the SHA-256 their imports recorded, and every reference in the case resolves.",
             v.activity_rows, v.files_checked
         );
     } else {

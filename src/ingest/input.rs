@@ -13,7 +13,7 @@ use crate::ingest::limits::{Guard, Hashing, Limits};
 use crate::ingest::{json_reason, read_error, FileSummary, ImportOptions, Item, Msg, Shared};
 use crate::model::NewEvent;
 use crate::store::{file_label, raw, stable_id};
-use crate::store::writer::{EntityUpdates, Locator, Prepared, ENTITY_BATCH};
+use crate::store::writer::{EntityIds, EntityUpdates, Locator, Prepared, ENTITY_BATCH};
 use crossbeam_channel::Sender;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,6 +45,11 @@ impl Ctx<'_> {
             return Err(cancelled());
         }
         self.tx.send(msg).map_err(|_| cancelled())
+    }
+
+    /// The writer's queue is at least half full: it is the slower thread.
+    fn writer_behind(&self) -> bool {
+        self.tx.capacity().is_some_and(|cap| self.tx.len() * 2 >= cap)
     }
 
     fn limits(&self) -> &Limits {
@@ -417,6 +422,7 @@ fn stream(
     let mut sink = FileParser {
         codec: Codec::Training { samples: Vec::new(), bytes: 0, waiting: Vec::new() },
         entities: EntityUpdates::default(),
+        entity_ids: EntityIds::default(),
         pairing: Default::default(),
         pairing_order: Default::default(),
         ctx,
@@ -468,7 +474,8 @@ const PAIRING_WINDOW: usize = 4096;
 /// A record held back to meet the other records of its event.
 struct Held {
     rank: i32,
-    raw_hash: i64,
+    /// `stable_id` of `raw`, computed only when needed (see `release_oldest`).
+    raw_hash: Option<i64>,
     at: Locator,
     raw: Vec<u8>,
     json_start: usize,
@@ -486,6 +493,7 @@ enum Codec {
 struct FileParser<'c, 'p> {
     codec: Codec,
     entities: EntityUpdates,
+    entity_ids: EntityIds,
     pairing: std::collections::HashMap<String, Vec<Held>>,
     pairing_order: std::collections::VecDeque<String>,
     ctx: &'c Ctx<'c>,
@@ -572,13 +580,13 @@ impl FileParser<'_, '_> {
     }
 
     fn push_event(&mut self, raw: &[u8], at: Locator, ev: NewEvent, index: usize) -> Result<()> {
-        let prepared = Box::new(Prepared::with_index(raw, ev, index));
+        let prepared = Box::new(Prepared::with_index(raw, ev, index, &mut self.entity_ids));
         self.push_prepared(at, raw.to_vec(), prepared, Vec::new())
     }
 
     fn push_prepared(&mut self, at: Locator, raw: Vec<u8>, mut prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)>) -> Result<()> {
         self.entities.observe(&mut prepared);
-        self.push(Item::Event { at, raw, prepared, extra })?;
+        self.push(Item::Event { at, raw, prepared, extra, packed: false })?;
         if self.entities.len() >= ENTITY_BATCH {
             self.send_entities()?;
         }
@@ -602,7 +610,7 @@ impl FileParser<'_, '_> {
     /// rewriting the event at every stage. The window is bounded; stragglers
     /// still merge correctly in the store, only more slowly.
     fn hold(&mut self, key: String, rank: i32, raw: &[u8], json_start: usize, at: Locator, hint: Hint) -> Result<()> {
-        let record = Held { rank, raw_hash: stable_id(&[raw]), at, raw: raw.to_vec(), json_start, hint };
+        let record = Held { rank, raw_hash: None, at, raw: raw.to_vec(), json_start, hint };
         match self.pairing.get_mut(&key) {
             Some(group) => group.push(record),
             None => {
@@ -620,11 +628,24 @@ impl FileParser<'_, '_> {
         let Some(key) = self.pairing_order.pop_front() else { return Ok(()) };
         let Some(mut group) = self.pairing.remove(&key) else { return Ok(()) };
         let format = self.format.expect("format known while pairing");
-        group.sort_by(|a, b| (b.rank, b.raw_hash).cmp(&(a.rank, a.raw_hash)));
+        // Records rank by (rank, raw hash), highest first. The stages of one
+        // request have distinct ranks, so the hash (SHA-256 of the whole
+        // record) is computed only when two records tie, and for the winner,
+        // whose hash is stored.
+        let mut ranks: Vec<i32> = group.iter().map(|h| h.rank).collect();
+        ranks.sort_unstable();
+        if ranks.windows(2).any(|w| w[0] == w[1]) {
+            for h in group.iter_mut() {
+                h.raw_hash = Some(stable_id(&[&h.raw]));
+            }
+        }
+        group.sort_by_key(|h| std::cmp::Reverse((h.rank, h.raw_hash)));
+        let best = &mut group[0];
+        let best_hash = *best.raw_hash.get_or_insert_with(|| stable_id(&[&best.raw]));
         let best = &group[0];
         match parse_json(format, &best.raw[best.json_start..], &best.hint) {
             Ok(ev) if ev.dedup_key.as_deref() == Some(key.as_str()) && ev.rank == best.rank => {
-                let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, best.raw_hash));
+                let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, best_hash, &mut self.entity_ids));
                 let mut rest = group.into_iter();
                 let best = rest.next().expect("a group has a record");
                 let extra = rest.map(|h| (h.at, h.raw)).collect();
@@ -661,12 +682,24 @@ impl FileParser<'_, '_> {
                 }
             }
             Codec::Compressing(encoder) => {
-                let item = compress(encoder, item).map_err(|e| Error::io(format!("compressing {}", self.display), e))?;
+                // Compressing is a fifth of the reading thread's work. When the
+                // writer has fallen behind (its queue is half full), this
+                // thread has time to spare and compresses; otherwise the item
+                // goes as is and the writer, which would only wait, does it.
+                let item = if self.ctx.writer_behind() {
+                    compress(encoder, item).map_err(|e| Error::io(format!("compressing {}", self.display), e))?
+                } else {
+                    item
+                };
                 return self.enqueue(item);
             }
             Codec::Plain => {}
         }
-        self.enqueue(item)
+        // Stored as is: no dictionary for this file.
+        self.enqueue(match item {
+            Item::Event { at, raw, prepared, extra, .. } => Item::Event { at, raw, prepared, extra, packed: true },
+            other => other,
+        })
     }
 
     /// Trains the file's dictionary on the samples so far (or decides to
@@ -794,11 +827,12 @@ impl Sink for FileParser<'_, '_> {
 /// Stores an event's raw records compressed.
 fn compress(encoder: &mut raw::Encoder, item: Item) -> std::io::Result<Item> {
     Ok(match item {
-        Item::Event { at, raw, prepared, extra } => Item::Event {
+        Item::Event { at, raw, prepared, extra, .. } => Item::Event {
             at,
             raw: encoder.compress(&raw)?,
             prepared,
             extra: extra.into_iter().map(|(a, r)| Ok((a, encoder.compress(&r)?))).collect::<std::io::Result<_>>()?,
+            packed: true,
         },
         other => other,
     })

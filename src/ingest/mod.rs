@@ -91,10 +91,18 @@ pub struct Progress {
 /// One parsed record on its way to the writer.
 pub(crate) enum Item {
     /// `extra`: other records of the same event from the same file (audit
-    /// stages), already ranked below this one.
-    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)> },
+    /// stages), already ranked below this one. `packed`: `raw` and `extra`
+    /// are already as stored; otherwise the writer compresses them with the
+    /// file's dictionary (see [`input`]: whichever thread has time does it).
+    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)>, packed: bool },
     Error { at: Locator, raw: Vec<u8>, reason: String },
 }
+
+/// Batches of parsed records between the reading and the writing thread.
+/// Deep enough to ride out the writer's periodic bulk work (the full-text
+/// index, the links) without stalling the reader, and the depth at which the
+/// reader starts helping with compression (half of it); a few tens of MiB.
+const QUEUE: usize = 16;
 
 pub(crate) enum Msg {
     Bundle { name: String, sha256: String, manifest: String },
@@ -134,7 +142,7 @@ pub fn import(
     }
     let started = opts.clock.now_ns();
     let shared = Arc::new(Shared::default());
-    let (tx, rx) = bounded::<Msg>(8);
+    let (tx, rx) = bounded::<Msg>(QUEUE);
     let reader = {
         let paths = paths.to_vec();
         let opts = opts.clone();
@@ -144,13 +152,27 @@ pub fn import(
             .spawn(move || input::read_all(&paths, &opts, &shared, tx))
             .map_err(|e| Error::io("starting the import thread", e))?
     };
-    let result = write_all(case, &rx, opts, &shared, started, progress);
+    // The writer keeps the case's references whole by construction: an
+    // entity's row before its first link, an event before its records and
+    // links, a file's rows rolled back together. So the import does not pay
+    // SQLite's foreign-key lookups on every row, nor the statement journal
+    // they force on every multi-row insert (a tenth of the writer's time).
+    // `kordon verify` checks the references, and so do the tests after
+    // every kind of import. (The pragma only takes effect outside a
+    // transaction, hence here.)
+    let result = case
+        .conn
+        .pragma_update(None, "foreign_keys", false)
+        .map_err(Error::from)
+        .and_then(|()| write_all(case, &rx, opts, &shared, started, progress));
+    let restored = case.conn.pragma_update(None, "foreign_keys", true);
     // On a write error, stop the reader: it sees the closed channel or the flag.
     if result.is_err() {
         opts.cancel.store(true, Ordering::SeqCst);
     }
     drop(rx);
     let read_result = reader.join().unwrap_or_else(|_| Err(Error::input(Code::Io, "the import reader thread panicked")));
+    restored?;
     match (result, read_result) {
         (Ok(s), Ok(())) => Ok(s),
         // The reader's error explains why the writer stopped early.
@@ -244,7 +266,10 @@ fn write_all(
                 for item in items {
                     fs.records += 1;
                     match item {
-                        Item::Event { at, raw, prepared, extra } => {
+                        Item::Event { at, mut raw, prepared, mut extra, packed } => {
+                            if !packed {
+                                writer.pack(&mut raw, &mut extra).map_err(|e| Error::io(format!("compressing {}", prog.file), e))?;
+                            }
                             let (id, added) = writer.add_event(*source_id, at, &raw, &prepared)?;
                             match added {
                                 Added::New => fs.events_new += 1,

@@ -29,15 +29,23 @@ pub fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
 
 pub struct Encoder {
     compressor: zstd::bulk::Compressor<'static>,
+    /// Room for the worst case of one record, reused.
+    scratch: Vec<u8>,
 }
 
 impl Encoder {
     pub fn new(dict: &[u8]) -> std::io::Result<Encoder> {
-        Ok(Encoder { compressor: zstd::bulk::Compressor::with_dictionary(LEVEL, dict)? })
+        Ok(Encoder { compressor: zstd::bulk::Compressor::with_dictionary(LEVEL, dict)?, scratch: Vec::new() })
     }
 
+    /// The record compressed, in a buffer of its exact size: records wait in
+    /// the import's queue by the thousand, and a buffer sized for the worst
+    /// case would hold about ten times the bytes.
     pub fn compress(&mut self, raw: &[u8]) -> std::io::Result<Vec<u8>> {
-        self.compressor.compress(raw)
+        self.scratch.clear();
+        self.scratch.reserve(zstd::zstd_safe::compress_bound(raw.len()));
+        self.compressor.compress_to_buffer(raw, &mut self.scratch)?;
+        Ok(self.scratch.as_slice().to_vec())
     }
 }
 

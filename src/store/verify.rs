@@ -1,10 +1,13 @@
 //! `kordon verify`: is the case what Kordon wrote?
 //!
-//! Two checks. The activity log's hash chain (each row covers the previous
+//! Three checks. The activity log's hash chain (each row covers the previous
 //! row's hash and its own content), which names the first row edited,
 //! deleted or moved outside Kordon. And every imported file's SHA-256 as the
 //! case lists it against what its import recorded in that chain, so that a
 //! source row rewritten with the sqlite3 shell cannot pass for evidence.
+//! And the case's references (SQLite's foreign-key check): an import writes
+//! them whole by construction rather than paying a lookup per row, and a row
+//! deleted outside Kordon leaves links that point nowhere.
 
 use super::{activity, file_label, Case};
 use crate::error::Result;
@@ -101,5 +104,28 @@ pub fn verify(case: &Case) -> Result<Verification> {
             problems.push(format!("capture {} of {}: the activity log did not record SHA-256 {}", name, action, sha));
         }
     }
+    problems.extend(dangling_references(case)?);
     Ok(Verification { ok: problems.is_empty(), activity_rows: rows, files_checked: sources.len() + captures.len(), problems })
+}
+
+/// Rows whose foreign keys point at no row, summed up per table and target
+/// (a deleted event can leave thousands of links behind).
+fn dangling_references(case: &Case) -> Result<Vec<String>> {
+    let mut st = case.conn.prepare("PRAGMA foreign_key_check")?;
+    let mut counts: std::collections::BTreeMap<(String, String), (u64, Option<i64>)> = Default::default();
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let table: String = r.get(0)?;
+        let rowid: Option<i64> = r.get(1)?;
+        let parent: String = r.get(2)?;
+        let entry = counts.entry((table, parent)).or_insert((0, rowid));
+        entry.0 += 1;
+    }
+    Ok(counts
+        .into_iter()
+        .map(|((table, parent), (n, first))| match first {
+            Some(id) if n == 1 => format!("{} row {} refers to a {} row that is not in the case", table, id, parent),
+            _ => format!("{} {} rows refer to {} rows that are not in the case", n, table, parent),
+        })
+        .collect())
 }

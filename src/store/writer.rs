@@ -42,20 +42,20 @@ pub fn entity_refs_json(refs: &mut Vec<(i64, String)>) -> String {
 
 impl Prepared {
     pub fn new(raw: &[u8], event: NewEvent) -> Prepared {
-        Prepared::with_raw_hash(raw, event, stable_id(&[raw]))
+        Prepared::with_raw_hash(raw, event, stable_id(&[raw]), &mut EntityIds::default())
     }
 
     /// As [`Prepared::new`], with `raw_hash` (= `stable_id(&[raw])`) already
-    /// computed by the caller.
-    pub fn with_raw_hash(raw: &[u8], event: NewEvent, raw_hash: i64) -> Prepared {
+    /// computed by the caller, and the entity ids of earlier events at hand.
+    pub fn with_raw_hash(raw: &[u8], event: NewEvent, raw_hash: i64, ids: &mut EntityIds) -> Prepared {
         let source = event.source.as_str().as_bytes();
         let key = match &event.dedup_key {
             Some(k) => stable_id(&[source, k.as_bytes()]),
             None => stable_id(&[source, raw]),
         };
-        let entity_ids: Vec<i64> = event.entities.iter().map(|e| entity_id(e.kind, &e.key)).collect();
-        // Serialized (and the map dropped) here, on the parsing thread: the
-        // writer thread is the import's bottleneck.
+        let entity_ids: Vec<i64> = event.entities.iter().map(|e| ids.get(e.kind, &e.key)).collect();
+        // Serialized (and the map dropped) here, on the parsing thread, so
+        // that the writing thread only writes.
         let mut event = event;
         let fields = std::mem::take(&mut event.fields);
         let fields_json = serde_json::to_string(&fields).unwrap_or_else(|_| "{}".into());
@@ -69,8 +69,8 @@ impl Prepared {
 
     /// For the `index`-th of several events parsed from one raw record (a text
     /// block): their ids must differ even though they share the raw bytes.
-    pub fn with_index(raw: &[u8], event: NewEvent, index: usize) -> Prepared {
-        let mut p = Prepared::new(raw, event);
+    pub fn with_index(raw: &[u8], event: NewEvent, index: usize, ids: &mut EntityIds) -> Prepared {
+        let mut p = Prepared::with_raw_hash(raw, event, stable_id(&[raw]), ids);
         if index > 0 && p.event.dedup_key.is_none() {
             p.key = stable_id(&[p.event.source.as_str().as_bytes(), raw, index.to_string().as_bytes()]);
         }
@@ -80,6 +80,34 @@ impl Prepared {
 
 pub fn entity_id(kind: EntityKind, key: &str) -> i64 {
     stable_id(&[kind.as_str().as_bytes(), key.as_bytes()])
+}
+
+/// Entity ids already worked out: a large import names the same few
+/// thousand entities millions of times, and each id is a SHA-256 (of kind
+/// and key) that a map lookup replaces. Bounded: it starts again when full.
+#[derive(Default)]
+pub struct EntityIds {
+    by_kind: HashMap<EntityKind, HashMap<String, i64>>,
+    len: usize,
+}
+
+/// Ids remembered before [`EntityIds`] starts again (a few MiB).
+const ENTITY_IDS_KEPT: usize = 50_000;
+
+impl EntityIds {
+    pub fn get(&mut self, kind: EntityKind, key: &str) -> i64 {
+        if let Some(id) = self.by_kind.get(&kind).and_then(|m| m.get(key)) {
+            return *id;
+        }
+        if self.len >= ENTITY_IDS_KEPT {
+            self.by_kind.clear();
+            self.len = 0;
+        }
+        let id = entity_id(kind, key);
+        self.by_kind.entry(kind).or_default().insert(key.to_string(), id);
+        self.len += 1;
+        id
+    }
 }
 
 pub fn severity_rank(s: Severity) -> i64 {
@@ -175,9 +203,16 @@ impl EntityUpdates {
 /// Events whose text is staged before one bulk insert into the FTS index.
 const FTS_BATCH: usize = 20_000;
 
-/// Links written per multi-row statement: SQLite's per-statement work
-/// (and statement journal) is paid once for all of them.
+/// Links written per multi-row statement: SQLite's per-statement work is
+/// paid once for all of them.
 const LINK_ROWS: usize = 128;
+
+/// Links buffered, then sorted in the table's key order, before they are
+/// written. Each multi-row statement keeps a statement journal of every
+/// page it touches (a foreign key may abort it), and links arrive in event
+/// order, spread over one B-tree region per entity: sorted, a statement's
+/// rows sit on one or two leaf pages instead of dozens.
+const LINK_BATCH: usize = 32 * LINK_ROWS;
 
 pub struct EventWriter<'c> {
     conn: &'c Connection,
@@ -186,10 +221,13 @@ pub struct EventWriter<'c> {
     /// Events up to this id have their text in the FTS index already.
     fts_watermark: i64,
     fts_deletes: Vec<i64>,
-    /// Event–entity links waiting for one multi-row insert.
+    /// Event–entity links (entity, event, role) waiting to be written, in
+    /// the key order of `event_entities` once sorted.
     links: Vec<(i64, i64, String)>,
     /// The dictionary the current file's raw records are compressed with.
     dict: Option<i64>,
+    /// That dictionary's encoder, for records the reader left unpacked.
+    encoder: Option<crate::store::raw::Encoder>,
 }
 
 impl<'c> EventWriter<'c> {
@@ -200,14 +238,21 @@ impl<'c> EventWriter<'c> {
             staged: BTreeMap::new(),
             fts_watermark,
             fts_deletes: Vec::new(),
-            links: Vec::with_capacity(LINK_ROWS),
+            links: Vec::with_capacity(LINK_BATCH),
             dict: None,
+            encoder: None,
         })
     }
 
     /// Sets how the raw records that follow are stored: compressed with this
     /// dictionary (stored once in the case), or as is.
     pub fn use_dictionary(&mut self, dict: Option<&[u8]>) -> Result<()> {
+        self.encoder = match dict {
+            None => None,
+            Some(bytes) => Some(
+                crate::store::raw::Encoder::new(bytes).map_err(|e| crate::error::Error::io("preparing compression", e))?,
+            ),
+        };
         self.dict = match dict {
             None => None,
             Some(bytes) => {
@@ -218,6 +263,17 @@ impl<'c> EventWriter<'c> {
                 Some(self.conn.query_row("SELECT id FROM raw_dicts WHERE sha256 = ?1", [sha], |r| r.get(0))?)
             }
         };
+        Ok(())
+    }
+
+    /// Compresses an event's raw records with the current dictionary, as the
+    /// reader would have (the same encoder settings give the same bytes).
+    pub fn pack(&mut self, raw: &mut Vec<u8>, extra: &mut [(Locator, Vec<u8>)]) -> std::io::Result<()> {
+        let Some(encoder) = self.encoder.as_mut() else { return Ok(()) };
+        *raw = encoder.compress(raw)?;
+        for (_, r) in extra.iter_mut() {
+            *r = encoder.compress(r)?;
+        }
         Ok(())
     }
 
@@ -268,10 +324,10 @@ impl<'c> EventWriter<'c> {
             if *first {
                 entity.execute(params![id, e.kind.as_str(), e.key])?;
             }
-            self.links.push((event_id, *id, e.role.clone()));
+            self.links.push((*id, event_id, e.role.clone()));
         }
         drop(entity);
-        if self.links.len() >= LINK_ROWS {
+        if self.links.len() >= LINK_BATCH {
             self.flush_links()?;
         }
         Ok((event_id, added))
@@ -401,22 +457,23 @@ impl<'c> EventWriter<'c> {
     }
 
     fn flush_links(&mut self) -> Result<()> {
-        let links = std::mem::take(&mut self.links);
+        let mut links = std::mem::take(&mut self.links);
+        links.sort_unstable();
         let mut full = self.conn.prepare_cached(&format!(
-            "INSERT OR IGNORE INTO event_entities (event_id, entity_id, role) VALUES {}",
+            "INSERT OR IGNORE INTO event_entities (entity_id, event_id, role) VALUES {}",
             vec!["(?, ?, ?)"; LINK_ROWS].join(", ")
         ))?;
         let mut chunks = links.chunks_exact(LINK_ROWS);
         for chunk in &mut chunks {
             let args: Vec<&dyn rusqlite::ToSql> =
-                chunk.iter().flat_map(|(e, n, r)| [e as &dyn rusqlite::ToSql, n, r]).collect();
+                chunk.iter().flat_map(|(n, e, r)| [n as &dyn rusqlite::ToSql, e, r]).collect();
             full.execute(args.as_slice())?;
         }
         let mut one = self
             .conn
-            .prepare_cached("INSERT OR IGNORE INTO event_entities (event_id, entity_id, role) VALUES (?1, ?2, ?3)")?;
-        for (e, n, r) in chunks.remainder() {
-            one.execute(params![e, n, r])?;
+            .prepare_cached("INSERT OR IGNORE INTO event_entities (entity_id, event_id, role) VALUES (?1, ?2, ?3)")?;
+        for (n, e, r) in chunks.remainder() {
+            one.execute(params![n, e, r])?;
         }
         self.links = links;
         self.links.clear();

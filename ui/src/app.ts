@@ -438,7 +438,7 @@ export class App {
     b.dataset.state = v.ok ? "ok" : "failed";
     b.textContent = v.ok ? "Integrity: verified" : "Integrity: FAILED";
     b.title = v.ok
-      ? `The activity log's ${v.activity_rows} rows chain correctly and the ${v.files_checked} imported files carry the SHA-256 their imports recorded.`
+      ? `The activity log's ${v.activity_rows} rows chain correctly, the ${v.files_checked} imported files carry the SHA-256 their imports recorded, and every reference in the case resolves.`
       : v.problems.join("\n");
     if (!v.ok) this.showError({ code: "bad_case", message: `This case fails verification: ${v.problems[0] ?? "unknown problem"}` });
     else if (explain) this.clearBanner();
