@@ -109,11 +109,11 @@ fn main() {
             imports.push(run);
             bounds.push(lb);
         }
+        // Peak memory is the worst of the runs, not the median.
+        let peak_rss_kib = imports.iter().map(|r| r.peak_rss_kib).max().unwrap_or(0);
         imports.sort_by_key(|r| r.elapsed);
         bounds.sort_by_key(|b| b.total());
-        let run = imports.swap_remove(imports.len() / 2);
-        // Peak memory is the worst of the runs, not the median.
-        let run = Run { peak_rss_kib: imports.iter().map(|r| r.peak_rss_kib).chain([run.peak_rss_kib]).max().unwrap_or(0), ..run };
+        let run = Run { peak_rss_kib, ..imports.swap_remove(imports.len() / 2) };
         let lb = bounds.swap_remove(bounds.len() / 2);
         results.push((lb.records, lb, run));
     }

@@ -80,11 +80,9 @@ impl TestCase {
     /// references without SQLite's per-row check, so every test import
     /// checks them all.
     pub fn assert_references_resolve(&self) {
-        let conn = rusqlite::Connection::open(&self.case).unwrap();
-        let mut st = conn.prepare("PRAGMA foreign_key_check").unwrap();
-        let dangling: Vec<(String, Option<i64>, String)> =
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
-        assert!(dangling.is_empty(), "references to missing rows (table, rowid, parent): {:?}", &dangling[..dangling.len().min(10)]);
+        let case = kordon::store::Case::open(&self.case).unwrap();
+        let dangling = kordon::store::verify::dangling_references(&case).unwrap();
+        assert!(dangling.is_empty(), "{:?}", dangling);
     }
 
     /// A digest of every row of every table: equal digests mean an

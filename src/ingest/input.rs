@@ -13,7 +13,7 @@ use crate::ingest::limits::{Guard, Hashing, Limits};
 use crate::ingest::{json_reason, read_error, FileSummary, ImportOptions, Item, Msg, Shared};
 use crate::model::NewEvent;
 use crate::store::{file_label, raw, stable_id};
-use crate::store::writer::{EntityIds, EntityUpdates, Locator, Prepared, ENTITY_BATCH};
+use crate::store::writer::{self, EntityIds, EntityUpdates, Locator, Prepared, ENTITY_BATCH};
 use crossbeam_channel::Sender;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -632,20 +632,18 @@ impl FileParser<'_, '_> {
         // request have distinct ranks, so the hash (SHA-256 of the whole
         // record) is computed only when two records tie, and for the winner,
         // whose hash is stored.
-        let mut ranks: Vec<i32> = group.iter().map(|h| h.rank).collect();
-        ranks.sort_unstable();
-        if ranks.windows(2).any(|w| w[0] == w[1]) {
+        group.sort_by_key(|h| std::cmp::Reverse(h.rank));
+        if group.windows(2).any(|w| w[0].rank == w[1].rank) {
             for h in group.iter_mut() {
                 h.raw_hash = Some(stable_id(&[&h.raw]));
             }
+            group.sort_by_key(|h| std::cmp::Reverse((h.rank, h.raw_hash)));
         }
-        group.sort_by_key(|h| std::cmp::Reverse((h.rank, h.raw_hash)));
-        let best = &mut group[0];
-        let best_hash = *best.raw_hash.get_or_insert_with(|| stable_id(&[&best.raw]));
         let best = &group[0];
         match parse_json(format, &best.raw[best.json_start..], &best.hint) {
             Ok(ev) if ev.dedup_key.as_deref() == Some(key.as_str()) && ev.rank == best.rank => {
-                let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, best_hash, &mut self.entity_ids));
+                let raw_hash = best.raw_hash.unwrap_or_else(|| stable_id(&[&best.raw]));
+                let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, raw_hash, &mut self.entity_ids));
                 let mut rest = group.into_iter();
                 let best = rest.next().expect("a group has a record");
                 let extra = rest.map(|h| (h.at, h.raw)).collect();
@@ -827,13 +825,10 @@ impl Sink for FileParser<'_, '_> {
 /// Stores an event's raw records compressed.
 fn compress(encoder: &mut raw::Encoder, item: Item) -> std::io::Result<Item> {
     Ok(match item {
-        Item::Event { at, raw, prepared, extra, .. } => Item::Event {
-            at,
-            raw: encoder.compress(&raw)?,
-            prepared,
-            extra: extra.into_iter().map(|(a, r)| Ok((a, encoder.compress(&r)?))).collect::<std::io::Result<_>>()?,
-            packed: true,
-        },
+        Item::Event { at, mut raw, prepared, mut extra, .. } => {
+            writer::pack(encoder, &mut raw, &mut extra)?;
+            Item::Event { at, raw, prepared, extra, packed: true }
+        }
         other => other,
     })
 }

@@ -109,8 +109,9 @@ pub fn verify(case: &Case) -> Result<Verification> {
 }
 
 /// Rows whose foreign keys point at no row, summed up per table and target
-/// (a deleted event can leave thousands of links behind).
-fn dangling_references(case: &Case) -> Result<Vec<String>> {
+/// (a deleted event can leave thousands of links behind); empty when every
+/// reference resolves.
+pub fn dangling_references(case: &Case) -> Result<Vec<String>> {
     let mut st = case.conn.prepare("PRAGMA foreign_key_check")?;
     let mut counts: std::collections::BTreeMap<(String, String), (u64, Option<i64>)> = Default::default();
     let mut rows = st.query([])?;

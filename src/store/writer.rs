@@ -110,6 +110,18 @@ impl EntityIds {
     }
 }
 
+/// Compresses an event's records in place: the one stored with the event and
+/// its further ones. The import's reading and writing threads both call it,
+/// with encoders built from the same dictionary, so the bytes stored do not
+/// depend on which thread did it.
+pub fn pack(encoder: &mut crate::store::raw::Encoder, raw: &mut Vec<u8>, extra: &mut [(Locator, Vec<u8>)]) -> std::io::Result<()> {
+    *raw = encoder.compress(raw)?;
+    for (_, r) in extra.iter_mut() {
+        *r = encoder.compress(r)?;
+    }
+    Ok(())
+}
+
 pub fn severity_rank(s: Severity) -> i64 {
     Severity::ALL.iter().position(|x| *x == s).unwrap_or(0) as i64
 }
@@ -266,15 +278,13 @@ impl<'c> EventWriter<'c> {
         Ok(())
     }
 
-    /// Compresses an event's raw records with the current dictionary, as the
-    /// reader would have (the same encoder settings give the same bytes).
+    /// Compresses an event's raw records with the current file's dictionary
+    /// (records the reader left to the writer; see [`pack`]).
     pub fn pack(&mut self, raw: &mut Vec<u8>, extra: &mut [(Locator, Vec<u8>)]) -> std::io::Result<()> {
-        let Some(encoder) = self.encoder.as_mut() else { return Ok(()) };
-        *raw = encoder.compress(raw)?;
-        for (_, r) in extra.iter_mut() {
-            *r = encoder.compress(r)?;
+        match self.encoder.as_mut() {
+            Some(encoder) => pack(encoder, raw, extra),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Stores one event (or one more record of it); returns the event's row id.
