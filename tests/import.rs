@@ -128,6 +128,36 @@ fn audit_stages_of_one_request_become_one_event_keeping_every_line() {
 }
 
 #[test]
+fn a_stage_line_broken_after_its_head_is_a_parse_error_not_a_hidden_record() {
+    // The importer pairs the stages of a request by reading only the head of
+    // each line (`auditID`, `stage`), and parses only the winning stage. A
+    // losing stage broken further on must still be reported, not stored as
+    // one of the event's records.
+    let t = TestCase::new();
+    let head = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"5d0c7e3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f""#;
+    // Balanced braces, so that only JSON parsing (not line framing) finds
+    // the fault: an unquoted string.
+    let broken = format!(r#"{},"stage":"RequestReceived","requestURI":"/api/v1/namespaces/shop/pods","verb":"list","user":{{"username":alice}}}}"#, head);
+    let complete = format!(
+        r#"{},"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods","verb":"list","user":{{"username":"alice"}},"sourceIPs":["10.0.0.7"],"objectRef":{{"resource":"pods","namespace":"shop","apiVersion":"v1"}},"responseStatus":{{"code":200}},"requestReceivedTimestamp":"2026-11-20T09:41:07.000000Z","stageTimestamp":"2026-11-20T09:41:07.010000Z"}}"#,
+        head
+    );
+    let log = t.dir.path().join("audit.log");
+    std::fs::write(&log, format!("{}\n{}\n", complete, broken)).unwrap();
+    let summary = t.import(&[&log]);
+    assert_eq!(summary["parse_errors"], 1, "{}", summary);
+    let errors = t.json_lines(&["errors"]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["line"], 2);
+    assert_eq!(errors[0]["raw"], broken.as_str());
+    assert!(errors[0]["reason"].as_str().unwrap().contains("JSON"), "{}", errors[0]);
+    let events = t.json_lines(&["events", "--raw"]);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["records"], 1, "the broken line is not one of the event's records");
+    assert_eq!(events[0]["raw"], complete.as_str());
+}
+
+#[test]
 fn falcos_short_container_id_joins_the_full_id_from_the_pod_status() {
     let t = TestCase::new();
     t.import(&[&fixture("demo/kordon-demo.zip")]);

@@ -33,6 +33,9 @@
 //! parsed, so a record is accepted or refused exactly as the `Value` parser
 //! would; a record the direct reader refuses goes through the `Value` path,
 //! which is also the reference the tests compare the direct reader against.
+//! Before that, [`peek`] reads only the head of each line (`auditID`,
+//! `stage`) to pair the stages of a request; the importer parses the winning
+//! stage and only [`validate`]s the others.
 
 use crate::entity;
 use crate::formats::{str_of, u64_of, RecordError};
@@ -79,40 +82,137 @@ pub fn sniff(obj: &Map<String, Value>) -> bool {
 
 /// The dedup key and stage rank of a record, read without building the
 /// event: the importer pairs the stages of one request first and then parses
-/// only the stage whose fields win. Must agree with [`parse`].
+/// only the stage whose fields win. Agrees with [`parse`] on every record
+/// `parse` accepts.
+///
+/// It reads only the head of the record: the API server writes `auditID` and
+/// `stage` among the first keys, and the rest of the line (most of it) is
+/// needed only for a `ResponseStarted` stage, whose rank depends on the verb
+/// and subresource. So `Some` does not mean the record is valid JSON: the
+/// importer validates every record it does not parse ([`validate`]).
 pub fn peek(raw: &[u8]) -> Option<(String, i32)> {
-    #[derive(serde::Deserialize)]
-    struct ObjectRef<'a> {
-        #[serde(borrow, default)]
-        subresource: Option<Cow<'a, str>>,
+    let mut head = Head::default();
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    match HeadSeed(&mut head).deserialize(&mut de) {
+        Ok(()) => de.end().ok()?,
+        // Stopped on purpose once the head was complete (see `Head::known`).
+        Err(_) if head.known() => {}
+        Err(_) => return None,
     }
-    #[derive(serde::Deserialize)]
-    #[allow(non_snake_case)]
-    struct Head<'a> {
-        #[serde(borrow, default)]
-        auditID: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
-        stage: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
-        verb: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
-        objectRef: Option<ObjectRef<'a>>,
-    }
-    let head: Head = serde_json::from_slice(raw).ok()?;
-    let id = head.auditID.filter(|s| !crate::entity::is_absent(s))?;
-    let subresource = head.objectRef.and_then(|o| o.subresource);
-    let streaming = subresource
-        .as_deref()
-        .is_some_and(|s| STREAMING_SUBRESOURCES.contains(&s));
-    let long_running = streaming || head.verb.as_deref() == Some("watch");
-    let stage = head
-        .stage
-        .as_deref()
-        .filter(|s| !crate::entity::is_absent(s));
+    let id = head.audit_id?;
+    let long_running = head.verb.as_deref() == Some("watch")
+        || head.subresource.as_deref().is_some_and(|s| STREAMING_SUBRESOURCES.contains(&s));
     let mut key = String::with_capacity(DEDUP_PREFIX.len() + id.len());
     key.push_str(DEDUP_PREFIX);
     key.push_str(&id);
-    Some((key, stage_rank(stage, long_running)))
+    Some((key, stage_rank(head.stage.as_deref(), long_running)))
+}
+
+/// Whether a record [`peek`] read the head of is valid JSON and UTF-8 as a
+/// whole: what the `Value` parser demands of it. A record that fails is
+/// parsed on its own, which reports why.
+pub fn validate(raw: &[u8]) -> bool {
+    std::str::from_utf8(raw).is_ok_and(|text| serde_json::from_str::<de::IgnoredAny>(text).is_ok())
+}
+
+/// What [`peek`] reads, as [`parse`] reads it (absent markers and values of
+/// another type count as missing).
+#[derive(Default)]
+struct Head<'a> {
+    audit_id: Str<'a>,
+    stage: Str<'a>,
+    seen_stage: bool,
+    verb: Str<'a>,
+    seen_verb: bool,
+    subresource: Str<'a>,
+    seen_object_ref: bool,
+}
+
+impl Head<'_> {
+    /// Enough is known to rank the record: the rest of it cannot change
+    /// the answer (unless a key repeats, which the importer catches when
+    /// the winner's full parse disagrees).
+    fn known(&self) -> bool {
+        self.audit_id.is_some()
+            && self.seen_stage
+            && (self.stage.as_deref() != Some("ResponseStarted") || (self.seen_verb && self.seen_object_ref))
+    }
+}
+
+/// Reads a record's head into a [`Head`], stopping with an error as soon as
+/// it is [`Head::known`].
+struct HeadSeed<'h, 'a>(&'h mut Head<'a>);
+
+impl<'de, 'h> DeserializeSeed<'de> for HeadSeed<'h, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, 'h> Visitor<'de> for HeadSeed<'h, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an audit event object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        enum K {
+            AuditId,
+            Stage,
+            Verb,
+            ObjectRef,
+        }
+        let key = |k: &str| match k {
+            "auditID" => Some(K::AuditId),
+            "stage" => Some(K::Stage),
+            "verb" => Some(K::Verb),
+            "objectRef" => Some(K::ObjectRef),
+            _ => None,
+        };
+        let head = self.0;
+        while let Some(k) = map.next_key_seed(KeySeed(key))? {
+            match k {
+                Key::Wanted(K::AuditId) => head.audit_id = value(&mut map)?,
+                Key::Wanted(K::Stage) => {
+                    head.stage = value(&mut map)?;
+                    head.seen_stage = true;
+                }
+                Key::Wanted(K::Verb) => {
+                    head.verb = value(&mut map)?;
+                    head.seen_verb = true;
+                }
+                Key::Wanted(K::ObjectRef) => {
+                    head.subresource = value::<SubresourceOf, _>(&mut map)?.0;
+                    head.seen_object_ref = true;
+                }
+                Key::Marker | Key::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            if head.known() {
+                return Err(de::Error::custom("head read"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `objectRef.subresource`, the only part of `objectRef` [`peek`] needs.
+#[derive(Default)]
+struct SubresourceOf<'a>(Str<'a>);
+
+impl<'de> Tolerant<'de> for SubresourceOf<'de> {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        let mut out = SubresourceOf(None);
+        entries(map, |k| (k == "subresource").then_some(()), |(), m: &mut A| {
+            out.0 = value(m)?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
 }
 
 /// The prefix of the dedup key of every audit event (then the `auditID`).
@@ -2031,6 +2131,52 @@ mod tests {
         for line in crate::synth::audit_lines(3, start, start + crate::synth::DAY, 1_000) {
             assert_read_directly(line.as_bytes());
         }
+    }
+
+    /// What the importer pairs stages by must be what `parse` gives.
+    fn assert_peek_agrees(raw: &[u8]) {
+        let peeked = peek(raw);
+        let Ok(ev) = parse(raw) else { return };
+        let want = ev.dedup_key.map(|k| (k, ev.rank));
+        assert_eq!(peeked, want, "{}", String::from_utf8_lossy(raw));
+        assert!(validate(raw));
+    }
+
+    #[test]
+    fn peek_agrees_with_parse_on_samples_generated_lines_and_mistyped_values() {
+        let start = crate::synth::STORY_DAY_NS;
+        for line in crate::synth::audit_lines(5, start, start + crate::synth::DAY, 2_000) {
+            assert_peek_agrees(line.as_bytes());
+        }
+        for record in sample_records() {
+            assert_peek_agrees(record.to_string().as_bytes());
+            assert_peek_agrees(serde_json::to_string_pretty(&record).unwrap().as_bytes());
+            for m in mutations(&record) {
+                assert_peek_agrees(m.to_string().as_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn peek_reads_only_the_head_and_validate_checks_the_rest() {
+        let line = LOG.lines().next().unwrap();
+        let cut = &line[..line.len() - 40];
+        assert!(peek(cut.as_bytes()).is_some(), "the head is enough to rank a stage");
+        assert!(!validate(cut.as_bytes()));
+        assert!(validate(line.as_bytes()));
+        let bad_utf8 = [line.as_bytes(), b"\xff"].concat();
+        assert!(!validate(&bad_utf8));
+        // A ResponseStarted stage is ranked by its verb and subresource, so
+        // its head runs up to `objectRef`.
+        let open = r#"{"auditID":"a","stage":"ResponseStarted","verb":"get","objectRef":{"resource":"pods","subresource":"exec""#;
+        assert_eq!(peek(open.as_bytes()), None, "cut before its objectRef ends");
+        let exec = format!("{}}}}}", open);
+        assert_eq!(peek(exec.as_bytes()), Some(("k8s-audit|a".to_string(), 35)));
+        let watch = exec.replace(r#""get""#, r#""watch""#).replace("exec", "log");
+        assert_eq!(peek(watch.as_bytes()), Some(("k8s-audit|a".to_string(), 35)));
+        let list = watch.replace(r#""watch""#, r#""list""#);
+        assert_eq!(peek(list.as_bytes()), Some(("k8s-audit|a".to_string(), 20)));
+        assert_eq!(peek(br#"{"stage":"ResponseComplete"}"#), None, "no auditID, no pairing");
     }
 
     #[test]

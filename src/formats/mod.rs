@@ -93,6 +93,16 @@ impl Format {
         }
     }
 
+    /// Whether a record [`Format::peek`] read only the head of is whole
+    /// (valid JSON and UTF-8). Records that lose to another record of their
+    /// event are never parsed, so this is what refuses a broken one.
+    pub fn validate(self, raw: &[u8]) -> bool {
+        match self {
+            Format::K8sAudit => audit::validate(raw),
+            _ => true,
+        }
+    }
+
     /// Parses a run of consecutive non-JSON lines found between records
     /// (`kubectl logs` start-up lines, plain-text Falco alerts, log blocks of
     /// `cluster-info dump`). `Ok(vec![])` means the text is understood and

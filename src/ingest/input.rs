@@ -646,21 +646,35 @@ impl FileParser<'_, '_> {
                 let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, raw_hash, &mut self.entity_ids));
                 let mut rest = group.into_iter();
                 let best = rest.next().expect("a group has a record");
-                let extra = rest.map(|h| (h.at, h.raw)).collect();
+                // The peek read only the head of the other records: one
+                // broken further on is not kept as a stage of this event but
+                // parsed alone, which reports it.
+                let mut extra = Vec::new();
+                for h in rest {
+                    if format.validate(&h.raw[h.json_start..]) {
+                        extra.push((h.at, h.raw));
+                    } else {
+                        self.push_alone(format, h)?;
+                    }
+                }
                 self.push_prepared(best.at, best.raw, prepared, extra)
             }
             // The winner does not parse (or disagrees with its peek): take
             // every record on its own, as if unpaired.
             _ => {
                 for h in group {
-                    let json = &h.raw[h.json_start..];
-                    match parse_json(format, json, &h.hint) {
-                        Ok(ev) => self.push_event(&h.raw, h.at, ev, 0)?,
-                        Err(reason) => self.push(Item::Error { at: h.at, raw: h.raw, reason })?,
-                    }
+                    self.push_alone(format, h)?;
                 }
                 Ok(())
             }
+        }
+    }
+
+    /// A held record parsed on its own, as if it had not been paired.
+    fn push_alone(&mut self, format: Format, h: Held) -> Result<()> {
+        match parse_json(format, &h.raw[h.json_start..], &h.hint) {
+            Ok(ev) => self.push_event(&h.raw, h.at, ev, 0),
+            Err(reason) => self.push(Item::Error { at: h.at, raw: h.raw, reason }),
         }
     }
 
