@@ -137,6 +137,12 @@ pub struct NewEvent {
     /// Normalized fields the detections and the UI use (verb, response code,
     /// command line, ports …); a JSON object.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// `fields` already written as JSON, as the case stores them, by a
+    /// parser that builds them for the importer only (`fields` is then
+    /// empty): the audit reader, whose millions of events would otherwise
+    /// each build a map just to serialize and free it.
+    #[serde(skip)]
+    pub fields_json: Option<String>,
     /// Several raw records that describe one event (the audit log's stages)
     /// share a dedup key; the event id derives from it. `None`: the event id
     /// derives from the raw record's bytes.
@@ -161,6 +167,7 @@ impl NewEvent {
             search_text: String::new(),
             entities: Vec::new(),
             fields: serde_json::Map::new(),
+            fields_json: None,
             dedup_key: None,
             rank: 0,
         }

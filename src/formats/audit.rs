@@ -221,7 +221,16 @@ const DEDUP_PREFIX: &str = "k8s-audit|";
 /// Parses one audit event (one stage of one request).
 pub fn parse(raw: &[u8]) -> Result<NewEvent, RecordError> {
     match read_record(raw) {
-        Some(record) => build(record),
+        Some(record) => build(record, FieldsAs::Map),
+        None => parse_via_value(raw),
+    }
+}
+
+/// As [`parse`], with the fields written straight to the JSON the case
+/// stores ([`NewEvent::fields_json`]).
+pub fn parse_for_import(raw: &[u8]) -> Result<NewEvent, RecordError> {
+    match read_record(raw) {
+        Some(record) => build(record, FieldsAs::Json),
         None => parse_via_value(raw),
     }
 }
@@ -238,7 +247,7 @@ fn parse_via_value(raw: &[u8]) -> Result<NewEvent, RecordError> {
 
 /// Parses an already decoded audit event object.
 pub(crate) fn parse_object(obj: &Map<String, Value>) -> Result<NewEvent, RecordError> {
-    build(Record::from_object(obj))
+    build(Record::from_object(obj), FieldsAs::Map)
 }
 
 /// The Kubernetes resource names (plural, lower case) of the workload kinds,
@@ -1215,6 +1224,27 @@ event_fields! {
 /// go. As [`NewEvent::field`]: a null value is no field.
 struct Fields([Option<Value>; FIELD_NAMES.len()]);
 
+/// How [`build`] gives the fields: as the event's map, or as the JSON the
+/// case stores.
+#[derive(Clone, Copy)]
+enum FieldsAs {
+    Map,
+    Json,
+}
+
+impl serde::Serialize for Fields {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (name, value) in FIELD_NAMES.iter().zip(&self.0) {
+            if let Some(value) = value {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
 impl Fields {
     fn new() -> Fields {
         Fields(std::array::from_fn(|_| None))
@@ -1225,6 +1255,12 @@ impl Fields {
         if !value.is_null() {
             self.0[field as usize] = Some(value);
         }
+    }
+
+    /// The JSON of [`Fields::into_map`]'s map, written directly: the names
+    /// are sorted (tested), as the map's keys are.
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
     }
 
     fn into_map(mut self) -> Map<String, Value> {
@@ -1271,7 +1307,7 @@ fn target_entity(
 }
 
 /// Builds the event of one record.
-fn build(mut rec: Record<'_>) -> Result<NewEvent, RecordError> {
+fn build(mut rec: Record<'_>, fields_as: FieldsAs) -> Result<NewEvent, RecordError> {
     let audit_id = rec
         .audit_id
         .as_deref()
@@ -1568,7 +1604,10 @@ fn build(mut rec: Record<'_>) -> Result<NewEvent, RecordError> {
     if !source_ips.is_empty() {
         fields.set(Field::SourceIps, source_ips);
     }
-    ev.fields = fields.into_map();
+    match fields_as {
+        FieldsAs::Map => ev.fields = fields.into_map(),
+        FieldsAs::Json => ev.fields_json = Some(fields.to_json()),
+    }
 
     // The title already holds the object's name and the message the user,
     // the impersonated user and the exec command; only the URI is left to
@@ -2140,6 +2179,38 @@ mod tests {
         let want = ev.dedup_key.map(|k| (k, ev.rank));
         assert_eq!(peeked, want, "{}", String::from_utf8_lossy(raw));
         assert!(validate(raw));
+    }
+
+    /// The importer's parse stores exactly the fields `parse` gives.
+    fn assert_import_parse_agrees(raw: &[u8]) {
+        match (parse(raw), parse_for_import(raw)) {
+            (Ok(want), Ok(mut got)) => {
+                if let Some(json) = got.fields_json.take() {
+                    assert!(got.fields.is_empty());
+                    assert_eq!(json, serde_json::to_string(&want.fields).unwrap());
+                    got.fields = serde_json::from_str(&json).unwrap();
+                }
+                assert_eq!(got, want);
+            }
+            (Err(want), Err(got)) => assert_eq!(got.reason, want.reason),
+            (want, got) => panic!("parse {:?} but parse_for_import {:?}", want.is_ok(), got.is_ok()),
+        }
+    }
+
+    #[test]
+    fn import_parse_writes_the_same_fields_as_parse() {
+        let start = crate::synth::STORY_DAY_NS;
+        let lines: Vec<String> = crate::synth::audit_lines(7, start, start + crate::synth::DAY, 2_000).collect();
+        assert!(lines.iter().any(|l| parse_for_import(l.as_bytes()).unwrap().fields_json.is_some()));
+        for line in lines {
+            assert_import_parse_agrees(line.as_bytes());
+        }
+        for record in sample_records() {
+            assert_import_parse_agrees(record.to_string().as_bytes());
+            for m in mutations(&record) {
+                assert_import_parse_agrees(m.to_string().as_bytes());
+            }
+        }
     }
 
     #[test]

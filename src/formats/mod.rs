@@ -75,11 +75,14 @@ impl Format {
         }
     }
 
-    /// Parses one item of a container whose type names the item kind
-    /// (`PodList` items often omit their own `kind`).
-    pub fn parse_record_hint(self, raw: &[u8], kind_hint: Option<&str>) -> Result<NewEvent, RecordError> {
+    /// Parses one record for the importer: `kind_hint` names the item kind
+    /// of a container whose type says it (`PodList` items often omit their
+    /// own `kind`), and the event's fields may come already serialized
+    /// ([`NewEvent::fields_json`]).
+    pub fn parse_for_import(self, raw: &[u8], kind_hint: Option<&str>) -> Result<NewEvent, RecordError> {
         match self {
             Format::K8sObjects => k8s::parse_with_kind(raw, kind_hint),
+            Format::K8sAudit => audit::parse_for_import(raw),
             _ => self.parse_record(raw),
         }
     }

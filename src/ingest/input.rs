@@ -851,14 +851,14 @@ fn compress(encoder: &mut raw::Encoder, item: Item) -> std::io::Result<Item> {
 /// format in the same file (a mixed export) is parsed by that format instead.
 fn parse_json(format: Format, json: &[u8], hint: &Hint) -> std::result::Result<NewEvent, String> {
     use serde_json::Value;
-    let e = match format.parse_record_hint(json, hint.kind.as_deref()) {
+    let e = match format.parse_for_import(json, hint.kind.as_deref()) {
         Ok(ev) => return Ok(ev),
         Err(e) => e,
     };
     match serde_json::from_slice::<Value>(json) {
         Err(syntax) => Err(json_reason(&syntax, json)),
         Ok(Value::Object(obj)) => match formats::detect_record(&obj) {
-            Some(other) if other != format => other.parse_record_hint(json, hint.kind.as_deref()).map_err(|e| e.reason),
+            Some(other) if other != format => other.parse_for_import(json, hint.kind.as_deref()).map_err(|e| e.reason),
             _ => Err(e.reason),
         },
         Ok(other) => Err(format!(

@@ -57,9 +57,10 @@ impl Prepared {
         // Serialized (and the map dropped) here, on the parsing thread, so
         // that the writing thread only writes.
         let mut event = event;
-        let fields = std::mem::take(&mut event.fields);
-        let fields_json = serde_json::to_string(&fields).unwrap_or_else(|_| "{}".into());
-        drop(fields);
+        let fields_json = match event.fields_json.take() {
+            Some(json) => json,
+            None => serde_json::to_string(&std::mem::take(&mut event.fields)).unwrap_or_else(|_| "{}".into()),
+        };
         let first_sighting = vec![true; entity_ids.len()];
         let mut refs: Vec<(i64, String)> =
             entity_ids.iter().zip(&event.entities).map(|(id, e)| (*id, e.role.clone())).collect();
