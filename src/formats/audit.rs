@@ -220,17 +220,18 @@ const DEDUP_PREFIX: &str = "k8s-audit|";
 
 /// Parses one audit event (one stage of one request).
 pub fn parse(raw: &[u8]) -> Result<NewEvent, RecordError> {
-    match read_record(raw) {
-        Some(record) => build(record, FieldsAs::Map),
-        None => parse_via_value(raw),
-    }
+    parse_as(raw, FieldsAs::Map)
 }
 
 /// As [`parse`], with the fields written straight to the JSON the case
 /// stores ([`NewEvent::fields_json`]).
 pub fn parse_for_import(raw: &[u8]) -> Result<NewEvent, RecordError> {
+    parse_as(raw, FieldsAs::Json)
+}
+
+fn parse_as(raw: &[u8], fields_as: FieldsAs) -> Result<NewEvent, RecordError> {
     match read_record(raw) {
-        Some(record) => build(record, FieldsAs::Json),
+        Some(record) => build(record, fields_as),
         None => parse_via_value(raw),
     }
 }
