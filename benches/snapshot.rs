@@ -58,6 +58,7 @@ fn cluster(pods: usize) -> Cluster {
 
 struct Run {
     elapsed: Duration,
+    cpu: Duration,
     peak_rss_kib: u64,
     objects: u64,
     pods: u64,
@@ -98,7 +99,7 @@ fn snapshot(pods: usize) -> Run {
     server.wait().expect("API server process ends");
     let report: serde_json::Value = serde_json::from_str(child.stdout.trim()).expect("report");
     let pods_captured = report["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "Pod").map(|k| k["items"].as_u64().unwrap_or(0)).unwrap_or(0);
-    Run { elapsed: child.elapsed, peak_rss_kib: child.peak_rss_kib, objects: report["objects"].as_u64().unwrap_or(0), pods: pods_captured }
+    Run { elapsed: child.elapsed, cpu: child.cpu, peak_rss_kib: child.peak_rss_kib, objects: report["objects"].as_u64().unwrap_or(0), pods: pods_captured }
 }
 
 fn main() {
@@ -113,8 +114,16 @@ fn main() {
     let run = snapshot(large);
     assert_eq!(run.pods, large as u64, "every pod captured");
     let mib = |k: u64| k as f64 / 1024.0;
-    println!("snapshot of {} pods ({} objects): {:.2} s, peak RSS {:.1} MiB", base.pods, base.objects, base.elapsed.as_secs_f64(), mib(base.peak_rss_kib));
-    println!("snapshot of {} pods ({} objects): {:.2} s, peak RSS {:.1} MiB", run.pods, run.objects, run.elapsed.as_secs_f64(), mib(run.peak_rss_kib));
+    for r in [&base, &run] {
+        println!(
+            "snapshot of {} pods ({} objects): {:.2} s ({:.2} s CPU), peak RSS {:.1} MiB",
+            r.pods,
+            r.objects,
+            r.elapsed.as_secs_f64(),
+            r.cpu.as_secs_f64(),
+            mib(r.peak_rss_kib)
+        );
+    }
     let mem_ratio = run.peak_rss_kib as f64 / base.peak_rss_kib.max(1) as f64;
     println!(
         "{}× the cluster: {:.2}× the time, {:.2}× the peak memory (bounded: target ≤ 1.5×: {})",

@@ -78,8 +78,7 @@ fn a_cancelled_import_leaves_the_case_unchanged() {
         assert!(p.records > 0);
         cancel.store(true, Ordering::SeqCst);
     })
-    .err()
-    .expect("cancelled");
+    .expect_err("cancelled");
     assert!(calls >= 1, "progress was reported before the cancel");
     assert_eq!(err.code().as_str(), "cancelled", "{}", err);
     drop(case);

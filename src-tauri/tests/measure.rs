@@ -56,7 +56,7 @@ async fn queue_of_a_million_events_and_a_large_graph() {
     s.client.execute("location.hash = '#/measure-graph/2000/5000'; location.reload();", vec![]).await.unwrap();
     s.wait_for("body[data-measure]", Duration::from_secs(120)).await;
     let m: serde_json::Value = serde_json::from_str(
-        &s.client.execute("return document.body.dataset.measure;", vec![]).await.unwrap().as_str().unwrap_or("{}").to_string(),
+        s.client.execute("return document.body.dataset.measure;", vec![]).await.unwrap().as_str().unwrap_or("{}"),
     )
     .unwrap();
     app.close().await;

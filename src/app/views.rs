@@ -123,7 +123,9 @@ pub struct RawRecord {
 /// One event's primary raw record, by its public id.
 pub fn event_raw(case: &Case, id: &str) -> Result<RawRecord> {
     let key = parse_id(id).ok_or_else(|| Error::input(Code::InvalidArgument, format!("'{}' is no event id", id)))?;
-    let row: Option<(String, Option<String>, String, Option<i64>, i64, Option<i64>, Vec<u8>)> = case
+    // file name, inner path, file SHA-256, line, offset, dictionary, stored bytes
+    type Row = (String, Option<String>, String, Option<i64>, i64, Option<i64>, Vec<u8>);
+    let row: Option<Row> = case
         .conn
         .query_row(
             "SELECT s.name, s.inner_path, s.sha256, e.line, e.offset, e.raw_dict, e.raw

@@ -184,7 +184,7 @@ pub fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 }
 
 /// A string field, treating `null`, empty and `<NA>` as absent.
-pub fn str_of<'a>(v: Option<&'a Value>) -> Option<&'a str> {
+pub fn str_of(v: Option<&Value>) -> Option<&str> {
     match v {
         Some(Value::String(s)) if !crate::entity::is_absent(s) => Some(s.as_str()),
         _ => None,

@@ -116,7 +116,7 @@ fn ids<'a>(evs: impl IntoIterator<Item = &'a Signal>) -> Vec<String> {
 
 /// The snapshot object for a workload key (`ns/Kind/name`).
 fn object_for<'a>(facts: &'a [Signal], kind: EntityKind, key: &str) -> Option<&'a Signal> {
-    facts.iter().filter(|f| f.entities.iter().any(|e| e.kind == kind && e.role == "subject" && e.key == key)).last()
+    facts.iter().rev().find(|f| f.entities.iter().any(|e| e.kind == kind && e.role == "subject" && e.key == key))
 }
 
 fn workload_label(key: &str) -> String {

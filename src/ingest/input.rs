@@ -163,8 +163,11 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// A reader whose first bytes were already read, then given back.
+type Replayed<R> = std::io::Chain<Cursor<Vec<u8>>, R>;
+
 /// Reads up to `n` bytes and gives them back with a reader that replays them.
-fn peek<R: Read>(mut r: R, n: usize) -> std::io::Result<(Vec<u8>, std::io::Chain<Cursor<Vec<u8>>, R>)> {
+fn peek<R: Read>(mut r: R, n: usize) -> std::io::Result<(Vec<u8>, Replayed<R>)> {
     let mut buf = vec![0u8; n];
     let k = read_up_to(&mut r, &mut buf)?;
     buf.truncate(k);
@@ -787,11 +790,12 @@ impl FileParser<'_, '_> {
         let sample = self
             .pending
             .iter()
-            .find_map(|p| match p {
+            .map(|p| match p {
                 Pending::Json { raw, .. } | Pending::Text { raw, .. } | Pending::Bad { raw, .. } => {
-                    Some(String::from_utf8_lossy(&raw[..raw.len().min(80)]).into_owned())
+                    String::from_utf8_lossy(&raw[..raw.len().min(80)]).into_owned()
                 }
             })
+            .next()
             .unwrap_or_default();
         Error::input(
             Code::UnknownFormat,

@@ -238,7 +238,9 @@ fn entities_where(case: &Case, kind: Option<&str>, id: Option<i64>) -> Result<Ve
          FROM entities en WHERE (?1 IS NULL OR en.kind = ?1) AND (?2 IS NULL OR en.id = ?2) ORDER BY en.kind, en.key",
     )?;
     let mut attrs = case.conn.prepare_cached("SELECT name, value FROM entity_attrs WHERE entity_id = ?1 ORDER BY name")?;
-    let rows: Vec<(i64, String, String, Option<i64>, Option<i64>, i64)> = st
+    // id, kind, key, first seen, last seen, events
+    type Row = (i64, String, String, Option<i64>, Option<i64>, i64);
+    let rows: Vec<Row> = st
         .query_map(rusqlite::params![kind, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(rows.len());

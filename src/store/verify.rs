@@ -84,7 +84,7 @@ pub fn verify(case: &Case) -> Result<Verification> {
                     files.iter().filter(|(n, i, _)| n == name && i == inner).map(|(_, _, s)| s).collect();
                 if mine.is_empty() {
                     problems.push(format!("{}: import {} did not record this file", label, import_id));
-                } else if !mine.iter().any(|s| *s == sha) {
+                } else if !mine.contains(&sha) {
                     problems.push(format!(
                         "{}: the case lists SHA-256 {} but import {} recorded {}",
                         label, sha, import_id, mine[0]

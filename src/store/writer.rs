@@ -123,6 +123,12 @@ pub fn pack(encoder: &mut crate::store::raw::Encoder, raw: &mut Vec<u8>, extra: 
     Ok(())
 }
 
+/// The order of attribute values on time ties. JSON values have no order
+/// of their own; their text does, and it is what the case stores.
+fn json_text(v: &serde_json::Value) -> String {
+    v.to_string()
+}
+
 pub fn severity_rank(s: Severity) -> i64 {
     Severity::ALL.iter().position(|x| *x == s).unwrap_or(0) as i64
 }
@@ -185,7 +191,7 @@ impl EntityUpdates {
                 let replace = match acc.attrs.get(&name) {
                     None => true,
                     Some((s, _)) if *s != seen => seen > *s,
-                    Some((_, v)) => value.to_string() > v.to_string(),
+                    Some((_, v)) => json_text(&value) > json_text(v),
                 };
                 if replace {
                     acc.attrs.insert(name, (seen, value));
