@@ -45,7 +45,7 @@ const SNAPSHOT_FILE = "demo-incident.kordon.zip!kubernetes/snapshot-20261120T101
 /**
  * Event ids of the demo snapshot's objects that the goldens name, and the
  * object each is. The ids are the core's: `stable_id("k8s-object",
- * "k8s-object|<kind>|<uid>|<resourceVersion>")` (src/formats/k8s.rs,
+ * "k8s-object|<kind>|<uid>|<resourceVersion>")` (src/formats/k8s/mod.rs,
  * src/store), computed from snapshot.json; the objects are looked up in it.
  */
 const SNAPSHOT_REFS: Record<string, readonly [kind: string, namespace: string | null, name: string]> = {
