@@ -27,12 +27,13 @@
 //! normalized `fields`.
 //!
 //! Speed: the audit log is by far the largest input, so [`parse`] reads a
-//! record's bytes straight into a [`Record`] (borrowed strings, the few keys
-//! the event needs, everything else skipped without being stored) instead of
-//! building a `serde_json::Value` tree first. Skipped values are still fully
-//! parsed, so a record is accepted or refused exactly as the `Value` parser
-//! would; a record the direct reader refuses goes through the `Value` path,
-//! which is also the reference the tests compare the direct reader against.
+//! record's bytes straight into a `Record` (in `record.rs`: borrowed strings,
+//! the few keys the event needs, everything else skipped without being
+//! stored) instead of building a `serde_json::Value` tree first. Skipped
+//! values are still fully parsed, so a record is accepted or refused exactly
+//! as the `Value` parser would; a record the direct reader refuses goes
+//! through the `Value` path, which is also the reference the tests compare
+//! the direct reader against.
 //! Before that, [`peek`] reads only the head of each line (`auditID`,
 //! `stage`) to pair the stages of a request; the importer parses the winning
 //! stage and only [`validate`]s the others.
