@@ -789,13 +789,12 @@ impl FileParser<'_, '_> {
     fn unknown(&self) -> Error {
         let sample = self
             .pending
-            .iter()
+            .first()
             .map(|p| match p {
                 Pending::Json { raw, .. } | Pending::Text { raw, .. } | Pending::Bad { raw, .. } => {
                     String::from_utf8_lossy(&raw[..raw.len().min(80)]).into_owned()
                 }
             })
-            .next()
             .unwrap_or_default();
         Error::input(
             Code::UnknownFormat,
