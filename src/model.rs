@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 macro_rules! slug_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $slug:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $slug:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name { $(#[serde(rename = $slug)] $variant),+ }
+        pub enum $name { $($(#[$vm])* #[serde(rename = $slug)] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -40,6 +40,17 @@ slug_enum!(
         K8sObject => "k8s-object",
         K8sEvent => "k8s-event",
         Kordon => "kordon",
+        /// Control-plane logs that are not audit events (the API server's
+        /// own log, AKS `guard`, the EKS authenticator, the autoscaler),
+        /// read from a managed cluster's log export.
+        ControlPlane => "control-plane",
+        /// AWS CloudTrail: the cloud account's API calls (EKS, IAM, STS).
+        CloudTrail => "cloudtrail",
+        /// The Azure Activity Log: the subscription's control-plane calls.
+        AzureActivity => "azure-activity",
+        /// Google Cloud audit logs other than the cluster's own API server
+        /// (GKE cluster management through `container.googleapis.com`).
+        GcpAudit => "gcp-audit",
     }
 );
 
@@ -150,6 +161,10 @@ pub struct NewEvent {
     /// Among records sharing a dedup key, the one with the highest rank gives
     /// the normalized fields (ResponseComplete beats RequestReceived).
     pub rank: i32,
+    /// The export shape the record came in (`filter-log-events`,
+    /// `event-hub`, …; see `data/shapes.yaml`), for the import summary.
+    #[serde(skip)]
+    pub shape: Option<&'static str>,
 }
 
 impl NewEvent {
@@ -170,6 +185,7 @@ impl NewEvent {
             fields_json: None,
             dedup_key: None,
             rank: 0,
+            shape: None,
         }
     }
 

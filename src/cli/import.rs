@@ -14,9 +14,15 @@ pub struct ImportArgs {
     /// Kordon bundles, zips or folders of raw exports, or single files, in any mix.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Refuse the whole import if any record cannot be parsed.
+    /// Refuse the whole import if any record cannot be parsed, or any file
+    /// of a folder or zip is not a format Kordon reads (without it, such a
+    /// file is kept as an attachment).
     #[arg(long)]
     strict: bool,
+    /// The cluster the evidence is from, for records that do not name
+    /// theirs (a CloudWatch page, a Falco log).
+    #[arg(long, value_name = "NAME")]
+    cluster: Option<String>,
     /// Print the summary as one JSON object.
     #[arg(long)]
     json: bool,
@@ -56,6 +62,7 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
         strict: args.strict,
         clock: kordon::clock::from_env(),
         actor: args.actor.unwrap_or_else(default_actor),
+        cluster: args.cluster.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
         ..ImportOptions::default()
     };
     let cancel = opts.cancel.clone();
@@ -96,7 +103,7 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
                 f.events_new.to_string(),
                 f.events_merged.to_string(),
                 f.errors.to_string(),
-                f.skipped.clone().unwrap_or_default(),
+                f.skipped.clone().or_else(|| f.shape.clone()).unwrap_or_default(),
                 kordon::store::file_label(&f.name, f.inner_path.as_deref()),
             ]
         })

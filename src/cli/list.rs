@@ -68,7 +68,7 @@ fn parse_when(s: &str, flag: &str) -> Result<i64, Error> {
 
 pub fn sources(case: &Case, args: JsonArg) -> anyhow::Result<()> {
     let rows = query::sources(case)?;
-    print_rows(&rows, args.json, &["ID", "FORMAT", "EVENTS", "ERRORS", "SHA-256", "FILE"], |r| {
+    print_rows(&rows, args.json, &["ID", "FORMAT", "EVENTS", "ERRORS", "SHA-256", "FILE", "SHAPE"], |r| {
         vec![
             r.id.to_string(),
             r.format.clone(),
@@ -76,6 +76,7 @@ pub fn sources(case: &Case, args: JsonArg) -> anyhow::Result<()> {
             r.errors.to_string(),
             r.sha256[..16].to_string(),
             kordon::store::file_label(&r.name, r.inner_path.as_deref()),
+            r.shape.clone().unwrap_or_default(),
         ]
     })
 }

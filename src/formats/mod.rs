@@ -8,6 +8,8 @@
 
 pub mod audit;
 pub mod defender;
+pub mod eks;
+pub mod envelope;
 pub mod falco;
 pub mod k8s;
 pub mod tetragon;
@@ -18,6 +20,55 @@ use crate::model::NewEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::Arc;
+
+/// What the container around a record says about it (set by the framing
+/// layer, `ingest::framing`).
+#[derive(Debug, Clone, Default)]
+pub struct Hint {
+    /// Item kind implied by a typed list (`PodList` → `Pod`).
+    pub kind: Option<String>,
+    /// The container's own `apiVersion` (`audit.k8s.io/v1` for audit batches).
+    pub api_version: Option<String>,
+    /// The envelope the record was an item of, when it says more than a
+    /// list: a CloudWatch page, an Event Hub message, a Firehose object.
+    pub container: Option<Arc<Container>>,
+    /// The record is a row of a table (CSV), given as an object of strings.
+    pub row: bool,
+}
+
+/// A container of records and what it says about all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Container {
+    /// The key that held the items: `records`, `Records`, `events`,
+    /// `Events`, `logEvents`, `items`, `value`; `[` for a bare array.
+    pub key: &'static str,
+    /// The container's place among the file's documents, from 1: several
+    /// CLI pages appended into one file are pages 1, 2, 3 …
+    pub page: u32,
+    /// The container's other top-level keys with scalar values (a
+    /// Firehose object's `logGroup`, `logStream`, `owner`, `messageType`;
+    /// a page's `nextToken`), as they are.
+    pub facts: Map<String, Value>,
+}
+
+/// What the importer knows of a record beyond its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub hint: &'a Hint,
+    /// The cluster the investigator said the file is from (`--cluster`),
+    /// for records that do not name theirs.
+    pub cluster: Option<&'a str>,
+    /// The file's path (inside its archive, when it is an entry): exports
+    /// to object storage name their stream or cluster in the path.
+    pub path: &'a str,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(hint: &'a Hint) -> Context<'a> {
+        Context { hint, cluster: None, path: "" }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Format {
@@ -33,11 +84,15 @@ pub enum Format {
     /// Kubernetes `Event`s of both APIs.
     #[serde(rename = "k8s-objects")]
     K8sObjects,
+    /// EKS control-plane logs through CloudWatch Logs: CLI pages, Logs
+    /// Insights downloads, subscription (Firehose) objects.
+    #[serde(rename = "eks-cloudwatch")]
+    EksCloudWatch,
 }
 
 impl Format {
     pub const ALL: &'static [Format] =
-        &[Format::Falco, Format::K8sAudit, Format::Defender, Format::Tetragon, Format::K8sObjects];
+        &[Format::Falco, Format::K8sAudit, Format::Defender, Format::Tetragon, Format::K8sObjects, Format::EksCloudWatch];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +101,7 @@ impl Format {
             Format::Defender => "defender",
             Format::Tetragon => "tetragon",
             Format::K8sObjects => "k8s-objects",
+            Format::EksCloudWatch => "eks-cloudwatch",
         }
     }
 
@@ -61,6 +117,7 @@ impl Format {
             Format::Defender => defender::sniff(obj),
             Format::Tetragon => tetragon::sniff(obj),
             Format::K8sObjects => k8s::sniff(obj),
+            Format::EksCloudWatch => eks::sniff(obj),
         }
     }
 
@@ -72,26 +129,34 @@ impl Format {
             Format::Defender => defender::parse(raw),
             Format::Tetragon => tetragon::parse(raw),
             Format::K8sObjects => k8s::parse(raw),
+            Format::EksCloudWatch => eks::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
-    /// Parses one record for the importer: `kind_hint` names the item kind
-    /// of a container whose type says it (`PodList` items often omit their
-    /// own `kind`), and the event's fields may come already serialized
-    /// ([`NewEvent::fields_json`]).
-    pub fn parse_for_import(self, raw: &[u8], kind_hint: Option<&str>) -> Result<NewEvent, RecordError> {
-        match self {
-            Format::K8sObjects => k8s::parse_with_kind(raw, kind_hint),
+    /// Parses one record for the importer, with what the container and the
+    /// file say of it (`ctx`): the item kind of a typed list (`PodList`
+    /// items often omit their own `kind`), a cloud envelope's page. The
+    /// event's fields may come already serialized ([`NewEvent::fields_json`]).
+    pub fn parse_for_import(self, raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
+        let mut ev = match self {
+            Format::K8sObjects => k8s::parse_with_kind(raw, ctx.hint.kind.as_deref()),
             Format::K8sAudit => audit::parse_for_import(raw),
+            Format::EksCloudWatch => eks::parse(raw, ctx),
             _ => self.parse_record(raw),
+        }?;
+        if let Some(cluster) = ctx.cluster {
+            envelope::default_cluster(&mut ev, cluster);
         }
+        Ok(ev)
     }
 
     /// For formats that write several records per event (the audit log's
-    /// stages): the event's dedup key and this record's rank, read cheaply.
-    pub fn peek(self, raw: &[u8]) -> Option<(String, i32)> {
+    /// stages, also inside cloud envelopes): the event's dedup key and this
+    /// record's rank, read cheaply. Agrees with [`Format::parse_for_import`].
+    pub fn peek(self, raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
         match self {
             Format::K8sAudit => audit::peek(raw),
+            Format::EksCloudWatch => eks::peek(raw, ctx),
             _ => None,
         }
     }
@@ -102,6 +167,7 @@ impl Format {
     pub fn validate(self, raw: &[u8]) -> bool {
         match self {
             Format::K8sAudit => audit::validate(raw),
+            Format::EksCloudWatch => eks::validate(raw),
             _ => true,
         }
     }
@@ -136,11 +202,21 @@ impl fmt::Display for Format {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordError {
     pub reason: String,
+    /// The record was understood and carries nothing to import (a
+    /// CloudWatch control message, a posture scan's header): counted per
+    /// file with its reason, not a parse error. Its bytes stay in the
+    /// file, whose SHA-256 the case keeps.
+    pub skip: bool,
 }
 
 impl RecordError {
     pub fn new(reason: impl Into<String>) -> RecordError {
-        RecordError { reason: reason.into() }
+        RecordError { reason: reason.into(), skip: false }
+    }
+
+    /// A record deliberately not imported (see [`RecordError::skip`]).
+    pub fn skipped(reason: impl Into<String>) -> RecordError {
+        RecordError { reason: reason.into(), skip: true }
     }
 }
 
@@ -160,7 +236,7 @@ impl From<serde_json::Error> for RecordError {
 /// Order matters only for records that several could claim; audit `Event`s are
 /// checked before Kubernetes objects because both have `kind: Event`.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
-    [Format::K8sAudit, Format::Falco, Format::Tetragon, Format::Defender, Format::K8sObjects]
+    [Format::K8sAudit, Format::EksCloudWatch, Format::Falco, Format::Tetragon, Format::Defender, Format::K8sObjects]
         .into_iter()
         .find(|f| f.matches(obj))
 }

@@ -145,6 +145,10 @@ fn source_name(s: Source) -> &'static str {
         Source::K8sObject => "the snapshot",
         Source::K8sEvent => "Kubernetes events",
         Source::Kordon => "Kordon's detections",
+        Source::ControlPlane => "the control-plane logs",
+        Source::CloudTrail => "CloudTrail",
+        Source::AzureActivity => "the Azure Activity Log",
+        Source::GcpAudit => "Google Cloud audit logs",
     }
 }
 

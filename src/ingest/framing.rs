@@ -15,19 +15,14 @@
 use crate::error::{Code, Error, Result};
 use crate::ingest::limits::Limits;
 use crate::store::writer::Locator;
-use serde::Deserialize;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
+use std::sync::{Arc, LazyLock};
 
-/// What the container around a record says about it.
-#[derive(Debug, Clone, Default)]
-pub struct Hint {
-    /// Item kind implied by a typed list (`PodList` → `Pod`).
-    pub kind: Option<String>,
-    /// The container's own `apiVersion` (`audit.k8s.io/v1` for audit batches).
-    pub api_version: Option<String>,
-}
+pub use crate::formats::{Container, Hint};
 
 pub enum Piece<'a> {
     Json {
@@ -99,53 +94,98 @@ pub fn is_document(prefix: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_err()
 }
 
-#[derive(Deserialize)]
-struct Probe<'a> {
-    #[serde(borrow, default)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "apiVersion")]
-    api_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    items: Option<Vec<&'a RawValue>>,
-    #[serde(borrow, default)]
-    value: Option<Vec<&'a RawValue>>,
+/// The keys whose array holds a container's records: Kubernetes lists,
+/// Defender's REST pages, Azure Monitor's Event Hub messages, CloudTrail's
+/// S3 objects and CLI pages, CloudWatch Logs' CLI pages and subscription
+/// objects.
+const CONTAINER_KEYS: &[&str] = &["items", "value", "records", "Records", "events", "Events", "logEvents"];
+
+/// Finds any container key in a record's text: most records are not
+/// containers, and one pass over them says so without parsing.
+static CONTAINER_KEY_TEXT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    let quoted: Vec<String> = CONTAINER_KEYS.iter().map(|k| format!("\"{}\"", k)).collect();
+    aho_corasick::AhoCorasick::new(quoted).expect("container key patterns")
+});
+
+/// A value's top-level keys, each with its value's text.
+type Probe<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
+
+/// A top-level string of a probed value (`kind`, `apiVersion`).
+fn probe_str<'a>(probe: &Probe<'a>, key: &str) -> Option<String> {
+    probe.get(key).and_then(|v| serde_json::from_str::<String>(v.get()).ok())
 }
 
 /// The items of a container, or `None` when the value is a record itself.
 /// Only objects are records: an array of anything else is left whole, to be
 /// reported as what it is.
-fn container_items(json: &[u8]) -> Option<(Vec<&RawValue>, Hint)> {
-    let (items, hint) = container_items_any(json)?;
+fn container_items(json: &[u8], page: u32) -> Option<(Vec<&RawValue>, Hint)> {
+    let (items, hint) = container_items_any(json, page)?;
     items.iter().all(|i| i.get().starts_with('{')).then_some((items, hint))
 }
 
-fn container_items_any(json: &[u8]) -> Option<(Vec<&RawValue>, Hint)> {
+fn container_items_any(json: &[u8], page: u32) -> Option<(Vec<&RawValue>, Hint)> {
     let t = trim_start(json);
     if t.starts_with(b"[") {
         let items: Vec<&RawValue> = serde_json::from_slice(json).ok()?;
-        return Some((items, Hint::default()));
+        let container = Container { key: "[", page, facts: Map::new() };
+        return Some((items, Hint { container: Some(Arc::new(container)), ..Hint::default() }));
     }
     // A cheap test first: most records are not containers.
-    if memchr::memmem::find(json, b"\"items\"").is_none() && memchr::memmem::find(json, b"\"value\"").is_none() {
+    if !CONTAINER_KEY_TEXT.is_match(json) {
         return None;
     }
     let probe: Probe = serde_json::from_slice(json).ok()?;
-    let kind = probe.kind.as_deref();
-    let is_list = kind.is_none_or(|k| k.ends_with("List"));
-    if let (Some(items), true) = (probe.items, is_list) {
-        let item_kind = kind.and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty()).map(str::to_string);
-        return Some((items, Hint { kind: item_kind, api_version: probe.api_version.map(|v| v.into_owned()) }));
+    let kind = probe_str(&probe, "kind");
+    let kind = kind.as_deref();
+    // The one array that holds the records; a value with two is a record.
+    let arrays: Vec<&'static str> = CONTAINER_KEYS
+        .iter()
+        .copied()
+        .filter(|k| probe.get(*k).is_some_and(|v| v.get().starts_with('[')))
+        .collect();
+    let [key] = arrays[..] else { return None };
+    let typed_list = kind.is_none_or(|k| k.ends_with("List"));
+    match key {
+        // Kubernetes lists: `List`, typed lists, audit `EventList`.
+        "items" if typed_list => {}
+        // The other containers carry no kind of their own.
+        "items" => return None,
+        _ if kind.is_some() => return None,
+        _ => {}
     }
-    if let (Some(items), None) = (probe.value, kind) {
-        return Some((items, Hint::default()));
+    let items: Vec<&RawValue> = serde_json::from_str(probe[key].get()).ok()?;
+    let mut facts = Map::new();
+    for (k, v) in &probe {
+        if *k == key || *k == "kind" || *k == "apiVersion" {
+            continue;
+        }
+        // Scalars and arrays of scalars: a page's token, a Firehose
+        // object's group, stream and subscription filters.
+        match serde_json::from_str::<Value>(v.get()) {
+            Ok(Value::Object(_)) | Err(_) => {}
+            Ok(Value::Array(a)) if a.iter().any(|x| x.is_object() || x.is_array()) => {}
+            Ok(value) => {
+                facts.insert(k.to_string(), value);
+            }
+        }
     }
-    None
+    let item_kind = kind.and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty()).map(str::to_string);
+    let container = Container { key, page, facts };
+    Some((
+        items,
+        Hint {
+            kind: item_kind,
+            api_version: probe_str(&probe, "apiVersion"),
+            container: Some(Arc::new(container)),
+            row: false,
+        },
+    ))
 }
 
 /// Emits one JSON value (`json` within `base`, the bytes stored), expanding
 /// containers; `base_offset` is `base`'s offset in the file.
-fn emit_json(sink: &mut dyn Sink, base: &[u8], json: &[u8], at: Locator, base_offset: u64) -> Result<()> {
-    match container_items(json) {
+fn emit_json(sink: &mut dyn Sink, base: &[u8], json: &[u8], at: Locator, base_offset: u64, page: u32) -> Result<()> {
+    match container_items(json, page) {
         Some((items, hint)) => {
             for item in items {
                 let bytes = item.get().as_bytes();
@@ -200,7 +240,7 @@ pub fn lines<R: BufRead>(mut r: R, name: &str, limits: &Limits, sink: &mut dyn S
         }
         let content = strip_kubectl_prefix(line);
         if trim_start(content).starts_with(b"{") || trim_start(content).starts_with(b"[") {
-            emit_json(sink, line, content, at, at.offset)?;
+            emit_json(sink, line, content, at, at.offset, line_no as u32)?;
         } else {
             sink.piece(Piece::Text { raw: line, at, block: false })?;
         }
@@ -280,6 +320,7 @@ fn next_record_start(buf: &[u8], from: usize) -> usize {
 
 pub fn split_document(buf: &[u8], sink: &mut dyn Sink) -> Result<()> {
     let mut pos = buf.len() - strip_bom(buf).len();
+    let mut page = 0u32;
     while pos < buf.len() {
         pos += buf[pos..].iter().take_while(|c| c.is_ascii_whitespace()).count();
         if pos >= buf.len() {
@@ -297,7 +338,8 @@ pub fn split_document(buf: &[u8], sink: &mut dyn Sink) -> Result<()> {
                 Some(Ok(_)) => {
                     let len = stream.byte_offset();
                     let value = &rest[..len];
-                    emit_json(sink, value, value, at, pos as u64)?;
+                    page += 1;
+                    emit_json(sink, value, value, at, pos as u64, page)?;
                     pos += len;
                 }
                 Some(Err(e)) => {

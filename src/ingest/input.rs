@@ -7,10 +7,10 @@
 
 use crate::bundle::{Manifest, BUNDLE_FORMAT_VERSION, MANIFEST_NAME};
 use crate::error::{Code, Error, Result};
-use crate::formats::{self, Format};
+use crate::formats::{self, Context, Format, RecordError};
 use crate::ingest::framing::{self, Hint, Piece, Sink};
 use crate::ingest::limits::{Guard, Hashing, Limits};
-use crate::ingest::{json_reason, read_error, FileSummary, ImportOptions, Item, Msg, Shared};
+use crate::ingest::{json_reason, read_error, FileSummary, ImportOptions, Item, Msg, Shared, Tally};
 use crate::model::NewEvent;
 use crate::store::{file_label, raw, stable_id};
 use crate::store::writer::{self, EntityIds, EntityUpdates, Locator, Prepared, ENTITY_BATCH};
@@ -69,13 +69,22 @@ pub(crate) fn read_all(paths: &[PathBuf], opts: &ImportOptions, shared: &Shared,
     let total: u64 = files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     shared.bytes_total.store(total, Ordering::Relaxed);
     let ctx = Ctx { opts, shared, tx, total_out: Rc::new(Cell::new(0)), done_base: Cell::new(0) };
-    for (path, hidden) in files {
+    for (path, origin) in files {
         let name = path.display().to_string();
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        if hidden {
-            ctx.send(Msg::Skipped(skipped(&name, None, size, "hidden file in a folder")))?;
-        } else {
-            disk_file(&ctx, &path, &name)?;
+        match origin {
+            Origin::Hidden => ctx.send(Msg::Skipped(skipped(&name, None, size, "hidden file in a folder")))?,
+            Origin::Given => disk_file(&ctx, &path, &name)?,
+            // A folder holds what the investigator collected: a file Kordon
+            // cannot read is kept as an attachment, not a reason to refuse
+            // the rest (unless --strict).
+            Origin::InFolder => match disk_file(&ctx, &path, &name) {
+                Err(e) if attachable(&e, opts) => {
+                    let f = File::open(&path).map_err(|e| Error::io(format!("opening {}", name), e))?;
+                    attach(&ctx, f, &name, None, &e.to_string())?
+                }
+                other => other?,
+            },
         }
         ctx.done_base.set(ctx.done_base.get() + size);
         shared.bytes_done.store(ctx.done_base.get(), Ordering::Relaxed);
@@ -83,11 +92,22 @@ pub(crate) fn read_all(paths: &[PathBuf], opts: &ImportOptions, shared: &Shared,
     ctx.send(Msg::Done)
 }
 
-/// Files under a path, sorted; (path, hidden inside a folder).
-fn collect(path: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<()> {
+/// How a file came to be imported.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Named by the investigator.
+    Given,
+    /// Found in a folder the investigator named.
+    InFolder,
+    /// Found in a folder, hidden (tool state such as `.git`): not read.
+    Hidden,
+}
+
+/// Files under a path, sorted, with how each came to be imported.
+fn collect(path: &Path, out: &mut Vec<(PathBuf, Origin)>) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
     if !meta.is_dir() {
-        out.push((path.to_path_buf(), false));
+        out.push((path.to_path_buf(), Origin::Given));
         return Ok(());
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
@@ -104,7 +124,7 @@ fn collect(path: &Path, out: &mut Vec<(PathBuf, bool)>) -> Result<()> {
                 collect(&e, out)?;
             }
         } else {
-            out.push((e, hidden));
+            out.push((e, if hidden { Origin::Hidden } else { Origin::InFolder }));
         }
     }
     Ok(())
@@ -123,6 +143,8 @@ fn skipped(name: &str, inner: Option<&str>, size: u64, why: &str) -> FileSummary
         events_merged: 0,
         errors: 0,
         skipped: Some(why.to_string()),
+        shape: None,
+        skipped_records: Default::default(),
     }
 }
 
@@ -294,9 +316,53 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
             continue;
         }
         let declared = listed.get(&info.name).cloned();
-        stream(ctx, Box::new(reader), name, Some(&info.name), declared, in_bundle, Some(info.size), entry_base)?;
+        match stream(ctx, Box::new(reader), name, Some(&info.name), declared, in_bundle, Some(info.size), entry_base) {
+            // As in a folder: a plain zip of exports may hold a README.
+            Err(e) if !in_bundle && attachable(&e, ctx.opts) => {
+                let entry = zip.by_index(info.index).map_err(|e| {
+                    Error::input(Code::CorruptArchive, format!("{}: entry '{}' unreadable ({})", name, info.name, e))
+                })?;
+                let guarded =
+                    Guard::new(entry, Rc::new(|| 0), Some(info.compressed), Some(info.size), ctx.total_out.clone(), &limits);
+                attach(ctx, guarded, name, Some(&info.name), &e.to_string())?
+            }
+            other => other?,
+        }
     }
     Ok(())
+}
+
+/// Whether a file that failed to import is kept as an attachment instead:
+/// it is not a format Kordon reads, and the import is not --strict.
+fn attachable(e: &Error, opts: &ImportOptions) -> bool {
+    e.code() == Code::UnknownFormat && !opts.strict
+}
+
+/// Attachments larger than this are recorded (name, size, SHA-256) but
+/// their bytes are not kept in the case.
+pub const MAX_ATTACHMENT_BYTES: u64 = 32 << 20;
+
+/// Records a file Kordon cannot read: its name, size and SHA-256, and its
+/// bytes when they fit under [`MAX_ATTACHMENT_BYTES`].
+fn attach(ctx: &Ctx, r: impl Read, name: &str, inner: Option<&str>, why: &str) -> Result<()> {
+    let display = file_label(name, inner);
+    let (mut hashing, handle) = Hashing::new(r);
+    let mut content = Vec::new();
+    (&mut hashing).take(MAX_ATTACHMENT_BYTES + 1).read_to_end(&mut content).map_err(|e| read_error(&display, e))?;
+    std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| read_error(&display, e))?;
+    drop(hashing);
+    let (sha256, size) = handle.finish();
+    let kept = size <= MAX_ATTACHMENT_BYTES;
+    // The reason without the file's name, which the summary shows anyway.
+    let why = why.strip_prefix(&format!("{}: ", display)).unwrap_or(why).to_string();
+    ctx.send(Msg::Attachment {
+        name: name.to_string(),
+        inner_path: inner.map(str::to_string),
+        sha256,
+        size,
+        content: kept.then_some(content),
+        why,
+    })
 }
 
 fn read_manifest<R: Read + Seek>(
@@ -440,6 +506,7 @@ fn stream(
         pending_bytes: 0,
         batch: Vec::with_capacity(BATCH),
         progress: &progress,
+        tally: Tally::default(),
     };
     if sink.format.is_some() {
         sink.start()?;
@@ -462,11 +529,13 @@ fn stream(
     if let Some((_, want, want_size)) = &declared {
         check_hash(&display, want, *want_size, &sha, size)?;
     }
-    ctx.send(Msg::FileEnd { sha256: sha, size })
+    let format = sink.format.expect("a file with records has a format");
+    let tally = std::mem::take(&mut sink.tally);
+    ctx.send(Msg::FileEnd { sha256: sha, size, shape: tally.describe(format), skipped_records: tally.skipped_records() })
 }
 
 enum Pending {
-    Json { raw: Vec<u8>, json_start: usize, at: Locator, hint: Hint },
+    Json { raw: Vec<u8>, json: JsonOf, at: Locator, hint: Hint },
     Text { raw: Vec<u8>, at: Locator, block: bool },
     Bad { raw: Vec<u8>, at: Locator, reason: String },
 }
@@ -481,7 +550,7 @@ struct Held {
     raw_hash: Option<i64>,
     at: Locator,
     raw: Vec<u8>,
-    json_start: usize,
+    json: JsonOf,
     hint: Hint,
 }
 
@@ -511,9 +580,33 @@ struct FileParser<'c, 'p> {
     pending_bytes: usize,
     batch: Vec<Item>,
     progress: &'p dyn Fn(),
+    /// What the file turned out to hold, for its summary.
+    tally: Tally,
 }
 
 impl FileParser<'_, '_> {
+    /// What the importer knows of a record beyond its bytes.
+    fn context<'h>(&'h self, hint: &'h Hint) -> Context<'h> {
+        Context {
+            hint,
+            cluster: self.ctx.opts.cluster.as_deref(),
+            path: self.inner.as_deref().unwrap_or(&self.name),
+        }
+    }
+
+    /// A record's parse, stored: an event, a parse error, or a record
+    /// understood and deliberately skipped (counted with its reason).
+    fn push_parsed(&mut self, raw: &[u8], at: Locator, parsed: std::result::Result<NewEvent, RecordError>) -> Result<()> {
+        match parsed {
+            Ok(ev) => self.push_event(raw, at, ev, 0),
+            Err(e) if e.skip => {
+                self.tally.skip(e.reason);
+                Ok(())
+            }
+            Err(e) => self.push(Item::Error { at, raw: raw.to_vec(), reason: e.reason }),
+        }
+    }
+
     fn start(&mut self) -> Result<()> {
         let format = self.format.expect("format known before start");
         self.started = true;
@@ -546,14 +639,12 @@ impl FileParser<'_, '_> {
     fn handle(&mut self, format: Format, piece: Piece<'_>) -> Result<()> {
         match piece {
             Piece::Json { raw, json, at, hint } => {
-                if let Some((key, rank)) = format.peek(json) {
-                    let json_start = json.as_ptr() as usize - raw.as_ptr() as usize;
-                    return self.hold(key, rank, raw, json_start, at, hint);
+                self.tally.container(&hint);
+                if let Some((key, rank)) = format.peek(json, &self.context(&hint)) {
+                    return self.hold(key, rank, raw, JsonOf::of(raw, json), at, hint);
                 }
-                match parse_json(format, json, &hint) {
-                    Ok(ev) => self.push_event(raw, at, ev, 0)?,
-                    Err(reason) => self.push(Item::Error { at, raw: raw.to_vec(), reason })?,
-                }
+                let parsed = parse_json(format, json, &self.context(&hint));
+                self.push_parsed(raw, at, parsed)?;
             }
             Piece::Text { raw, at, block } => match std::str::from_utf8(raw) {
                 Err(u) => self.push(Item::Error {
@@ -582,13 +673,17 @@ impl FileParser<'_, '_> {
         Ok(())
     }
 
-    fn push_event(&mut self, raw: &[u8], at: Locator, ev: NewEvent, index: usize) -> Result<()> {
+    fn push_event(&mut self, raw: &[u8], at: Locator, mut ev: NewEvent, index: usize) -> Result<()> {
+        if let Some(cluster) = self.ctx.opts.cluster.as_deref() {
+            formats::envelope::default_cluster(&mut ev, cluster);
+        }
         let prepared = Box::new(Prepared::with_index(raw, ev, index, &mut self.entity_ids));
         self.push_prepared(at, raw.to_vec(), prepared, Vec::new())
     }
 
     fn push_prepared(&mut self, at: Locator, raw: Vec<u8>, mut prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)>) -> Result<()> {
         self.entities.observe(&mut prepared);
+        self.tally.event(&prepared.event, 1 + extra.len() as u64);
         self.push(Item::Event { at, raw, prepared, extra, packed: false })?;
         if self.entities.len() >= ENTITY_BATCH {
             self.send_entities()?;
@@ -612,8 +707,8 @@ impl FileParser<'_, '_> {
     /// the writer stores one event with all its records, instead of
     /// rewriting the event at every stage. The window is bounded; stragglers
     /// still merge correctly in the store, only more slowly.
-    fn hold(&mut self, key: String, rank: i32, raw: &[u8], json_start: usize, at: Locator, hint: Hint) -> Result<()> {
-        let record = Held { rank, raw_hash: None, at, raw: raw.to_vec(), json_start, hint };
+    fn hold(&mut self, key: String, rank: i32, raw: &[u8], json: JsonOf, at: Locator, hint: Hint) -> Result<()> {
+        let record = Held { rank, raw_hash: None, at, raw: raw.to_vec(), json, hint };
         match self.pairing.get_mut(&key) {
             Some(group) => group.push(record),
             None => {
@@ -643,7 +738,7 @@ impl FileParser<'_, '_> {
             group.sort_by_key(|h| std::cmp::Reverse((h.rank, h.raw_hash)));
         }
         let best = &group[0];
-        match parse_json(format, &best.raw[best.json_start..], &best.hint) {
+        match parse_json(format, best.json.get(&best.raw), &self.context(&best.hint)) {
             Ok(ev) if ev.dedup_key.as_deref() == Some(key.as_str()) && ev.rank == best.rank => {
                 let raw_hash = best.raw_hash.unwrap_or_else(|| stable_id(&[&best.raw]));
                 let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, raw_hash, &mut self.entity_ids));
@@ -654,7 +749,7 @@ impl FileParser<'_, '_> {
                 // parsed alone, which reports it.
                 let mut extra = Vec::new();
                 for h in rest {
-                    if format.validate(&h.raw[h.json_start..]) {
+                    if format.validate(h.json.get(&h.raw)) {
                         extra.push((h.at, h.raw));
                     } else {
                         self.push_alone(format, h)?;
@@ -675,10 +770,8 @@ impl FileParser<'_, '_> {
 
     /// A held record parsed on its own, as if it had not been paired.
     fn push_alone(&mut self, format: Format, h: Held) -> Result<()> {
-        match parse_json(format, &h.raw[h.json_start..], &h.hint) {
-            Ok(ev) => self.push_event(&h.raw, h.at, ev, 0),
-            Err(reason) => self.push(Item::Error { at: h.at, raw: h.raw, reason }),
-        }
+        let parsed = parse_json(format, h.json.get(&h.raw), &self.context(&h.hint));
+        self.push_parsed(&h.raw, h.at, parsed)
     }
 
     fn push(&mut self, item: Item) -> Result<()> {
@@ -759,8 +852,8 @@ impl FileParser<'_, '_> {
     fn replay_pending(&mut self, format: Format) -> Result<()> {
         for p in std::mem::take(&mut self.pending) {
             match p {
-                Pending::Json { raw, json_start, at, hint } => {
-                    self.handle(format, Piece::Json { raw: &raw, json: &raw[json_start..], at, hint })?
+                Pending::Json { raw, json, at, hint } => {
+                    self.handle(format, Piece::Json { raw: &raw, json: json.get(&raw), at, hint })?
                 }
                 Pending::Text { raw, at, block } => self.handle(format, Piece::Text { raw: &raw, at, block })?,
                 Pending::Bad { raw, at, reason } => self.handle(format, Piece::Bad { raw: &raw, at, reason })?,
@@ -821,10 +914,7 @@ impl Sink for FileParser<'_, '_> {
             return self.handle(format, piece);
         }
         let owned = match piece {
-            Piece::Json { raw, json, at, hint } => {
-                let json_start = json.as_ptr() as usize - raw.as_ptr() as usize;
-                Pending::Json { raw: raw.to_vec(), json_start, at, hint }
-            }
+            Piece::Json { raw, json, at, hint } => Pending::Json { raw: raw.to_vec(), json: JsonOf::of(raw, json), at, hint },
             Piece::Text { raw, at, block } => Pending::Text { raw: raw.to_vec(), at, block },
             Piece::Bad { raw, at, reason } => Pending::Bad { raw: raw.to_vec(), at, reason },
         };
@@ -852,19 +942,22 @@ fn compress(encoder: &mut raw::Encoder, item: Item) -> std::io::Result<Item> {
 
 /// Parses one JSON record with the file's format; a record of another known
 /// format in the same file (a mixed export) is parsed by that format instead.
-fn parse_json(format: Format, json: &[u8], hint: &Hint) -> std::result::Result<NewEvent, String> {
+fn parse_json(format: Format, json: &[u8], ctx: &Context) -> std::result::Result<NewEvent, RecordError> {
     use serde_json::Value;
-    let e = match format.parse_for_import(json, hint.kind.as_deref()) {
+    let e = match format.parse_for_import(json, ctx) {
         Ok(ev) => return Ok(ev),
         Err(e) => e,
     };
+    if e.skip {
+        return Err(e);
+    }
     match serde_json::from_slice::<Value>(json) {
-        Err(syntax) => Err(json_reason(&syntax, json)),
+        Err(syntax) => Err(RecordError::new(json_reason(&syntax, json))),
         Ok(Value::Object(obj)) => match formats::detect_record(&obj) {
-            Some(other) if other != format => other.parse_for_import(json, hint.kind.as_deref()).map_err(|e| e.reason),
-            _ => Err(e.reason),
+            Some(other) if other != format => other.parse_for_import(json, ctx),
+            _ => Err(e),
         },
-        Ok(other) => Err(format!(
+        Ok(other) => Err(RecordError::new(format!(
             "a JSON {} where a record (an object) was expected",
             match other {
                 Value::Array(_) => "array",
@@ -873,6 +966,32 @@ fn parse_json(format: Format, json: &[u8], hint: &Hint) -> std::result::Result<N
                 Value::Bool(_) => "boolean",
                 _ => "null",
             }
-        )),
+        ))),
+    }
+}
+
+/// Where the bytes to parse are: a part of the record's raw bytes (less a
+/// `kubectl logs` prefix), or bytes of their own (a CSV row or a YAML
+/// document, read as a JSON object).
+enum JsonOf {
+    At(usize),
+    Own(Vec<u8>),
+}
+
+impl JsonOf {
+    fn of(raw: &[u8], json: &[u8]) -> JsonOf {
+        let (r, j) = (raw.as_ptr() as usize, json.as_ptr() as usize);
+        if j >= r && j + json.len() <= r + raw.len() {
+            JsonOf::At(j - r)
+        } else {
+            JsonOf::Own(json.to_vec())
+        }
+    }
+
+    fn get<'a>(&'a self, raw: &'a [u8]) -> &'a [u8] {
+        match self {
+            JsonOf::At(start) => &raw[*start..],
+            JsonOf::Own(json) => json,
+        }
     }
 }

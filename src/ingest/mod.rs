@@ -9,6 +9,7 @@
 pub mod framing;
 pub mod input;
 pub mod limits;
+pub mod shapes;
 
 use crate::clock::Clock;
 use crate::error::{Code, Error, Result};
@@ -22,6 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub use limits::Limits;
+pub(crate) use shapes::Tally;
 
 #[derive(Clone)]
 pub struct ImportOptions {
@@ -32,6 +34,9 @@ pub struct ImportOptions {
     pub clock: Arc<dyn Clock>,
     /// Who is importing, for the activity log.
     pub actor: String,
+    /// The cluster the evidence is from, for records that do not name
+    /// theirs (a CloudWatch page, a Falco log); `--cluster`.
+    pub cluster: Option<String>,
 }
 
 impl Default for ImportOptions {
@@ -42,6 +47,7 @@ impl Default for ImportOptions {
             cancel: Arc::new(AtomicBool::new(false)),
             clock: Arc::new(crate::clock::SystemClock),
             actor: "kordon".into(),
+            cluster: None,
         }
     }
 }
@@ -63,6 +69,14 @@ pub struct FileSummary {
     /// Set when the file was not imported: already in the case, or empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// What the file turned out to be, in words: "EKS CloudWatch Logs,
+    /// filter-log-events, 3 pages, 2,841 audit events".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
+    /// Records understood and deliberately not imported, by reason (a
+    /// CloudWatch control message).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub skipped_records: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -78,6 +92,8 @@ pub struct ImportSummary {
     pub parse_errors: u64,
     pub containers_joined: u64,
     pub bytes_read: u64,
+    /// Files kept as attachments (counted in `files_imported` too).
+    pub attachments: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -113,8 +129,11 @@ pub(crate) enum Msg {
     Dictionary(Vec<u8>),
     /// Entity first/last-seen times and attributes of the current file.
     Entities(EntityUpdates),
-    FileEnd { sha256: String, size: u64 },
+    FileEnd { sha256: String, size: u64, shape: Option<String>, skipped_records: std::collections::BTreeMap<String, u64> },
     Skipped(FileSummary),
+    /// A file of a folder or zip that is not a format Kordon reads, kept as
+    /// an attachment: `content` is `None` when it is too large to keep.
+    Attachment { name: String, inner_path: Option<String>, sha256: String, size: u64, content: Option<Vec<u8>>, why: String },
     /// Everything was read; only now may the import commit.
     Done,
 }
@@ -258,6 +277,8 @@ fn write_all(
                         events_merged: 0,
                         errors: 0,
                         skipped: None,
+                        shape: None,
+                        skipped_records: Default::default(),
                     },
                 ));
             }
@@ -298,11 +319,13 @@ fn write_all(
             }
             Msg::Entities(updates) => writer.apply(updates)?,
             Msg::Dictionary(dict) => writer.use_dictionary(Some(&dict))?,
-            Msg::FileEnd { sha256, size } => {
+            Msg::FileEnd { sha256, size, shape, skipped_records } => {
                 let Some((source_id, mut fs)) = current.take() else { continue };
                 writer.flush()?;
                 fs.sha256 = Some(sha256.clone());
                 fs.size = size;
+                fs.shape = shape;
+                fs.skipped_records = skipped_records;
                 let dup: Option<(String, Option<String>)> = tx
                     .query_row("SELECT name, inner_path FROM sources WHERE sha256 = ?1", [&sha256], |r| {
                         Ok((r.get(0)?, r.get(1)?))
@@ -319,14 +342,15 @@ fn write_all(
                     summary.files_skipped += 1;
                 } else {
                     tx.execute(
-                        "UPDATE sources SET sha256 = ?2, size = ?3, records = ?4, events = ?5, errors = ?6 WHERE id = ?1",
+                        "UPDATE sources SET sha256 = ?2, size = ?3, records = ?4, events = ?5, errors = ?6, shape = ?7 WHERE id = ?1",
                         rusqlite::params![
                             source_id,
                             sha256,
                             size as i64,
                             fs.records as i64,
                             (fs.events_new + fs.events_merged) as i64,
-                            fs.errors as i64
+                            fs.errors as i64,
+                            fs.shape
                         ],
                     )?;
                     tx.execute_batch("RELEASE file")?;
@@ -341,6 +365,17 @@ fn write_all(
             }
             Msg::Skipped(fs) => {
                 summary.files_skipped += 1;
+                summary.files.push(fs);
+            }
+            Msg::Attachment { name, inner_path, sha256, size, content, why } => {
+                let fs = attachment(&tx, import_id, bundle_id, started, name, inner_path, sha256, size, content, why)?;
+                if fs.skipped.is_some() {
+                    summary.files_skipped += 1;
+                } else {
+                    summary.files_imported += 1;
+                    summary.attachments += 1;
+                    summary.bytes_read += size;
+                }
                 summary.files.push(fs);
             }
             Msg::Done => done = true,
@@ -359,6 +394,19 @@ fn write_all(
     }
     writer.flush()?;
     drop(writer);
+    if summary.attachments > 0 && summary.files.iter().all(|f| f.format.as_deref() == Some(ATTACHMENT) || f.sha256.is_none()) {
+        // Not one file Kordon could read: most likely the wrong folder.
+        let names: Vec<String> =
+            summary.files.iter().take(3).map(|f| file_label(&f.name, f.inner_path.as_deref())).collect();
+        return Err(Error::input(
+            Code::UnknownFormat,
+            format!(
+                "nothing to import: no file is a format Kordon reads ({}{}); the case is unchanged",
+                names.join(", "),
+                if summary.files.len() > names.len() { ", …" } else { "" }
+            ),
+        ));
+    }
     summary.containers_joined = resolve_short_container_ids(&tx)? as u64;
     let entities_after = tx.query_row("SELECT COUNT(*) FROM entities", [], |r| r.get::<_, i64>(0))?;
     summary.entities_new = (entities_after - entities_before).max(0) as u64;
@@ -380,6 +428,68 @@ fn write_all(
     )?;
     tx.commit()?;
     Ok(summary)
+}
+
+/// The format name of a file kept as an attachment.
+pub const ATTACHMENT: &str = "attachment";
+
+/// Stores a file kept as an attachment (or notes that its bytes are in the
+/// case already).
+#[allow(clippy::too_many_arguments)]
+fn attachment(
+    tx: &rusqlite::Transaction,
+    import_id: i64,
+    bundle_id: Option<i64>,
+    started: i64,
+    name: String,
+    inner_path: Option<String>,
+    sha256: String,
+    size: u64,
+    content: Option<Vec<u8>>,
+    why: String,
+) -> Result<FileSummary> {
+    let kept = content.is_some();
+    let shape = format!(
+        "Attachment: {}; {}",
+        why,
+        if kept {
+            "its bytes are kept in the case".to_string()
+        } else {
+            format!("over {} bytes, so only its SHA-256 is kept", input::MAX_ATTACHMENT_BYTES)
+        }
+    );
+    let mut fs = FileSummary {
+        name,
+        inner_path,
+        format: Some(ATTACHMENT.to_string()),
+        compression: None,
+        size,
+        sha256: Some(sha256.clone()),
+        records: 0,
+        events_new: 0,
+        events_merged: 0,
+        errors: 0,
+        skipped: None,
+        shape: Some(shape),
+        skipped_records: Default::default(),
+    };
+    let dup: Option<(String, Option<String>)> = tx
+        .query_row("SELECT name, inner_path FROM sources WHERE sha256 = ?1", [&sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+        .ok();
+    if let Some((n, inner)) = dup {
+        fs.skipped = Some(format!("already in the case as {}", file_label(&n, inner.as_deref())));
+        return Ok(fs);
+    }
+    tx.execute(
+        "INSERT INTO sources (import_id, bundle_id, name, inner_path, format, compression, size, sha256, imported_ns, shape)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9)",
+        rusqlite::params![import_id, bundle_id, fs.name, fs.inner_path, ATTACHMENT, size as i64, sha256, started, fs.shape],
+    )?;
+    if let Some(bytes) = content {
+        let id = tx.last_insert_rowid();
+        tx.execute("INSERT INTO attachment_content (source_id, content) VALUES (?1, ?2)", rusqlite::params![id, bytes])?;
+    }
+    Ok(fs)
 }
 
 fn where_(at: Locator) -> String {

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "triage", include_str!("migrations/0003_triage.sql")),
     (4, "actions", include_str!("migrations/0004_actions.sql")),
     (5, "follow-up", include_str!("migrations/0005_follow_up.sql")),
+    (6, "clusters-shapes-attachments", include_str!("migrations/0006_clusters_shapes_attachments.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -277,12 +277,15 @@ pub struct SourceRow {
     pub records: i64,
     pub events: i64,
     pub errors: i64,
+    /// What the file turned out to be ("EKS CloudWatch Logs,
+    /// filter-log-events, 3 pages, …"; for an attachment, why it is one).
+    pub shape: Option<String>,
 }
 
 pub fn sources(case: &Case) -> Result<Vec<SourceRow>> {
     let mut st = case.conn.prepare(
         "SELECT s.id, s.name, s.inner_path, b.name, s.format, s.compression, s.size, s.sha256, s.imported_ns,
-                s.records, s.events, s.errors
+                s.records, s.events, s.errors, s.shape
          FROM sources s LEFT JOIN bundles b ON b.id = s.bundle_id ORDER BY s.id",
     )?;
     let rows = st
@@ -300,6 +303,7 @@ pub fn sources(case: &Case) -> Result<Vec<SourceRow>> {
                 records: r.get(9)?,
                 events: r.get(10)?,
                 errors: r.get(11)?,
+                shape: r.get(12)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

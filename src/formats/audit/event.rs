@@ -29,9 +29,11 @@ macro_rules! event_fields {
 event_fields! {
     ApiGroup: "api_group",
     AuthzReason: "authz_reason",
+    Cluster: "cluster",
     Code: "code",
     CredentialId: "credential_id",
     Decision: "decision",
+    Envelope: "envelope",
     ExecArgv: "exec_argv",
     ExecCommand: "exec_command",
     ExecContainer: "exec_container",
@@ -154,8 +156,8 @@ fn target_entity(
     Some(e.attr("uid", uid))
 }
 
-/// Builds the event of one record.
-pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs) -> Result<NewEvent, RecordError> {
+/// Builds the event of one record, read bare or from a cloud envelope.
+pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs, envelope: Option<&Envelope>) -> Result<NewEvent, RecordError> {
     let audit_id = rec
         .audit_id
         .as_deref()
@@ -230,7 +232,7 @@ pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs) -> Result<NewEvent
     dedup_key.push_str(DEDUP_PREFIX);
     dedup_key.push_str(audit_id);
     ev.dedup_key = Some(dedup_key);
-    ev.rank = stage_rank(stage, long_running);
+    ev.rank = stage_rank(stage, long_running) + envelope.map_or(0, |_| crate::formats::envelope::RANK_BONUS);
     ev.time_ns = [
         &rec.request_received_timestamp,
         &rec.stage_timestamp,
@@ -451,6 +453,14 @@ pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs) -> Result<NewEvent
 
     if !source_ips.is_empty() {
         fields.set(Field::SourceIps, source_ips);
+    }
+    if let Some(env) = envelope {
+        fields.set(Field::Envelope, env.field());
+        if let Some(c) = &env.cluster {
+            fields.set(Field::Cluster, c.name.as_str());
+            ev.entity(c.entity());
+        }
+        ev.shape = Some(env.shape);
     }
     match fields_as {
         FieldsAs::Map => ev.fields = fields.into_map(),

@@ -39,6 +39,7 @@
 //! stage and only [`validate`]s the others.
 
 use crate::entity;
+use crate::formats::envelope::{Envelope, RANK_BONUS};
 use crate::formats::{str_of, u64_of, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Source};
 use crate::time::parse_rfc3339;
@@ -108,25 +109,50 @@ pub fn parse_for_import(raw: &[u8]) -> Result<NewEvent, RecordError> {
 }
 
 fn parse_as(raw: &[u8], fields_as: FieldsAs) -> Result<NewEvent, RecordError> {
+    parse_in(raw, fields_as, None)
+}
+
+fn parse_in(raw: &[u8], fields_as: FieldsAs, envelope: Option<&Envelope>) -> Result<NewEvent, RecordError> {
     match read_record(raw) {
-        Some(record) => build(record, fields_as),
-        None => parse_via_value(raw),
+        Some(record) => build(record, fields_as, envelope),
+        None => parse_via_value(raw, envelope),
     }
+}
+
+/// Parses the audit event a cloud log service wrapped (`inner`, the JSON
+/// text of the event, already taken out of its envelope): the envelope's
+/// facts become the event's `cluster` and `envelope` fields, and the
+/// record ranks above the bare line of the same stage (see
+/// [`crate::formats::envelope`]). Fields come as JSON, as for the importer.
+pub fn parse_enveloped(inner: &[u8], envelope: &Envelope) -> Result<NewEvent, RecordError> {
+    parse_in(inner, FieldsAs::Json, Some(envelope))
+}
+
+/// As [`parse_enveloped`], for an event a parser assembled as an object
+/// (GKE's `LogEntry`, a Log Analytics row with the event in columns).
+pub fn parse_object_enveloped(obj: &Map<String, Value>, envelope: &Envelope) -> Result<NewEvent, RecordError> {
+    build(Record::from_object(obj), FieldsAs::Json, Some(envelope))
+}
+
+/// [`peek`] for an audit event read from a cloud envelope: the same key,
+/// the rank [`parse_enveloped`] gives it.
+pub fn peek_enveloped(inner: &[u8]) -> Option<(String, i32)> {
+    peek(inner).map(|(key, rank)| (key, rank + RANK_BONUS))
 }
 
 /// The reference path: the record decoded into a `Value` tree first. Gives
 /// the error of a record that is not valid JSON or not an object.
-fn parse_via_value(raw: &[u8]) -> Result<NewEvent, RecordError> {
+fn parse_via_value(raw: &[u8], envelope: Option<&Envelope>) -> Result<NewEvent, RecordError> {
     let value: Value = serde_json::from_slice(raw)?;
     let obj = value
         .as_object()
         .ok_or_else(|| RecordError::new("audit event is not a JSON object"))?;
-    parse_object(obj)
+    build(Record::from_object(obj), if envelope.is_some() { FieldsAs::Json } else { FieldsAs::Map }, envelope)
 }
 
 /// Parses an already decoded audit event object.
 pub(crate) fn parse_object(obj: &Map<String, Value>) -> Result<NewEvent, RecordError> {
-    build(Record::from_object(obj), FieldsAs::Map)
+    build(Record::from_object(obj), FieldsAs::Map, None)
 }
 
 /// The Kubernetes resource names (plural, lower case) of the workload kinds,
