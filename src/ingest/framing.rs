@@ -393,3 +393,318 @@ fn log_block_end(buf: &[u8], start: usize) -> usize {
     }
     buf.len()
 }
+
+/// Whether the file is a CSV table: its first line is a header of at least
+/// two column names (Log Analytics' portal download, a Logs Insights CSV).
+/// A file of log lines has no such first line.
+pub fn is_csv(prefix: &[u8]) -> bool {
+    let b = strip_bom(prefix);
+    let first = &b[..memchr::memchr(b'\n', b).unwrap_or(b.len())];
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    let Ok(text) = std::str::from_utf8(first) else { return false };
+    match csv_cells(text) {
+        Ok(cells) => cells.len() >= 2 && cells.iter().all(|c| is_column_name(c)),
+        Err(_) => false,
+    }
+}
+
+/// A column name as the exports write them: `TimeGenerated`, `@timestamp`,
+/// `user.username`, `properties_s`, `TimeGenerated [UTC]`.
+fn is_column_name(c: &str) -> bool {
+    let mut chars = c.chars();
+    chars.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '@' || f == '_')
+        && chars.all(|ch| ch.is_ascii_alphanumeric() || "_.@[]- ".contains(ch))
+        && !c.ends_with(' ')
+}
+
+/// A column name without the unit the Azure portal appends to time
+/// columns (`TimeGenerated [UTC]`).
+fn column_key(c: &str) -> &str {
+    c.strip_suffix(" [UTC]").unwrap_or(c)
+}
+
+/// The cells of one CSV row (RFC 4180: `,` separated, `"` quoted, `""` a
+/// quote inside quotes; a row may span lines inside quotes).
+pub fn csv_cells(row: &str) -> std::result::Result<Vec<String>, String> {
+    let mut cells = Vec::new();
+    let mut chars = row.chars().peekable();
+    loop {
+        let mut cell = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        cell.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => cell.push(c),
+                    None => return Err(format!("field {} opens a quote that never closes", cells.len() + 1)),
+                }
+            }
+            match chars.next() {
+                None => {
+                    cells.push(cell);
+                    return Ok(cells);
+                }
+                Some(',') => cells.push(cell),
+                Some(c) => return Err(format!("text ({:?}) after the closing quote of field {}", c, cells.len() + 1)),
+            }
+        } else {
+            loop {
+                match chars.next() {
+                    None => {
+                        cells.push(cell);
+                        return Ok(cells);
+                    }
+                    Some(',') => break,
+                    Some(c) => cell.push(c),
+                }
+            }
+            cells.push(cell);
+        }
+    }
+}
+
+/// One physical line of a CSV file, waiting to be part of a row.
+struct CsvLine {
+    no: u64,
+    offset: u64,
+    bytes: Vec<u8>,
+}
+
+/// Streams a CSV table: each row becomes a record (its exact bytes kept)
+/// read as a JSON object of the header's names to the cells' text. A row
+/// with broken quoting is kept as a parse error and the rows after it are
+/// read as if it had not been there.
+pub fn csv<R: BufRead>(mut r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> Result<()> {
+    let mut header: Option<Vec<String>> = None;
+    // Lines of the row being gathered (a quoted cell may span lines).
+    let mut pending: std::collections::VecDeque<CsvLine> = Default::default();
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut offset = 0u64;
+    let mut line_no = 0u64;
+    let mut eof = false;
+    loop {
+        if !eof {
+            buf.clear();
+            let n = read_line_capped(&mut r, &mut buf, limits.max_record_bytes).map_err(|e| match e {
+                LineError::TooLong => Error::input(
+                    Code::RecordTooLong,
+                    format!(
+                        "{}: line {} is longer than the {}-byte record cap (raise it with --max-record-bytes if the record is genuine)",
+                        name,
+                        line_no + 1,
+                        limits.max_record_bytes
+                    ),
+                ),
+                LineError::Io(e) => crate::ingest::read_error(name, e),
+            })?;
+            if n == 0 {
+                eof = true;
+            } else {
+                line_no += 1;
+                let mut line: &[u8] = &buf;
+                if line_no == 1 {
+                    line = strip_bom(line);
+                }
+                pending.push_back(CsvLine { no: line_no, offset, bytes: line.to_vec() });
+                offset += n as u64;
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // A row is complete when its quotes balance; at the end of the file
+        // (or past the cap) an unbalanced row is broken from its first line.
+        let quotes: usize = pending.iter().map(|l| memchr::memchr_iter(b'"', &l.bytes).count()).sum();
+        let bytes: usize = pending.iter().map(|l| l.bytes.len()).sum();
+        let broken = quotes % 2 == 1 && (eof || bytes > limits.max_record_bytes);
+        if quotes % 2 == 1 && !broken {
+            continue;
+        }
+        if broken {
+            let first = pending.pop_front().expect("a pending line");
+            let raw = trim_line_end(&first.bytes);
+            let at = Locator { line: Some(first.no), offset: first.offset };
+            sink.piece(Piece::Bad { raw, at, reason: "a quoted field that never closes (broken CSV quoting)".into() })?;
+            // The lines after it are read again as rows of their own: at the
+            // end of the file all at once, before it as more lines come.
+            if eof {
+                drain_rows(&mut pending, &mut header, sink)?;
+            }
+            continue;
+        }
+        let lines: Vec<CsvLine> = pending.drain(..).collect();
+        emit_row(&lines, &mut header, sink)?;
+    }
+}
+
+/// After a broken row: reads the lines left as rows, each complete one as
+/// it balances; an unbalanced start is broken again (the file ended).
+fn drain_rows(
+    pending: &mut std::collections::VecDeque<CsvLine>,
+    header: &mut Option<Vec<String>>,
+    sink: &mut dyn Sink,
+) -> Result<()> {
+    while !pending.is_empty() {
+        let mut quotes = 0;
+        let mut end = None;
+        for (i, l) in pending.iter().enumerate() {
+            quotes += memchr::memchr_iter(b'"', &l.bytes).count();
+            if quotes % 2 == 0 {
+                end = Some(i + 1);
+                break;
+            }
+        }
+        match end {
+            Some(n) => {
+                let lines: Vec<CsvLine> = pending.drain(..n).collect();
+                emit_row(&lines, header, sink)?;
+            }
+            None => {
+                let first = pending.pop_front().expect("a pending line");
+                let at = Locator { line: Some(first.no), offset: first.offset };
+                sink.piece(Piece::Bad {
+                    raw: trim_line_end(&first.bytes),
+                    at,
+                    reason: "a quoted field that never closes (broken CSV quoting)".into(),
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn trim_line_end(b: &[u8]) -> &[u8] {
+    let mut b = b;
+    while let Some(rest) = b.strip_suffix(b"\n").or_else(|| b.strip_suffix(b"\r")) {
+        b = rest;
+    }
+    b
+}
+
+/// One complete row: the header, or a record.
+fn emit_row(lines: &[CsvLine], header: &mut Option<Vec<String>>, sink: &mut dyn Sink) -> Result<()> {
+    let first = &lines[0];
+    let mut raw: Vec<u8> = lines.iter().flat_map(|l| l.bytes.iter().copied()).collect();
+    raw.truncate(trim_line_end(&raw).len());
+    let at = Locator { line: Some(first.no), offset: first.offset };
+    if raw.iter().all(|c| c.is_ascii_whitespace()) {
+        return Ok(());
+    }
+    let text = match std::str::from_utf8(&raw) {
+        Ok(t) => t,
+        Err(u) => {
+            let reason = format!("invalid UTF-8 at byte {} of the record", u.valid_up_to());
+            return sink.piece(Piece::Bad { raw: &raw, at, reason });
+        }
+    };
+    let cells = match csv_cells(text) {
+        Ok(c) => c,
+        Err(why) => return sink.piece(Piece::Bad { raw: &raw, at, reason: format!("broken CSV row: {}", why) }),
+    };
+    let Some(names) = header.as_ref() else {
+        *header = Some(cells.iter().map(|c| column_key(c).to_string()).collect());
+        return Ok(());
+    };
+    if cells.len() != names.len() {
+        let reason = format!("a CSV row of {} fields under a header of {}", cells.len(), names.len());
+        return sink.piece(Piece::Bad { raw: &raw, at, reason });
+    }
+    let mut obj = Map::new();
+    for (k, v) in names.iter().zip(cells) {
+        obj.insert(k.clone(), Value::String(v));
+    }
+    let json = serde_json::to_vec(&Value::Object(obj)).expect("an object of strings serializes");
+    let hint = Hint { row: true, ..Hint::default() };
+    sink.piece(Piece::Json { raw: &raw, json: &json, at, hint })
+}
+
+/// Whether the file is a stream of YAML documents (`gcloud logging read`'s
+/// default output): after comments, a `---` line or a `key:` line.
+pub fn is_yaml(prefix: &[u8]) -> bool {
+    let b = strip_bom(prefix);
+    for line in b.split(|c| *c == b'\n') {
+        let line = trim_line_end(line);
+        if line.iter().all(|c| c.is_ascii_whitespace()) || line.starts_with(b"#") {
+            continue;
+        }
+        if line == b"---" || line.starts_with(b"--- ") {
+            return true;
+        }
+        let Some(colon) = memchr::memchr(b':', line) else { return false };
+        let key = &line[..colon];
+        let after = &line[colon + 1..];
+        return !key.is_empty()
+            && (key[0].is_ascii_alphabetic() || key[0] == b'@' || key[0] == b'_')
+            && key.iter().all(|c| c.is_ascii_alphanumeric() || b"_@.-".contains(c))
+            && (after.is_empty() || after.starts_with(b" "));
+    }
+    false
+}
+
+/// Reads a stream of YAML documents (capped, as a JSON document) and hands
+/// each on as a record: its exact bytes kept, read as the JSON value it
+/// holds (strings stay strings: a timestamp is never turned into a date).
+pub fn yaml<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> Result<()> {
+    let mut buf = Vec::new();
+    let mut limited = r.take(limits.max_document_bytes + 1);
+    limited.read_to_end(&mut buf).map_err(|e| crate::ingest::read_error(name, e))?;
+    if buf.len() as u64 > limits.max_document_bytes {
+        return Err(Error::input(
+            Code::RecordTooLong,
+            format!("{}: a YAML stream larger than the {}-byte cap (raise it with --max-document-bytes)", name, limits.max_document_bytes),
+        ));
+    }
+    let start = buf.len() - strip_bom(&buf).len();
+    let mut page = 0u32;
+    // (first line, offset) of the document being gathered.
+    let mut doc: Option<(u64, usize)> = None;
+    let mut pos = start;
+    let mut line_no = 0u64;
+    let emit = |from: (u64, usize), to: usize, page: &mut u32, sink: &mut dyn Sink| -> Result<()> {
+        let raw = trim_end(&buf[from.1..to]);
+        let meaningful = raw.split(|c| *c == b'\n').any(|l| {
+            let l = trim_line_end(l);
+            !l.iter().all(|c| c.is_ascii_whitespace()) && !l.starts_with(b"#")
+        });
+        if !meaningful {
+            return Ok(());
+        }
+        *page += 1;
+        let at = Locator { line: Some(from.0), offset: from.1 as u64 };
+        match serde_yaml_ng::from_slice::<Value>(raw) {
+            Ok(value @ Value::Object(_)) => {
+                let json = serde_json::to_vec(&value).expect("a JSON value serializes");
+                let container = Container { key: "---", page: *page, facts: Map::new() };
+                let hint = Hint { container: Some(Arc::new(container)), ..Hint::default() };
+                sink.piece(Piece::Json { raw, json: &json, at, hint })
+            }
+            Ok(_) => sink.piece(Piece::Bad { raw, at, reason: "a YAML document that is not a mapping".into() }),
+            Err(e) => sink.piece(Piece::Bad { raw, at, reason: format!("invalid YAML: {}", e) }),
+        }
+    };
+    while pos < buf.len() {
+        let nl = memchr::memchr(b'\n', &buf[pos..]).map(|i| pos + i + 1).unwrap_or(buf.len());
+        line_no += 1;
+        let line = trim_line_end(&buf[pos..nl]);
+        if line == b"---" || line.starts_with(b"--- ") || line == b"..." {
+            if let Some(d) = doc.take() {
+                emit(d, pos, &mut page, sink)?;
+            }
+            if line.starts_with(b"--- ") {
+                // Content on the marker line itself belongs to the document.
+                doc = Some((line_no, pos + 4));
+            }
+        } else if doc.is_none() {
+            doc = Some((line_no, pos));
+        }
+        pos = nl;
+    }
+    if let Some(d) = doc.take() {
+        emit(d, buf.len(), &mut page, sink)?;
+    }
+    Ok(())
+}

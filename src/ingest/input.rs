@@ -514,6 +514,10 @@ fn stream(
     let mut content = std::io::BufReader::with_capacity(256 * 1024, content);
     if framing::is_document(&prefix) {
         framing::document(&mut content, &display, &limits, &mut sink)?;
+    } else if framing::is_csv(&prefix) {
+        framing::csv(&mut content, &display, &limits, &mut sink)?;
+    } else if framing::is_yaml(&prefix) {
+        framing::yaml(&mut content, &display, &limits, &mut sink)?;
     } else {
         framing::lines(&mut content, &display, &limits, &mut sink)?;
     }
