@@ -3,10 +3,12 @@
 
 mod util;
 
+mod attachments;
 mod bad_input;
 mod case_store;
 mod cluster;
 mod detect;
+mod eks;
 mod golden;
 mod hardening;
 mod import;

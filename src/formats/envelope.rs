@@ -11,16 +11,15 @@
 //! `envelope` fields and a cluster entity.
 //!
 //! An enveloped record ranks just above the bare audit line of the same
-//! stage ([`RANK_BONUS`]): when one request reaches the case both ways
-//! (a plain `audit.log` and a CloudWatch export of the same cluster), the
-//! record that names its cluster and stream gives the event's fields, and
-//! both records stay with the one event.
+//! stage, and one that names its cluster above one that does not
+//! ([`Envelope::rank_bonus`]): when one request reaches the case several
+//! ways (a plain `audit.log`, a `filter-log-events` page, a Firehose copy
+//! from the log group), the record that says most of where it came from
+//! gives the event's fields, and every record stays with the one event.
 
 use crate::model::{EntityKind, EntityRef, NewEvent};
 use serde_json::{Map, Value};
 
-/// Added to the rank of a record read from a cloud envelope.
-pub const RANK_BONUS: i32 = 1;
 
 /// The cluster an envelope names.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +69,13 @@ pub struct Envelope {
 impl Envelope {
     pub fn new(shape: &'static str) -> Envelope {
         Envelope { shape, cluster: None, facts: Map::new() }
+    }
+
+    /// Added to the rank of the record (see the module doc): 1 for an
+    /// envelope, 2 for one that names the cluster. Stage ranks are 5 or
+    /// more apart, so a better stage always wins first.
+    pub fn rank_bonus(&self) -> i32 {
+        1 + i32::from(self.cluster.is_some())
     }
 
     /// Records a fact; absent and empty values are left out.

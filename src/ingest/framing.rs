@@ -708,3 +708,116 @@ pub fn yaml<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a sink was handed: (kind, raw, parsed JSON or reason, line).
+    #[derive(Default)]
+    struct Collect(Vec<(&'static str, String, String, Option<u64>, Hint)>);
+
+    impl Sink for Collect {
+        fn piece(&mut self, p: Piece<'_>) -> Result<()> {
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            self.0.push(match p {
+                Piece::Json { raw, json, at, hint } => ("json", text(raw), text(json), at.line, hint),
+                Piece::Text { raw, at, .. } => ("text", text(raw), String::new(), at.line, Hint::default()),
+                Piece::Bad { raw, at, reason } => ("bad", text(raw), reason, at.line, Hint::default()),
+            });
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn csv_cells_follow_rfc_4180() {
+        assert_eq!(csv_cells("a,b,,c").unwrap(), ["a", "b", "", "c"]);
+        assert_eq!(csv_cells(r#""x, y","say ""hi""",z"#).unwrap(), ["x, y", "say \"hi\"", "z"]);
+        assert_eq!(csv_cells("\"two\nlines\",b").unwrap(), ["two\nlines", "b"]);
+        assert!(csv_cells(r#""open,b"#).unwrap_err().contains("never closes"));
+        assert!(csv_cells(r#""a"x,b"#).unwrap_err().contains("after the closing quote"));
+    }
+
+    #[test]
+    fn a_csv_file_is_told_by_its_header() {
+        assert!(is_csv(b"\xEF\xBB\xBFTenantId,TimeGenerated [UTC],AuditId\r\nx,y,z\r\n"));
+        assert!(is_csv(b"@timestamp,@message,@logStream\n"));
+        assert!(!is_csv(b"{\"a\":1}\n"));
+        assert!(!is_csv(b"09:41:07.123: Notice A shell was spawned, in a container\n"));
+        assert!(!is_csv(b"only-one-column\n"));
+    }
+
+    #[test]
+    fn csv_rows_become_objects_and_keep_their_bytes() {
+        let text = "TimeGenerated [UTC],Verb,ObjectRef\r\n\
+                    2026-11-20T09:41:07Z,list,\"{\"\"resource\"\":\"\"pods\"\"}\"\r\n\
+                    2026-11-20T09:41:08Z,get,\"{\"\"resource\"\":\r\n\"\"pods\"\"}\"\r\n";
+        let mut sink = Collect::default();
+        csv(text.as_bytes(), "t.csv", &Limits::default(), &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 2);
+        let (kind, raw, json, line, hint) = &sink.0[1];
+        assert_eq!((*kind, *line, hint.row), ("json", Some(3), true));
+        assert_eq!(raw, "2026-11-20T09:41:08Z,get,\"{\"\"resource\"\":\r\n\"\"pods\"\"}\"");
+        let obj: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(obj["TimeGenerated"], "2026-11-20T09:41:08Z");
+        assert_eq!(obj["ObjectRef"], "{\"resource\":\r\n\"pods\"}");
+    }
+
+    #[test]
+    fn a_broken_csv_row_is_kept_and_the_rows_after_it_still_read() {
+        let text = "a,b\n1,2\n3,\"never closed\n5,6\n\"x\"y,7\n8,9,10\n11,12\n";
+        let mut sink = Collect::default();
+        csv(text.as_bytes(), "t.csv", &Limits::default(), &mut sink).unwrap();
+        let got: Vec<(&str, Option<u64>)> = sink.0.iter().map(|p| (p.0, p.3)).collect();
+        assert_eq!(
+            got,
+            [("json", Some(2)), ("bad", Some(3)), ("json", Some(4)), ("bad", Some(5)), ("bad", Some(6)), ("json", Some(7))]
+        );
+        assert!(sink.0[1].2.contains("never closes"));
+        assert!(sink.0[3].2.contains("after the closing quote"));
+        assert!(sink.0[4].2.contains("3 fields under a header of 2"));
+    }
+
+    #[test]
+    fn yaml_documents_read_as_json_with_strings_kept() {
+        let text = "# gcloud logging read\n---\ninsertId: abc\ntimestamp: 2026-11-20T09:41:07.1Z\nn: 1\n---\ninsertId: def\n  bad: [\n---\n- a list\n---\ninsertId: ghi\n";
+        assert!(is_yaml(text.as_bytes()));
+        assert!(is_yaml(b"insertId: x\n"));
+        assert!(!is_yaml(b"I1120 09:41:07 text\n"));
+        let mut sink = Collect::default();
+        yaml(text.as_bytes(), "t.yaml", &Limits::default(), &mut sink).unwrap();
+        let kinds: Vec<&str> = sink.0.iter().map(|p| p.0).collect();
+        assert_eq!(kinds, ["json", "bad", "bad", "json"]);
+        let first: Value = serde_json::from_str(&sink.0[0].2).unwrap();
+        assert_eq!(first["timestamp"], "2026-11-20T09:41:07.1Z");
+        assert_eq!(first["n"], 1);
+        assert_eq!(sink.0[0].1, "insertId: abc\ntimestamp: 2026-11-20T09:41:07.1Z\nn: 1");
+        assert_eq!(sink.0[0].3, Some(3));
+        assert_eq!(sink.0[3].4.container.as_ref().unwrap().page, 4);
+    }
+
+    #[test]
+    fn envelope_containers_give_their_items_and_facts() {
+        let page = br#"{"events":[{"message":"a","timestamp":1},{"message":"b","timestamp":2}],"searchedLogStreams":[{"logStreamName":"s"}],"nextToken":"t"}
+{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/c/cluster","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1,"message":"m"}]}"#;
+        let mut sink = Collect::default();
+        split_document(page, &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 3);
+        let c = sink.0[0].4.container.clone().unwrap();
+        assert_eq!((c.key, c.page), ("events", 1));
+        assert_eq!(c.facts.get("nextToken"), Some(&Value::from("t")));
+        assert!(!c.facts.contains_key("searchedLogStreams"), "arrays of objects are not facts");
+        let c = sink.0[2].4.container.clone().unwrap();
+        assert_eq!((c.key, c.page), ("logEvents", 2));
+        assert_eq!(c.facts["subscriptionFilters"], serde_json::json!(["f"]));
+        assert_eq!(sink.0[2].1, r#"{"id":"1","timestamp":1,"message":"m"}"#);
+        // An object with a kind, or with two arrays that could hold records,
+        // is a record itself.
+        for record in [&br#"{"kind":"Event","events":[{"a":1}]}"#[..], br#"{"records":[{"a":1}],"events":[{"b":2}]}"#] {
+            let mut sink = Collect::default();
+            split_document(record, &mut sink).unwrap();
+            assert_eq!(sink.0.len(), 1);
+            assert!(sink.0[0].4.container.is_none());
+        }
+    }
+}

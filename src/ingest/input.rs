@@ -896,8 +896,10 @@ impl FileParser<'_, '_> {
         Error::input(
             Code::UnknownFormat,
             format!(
-                "{}: not a format Kordon knows (Falco, Kubernetes audit, Defender for Cloud, Tetragon, Kubernetes objects); it begins: {:?}",
-                self.display, sample
+                "{}: not a format Kordon knows ({}); it begins: {:?}",
+                self.display,
+                crate::ingest::shapes::format_names().join(", "),
+                sample
             ),
         )
     }

@@ -99,6 +99,11 @@ impl Tally {
     }
 }
 
+/// The names of the formats Kordon reads, in [`Format::ALL`] order.
+pub fn format_names() -> Vec<String> {
+    Format::ALL.iter().map(|f| WORDS.formats.get(f.as_str()).cloned().unwrap_or_else(|| f.to_string())).collect()
+}
+
 /// `1 page`, `2,841 audit events`.
 pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })

@@ -5,6 +5,8 @@
 //! deleted or moved outside Kordon. And every imported file's SHA-256 as the
 //! case lists it against what its import recorded in that chain, so that a
 //! source row rewritten with the sqlite3 shell cannot pass for evidence.
+//! The bytes of every attachment the case keeps (a file of an import that
+//! is no format Kordon reads) against the SHA-256 its import recorded.
 //! And the case's references (SQLite's foreign-key check): an import writes
 //! them whole by construction rather than paying a lookup per row, and a row
 //! deleted outside Kordon leaves links that point nowhere.
@@ -102,6 +104,24 @@ pub fn verify(case: &Case) -> Result<Verification> {
             problems.push(format!("capture {} of {}: its content hashes to {}, not the recorded {}", name, action, actual, sha));
         } else if !captured.iter().any(|(a, n, s)| a == action && n == name && s == sha) {
             problems.push(format!("capture {} of {}: the activity log did not record SHA-256 {}", name, action, sha));
+        }
+    }
+    // Attachments: their bytes, where the case keeps them, hash to what the
+    // import recorded (the sources row, itself checked above).
+    let mut st = case.conn.prepare(
+        "SELECT s.name, s.inner_path, s.sha256, a.content FROM sources s JOIN attachment_content a ON a.source_id = s.id ORDER BY s.id",
+    )?;
+    let kept: Vec<(String, Option<String>, String, Vec<u8>)> =
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<rusqlite::Result<_>>()?;
+    for (name, inner, sha, content) in &kept {
+        let actual = hex::encode(sha2::Sha256::digest(content));
+        if &actual != sha {
+            problems.push(format!(
+                "attachment {}: its kept bytes hash to {}, not the recorded {}",
+                file_label(name, inner.as_deref()),
+                actual,
+                sha
+            ));
         }
     }
     problems.extend(dangling_references(case)?);

@@ -232,7 +232,7 @@ pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs, envelope: Option<&
     dedup_key.push_str(DEDUP_PREFIX);
     dedup_key.push_str(audit_id);
     ev.dedup_key = Some(dedup_key);
-    ev.rank = stage_rank(stage, long_running) + envelope.map_or(0, |_| crate::formats::envelope::RANK_BONUS);
+    ev.rank = stage_rank(stage, long_running) + envelope.map_or(0, Envelope::rank_bonus);
     ev.time_ns = [
         &rec.request_received_timestamp,
         &rec.stage_timestamp,

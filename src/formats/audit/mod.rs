@@ -39,7 +39,7 @@
 //! stage and only [`validate`]s the others.
 
 use crate::entity;
-use crate::formats::envelope::{Envelope, RANK_BONUS};
+use crate::formats::envelope::Envelope;
 use crate::formats::{str_of, u64_of, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Source};
 use crate::time::parse_rfc3339;
@@ -135,9 +135,9 @@ pub fn parse_object_enveloped(obj: &Map<String, Value>, envelope: &Envelope) -> 
 }
 
 /// [`peek`] for an audit event read from a cloud envelope: the same key,
-/// the rank [`parse_enveloped`] gives it.
-pub fn peek_enveloped(inner: &[u8]) -> Option<(String, i32)> {
-    peek(inner).map(|(key, rank)| (key, rank + RANK_BONUS))
+/// the rank [`parse_enveloped`] gives it with that envelope.
+pub fn peek_enveloped(inner: &[u8], envelope: &Envelope) -> Option<(String, i32)> {
+    peek(inner).map(|(key, rank)| (key, rank + envelope.rank_bonus()))
 }
 
 /// The reference path: the record decoded into a `Value` tree first. Gives

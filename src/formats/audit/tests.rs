@@ -426,7 +426,7 @@ const DEMO: &str = include_str!("../../../fixtures/demo/src/audit-attack.jsonl")
 fn assert_readers_agree(raw: &[u8]) {
     assert_eq!(
         parse(raw),
-        parse_via_value(raw),
+        parse_via_value(raw, None),
         "readers disagree on {}",
         String::from_utf8_lossy(raw)
     );

@@ -161,7 +161,7 @@ pub fn peek(raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
         let id = truncated_field(&ev.message, "auditID")?;
         return Some((audit_key(&id), TRUNCATED_RANK));
     }
-    audit::peek_enveloped(ev.message.as_bytes())
+    audit::peek_enveloped(ev.message.as_bytes(), &ev.envelope)
 }
 
 /// Whether a record [`peek`] paired but the importer does not parse is

@@ -51,11 +51,16 @@ const WORKLOAD_KINDS: &[&str] = &[
 ];
 
 /// Is this JSON object a Kubernetes object (not an audit event)?
+///
+/// A core/v1 or events.k8s.io/v1 `Event` is recognised without `kind` and
+/// `apiVersion` too: that is how the items of `kubectl cluster-info dump`
+/// and `jq '.items[0]'` print, and an Event's `involvedObject` (or
+/// `regarding`) says what it is.
 pub fn sniff(obj: &Map<String, Value>) -> bool {
-    str_of(obj.get("apiVersion")).is_some()
-        && str_of(obj.get("kind")).is_some()
-        && matches!(obj.get("metadata"), Some(Value::Object(_)))
-        && !obj.contains_key("auditID")
+    let typed = str_of(obj.get("apiVersion")).is_some() && str_of(obj.get("kind")).is_some();
+    let bare_event = !obj.contains_key("kind")
+        && (matches!(obj.get("involvedObject"), Some(Value::Object(_))) || matches!(obj.get("regarding"), Some(Value::Object(_))));
+    (typed || bare_event) && matches!(obj.get("metadata"), Some(Value::Object(_))) && !obj.contains_key("auditID")
 }
 
 /// The kind of the items of a typed list: `PodList` → `Pod`. `None` for the

@@ -71,6 +71,21 @@ fn sniff_accepts_objects_and_rejects_audit_events_and_bare_items() {
 }
 
 #[test]
+fn an_event_without_kind_or_api_version_is_an_event() {
+    let text = include_str!("../../../fixtures/samples/k8s-objects/event-without-kind.json");
+    let obj: Map<String, Value> = serde_json::from_str(text).unwrap();
+    assert!(!obj.contains_key("kind") && !obj.contains_key("apiVersion"));
+    assert!(sniff(&obj));
+    assert_eq!(crate::formats::detect_record(&obj), Some(crate::formats::Format::K8sObjects));
+    let ev = parse(text.as_bytes()).unwrap();
+    assert_eq!(ev.kind, EventKind::K8sEvent);
+    // A kind-less object that is no Event still needs its list's hint.
+    let mut pod = obj.clone();
+    pod.remove("involvedObject");
+    assert!(!sniff(&pod));
+}
+
+#[test]
 fn list_kinds_map_to_item_kinds() {
     assert_eq!(item_kind_from_list_kind("PodList"), Some("Pod"));
     assert_eq!(item_kind_from_list_kind("EventList"), Some("Event"));
