@@ -325,3 +325,52 @@ fn golden_demo_incidents_story_and_graph() {
     let g: Value = serde_json::from_str(&t.ok(&["graph", str_of(&inc["id"])])).unwrap();
     golden("demo-attack-graph.json", &g);
 }
+
+/// The demo's attack requests with other auditIDs: the same attack seen in
+/// a second cluster.
+fn attack_in_another_cluster(t: &TestCase) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(fixture("demo/src/audit-attack.jsonl")).unwrap();
+    let path = t.dir.path().join("staging-audit.jsonl");
+    std::fs::write(&path, text.replace("\"auditID\":\"", "\"auditID\":\"5ta9e-")).unwrap();
+    path
+}
+
+fn two_cluster_incidents(order: &[&str]) -> Vec<serde_json::Value> {
+    let t = TestCase::new();
+    let staging = attack_in_another_cluster(&t);
+    for what in order {
+        match *what {
+            "prod" => t.ok(&["import", "--cluster", "shop-prod", fixture("demo/src/audit-attack.jsonl").to_str().unwrap()]),
+            "staging" => t.ok(&["import", "--cluster", "shop-staging", staging.to_str().unwrap()]),
+            _ => t.ok(&["import", fixture("demo/src/falco.jsonl").to_str().unwrap()]),
+        };
+    }
+    t.ok(&["detect"]);
+    t.ok(&["correlate"]);
+    t.json_lines(&["incidents"])
+}
+
+#[test]
+fn evidence_from_two_clusters_never_joins_one_incident() {
+    let incidents = two_cluster_incidents(&["prod", "staging", "falco"]);
+    let clustered: Vec<&serde_json::Value> = incidents.iter().filter(|i| !i["clusters"].as_array().unwrap().is_empty()).collect();
+    for i in &incidents {
+        assert!(i["clusters"].as_array().unwrap().len() <= 1, "{} mixes clusters: {}", i["id"], i["clusters"]);
+    }
+    let names: std::collections::BTreeSet<&str> =
+        clustered.iter().map(|i| i["clusters"][0].as_str().unwrap()).collect();
+    assert_eq!(names, ["shop-prod", "shop-staging"].into_iter().collect());
+    // The stolen token's requests of each cluster are one incident each,
+    // although both name the same pod, identity and address.
+    for name in ["shop-prod", "shop-staging"] {
+        let of: Vec<&&serde_json::Value> = clustered.iter().filter(|i| i["clusters"][0] == name).collect();
+        assert_eq!(of.len(), 1, "{}: {:?}", name, of);
+    }
+    // Falco knows no cluster: its alerts join one of them, the same one in
+    // any import order.
+    let again = two_cluster_incidents(&["falco", "staging", "prod"]);
+    let key = |v: &[serde_json::Value]| -> Vec<(String, String, i64)> {
+        v.iter().map(|i| (i["id"].to_string(), i["clusters"].to_string(), i["signals"].as_i64().unwrap())).collect()
+    };
+    assert_eq!(key(&incidents), key(&again));
+}

@@ -104,11 +104,12 @@ pub fn incidents(case: &Case, args: IncidentsArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    print_rows(&rows, args.json, &["ID", "SEVERITY", "STATUS", "FIRST", "LAST", "SIGNALS", "TACTICS", "KEY ENTITIES", "TITLE"], |r| {
+    print_rows(&rows, args.json, &["ID", "SEVERITY", "STATUS", "CLUSTER", "FIRST", "LAST", "SIGNALS", "TACTICS", "KEY ENTITIES", "TITLE"], |r| {
         vec![
             r.id.clone(),
             r.severity.clone(),
             r.status.clone(),
+            if r.clusters.is_empty() { "-".into() } else { r.clusters.join(",") },
             r.first_activity.clone().unwrap_or_else(|| "-".into()),
             r.last_activity.clone().unwrap_or_else(|| "-".into()),
             r.signals.to_string(),
@@ -130,6 +131,9 @@ pub fn show(case: &Case, args: ShowArgs) -> anyhow::Result<()> {
     println!("{}  {}", i.id, i.title);
     println!("Severity: {} ({})", i.severity, i.severity_why);
     println!("Status:   {}", i.status);
+    if !i.clusters.is_empty() {
+        println!("Cluster:  {}", i.clusters.join(", "));
+    }
     println!(
         "Activity: {} → {}",
         i.first_activity.as_deref().unwrap_or("-"),

@@ -7,6 +7,14 @@
 //! enough for connectivity (a chain within the window) and keeps the work
 //! O(n log n) for thousands of signals. Everything is ordered by time and
 //! stable key, never by row id, so import order cannot change the result.
+//!
+//! Evidence from two clusters never joins: a signal that names a cluster
+//! (an audit event from a managed cluster's log export, a Defender alert)
+//! joins only signals of the same cluster or of none named (a Falco alert
+//! knows no cluster), and a group takes the cluster of its first signal
+//! that names one. Links are tried in a fixed order, so which group a
+//! cluster-less signal joins, when it could join two, never depends on
+//! import order.
 
 use super::config::Config;
 use super::signals::{Named, Signal};
@@ -50,31 +58,75 @@ pub fn joining<'a>(s: &'a Signal, cfg: &Config, cluster: &ClusterRanges) -> Vec<
     out
 }
 
-struct Dsu(Vec<usize>);
+/// Disjoint sets of signals, each set with the cluster its signals name
+/// (`None`: none named yet).
+struct Dsu {
+    parent: Vec<usize>,
+    cluster: Vec<Option<i64>>,
+}
 
 impl Dsu {
     fn find(&mut self, mut x: usize) -> usize {
-        while self.0[x] != x {
-            self.0[x] = self.0[self.0[x]];
-            x = self.0[x];
+        while self.parent[x] != x {
+            self.parent[x] = self.parent[self.parent[x]];
+            x = self.parent[x];
         }
         x
     }
-    fn union(&mut self, a: usize, b: usize) {
+
+    /// Joins the sets of `a` and `b` unless they name different clusters;
+    /// whether the two are now in one set.
+    fn union(&mut self, a: usize, b: usize) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            // The earlier signal's root wins: roots are anchors.
-            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            self.0[hi] = lo;
+        if ra == rb {
+            return true;
         }
+        let (ca, cb) = (self.cluster[ra], self.cluster[rb]);
+        if ca.is_some() && cb.is_some() && ca != cb {
+            return false;
+        }
+        // The earlier signal's root wins: roots are anchors.
+        let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.parent[hi] = lo;
+        self.cluster[lo] = ca.or(cb);
+        true
     }
+}
+
+/// The cluster a signal names: the first cluster entity (by id; a signal
+/// naming two is read as of the first).
+fn cluster_of(s: &Signal) -> Option<i64> {
+    s.entities.iter().filter(|e| e.kind == EntityKind::Cluster).map(|e| e.id).min()
+}
+
+/// The pairs of signals (in time order) to try linking on one entity: each
+/// signal with the one before it of its own cluster and the one before it
+/// of no named cluster — and a signal of no named cluster with the one
+/// before it of each cluster. Between clusters, plain neighbours would
+/// alternate and no two signals of one cluster would ever meet.
+fn neighbours(list: &[usize], clusters: &[Option<i64>]) -> Vec<(usize, usize)> {
+    let mut last: BTreeMap<Option<i64>, usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(list.len());
+    for &b in list {
+        let c = clusters[b];
+        match c {
+            Some(_) => {
+                out.extend([last.get(&c), last.get(&None)].into_iter().flatten().map(|&a| (a, b)));
+            }
+            None => out.extend(last.values().map(|&a| (a, b))),
+        }
+        last.insert(c, b);
+    }
+    // Earlier partners first, as the plain neighbours came.
+    out.sort_by_key(|&(a, b)| (b, a));
+    out
 }
 
 /// Groups `signals` (sorted by time, then key). `skip[i]` leaves signal i
 /// out entirely (signals a person placed by hand).
 pub fn group(signals: &[Signal], skip: &[bool], cfg: &Config, cluster: &ClusterRanges) -> Vec<Group> {
     let n = signals.len();
-    let mut dsu = Dsu((0..n).collect());
+    let mut dsu = Dsu { parent: (0..n).collect(), cluster: signals.iter().map(cluster_of).collect() };
     // entity id → signals naming it, in time order (BTreeMap: deterministic).
     let mut by_entity: BTreeMap<i64, (EntityKind, &str, Vec<usize>)> = BTreeMap::new();
     for (i, s) in signals.iter().enumerate() {
@@ -99,12 +151,11 @@ pub fn group(signals: &[Signal], skip: &[bool], cfg: &Config, cluster: &ClusterR
             *e = cand;
         }
     };
+    let clusters: Vec<Option<i64>> = dsu.cluster.clone();
     for (&entity, (kind, _, list)) in &by_entity {
-        for pair in list.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
+        for (a, b) in neighbours(list, &clusters) {
             let gap = signals[b].time_ns.saturating_sub(signals[a].time_ns);
-            if gap <= cfg.window_ns {
-                dsu.union(a, b);
+            if gap <= cfg.window_ns && dsu.union(a, b) {
                 offer(b, (true, rank(*kind), gap, entity, a));
                 offer(a, (false, rank(*kind), gap, entity, b));
             }
@@ -123,12 +174,12 @@ pub fn group(signals: &[Signal], skip: &[bool], cfg: &Config, cluster: &ClusterR
     }
     for ((entity, _, _), list) in &recurring {
         let kind = by_entity[entity].0;
-        for pair in list.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
+        for (a, b) in neighbours(list, &clusters) {
             let gap = signals[b].time_ns.saturating_sub(signals[a].time_ns);
-            dsu.union(a, b);
-            offer(b, (true, rank(kind), gap, *entity, a));
-            offer(a, (false, rank(kind), gap, *entity, b));
+            if dsu.union(a, b) {
+                offer(b, (true, rank(kind), gap, *entity, a));
+                offer(a, (false, rank(kind), gap, *entity, b));
+            }
         }
     }
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();

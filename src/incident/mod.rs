@@ -218,12 +218,13 @@ pub fn correlate_in(tx: &rusqlite::Transaction, clock: &dyn Clock, actor: &str, 
     {
         let mut upsert = tx.prepare(
             "INSERT INTO incidents (id, created_ns, updated_ns, title, severity, severity_why, first_ns, last_ns,
-                                    tactics, techniques, ms_matrix, signals, key_entities)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                    tactics, techniques, ms_matrix, signals, key_entities, clusters)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT(id) DO UPDATE SET updated_ns = excluded.updated_ns, title = excluded.title,
                 severity = excluded.severity, severity_why = excluded.severity_why, first_ns = excluded.first_ns,
                 last_ns = excluded.last_ns, tactics = excluded.tactics, techniques = excluded.techniques,
-                ms_matrix = excluded.ms_matrix, signals = excluded.signals, key_entities = excluded.key_entities",
+                ms_matrix = excluded.ms_matrix, signals = excluded.signals, key_entities = excluded.key_entities,
+                clusters = excluded.clusters",
         )?;
         let mut link = tx.prepare(
             "INSERT INTO incident_signals (event_id, incident_id, via_entity, via_event, pinned) VALUES (?1, ?2, ?3, ?4, 0)",
@@ -262,6 +263,7 @@ pub fn correlate_in(tx: &rusqlite::Transaction, clock: &dyn Clock, actor: &str, 
                 s.ms_matrix.join(" "),
                 list.len() as i64,
                 serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into()),
+                serde_json::to_string(&s.clusters).unwrap_or_else(|_| "[]".into()),
             ])?;
             for &i in list {
                 let (_, why) = &assigned[&i];

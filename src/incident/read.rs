@@ -42,6 +42,9 @@ pub struct IncidentRow {
     pub ms_matrix: Vec<String>,
     pub signals: i64,
     pub key_entities: Vec<KeyEntity>,
+    /// The clusters its signals name (from a managed cluster's export, a
+    /// Defender alert, `--cluster`); empty when none does.
+    pub clusters: Vec<String>,
     #[serde(skip)]
     pub raw_id: i64,
     #[serde(skip)]
@@ -58,7 +61,8 @@ fn words(s: &str) -> Vec<String> {
 
 const COLUMNS: &str = "id, title, severity, severity_why, status, first_ns, last_ns, tactics, techniques, ms_matrix, signals, key_entities,
      classification, determination, owner, severity_override,
-     (SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM incident_tags t WHERE t.incident_id = incidents.id ORDER BY tag))";
+     (SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM incident_tags t WHERE t.incident_id = incidents.id ORDER BY tag)),
+     clusters";
 
 fn row(r: &rusqlite::Row) -> rusqlite::Result<IncidentRow> {
     let id: i64 = r.get(0)?;
@@ -91,6 +95,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<IncidentRow> {
         ms_matrix: words(&r.get::<_, String>(9)?),
         signals: r.get(10)?,
         key_entities: keys.into_iter().map(|(kind, key)| KeyEntity { kind, key }).collect(),
+        clusters: serde_json::from_str(&r.get::<_, String>(17)?).unwrap_or_default(),
         raw_id: id,
         first_ns,
         last_ns,

@@ -21,6 +21,10 @@ pub struct Summary {
     pub ms_matrix: Vec<String>,
     /// `(kind, key)`, most telling first.
     pub key_entities: Vec<(EntityKind, String)>,
+    /// The clusters the signals name, sorted (one, unless a person moved
+    /// signals of two clusters together; none for evidence of no named
+    /// cluster).
+    pub clusters: Vec<String>,
 }
 
 fn raise(s: Severity) -> Severity {
@@ -198,5 +202,11 @@ pub fn summarize(members: &[&Signal], cfg: &Config, cluster: &ClusterRanges) -> 
         techniques: techniques.into_iter().collect(),
         ms_matrix: ms.into_iter().collect(),
         key_entities,
+        clusters: members
+            .iter()
+            .flat_map(|s| s.entities_of(EntityKind::Cluster).map(|e| e.key.to_string()))
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect(),
     }
 }

@@ -55,6 +55,10 @@ export interface ImportedFile {
   errors: number;
   /** Why the file was not imported (already in the case, empty); absent when imported. */
   skipped?: string;
+  /** What the file turned out to be ("EKS CloudWatch Logs, filter-log-events, 3 pages, 2,841 audit events"); for an attachment, why it is one. */
+  shape?: string;
+  /** Records understood and deliberately not imported, by reason. */
+  skipped_records?: Record<string, number>;
 }
 
 /** The object `kordon import --json` prints. */
@@ -70,6 +74,8 @@ export interface ImportSummary {
   parse_errors: number;
   containers_joined: number;
   bytes_read: number;
+  /** Files of a folder or zip kept as attachments (format `attachment`). */
+  attachments?: number;
 }
 
 /** A row of `kordon errors --json`. */
@@ -122,6 +128,8 @@ export interface IncidentRow {
   ms_matrix: string[];
   signals: number;
   key_entities: EntityRef[];
+  /** The clusters its signals name; empty when none does. */
+  clusters?: string[];
   /** Triage (data/triage.yaml ids); null until an investigator sets them. */
   classification?: string | null;
   determination?: string | null;

@@ -37,6 +37,11 @@ describe("incident queue", () => {
     expect(filterIncidents(rows, { text: "  ", minSeverity: "" }).length).toBe(rows.length);
   });
 
+  it("finds incidents by their cluster", () => {
+    const withCluster: IncidentRow[] = rows.map((r, i) => ({ ...r, clusters: i === 0 ? ["aks-shop-prod"] : [] }));
+    expect(filterIncidents(withCluster, { text: "aks-shop", minSeverity: "" }).map((r) => r.id)).toEqual([withCluster[0]!.id]);
+  });
+
   it("filters by lowest severity", () => {
     const medium = filterIncidents(rows, { text: "", minSeverity: "medium" });
     expect(medium.every((r) => ["medium", "high", "critical"].includes(r.severity))).toBe(true);

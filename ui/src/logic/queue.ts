@@ -83,6 +83,7 @@ export function filterIncidents(rows: readonly IncidentRow[], f: QueueFilter): I
     if (!q) return true;
     if ((r.owner ?? "").toLowerCase().includes(q) || (r.tags ?? []).some((t) => t.toLowerCase().includes(q))) return true;
     if (r.title.toLowerCase().includes(q) || r.id.toLowerCase().includes(q)) return true;
+    if ((r.clusters ?? []).some((c) => c.toLowerCase().includes(q))) return true;
     return r.key_entities.some((e) => e.key.toLowerCase().includes(q));
   });
 }

@@ -129,6 +129,9 @@ export class GraphView {
       this.slider,
       this.sliderLabel,
       h("span", { className: "grow" }),
+      (o.incident.clusters ?? []).length
+        ? h("span", { className: "muted small", "data-testid": "graph-cluster" }, `cluster ${(o.incident.clusters ?? []).join(", ")}`)
+        : null,
       this.status,
     );
     this.el = h(

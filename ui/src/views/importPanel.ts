@@ -2,7 +2,7 @@
 import { clear, h } from "../dom";
 import { fmtBytes } from "../format";
 import { importFraction, phaseLabel, type ImportState } from "../logic/importState";
-import type { ImportReport } from "../types";
+import type { ImportedFile, ImportReport } from "../types";
 import { emptyNote } from "./common";
 
 export interface ImportHost {
@@ -51,7 +51,7 @@ export class ImportPanel {
       h(
         "p",
         { className: "hint" },
-        "Kordon bundles, zips or folders of raw exports, single files: Falco, Kubernetes audit logs, Defender for Cloud, Tetragon, kubectl get -o json. Drop them anywhere on the window.",
+        "Kordon bundles, zips or folders of raw exports, single files: Falco, Kubernetes audit logs (plain, or as AKS, EKS and GKE export them), Defender for Cloud, Tetragon, kubectl get -o json. Drop them anywhere on the window.",
       ),
       h(
         "div",
@@ -121,6 +121,14 @@ function progressView(state: ImportState, cancel: () => void): HTMLElement {
   );
 }
 
+/** How a file of the summary ended: imported, kept as an attachment, or skipped and why. */
+export function fileStatus(f: ImportedFile): string {
+  if (f.skipped) return `skipped: ${f.skipped}`;
+  if (f.format === "attachment") return "kept as an attachment";
+  const skipped = Object.entries(f.skipped_records ?? {});
+  return skipped.length ? `imported; ${skipped.map(([why, n]) => `${n} skipped (${why})`).join("; ")}` : "imported";
+}
+
 export function summaryView(report: ImportReport): HTMLElement {
   const im = report.import;
   const c = report.correlation;
@@ -139,13 +147,18 @@ export function summaryView(report: ImportReport): HTMLElement {
         h(
           "tr",
           { "data-testid": "import-file", className: f.skipped ? "skipped" : "" },
-          h("td", { className: "wrap" }, f.inner_path ? `${f.name}!${f.inner_path}` : f.name),
+          h(
+            "td",
+            { className: "wrap" },
+            f.inner_path ? `${f.name}!${f.inner_path}` : f.name,
+            f.shape ? h("div", { className: "muted small", "data-testid": "import-file-shape" }, f.shape) : null,
+          ),
           h("td", null, [f.format ?? "—", f.compression ? ` (${f.compression})` : ""].join("")),
           h("td", { className: "num" }, fmtBytes(f.size)),
           h("td", { className: "num" }, f.records),
           h("td", { className: "num" }, f.events_new),
           h("td", { className: "num" }, f.errors),
-          h("td", null, f.skipped ? `skipped: ${f.skipped}` : "imported"),
+          h("td", null, fileStatus(f)),
           h("td", { className: "mono hash", title: f.sha256 ?? "" }, f.sha256 ?? "—"),
         ),
       ),
@@ -187,6 +200,13 @@ export function summaryView(report: ImportReport): HTMLElement {
       h("li", null, `${im.events_new} new events (${im.events_merged} merged) from ${im.records} records, ${fmtBytes(im.bytes_read)}`),
       h("li", null, `${im.entities_new} new entities`),
       h("li", null, `${im.parse_errors} parse error${im.parse_errors === 1 ? "" : "s"}`),
+      im.attachments
+        ? h(
+            "li",
+            { "data-testid": "import-attachments" },
+            `${im.attachments} file${im.attachments === 1 ? "" : "s"} Kordon cannot read kept as attachment${im.attachments === 1 ? "" : "s"} (name, size, SHA-256)`,
+          )
+        : null,
       h("li", null, `Detections fired: ${report.detections.fired} (${report.detections.new} new)`),
       h("li", null, `Incidents: ${c.new} new, ${c.changed} changed, ${c.unchanged} unchanged (${c.incidents} in all)`),
     ),

@@ -146,6 +146,9 @@ export class IncidentPage {
           : null,
         t?.owner ? h("span", { className: "owner small" }, `owner ${t.owner}`) : null,
         (t?.tags ?? []).map((x) => h("span", { className: "chip tag" }, x)),
+        (inc.clusters ?? []).length
+          ? h("span", { className: "chip cluster", "data-testid": "incident-cluster", title: "The cluster its evidence comes from" }, `cluster ${(inc.clusters ?? []).join(", ")}`)
+          : null,
         h("span", { className: "muted" }, timeSpan(inc.first_activity, inc.last_activity)),
         h("span", { className: "muted" }, `${inc.signals} signals`),
       ),

@@ -326,7 +326,15 @@ export class QueueView {
             ? h("div", { className: "muted small", "data-testid": "incident-classification" }, nameIn(this.o.vocabulary?.classifications, r.classification))
             : null,
         ),
-        h("td", { className: "title" }, h("div", null, r.title), h("div", { className: "muted small mono" }, r.id)),
+        h(
+          "td",
+          { className: "title" },
+          h("div", null, r.title),
+          h("div", { className: "muted small mono" }, r.id),
+          (r.clusters ?? []).length
+            ? h("div", { className: "muted small", "data-testid": "incident-cluster" }, `cluster ${(r.clusters ?? []).join(", ")}`)
+            : null,
+        ),
         h("td", { className: "nowrap" }, fmtTime(r.first_activity)),
         h("td", { className: "nowrap" }, fmtTime(r.last_activity)),
         h("td", null, h("div", { className: "chips" }, r.tactics.map((t) => tacticChip(t, "short")))),
