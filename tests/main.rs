@@ -6,6 +6,7 @@ mod util;
 mod attachments;
 mod bad_input;
 mod case_store;
+mod cloud_demo;
 mod cluster;
 mod detect;
 mod eks;

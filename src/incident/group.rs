@@ -100,25 +100,27 @@ fn cluster_of(s: &Signal) -> Option<i64> {
 }
 
 /// The pairs of signals (in time order) to try linking on one entity: each
-/// signal with the one before it of its own cluster and the one before it
-/// of no named cluster — and a signal of no named cluster with the one
-/// before it of each cluster. Between clusters, plain neighbours would
-/// alternate and no two signals of one cluster would ever meet.
+/// signal with the nearest one before it that its cluster allows — of the
+/// same cluster or of none named. Without clusters in conflict these are
+/// plain neighbours; with them, plain neighbours would alternate between
+/// clusters and no two signals of one cluster would ever meet.
 fn neighbours(list: &[usize], clusters: &[Option<i64>]) -> Vec<(usize, usize)> {
-    let mut last: BTreeMap<Option<i64>, usize> = BTreeMap::new();
+    // The latest position in `list` seen of each cluster, and of any.
+    let mut last: HashMap<Option<i64>, usize> = HashMap::new();
+    let mut last_any: Option<usize> = None;
     let mut out = Vec::with_capacity(list.len());
-    for &b in list {
+    for (pos, &b) in list.iter().enumerate() {
         let c = clusters[b];
-        match c {
-            Some(_) => {
-                out.extend([last.get(&c), last.get(&None)].into_iter().flatten().map(|&a| (a, b)));
-            }
-            None => out.extend(last.values().map(|&a| (a, b))),
+        let partner = match c {
+            Some(_) => [last.get(&c), last.get(&None)].into_iter().flatten().max().copied(),
+            None => last_any,
+        };
+        if let Some(p) = partner {
+            out.push((list[p], b));
         }
-        last.insert(c, b);
+        last.insert(c, pos);
+        last_any = Some(pos);
     }
-    // Earlier partners first, as the plain neighbours came.
-    out.sort_by_key(|&(a, b)| (b, a));
     out
 }
 
