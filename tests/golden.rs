@@ -87,4 +87,13 @@ golden! {
     eks_firehose_objects_with_a_control_message => "eks/firehose-2026-11-20-09-47.gz",
     eks_logs_insights_csv_with_a_broken_row => "eks/logs-insights.csv",
     eks_logs_insights_json => "eks/logs-insights.json",
+    aks_event_hub_messages_mixed_categories => "aks/event-hub.json",
+    aks_storage_blob_bom_in_resource_id_layout => "aks/storage-blob.zip",
+    aks_aksaudit_portal_csv => "aks/aksaudit.csv",
+    aks_aksaudit_az_cli_json => "aks/aksaudit-az-cli.json",
+    aks_azurediagnostics_portal_csv => "aks/azurediagnostics.csv",
+    aks_azurediagnostics_az_cli_json_truncated_log => "aks/azurediagnostics.json",
+    aks_bad_records => "aks/bad-records.json",
+    aks_bad_aksaudit_csv => "aks/bad-aksaudit.csv",
+    aks_bad_azurediagnostics_json => "aks/bad-azurediagnostics.json",
 }

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod aks;
 mod attachments;
 mod bad_input;
 mod case_store;

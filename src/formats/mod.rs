@@ -6,6 +6,7 @@
 //! `{"value": [...]}` and bare arrays already expanded into their items) and
 //! runs of text lines — and hands each to the format's parser here.
 
+pub mod aks;
 pub mod audit;
 pub mod defender;
 pub mod eks;
@@ -88,11 +89,23 @@ pub enum Format {
     /// Insights downloads, subscription (Firehose) objects.
     #[serde(rename = "eks-cloudwatch")]
     EksCloudWatch,
+    /// AKS control-plane logs through Azure Monitor: Event Hub messages,
+    /// storage-account blobs, Log Analytics `AKSAudit` / `AzureDiagnostics`
+    /// rows.
+    #[serde(rename = "aks-diagnostics")]
+    AksDiagnostics,
 }
 
 impl Format {
-    pub const ALL: &'static [Format] =
-        &[Format::Falco, Format::K8sAudit, Format::Defender, Format::Tetragon, Format::K8sObjects, Format::EksCloudWatch];
+    pub const ALL: &'static [Format] = &[
+        Format::Falco,
+        Format::K8sAudit,
+        Format::Defender,
+        Format::Tetragon,
+        Format::K8sObjects,
+        Format::EksCloudWatch,
+        Format::AksDiagnostics,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,6 +115,7 @@ impl Format {
             Format::Tetragon => "tetragon",
             Format::K8sObjects => "k8s-objects",
             Format::EksCloudWatch => "eks-cloudwatch",
+            Format::AksDiagnostics => "aks-diagnostics",
         }
     }
 
@@ -118,6 +132,7 @@ impl Format {
             Format::Tetragon => tetragon::sniff(obj),
             Format::K8sObjects => k8s::sniff(obj),
             Format::EksCloudWatch => eks::sniff(obj),
+            Format::AksDiagnostics => aks::sniff(obj),
         }
     }
 
@@ -130,6 +145,7 @@ impl Format {
             Format::Tetragon => tetragon::parse(raw),
             Format::K8sObjects => k8s::parse(raw),
             Format::EksCloudWatch => eks::parse(raw, &Context::new(&Hint::default())),
+            Format::AksDiagnostics => aks::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -142,6 +158,7 @@ impl Format {
             Format::K8sObjects => k8s::parse_with_kind(raw, ctx.hint.kind.as_deref()),
             Format::K8sAudit => audit::parse_for_import(raw),
             Format::EksCloudWatch => eks::parse(raw, ctx),
+            Format::AksDiagnostics => aks::parse(raw, ctx),
             _ => self.parse_record(raw),
         }?;
         if let Some(cluster) = ctx.cluster {
@@ -157,6 +174,7 @@ impl Format {
         match self {
             Format::K8sAudit => audit::peek(raw),
             Format::EksCloudWatch => eks::peek(raw, ctx),
+            Format::AksDiagnostics => aks::peek(raw, ctx),
             _ => None,
         }
     }
@@ -168,6 +186,7 @@ impl Format {
         match self {
             Format::K8sAudit => audit::validate(raw),
             Format::EksCloudWatch => eks::validate(raw),
+            Format::AksDiagnostics => aks::validate(raw),
             _ => true,
         }
     }
@@ -234,9 +253,19 @@ impl From<serde_json::Error> for RecordError {
 
 /// Detects the format of a record: the first format whose sniffer accepts it.
 /// Order matters only for records that several could claim; audit `Event`s are
-/// checked before Kubernetes objects because both have `kind: Event`.
+/// checked before Kubernetes objects because both have `kind: Event`, AKS
+/// records before Defender alerts because both are Azure records naming an
+/// AKS cluster (each sniffer also refuses the other's records).
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
-    [Format::K8sAudit, Format::EksCloudWatch, Format::Falco, Format::Tetragon, Format::Defender, Format::K8sObjects]
+    [
+        Format::K8sAudit,
+        Format::EksCloudWatch,
+        Format::AksDiagnostics,
+        Format::Falco,
+        Format::Tetragon,
+        Format::Defender,
+        Format::K8sObjects,
+    ]
         .into_iter()
         .find(|f| f.matches(obj))
 }
