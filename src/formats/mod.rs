@@ -154,17 +154,13 @@ impl Format {
     /// items often omit their own `kind`), a cloud envelope's page. The
     /// event's fields may come already serialized ([`NewEvent::fields_json`]).
     pub fn parse_for_import(self, raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
-        let mut ev = match self {
+        match self {
             Format::K8sObjects => k8s::parse_with_kind(raw, ctx.hint.kind.as_deref()),
             Format::K8sAudit => audit::parse_for_import(raw),
             Format::EksCloudWatch => eks::parse(raw, ctx),
             Format::AksDiagnostics => aks::parse(raw, ctx),
             _ => self.parse_record(raw),
-        }?;
-        if let Some(cluster) = ctx.cluster {
-            envelope::default_cluster(&mut ev, cluster);
         }
-        Ok(ev)
     }
 
     /// For formats that write several records per event (the audit log's

@@ -677,10 +677,16 @@ impl FileParser<'_, '_> {
         Ok(())
     }
 
-    fn push_event(&mut self, raw: &[u8], at: Locator, mut ev: NewEvent, index: usize) -> Result<()> {
+    /// The cluster the investigator named (`--cluster`), on an event that
+    /// names none of its own.
+    fn default_cluster(&self, ev: &mut NewEvent) {
         if let Some(cluster) = self.ctx.opts.cluster.as_deref() {
-            formats::envelope::default_cluster(&mut ev, cluster);
+            formats::envelope::default_cluster(ev, cluster);
         }
+    }
+
+    fn push_event(&mut self, raw: &[u8], at: Locator, mut ev: NewEvent, index: usize) -> Result<()> {
+        self.default_cluster(&mut ev);
         let prepared = Box::new(Prepared::with_index(raw, ev, index, &mut self.entity_ids));
         self.push_prepared(at, raw.to_vec(), prepared, Vec::new())
     }
@@ -743,7 +749,8 @@ impl FileParser<'_, '_> {
         }
         let best = &group[0];
         match parse_json(format, best.json.get(&best.raw), &self.context(&best.hint)) {
-            Ok(ev) if ev.dedup_key.as_deref() == Some(key.as_str()) && ev.rank == best.rank => {
+            Ok(mut ev) if ev.dedup_key.as_deref() == Some(key.as_str()) && ev.rank == best.rank => {
+                self.default_cluster(&mut ev);
                 let raw_hash = best.raw_hash.unwrap_or_else(|| stable_id(&[&best.raw]));
                 let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, raw_hash, &mut self.entity_ids));
                 let mut rest = group.into_iter();
