@@ -7,6 +7,8 @@
 //! runs of text lines — and hands each to the format's parser here.
 
 pub mod audit;
+pub mod azure_activity;
+pub mod cloudtrail;
 pub mod defender;
 pub mod eks;
 pub mod envelope;
@@ -88,11 +90,26 @@ pub enum Format {
     /// Insights downloads, subscription (Firehose) objects.
     #[serde(rename = "eks-cloudwatch")]
     EksCloudWatch,
+    /// AWS CloudTrail: S3 trail objects, `lookup-events` pages.
+    #[serde(rename = "cloudtrail")]
+    CloudTrail,
+    /// The Azure Activity Log: diagnostic-setting records (Event Hub,
+    /// storage), `az monitor activity-log list`.
+    #[serde(rename = "azure-activity")]
+    AzureActivity,
 }
 
 impl Format {
-    pub const ALL: &'static [Format] =
-        &[Format::Falco, Format::K8sAudit, Format::Defender, Format::Tetragon, Format::K8sObjects, Format::EksCloudWatch];
+    pub const ALL: &'static [Format] = &[
+        Format::Falco,
+        Format::K8sAudit,
+        Format::Defender,
+        Format::Tetragon,
+        Format::K8sObjects,
+        Format::EksCloudWatch,
+        Format::CloudTrail,
+        Format::AzureActivity,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,6 +119,8 @@ impl Format {
             Format::Tetragon => "tetragon",
             Format::K8sObjects => "k8s-objects",
             Format::EksCloudWatch => "eks-cloudwatch",
+            Format::CloudTrail => "cloudtrail",
+            Format::AzureActivity => "azure-activity",
         }
     }
 
@@ -118,6 +137,8 @@ impl Format {
             Format::Tetragon => tetragon::sniff(obj),
             Format::K8sObjects => k8s::sniff(obj),
             Format::EksCloudWatch => eks::sniff(obj),
+            Format::CloudTrail => cloudtrail::sniff(obj),
+            Format::AzureActivity => azure_activity::sniff(obj),
         }
     }
 
@@ -130,6 +151,8 @@ impl Format {
             Format::Tetragon => tetragon::parse(raw),
             Format::K8sObjects => k8s::parse(raw),
             Format::EksCloudWatch => eks::parse(raw, &Context::new(&Hint::default())),
+            Format::CloudTrail => cloudtrail::parse(raw, &Context::new(&Hint::default())),
+            Format::AzureActivity => azure_activity::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -142,6 +165,8 @@ impl Format {
             Format::K8sObjects => k8s::parse_with_kind(raw, ctx.hint.kind.as_deref()),
             Format::K8sAudit => audit::parse_for_import(raw),
             Format::EksCloudWatch => eks::parse(raw, ctx),
+            Format::CloudTrail => cloudtrail::parse(raw, ctx),
+            Format::AzureActivity => azure_activity::parse(raw, ctx),
             _ => self.parse_record(raw),
         }?;
         if let Some(cluster) = ctx.cluster {
@@ -234,9 +259,20 @@ impl From<serde_json::Error> for RecordError {
 
 /// Detects the format of a record: the first format whose sniffer accepts it.
 /// Order matters only for records that several could claim; audit `Event`s are
-/// checked before Kubernetes objects because both have `kind: Event`.
+/// checked before Kubernetes objects because both have `kind: Event`;
+/// Defender before the Activity Log, whose entries of a Defender alert are
+/// the alert's.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
-    [Format::K8sAudit, Format::EksCloudWatch, Format::Falco, Format::Tetragon, Format::Defender, Format::K8sObjects]
+    [
+        Format::K8sAudit,
+        Format::EksCloudWatch,
+        Format::Falco,
+        Format::Tetragon,
+        Format::Defender,
+        Format::CloudTrail,
+        Format::AzureActivity,
+        Format::K8sObjects,
+    ]
         .into_iter()
         .find(|f| f.matches(obj))
 }
