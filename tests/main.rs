@@ -5,6 +5,7 @@ mod util;
 
 mod bad_input;
 mod case_store;
+mod cloud_identity;
 mod cluster;
 mod detect;
 mod golden;
