@@ -8,6 +8,7 @@ mod attachments;
 mod bad_input;
 mod case_store;
 mod cloud_demo;
+mod cloud_identity;
 mod cluster;
 mod detect;
 mod eks;

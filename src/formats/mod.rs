@@ -8,6 +8,8 @@
 
 pub mod aks;
 pub mod audit;
+pub mod azure_activity;
+pub mod cloudtrail;
 pub mod defender;
 pub mod eks;
 pub mod envelope;
@@ -94,6 +96,13 @@ pub enum Format {
     /// rows.
     #[serde(rename = "aks-diagnostics")]
     AksDiagnostics,
+    /// AWS CloudTrail: S3 trail objects, `lookup-events` pages.
+    #[serde(rename = "cloudtrail")]
+    CloudTrail,
+    /// The Azure Activity Log: diagnostic-setting records (Event Hub,
+    /// storage), `az monitor activity-log list`.
+    #[serde(rename = "azure-activity")]
+    AzureActivity,
 }
 
 impl Format {
@@ -105,6 +114,8 @@ impl Format {
         Format::K8sObjects,
         Format::EksCloudWatch,
         Format::AksDiagnostics,
+        Format::CloudTrail,
+        Format::AzureActivity,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +127,8 @@ impl Format {
             Format::K8sObjects => "k8s-objects",
             Format::EksCloudWatch => "eks-cloudwatch",
             Format::AksDiagnostics => "aks-diagnostics",
+            Format::CloudTrail => "cloudtrail",
+            Format::AzureActivity => "azure-activity",
         }
     }
 
@@ -133,6 +146,8 @@ impl Format {
             Format::K8sObjects => k8s::sniff(obj),
             Format::EksCloudWatch => eks::sniff(obj),
             Format::AksDiagnostics => aks::sniff(obj),
+            Format::CloudTrail => cloudtrail::sniff(obj),
+            Format::AzureActivity => azure_activity::sniff(obj),
         }
     }
 
@@ -146,6 +161,8 @@ impl Format {
             Format::K8sObjects => k8s::parse(raw),
             Format::EksCloudWatch => eks::parse(raw, &Context::new(&Hint::default())),
             Format::AksDiagnostics => aks::parse(raw, &Context::new(&Hint::default())),
+            Format::CloudTrail => cloudtrail::parse(raw, &Context::new(&Hint::default())),
+            Format::AzureActivity => azure_activity::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -159,6 +176,8 @@ impl Format {
             Format::K8sAudit => audit::parse_for_import(raw),
             Format::EksCloudWatch => eks::parse(raw, ctx),
             Format::AksDiagnostics => aks::parse(raw, ctx),
+            Format::CloudTrail => cloudtrail::parse(raw, ctx),
+            Format::AzureActivity => azure_activity::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -249,9 +268,11 @@ impl From<serde_json::Error> for RecordError {
 
 /// Detects the format of a record: the first format whose sniffer accepts it.
 /// Order matters only for records that several could claim; audit `Event`s are
-/// checked before Kubernetes objects because both have `kind: Event`, AKS
+/// checked before Kubernetes objects because both have `kind: Event`; AKS
 /// records before Defender alerts because both are Azure records naming an
-/// AKS cluster (each sniffer also refuses the other's records).
+/// AKS cluster (each sniffer also refuses the other's records); Defender
+/// before the Activity Log, whose entries of a Defender alert are the
+/// alert's.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -260,6 +281,8 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Falco,
         Format::Tetragon,
         Format::Defender,
+        Format::CloudTrail,
+        Format::AzureActivity,
         Format::K8sObjects,
     ]
         .into_iter()

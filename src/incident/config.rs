@@ -35,6 +35,8 @@ struct Raw {
     aggregate_over: usize,
     max_nodes: usize,
     graph_kinds: Vec<String>,
+    #[serde(default)]
+    graph_linked_kinds: Vec<String>,
 }
 
 /// The validated configuration.
@@ -51,6 +53,9 @@ pub struct Config {
     pub aggregate_over: usize,
     pub max_nodes: usize,
     pub graph_kinds: Vec<EntityKind>,
+    /// Kinds drawn only as an end of a relation (a cluster someone got the
+    /// credentials of), never merely because a signal names them.
+    pub graph_linked_kinds: Vec<EntityKind>,
 }
 
 /// The configuration shipped with Kordon (validated by its tests).
@@ -96,6 +101,7 @@ impl Config {
             aggregate_over: raw.aggregate_over,
             max_nodes: raw.max_nodes,
             graph_kinds: kinds(&raw.graph_kinds, "graph_kinds")?,
+            graph_linked_kinds: kinds(&raw.graph_linked_kinds, "graph_linked_kinds")?,
         })
     }
 

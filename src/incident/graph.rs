@@ -334,6 +334,7 @@ fn listed(keys: &BTreeSet<i64>) -> Vec<String> {
 /// previous build gave them) to show member by member.
 pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
     let draw: HashSet<EntityKind> = cfg.graph_kinds.iter().copied().collect();
+    let linked: HashSet<EntityKind> = cfg.graph_linked_kinds.iter().copied().collect();
     let rels: BTreeMap<(i64, i64, usize), Relation> = relations::derive(relations::builtin(), ev.all());
 
     // Entities: everything a signal names, and both ends of every relation.
@@ -347,7 +348,9 @@ pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
     for e in ev.all() {
         let is_signal = signal_keys.contains(&e.key);
         for n in &e.entities {
-            if !draw.contains(&n.kind) || !(is_signal || in_relation.contains(&n.id)) {
+            let related = in_relation.contains(&n.id);
+            let drawn = (draw.contains(&n.kind) && (is_signal || related)) || (linked.contains(&n.kind) && related);
+            if !drawn {
                 continue;
             }
             let d = info.entry(n.id).or_insert_with(|| {

@@ -216,6 +216,32 @@ mod tests {
     }
 
     #[test]
+    fn cloud_identities_link_sessions_roles_web_identities_and_clusters() {
+        use EntityKind::{Cluster, Identity, Ip};
+        // IRSA: a service account (10) exchanged its token from 40 for role
+        // 20 and got session 30; the session then called as the actor.
+        let irsa = ev(1, 5, &[(10, Identity, "web-identity"), (20, Identity, "assumed-role"), (30, Identity, "session"), (40, Ip, "source-ip")], serde_json::json!({}));
+        let call = ev(2, 6, &[(30, Identity, "actor"), (20, Identity, "session-issuer"), (40, Ip, "source-ip")], serde_json::json!({}));
+        // An EKS audit event: role 20's session 30 authenticated as user 50.
+        let audit = ev(3, 7, &[(50, Identity, "actor"), (20, Identity, "cloud-principal"), (30, Identity, "cloud-session")], serde_json::json!({}));
+        // A credentials fetch: 60 got the credentials of cluster 70.
+        let creds = ev(4, 8, &[(60, Identity, "actor"), (70, Cluster, "cluster"), (70, Cluster, "credentials")], serde_json::json!({}));
+        let rels = derive(builtin(), [&irsa, &call, &audit, &creds]);
+        let has = |a: i64, b: i64, k: &str| rels.values().any(|r| (r.from, r.to, r.kind.as_str()) == (a, b, k));
+        assert!(has(10, 20, "assumed"));
+        assert!(has(40, 10, "used"));
+        assert!(has(40, 30, "used"));
+        assert!(has(20, 50, "acted-as"));
+        assert!(has(60, 70, "got-credentials-of"));
+        let session_of = rels.values().find(|r| (r.from, r.to, r.kind.as_str()) == (30, 20, "session-of")).unwrap();
+        assert_eq!(session_of.evidence.iter().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+        // The web identity is no session of the role, and no one merely
+        // naming a cluster got its credentials.
+        assert!(!has(10, 20, "session-of"));
+        assert_eq!(rels.values().filter(|r| r.to == 70).count(), 1);
+    }
+
+    #[test]
     fn malformed_rules_are_refused() {
         assert!(parse_rules("version: 1\nrelations:\n  - {from: pod, to: container/container, kind: runs}\n").is_err());
         assert!(parse_rules("version: 1\nrelations:\n  - {from: pods/pod, to: container/container, kind: runs}\n").is_err());

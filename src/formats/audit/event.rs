@@ -29,6 +29,7 @@ macro_rules! event_fields {
 event_fields! {
     ApiGroup: "api_group",
     AuthzReason: "authz_reason",
+    CloudPrincipal: "cloud_principal",
     Cluster: "cluster",
     Code: "code",
     CredentialId: "credential_id",
@@ -307,6 +308,19 @@ pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs, envelope: Option<&
     let credential_id = extra.credential_id.0.as_deref();
     fields.set(Field::CredentialId, credential_id);
 
+    // The cloud principal behind the user. A kubelet's is its node's
+    // instance role, shared by every request of every node: the node
+    // entity says more, and the role would join unrelated incidents.
+    if !username.is_some_and(|u| u.starts_with("system:node:")) {
+        if let Some(principal) = cloud_principal(extra) {
+            fields.set(Field::CloudPrincipal, principal.key.as_str());
+            ev.entity(principal);
+            if let Some(session) = cloud_session(extra) {
+                ev.entity(session);
+            }
+        }
+    }
+
     // Source addresses: X-Forwarded-For entries first, the TCP peer last.
     let source_ips: Vec<String> = rec
         .source_ips
@@ -474,6 +488,38 @@ pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs, envelope: Option<&
         ev.add_search(uri);
     }
     Ok(ev)
+}
+
+/// The IAM role or user an EKS user authenticated as (`canonicalArn`,
+/// else `arn`), or the Entra object id an AKS user authenticated as.
+fn cloud_principal(extra: &Extra<'_>) -> Option<EntityRef> {
+    if let Some(arn) = extra.canonical_arn.0.as_deref().or(extra.arn.0.as_deref()) {
+        return Some(
+            EntityRef::new(EntityKind::Identity, arn, "cloud-principal")
+                .attr("provider", "aws")
+                .attr("account", arn.split(':').nth(4).filter(|a| !a.is_empty()))
+                .attr("principal_id", extra.principal_id.0.as_deref())
+                .attr("session_name", extra.session_name.0.as_deref())
+                .attr("access_key_id", extra.access_key_id.0.as_deref()),
+        );
+    }
+    let oid = extra.oid.0.as_deref()?.trim().to_ascii_lowercase();
+    Some(EntityRef::new(EntityKind::Identity, oid, "cloud-principal").attr("provider", "azure"))
+}
+
+/// The IAM session an EKS user authenticated with, when it is not the
+/// principal itself (an assumed role's session, not an IAM user): the key
+/// CloudTrail names the session's calls by.
+fn cloud_session(extra: &Extra<'_>) -> Option<EntityRef> {
+    let arn = extra.arn.0.as_deref()?;
+    let canonical = extra.canonical_arn.0.as_deref()?;
+    (arn != canonical).then(|| {
+        EntityRef::new(EntityKind::Identity, arn, "cloud-session")
+            .attr("provider", "aws")
+            .attr("account", arn.split(':').nth(4).filter(|a| !a.is_empty()))
+            .attr("session_name", extra.session_name.0.as_deref())
+            .attr("access_key_id", extra.access_key_id.0.as_deref())
+    })
 }
 
 /// A binding subject as the identity key the audit log would name it by.

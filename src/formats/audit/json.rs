@@ -404,6 +404,12 @@ tolerant_object! {
         node_name: "authentication.kubernetes.io/node-name",
         node_uid: "authentication.kubernetes.io/node-uid",
         credential_id: "authentication.kubernetes.io/credential-id",
+        arn: "arn",
+        canonical_arn: "canonicalArn",
+        session_name: "sessionName",
+        access_key_id: "accessKeyId",
+        principal_id: "principalId",
+        oid: "oid",
     }
     <'de> Body<'de> { spec: "spec", role_ref: "roleRef", subjects: "subjects" }
     <'de> RoleRef<'de> { name: "name", kind: "kind" }

@@ -68,6 +68,16 @@ const EXTRA_POD_UID: &str = "authentication.kubernetes.io/pod-uid";
 const EXTRA_NODE_NAME: &str = "authentication.kubernetes.io/node-name";
 const EXTRA_NODE_UID: &str = "authentication.kubernetes.io/node-uid";
 const EXTRA_CREDENTIAL_ID: &str = "authentication.kubernetes.io/credential-id";
+/// `user.extra` keys EKS's authenticator adds: the IAM principal behind the
+/// Kubernetes user (`canonicalArn` the role or user, `arn` the session).
+const EXTRA_ARN: &str = "arn";
+const EXTRA_CANONICAL_ARN: &str = "canonicalArn";
+const EXTRA_SESSION_NAME: &str = "sessionName";
+const EXTRA_ACCESS_KEY_ID: &str = "accessKeyId";
+const EXTRA_PRINCIPAL_ID: &str = "principalId";
+/// The `user.extra` key AKS's Entra ID authentication (guard) adds: the
+/// Entra object id behind the Kubernetes user.
+const EXTRA_OID: &str = "oid";
 
 /// Subresources whose requests upgrade the connection and stay open.
 const STREAMING_SUBRESOURCES: &[&str] = &["exec", "attach", "portforward"];

@@ -90,6 +90,15 @@ pub(super) struct Extra<'a> {
     pub(super) node_name: ExtraValue<'a>,
     pub(super) node_uid: ExtraValue<'a>,
     pub(super) credential_id: ExtraValue<'a>,
+    /// EKS: the IAM session ARN, the role or user ARN, and the session's
+    /// name, access key and principal id.
+    pub(super) arn: ExtraValue<'a>,
+    pub(super) canonical_arn: ExtraValue<'a>,
+    pub(super) session_name: ExtraValue<'a>,
+    pub(super) access_key_id: ExtraValue<'a>,
+    pub(super) principal_id: ExtraValue<'a>,
+    /// AKS with Entra ID: the Entra object id.
+    pub(super) oid: ExtraValue<'a>,
 }
 
 /// The first string of a `user.extra` value (a list of strings in the API;
@@ -282,6 +291,12 @@ impl<'a> User<'a> {
                 node_name: extra_value(EXTRA_NODE_NAME),
                 node_uid: extra_value(EXTRA_NODE_UID),
                 credential_id: extra_value(EXTRA_CREDENTIAL_ID),
+                arn: extra_value(EXTRA_ARN),
+                canonical_arn: extra_value(EXTRA_CANONICAL_ARN),
+                session_name: extra_value(EXTRA_SESSION_NAME),
+                access_key_id: extra_value(EXTRA_ACCESS_KEY_ID),
+                principal_id: extra_value(EXTRA_PRINCIPAL_ID),
+                oid: extra_value(EXTRA_OID),
             },
         }
     }

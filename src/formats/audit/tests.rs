@@ -2,6 +2,8 @@ use super::*;
 
 const LOG: &str = include_str!("../../../fixtures/samples/k8s-audit/log-backend.jsonl");
 const WEBHOOK: &str = include_str!("../../../fixtures/samples/k8s-audit/webhook-eventlist.json");
+const EKS: &str = include_str!("../../../fixtures/samples/k8s-audit/eks-iam-principals.jsonl");
+const AKS: &str = include_str!("../../../fixtures/samples/k8s-audit/aks-entra-oid.jsonl");
 
 fn records() -> Vec<(Map<String, Value>, NewEvent)> {
     LOG.lines()
@@ -418,6 +420,89 @@ fn malformed_records_give_clear_errors() {
     assert_eq!(ev.title, "request (403 Forbidden)");
 }
 
+// --- Cloud principals behind the user (EKS, AKS with Entra ID) ---------
+
+/// The event of the line of `text` whose auditID is `id`, ResponseComplete.
+fn event_of(text: &str, id: &str) -> NewEvent {
+    let line = text
+        .lines()
+        .find(|l| l.contains(id) && l.contains("ResponseComplete"))
+        .expect("sample line");
+    let ev = parse(line.as_bytes()).expect("sample parses");
+    assert_eq!(parse_via_value(line.as_bytes(), None).unwrap(), ev);
+    ev
+}
+
+#[test]
+fn an_eks_user_names_its_iam_role_and_session_as_cloud_identities() {
+    let ev = event_of(EKS, "0f6b2c1e-7a9d-4e38-b5c2-1d8e9f3a6b47");
+    let session = "arn:aws:sts::111122223333:assumed-role/PlatformAdmin/jane.doe";
+    let role = "arn:aws:iam::111122223333:role/PlatformAdmin";
+    assert_eq!(role_keys(&ev, EntityKind::Identity, "actor"), [session]);
+    assert_eq!(role_keys(&ev, EntityKind::Identity, "cloud-principal"), [role]);
+    assert_eq!(role_keys(&ev, EntityKind::Identity, "cloud-session"), [session]);
+    assert_eq!(ev.fields["cloud_principal"], role);
+    let p = ev
+        .entities
+        .iter()
+        .find(|e| e.role == "cloud-principal")
+        .unwrap();
+    assert_eq!(p.attrs["provider"], "aws");
+    assert_eq!(p.attrs["account"], "111122223333");
+    assert_eq!(p.attrs["session_name"], "jane.doe");
+    assert_eq!(p.attrs["access_key_id"], "ASIA4SLQK7TBXJANE2QW");
+    assert_eq!(p.attrs["principal_id"], "AROA4SLQK7TBXPLATADM1");
+    let s = ev.entities.iter().find(|e| e.role == "cloud-session").unwrap();
+    assert_eq!(s.attrs["access_key_id"], "ASIA4SLQK7TBXJANE2QW");
+}
+
+#[test]
+fn an_iam_user_is_its_own_cloud_principal_and_has_no_session() {
+    let ev = event_of(EKS, "8a3f5c7e-2d1b-4e9a-b6c4-0f7d3e2a1b95");
+    let user = "arn:aws:iam::111122223333:user/breakglass";
+    assert_eq!(role_keys(&ev, EntityKind::Identity, "cloud-principal"), [user]);
+    assert!(role_keys(&ev, EntityKind::Identity, "cloud-session").is_empty());
+    let p = ev.entities.iter().find(|e| e.role == "cloud-principal").unwrap();
+    // EKS writes `sessionName: [""]` for IAM users.
+    assert!(!p.attrs.contains_key("session_name"));
+    assert_eq!(p.attrs["access_key_id"], "AKIA4SLQK7TBXBRK4GL8");
+}
+
+#[test]
+fn a_kubelet_names_no_cloud_principal() {
+    let ev = event_of(EKS, "c41e7d2b-9f3a-4b68-a0d5-7e2c1f9b8a36");
+    assert!(ev.entities.iter().all(|e| !e.role.starts_with("cloud-")), "{:?}", ev.entities);
+    assert!(!ev.fields.contains_key("cloud_principal"));
+}
+
+#[test]
+fn an_aks_entra_user_names_its_object_id() {
+    let ev = event_of(AKS, "e2b7c9d4-3f1a-4d86-9b5e-6c0a8f2d7e13");
+    assert_eq!(role_keys(&ev, EntityKind::Identity, "actor"), ["alice.martin@shopcorp.example"]);
+    assert_eq!(role_keys(&ev, EntityKind::Identity, "cloud-principal"), ["7c2e9a41-5d8b-4f3e-a1c6-0b9d4e7f2a58"]);
+    let p = ev.entities.iter().find(|e| e.role == "cloud-principal").unwrap();
+    assert_eq!(p.attrs["provider"], "azure");
+    // Upper case or a bare string (tolerated) read the same.
+    let line = AKS.lines().next().unwrap().replace(
+        r#""oid":["7c2e9a41-5d8b-4f3e-a1c6-0b9d4e7f2a58"]"#,
+        r#""oid":"7C2E9A41-5D8B-4F3E-A1C6-0B9D4E7F2A58""#,
+    );
+    assert_readers_agree(line.as_bytes());
+    let ev = parse(line.as_bytes()).unwrap();
+    assert_eq!(role_keys(&ev, EntityKind::Identity, "cloud-principal"), ["7c2e9a41-5d8b-4f3e-a1c6-0b9d4e7f2a58"]);
+}
+
+#[test]
+fn service_account_tokens_name_no_cloud_principal_and_entra_users_do() {
+    for line in DEMO.lines().filter(|l| !l.trim().is_empty()) {
+        let ev = parse(line.as_bytes()).unwrap();
+        assert!(ev.entities.iter().all(|e| !e.role.starts_with("cloud-")), "{}", line);
+    }
+    // The log backend's exec by an Entra user (AKS) names its object id.
+    let ev = best("5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a");
+    assert_eq!(role_keys(&ev, EntityKind::Identity, "cloud-principal"), ["2e7d9c4b-1a3f-4e58-b6d0-9c8a7f6e5d43"]);
+}
+
 // --- The direct reader against the `Value` path -----------------------
 
 const DEMO: &str = include_str!("../../../fixtures/demo/src/audit-attack.jsonl");
@@ -448,6 +533,8 @@ fn sample_records() -> Vec<Value> {
     let list: Value = serde_json::from_str(WEBHOOK).unwrap();
     LOG.lines()
         .chain(DEMO.lines())
+        .chain(EKS.lines())
+        .chain(AKS.lines())
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())
         .chain(list["items"].as_array().unwrap().iter().cloned())
