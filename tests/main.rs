@@ -7,6 +7,7 @@ mod bad_input;
 mod case_store;
 mod cluster;
 mod detect;
+mod gke;
 mod golden;
 mod hardening;
 mod import;

@@ -11,6 +11,7 @@ pub mod defender;
 pub mod eks;
 pub mod envelope;
 pub mod falco;
+pub mod gke;
 pub mod k8s;
 pub mod tetragon;
 #[cfg(test)]
@@ -88,11 +89,16 @@ pub enum Format {
     /// Insights downloads, subscription (Firehose) objects.
     #[serde(rename = "eks-cloudwatch")]
     EksCloudWatch,
+    /// GKE audit logs through Cloud Logging (`LogEntry` with an `AuditLog`
+    /// payload): `gcloud logging read` JSON or YAML, sink JSON Lines, Logs
+    /// Explorer downloads.
+    #[serde(rename = "gke-logging")]
+    GkeLogging,
 }
 
 impl Format {
     pub const ALL: &'static [Format] =
-        &[Format::Falco, Format::K8sAudit, Format::Defender, Format::Tetragon, Format::K8sObjects, Format::EksCloudWatch];
+        &[Format::Falco, Format::K8sAudit, Format::Defender, Format::Tetragon, Format::K8sObjects, Format::EksCloudWatch, Format::GkeLogging];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,6 +108,7 @@ impl Format {
             Format::Tetragon => "tetragon",
             Format::K8sObjects => "k8s-objects",
             Format::EksCloudWatch => "eks-cloudwatch",
+            Format::GkeLogging => "gke-logging",
         }
     }
 
@@ -118,6 +125,7 @@ impl Format {
             Format::Tetragon => tetragon::sniff(obj),
             Format::K8sObjects => k8s::sniff(obj),
             Format::EksCloudWatch => eks::sniff(obj),
+            Format::GkeLogging => gke::sniff(obj),
         }
     }
 
@@ -130,6 +138,7 @@ impl Format {
             Format::Tetragon => tetragon::parse(raw),
             Format::K8sObjects => k8s::parse(raw),
             Format::EksCloudWatch => eks::parse(raw, &Context::new(&Hint::default())),
+            Format::GkeLogging => gke::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -142,6 +151,7 @@ impl Format {
             Format::K8sObjects => k8s::parse_with_kind(raw, ctx.hint.kind.as_deref()),
             Format::K8sAudit => audit::parse_for_import(raw),
             Format::EksCloudWatch => eks::parse(raw, ctx),
+            Format::GkeLogging => gke::parse(raw, ctx),
             _ => self.parse_record(raw),
         }?;
         if let Some(cluster) = ctx.cluster {
@@ -157,6 +167,7 @@ impl Format {
         match self {
             Format::K8sAudit => audit::peek(raw),
             Format::EksCloudWatch => eks::peek(raw, ctx),
+            Format::GkeLogging => gke::peek(raw),
             _ => None,
         }
     }
@@ -168,6 +179,7 @@ impl Format {
         match self {
             Format::K8sAudit => audit::validate(raw),
             Format::EksCloudWatch => eks::validate(raw),
+            Format::GkeLogging => gke::validate(raw),
             _ => true,
         }
     }
@@ -236,7 +248,7 @@ impl From<serde_json::Error> for RecordError {
 /// Order matters only for records that several could claim; audit `Event`s are
 /// checked before Kubernetes objects because both have `kind: Event`.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
-    [Format::K8sAudit, Format::EksCloudWatch, Format::Falco, Format::Tetragon, Format::Defender, Format::K8sObjects]
+    [Format::K8sAudit, Format::EksCloudWatch, Format::GkeLogging, Format::Falco, Format::Tetragon, Format::Defender, Format::K8sObjects]
         .into_iter()
         .find(|f| f.matches(obj))
 }
