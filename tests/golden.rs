@@ -108,4 +108,13 @@ golden! {
     azure_activity_event_hub_messages => "azure-activity/event-hub-messages.json",
     azure_activity_az_cli_list => "azure-activity/az-activity-log-list.json",
     azure_activity_bad_records => "azure-activity/bad-records.jsonl",
+    gke_gcloud_json => "gke/gcloud-read.json",
+    gke_gcloud_yaml => "gke/gcloud-read.yaml",
+    gke_pubsub_sink_jsonl => "gke/sink-pubsub.jsonl",
+    gke_gcs_sink_object_with_a_duplicate => "gke/gcs-sink-S0.json",
+    gke_logs_explorer_download => "gke/downloaded-logs-20261120-101502.json",
+    gke_logs_explorer_single_entry => "gke/logs-explorer-entry.json",
+    gke_bad_entries_among_good_ones => "gke/bad-entries.jsonl",
+    gke_yaml_with_a_broken_document => "gke/gcloud-bad-document.yaml",
+    gke_truncated_gcloud_array => "gke/gcloud-truncated.json",
 }

@@ -12,6 +12,7 @@ mod cloud_identity;
 mod cluster;
 mod detect;
 mod eks;
+mod gke;
 mod golden;
 mod hardening;
 mod import;

@@ -14,6 +14,7 @@ pub mod defender;
 pub mod eks;
 pub mod envelope;
 pub mod falco;
+pub mod gke;
 pub mod k8s;
 pub mod tetragon;
 #[cfg(test)]
@@ -103,6 +104,11 @@ pub enum Format {
     /// storage), `az monitor activity-log list`.
     #[serde(rename = "azure-activity")]
     AzureActivity,
+    /// GKE audit logs through Cloud Logging (`LogEntry` with an `AuditLog`
+    /// payload): `gcloud logging read` JSON or YAML, sink JSON Lines, Logs
+    /// Explorer downloads.
+    #[serde(rename = "gke-logging")]
+    GkeLogging,
 }
 
 impl Format {
@@ -116,6 +122,7 @@ impl Format {
         Format::AksDiagnostics,
         Format::CloudTrail,
         Format::AzureActivity,
+        Format::GkeLogging,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +136,7 @@ impl Format {
             Format::AksDiagnostics => "aks-diagnostics",
             Format::CloudTrail => "cloudtrail",
             Format::AzureActivity => "azure-activity",
+            Format::GkeLogging => "gke-logging",
         }
     }
 
@@ -148,6 +156,7 @@ impl Format {
             Format::AksDiagnostics => aks::sniff(obj),
             Format::CloudTrail => cloudtrail::sniff(obj),
             Format::AzureActivity => azure_activity::sniff(obj),
+            Format::GkeLogging => gke::sniff(obj),
         }
     }
 
@@ -163,6 +172,7 @@ impl Format {
             Format::AksDiagnostics => aks::parse(raw, &Context::new(&Hint::default())),
             Format::CloudTrail => cloudtrail::parse(raw, &Context::new(&Hint::default())),
             Format::AzureActivity => azure_activity::parse(raw, &Context::new(&Hint::default())),
+            Format::GkeLogging => gke::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -178,6 +188,7 @@ impl Format {
             Format::AksDiagnostics => aks::parse(raw, ctx),
             Format::CloudTrail => cloudtrail::parse(raw, ctx),
             Format::AzureActivity => azure_activity::parse(raw, ctx),
+            Format::GkeLogging => gke::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -190,6 +201,7 @@ impl Format {
             Format::K8sAudit => audit::peek(raw),
             Format::EksCloudWatch => eks::peek(raw, ctx),
             Format::AksDiagnostics => aks::peek(raw, ctx),
+            Format::GkeLogging => gke::peek(raw, ctx),
             _ => None,
         }
     }
@@ -202,6 +214,7 @@ impl Format {
             Format::K8sAudit => audit::validate(raw),
             Format::EksCloudWatch => eks::validate(raw),
             Format::AksDiagnostics => aks::validate(raw),
+            Format::GkeLogging => gke::validate(raw),
             _ => true,
         }
     }
@@ -278,6 +291,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::K8sAudit,
         Format::EksCloudWatch,
         Format::AksDiagnostics,
+        Format::GkeLogging,
         Format::Falco,
         Format::Tetragon,
         Format::Defender,

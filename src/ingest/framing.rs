@@ -342,6 +342,31 @@ pub fn split_document(buf: &[u8], sink: &mut dyn Sink) -> Result<()> {
                     emit_json(sink, value, value, at, pos as u64, page)?;
                     pos += len;
                 }
+                Some(Err(_)) if cut_array(rest).is_some() => {
+                    // A CLI killed mid-way, a download interrupted: the
+                    // whole items are records, the cut one an error.
+                    let (items, cut) = cut_array(rest).expect("checked by the guard");
+                    page += 1;
+                    let container = Container { key: "[", page, facts: Map::new() };
+                    let hint = Hint { container: Some(Arc::new(container)), ..Hint::default() };
+                    let kept = items.len();
+                    for item in items {
+                        let bytes = item.get().as_bytes();
+                        let offset = (bytes.as_ptr() as usize - buf.as_ptr() as usize) as u64;
+                        let at = Locator { line: None, offset };
+                        sink.piece(Piece::Json { raw: bytes, json: bytes, at, hint: hint.clone() })?;
+                    }
+                    let start = pos + cut;
+                    let end = next_record_start(buf, start).max(start + 1);
+                    let raw = trim_end(&buf[start..end]);
+                    let why = match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
+                        Err(e) => crate::ingest::json_reason(&e, raw),
+                        Ok(_) => "no closing bracket".to_string(),
+                    };
+                    let reason = format!("a JSON array cut short after {} whole items: {}", kept, why);
+                    sink.piece(Piece::Bad { raw, at: Locator { line: None, offset: start as u64 }, reason })?;
+                    pos = end;
+                }
                 Some(Err(e)) => {
                     let end = next_record_start(buf, pos).max(pos + 1);
                     sink.piece(Piece::Bad {
@@ -369,6 +394,31 @@ pub fn split_document(buf: &[u8], sink: &mut dyn Sink) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The whole leading items of an array of objects that does not parse,
+/// and where the first broken item (or the end of the last whole one)
+/// starts; `None` unless at least one item is whole and all of them are
+/// objects.
+fn cut_array(doc: &[u8]) -> Option<(Vec<&RawValue>, usize)> {
+    let ws = |from: usize| from + doc[from.min(doc.len())..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+    let mut pos = ws(doc.strip_prefix(b"[").map(|_| 1)?);
+    let mut items = Vec::new();
+    loop {
+        let start = pos;
+        let mut stream = serde_json::Deserializer::from_slice(&doc[pos..]).into_iter::<&RawValue>();
+        match stream.next() {
+            Some(Ok(item)) if item.get().starts_with('{') => {
+                items.push(item);
+                pos = ws(pos + stream.byte_offset());
+            }
+            _ => return (!items.is_empty()).then_some((items, start)),
+        }
+        match doc.get(pos) {
+            Some(b',') => pos = ws(pos + 1),
+            _ => return (!items.is_empty()).then_some((items, pos)),
+        }
+    }
 }
 
 fn trim_end(b: &[u8]) -> &[u8] {
