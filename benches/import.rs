@@ -23,7 +23,8 @@
 //!
 //! `cargo bench --bench import` — full run; `-- --quick` — a small run that
 //! only proves the benchmark works (targets are reported, not enforced);
-//! `-- --events N` to choose the size.
+//! `-- --events N` to choose the size; `-- --envelopes-only N` for the
+//! managed-cluster shapes alone, at N audit lines.
 
 mod common;
 mod envelopes;
@@ -36,10 +37,12 @@ use std::time::{Duration, Instant};
 struct Args {
     quick: bool,
     events: usize,
+    /// `--envelopes-only N`: only the managed-cluster shapes, at N lines.
+    envelopes_only: Option<usize>,
 }
 
 fn args() -> Args {
-    let mut a = Args { quick: false, events: 1_000_000 };
+    let mut a = Args { quick: false, events: 1_000_000, envelopes_only: None };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
         match x.as_str() {
@@ -48,6 +51,7 @@ fn args() -> Args {
                 a.events = 20_000;
             }
             "--events" => a.events = it.next().and_then(|n| n.parse().ok()).unwrap_or(a.events),
+            "--envelopes-only" => a.envelopes_only = it.next().and_then(|n| n.parse().ok()),
             _ => {} // cargo passes --bench
         }
     }
@@ -83,6 +87,11 @@ fn main() {
     }
     let args = args();
     let dir = tempfile::tempdir().expect("temp dir");
+    if let Some(lines) = args.envelopes_only {
+        let checks = envelopes::run(dir.path(), lines, RUNS);
+        report(&checks);
+        return;
+    }
     let sizes: Vec<usize> = if args.quick { vec![args.events] } else { vec![args.events / 10, args.events] };
     let runs = if args.quick { 1 } else { RUNS };
     let mut results = Vec::new();
@@ -173,8 +182,13 @@ fn main() {
         println!("quick run: the targets apply to the full run (cargo bench --bench import)");
         return;
     }
+    report(&checks);
+}
+
+/// Prints each target as PASS or FAIL; exits 1 when one failed.
+fn report(checks: &[(String, bool)]) {
     let mut failed = false;
-    for (what, ok) in &checks {
+    for (what, ok) in checks {
         println!("{} {}", if *ok { "PASS" } else { "FAIL" }, what);
         failed |= !ok;
     }

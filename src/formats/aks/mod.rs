@@ -78,6 +78,7 @@ use serde_json::{Map, Value};
 
 mod columns;
 mod control_plane;
+mod quick;
 mod records;
 mod resource;
 mod truncated;
@@ -111,6 +112,9 @@ pub fn parse(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
 /// The dedup key and rank of a record that holds an audit event, as
 /// [`parse`] gives them, read without building the event.
 pub fn peek(raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
+    if let Some(quick) = quick::peek(raw, ctx) {
+        return quick;
+    }
     let rec = read(raw, ctx).ok()?;
     match &rec.body {
         Body::AuditText(text) if truncated::is_cut(text) => truncated::peek(text),
@@ -125,6 +129,9 @@ pub fn peek(raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
 /// whole: its envelope reads and the audit event inside is valid JSON (or
 /// was cut short, which [`parse`] keeps).
 pub fn validate(raw: &[u8]) -> bool {
+    if let Some(whole) = quick::validate(raw) {
+        return whole;
+    }
     let Ok(rec) = read(raw, &Context::new(&Default::default())) else { return false };
     match &rec.body {
         Body::AuditText(text) => truncated::is_cut(text) || audit::validate(text.as_bytes()),

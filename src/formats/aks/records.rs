@@ -19,7 +19,7 @@ pub(super) fn display_time_penalty(envelope: &Envelope) -> i32 {
 }
 
 /// The categories whose log is an audit event.
-const AUDIT_CATEGORIES: &[&str] = &["kube-audit", "kube-audit-admin"];
+pub(super) const AUDIT_CATEGORIES: &[&str] = &["kube-audit", "kube-audit-admin"];
 
 /// The other categories of an AKS cluster's diagnostic settings (and the
 /// `csi-` family: `csi-azuredisk-controller`, `csi-azurefile-controller`,

@@ -81,8 +81,9 @@ fn read(raw: &[u8], ctx: &Context) -> Result<LogEvent, RecordError> {
     };
     let container = ctx.hint.container.as_deref();
     let insights = obj.contains_key("@message");
-    let message = match obj.get(if insights { "@message" } else { "message" }) {
-        Some(Value::String(s)) => s.clone(),
+    let mut obj = obj;
+    let message = match obj.remove(if insights { "@message" } else { "message" }) {
+        Some(Value::String(s)) => s,
         Some(_) => return Err(RecordError::new("CloudWatch log event's message is not a string")),
         None => return Err(RecordError::new("CloudWatch log event has no message")),
     };
@@ -150,28 +151,50 @@ pub fn parse(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
     }
 }
 
+/// The parts of a log event that pairing and checking need, read into
+/// borrowed fields: the importer reads every stage twice before one is
+/// parsed, and a `Value` tree of each would cost more than the audit
+/// event's own reading.
+#[derive(serde::Deserialize)]
+struct Quick<'a> {
+    #[serde(borrow, alias = "@message")]
+    message: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default, alias = "@logStream", rename = "logStreamName")]
+    stream: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, rename = "@log")]
+    log: Option<std::borrow::Cow<'a, str>>,
+}
+
 /// The dedup key and rank of a record whose message is an audit event,
 /// read without building the event (see [`audit::peek`]).
 pub fn peek(raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
-    let ev = read(raw, ctx).ok()?;
-    if classify(ev.stream.as_deref(), &ev.message) != Stream::Audit {
+    let q: Quick = serde_json::from_slice(raw).ok()?;
+    let container = ctx.hint.container.as_deref();
+    let stream = q.stream.as_deref().or_else(|| container.and_then(|c| c.facts.get("logStream")).and_then(Value::as_str));
+    if classify(stream, &q.message) != Stream::Audit {
         return None;
     }
-    if ev.message.trim_end().ends_with(TRUNCATED) {
-        let id = truncated_field(&ev.message, "auditID")?;
+    if q.message.trim_end().ends_with(TRUNCATED) {
+        let id = truncated_field(&q.message, "auditID")?;
         return Some((audit_key(&id), TRUNCATED_RANK));
     }
-    audit::peek_enveloped(ev.message.as_bytes(), &ev.envelope)
+    // The rank depends on the envelope only through whether it names the
+    // cluster (see `Envelope::rank_bonus`), as `read` decides it.
+    let group = container.and_then(|c| c.facts.get("logGroup")).and_then(Value::as_str).or_else(|| q.log.as_deref().map(strip_account));
+    let mut envelope = Envelope::new("cloudwatch-events");
+    if group.and_then(cluster_of_log_group).is_some() || ctx.cluster.is_some() {
+        envelope.cluster = Some(ClusterRef::new("", "eks"));
+    }
+    audit::peek_enveloped(q.message.as_bytes(), &envelope)
 }
 
 /// Whether a record [`peek`] paired but the importer does not parse is
 /// whole: its envelope and the audit event inside.
 pub fn validate(raw: &[u8]) -> bool {
-    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(raw) else { return false };
-    match obj.get("message").or_else(|| obj.get("@message")).and_then(Value::as_str) {
-        Some(m) if m.trim_end().ends_with(TRUNCATED) => true,
-        Some(m) => audit::validate(m.as_bytes()),
-        None => false,
+    match serde_json::from_slice::<Quick>(raw) {
+        Ok(q) if q.message.trim_end().ends_with(TRUNCATED) => true,
+        Ok(q) => audit::validate(q.message.as_bytes()),
+        Err(_) => false,
     }
 }
 

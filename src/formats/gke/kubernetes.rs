@@ -209,20 +209,6 @@ pub(super) fn audit_event(entry: &Entry) -> Result<Mapped, RecordError> {
     Ok(Mapped { event: ev, code_inferred })
 }
 
-/// What the audit parser reads first of an event to pair records: the
-/// same key and rank as the whole event.
-pub(super) fn head(event: &Map<String, Value>) -> Map<String, Value> {
-    let mut head = Map::new();
-    for key in ["auditID", "stage", "verb"] {
-        if let Some(v) = event.get(key) {
-            head.insert(key.into(), v.clone());
-        }
-    }
-    let subresource = event.get("objectRef").and_then(|o| o.get("subresource")).cloned();
-    head.insert("objectRef".into(), serde_json::json!({ "subresource": subresource }));
-    head
-}
-
 /// An object as GKE logs it, less the `@type` GKE adds.
 fn without_type(obj: &Map<String, Value>) -> Map<String, Value> {
     let mut out = obj.clone();

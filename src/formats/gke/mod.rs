@@ -118,17 +118,13 @@ fn parse_kubernetes(entry: &Entry) -> Result<NewEvent, RecordError> {
     Ok(ev)
 }
 
-/// The dedup key and rank of a `k8s.io` entry (the audit event's, as
-/// [`parse`] gives them); `None` for any other entry.
-pub fn peek(raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
-    let obj = object(raw).ok()?;
-    let entry = Entry::read(&obj, raw, ctx).ok()?;
-    if entry.service != K8S_SERVICE {
-        return None;
-    }
-    let head = kubernetes::head(&kubernetes::audit_event(&entry).ok()?.event);
-    let (key, rank) = audit::peek_enveloped(&serde_json::to_vec(&head).ok()?, &entry.envelope)?;
-    Some((key, rank - rank_penalty(&entry.envelope)))
+/// Nothing to pair: Cloud Logging keeps one entry per request, not one per
+/// stage, so the importer parses every entry as it comes, and the rare copy
+/// of an entry (two sink files, a sink and a `gcloud` page) merges into its
+/// event in the case. Reading each entry a second time only to pair it
+/// would cost the import as much as the parse itself.
+pub fn peek(_raw: &[u8], _ctx: &Context) -> Option<(String, i32)> {
+    None
 }
 
 /// Whether a record [`peek`] paired but the importer does not parse is a
