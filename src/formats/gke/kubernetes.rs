@@ -38,7 +38,7 @@ const VERBS: &[&str] = &[
 ];
 
 /// Subresources whose requests upgrade the connection and stay open.
-const STREAMING: &[&str] = &["exec", "attach", "portforward"];
+pub(super) const STREAMING: &[&str] = &["exec", "attach", "portforward"];
 
 /// Namespace subresources: `core/v1/namespaces/<ns>/finalize` is the
 /// namespace's, not a resource `finalize` in it.

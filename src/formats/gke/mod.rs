@@ -118,13 +118,43 @@ fn parse_kubernetes(entry: &Entry) -> Result<NewEvent, RecordError> {
     Ok(ev)
 }
 
-/// Nothing to pair: Cloud Logging keeps one entry per request, not one per
-/// stage, so the importer parses every entry as it comes, and the rare copy
-/// of an entry (two sink files, a sink and a `gcloud` page) merges into its
-/// event in the case. Reading each entry a second time only to pair it
-/// would cost the import as much as the parse itself.
-pub fn peek(_raw: &[u8], _ctx: &Context) -> Option<(String, i32)> {
-    None
+/// What [`peek`] reads of an entry: borrowed, the rest skipped.
+#[derive(serde::Deserialize)]
+struct Quick<'a> {
+    #[serde(borrow, rename = "insertId")]
+    insert_id: std::borrow::Cow<'a, str>,
+    #[serde(borrow, rename = "protoPayload")]
+    payload: QuickPayload<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct QuickPayload<'a> {
+    #[serde(borrow, rename = "serviceName")]
+    service: std::borrow::Cow<'a, str>,
+    #[serde(borrow, rename = "methodName")]
+    method: std::borrow::Cow<'a, str>,
+}
+
+/// The dedup key and rank of a `k8s.io` entry, as [`parse`] gives them,
+/// read from `insertId` and `methodName` alone: Cloud Logging keeps one
+/// entry per request, so this only pairs copies of one entry in a file,
+/// and reading every entry whole a second time for that would cost the
+/// import as much as its parse. `None` for any other entry. (Should the
+/// two ever disagree, the importer parses the entries on their own.)
+pub fn peek(raw: &[u8], _ctx: &Context) -> Option<(String, i32)> {
+    let q: Quick = serde_json::from_slice(raw).ok()?;
+    if q.payload.service != K8S_SERVICE || q.insert_id.is_empty() {
+        return None;
+    }
+    let segments: Vec<&str> = q.payload.method.split('.').collect();
+    let verb = *segments.last()?;
+    let subresource = segments.len().checked_sub(2).map(|i| segments[i]).filter(|s| kubernetes::STREAMING.contains(s));
+    let stage = if subresource.is_some() { "ResponseStarted" } else { "ResponseComplete" };
+    let head = serde_json::json!({"auditID": q.insert_id, "stage": stage, "verb": verb, "objectRef": {"subresource": subresource}});
+    // The envelope's bonus and the penalty cancel out but for the one.
+    let envelope = Envelope::new("sink-jsonl");
+    let (key, rank) = audit::peek_enveloped(&serde_json::to_vec(&head).ok()?, &envelope)?;
+    Some((key, rank - rank_penalty(&envelope)))
 }
 
 /// Whether a record [`peek`] paired but the importer does not parse is a

@@ -254,13 +254,16 @@ fn the_cluster_comes_from_the_import_when_the_entry_names_none() {
 }
 
 #[test]
-fn entries_are_not_paired_and_each_carries_its_dedup_key() {
+fn peek_agrees_with_parse() {
     for raw in entries() {
         let ev = parse_str(&raw);
-        assert_eq!(peek(raw.as_bytes(), &Context::new(&Hint::default())), None);
-        if ev.source == Source::K8sAudit {
-            assert!(ev.dedup_key.as_deref().is_some_and(|k| k.starts_with("k8s-audit|")), "{}", ev.title);
-            assert!(validate(raw.as_bytes()));
+        match peek(raw.as_bytes(), &Context::new(&Hint::default())) {
+            Some((key, rank)) => {
+                assert_eq!(ev.source, Source::K8sAudit);
+                assert_eq!((Some(key), rank), (ev.dedup_key.clone(), ev.rank), "{}", ev.title);
+                assert!(validate(raw.as_bytes()));
+            }
+            None => assert_eq!(ev.source, Source::GcpAudit, "{}", ev.title),
         }
     }
     assert!(!validate(b"{\"insertId\":"));
