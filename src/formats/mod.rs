@@ -315,6 +315,18 @@ pub fn detect_text(text: &str) -> Option<Format> {
     }
 }
 
+/// What a JSON value is, for error messages ("a string", "an object").
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Case-insensitive object lookup, for sources whose exports disagree on key
 /// casing (Defender's REST camelCase against Resource Graph's PascalCase).
 pub fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {

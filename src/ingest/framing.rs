@@ -210,18 +210,7 @@ pub fn lines<R: BufRead>(mut r: R, name: &str, limits: &Limits, sink: &mut dyn S
     let mut line_no = 0u64;
     loop {
         buf.clear();
-        let n = read_line_capped(&mut r, &mut buf, limits.max_record_bytes).map_err(|e| match e {
-            LineError::TooLong => Error::input(
-                Code::RecordTooLong,
-                format!(
-                    "{}: line {} is longer than the {}-byte record cap (raise it with --max-record-bytes if the record is genuine)",
-                    name,
-                    line_no + 1,
-                    limits.max_record_bytes
-                ),
-            ),
-            LineError::Io(e) => crate::ingest::read_error(name, e),
-        })?;
+        let n = read_line(&mut r, &mut buf, name, limits, line_no + 1)?;
         if n == 0 {
             return Ok(());
         }
@@ -250,6 +239,21 @@ pub fn lines<R: BufRead>(mut r: R, name: &str, limits: &Limits, sink: &mut dyn S
 enum LineError {
     TooLong,
     Io(std::io::Error),
+}
+
+/// Reads line `line_no` (from 1) into `buf`, capped: the user-facing error
+/// names the file and the line.
+fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, name: &str, limits: &Limits, line_no: u64) -> Result<usize> {
+    read_line_capped(r, buf, limits.max_record_bytes).map_err(|e| match e {
+        LineError::TooLong => Error::input(
+            Code::RecordTooLong,
+            format!(
+                "{}: line {} is longer than the {}-byte record cap (raise it with --max-record-bytes if the record is genuine)",
+                name, line_no, limits.max_record_bytes
+            ),
+        ),
+        LineError::Io(e) => crate::ingest::read_error(name, e),
+    })
 }
 
 /// Reads through the next `\n` into `buf`; never holds more than `cap` bytes.
@@ -539,18 +543,7 @@ pub fn csv<R: BufRead>(mut r: R, name: &str, limits: &Limits, sink: &mut dyn Sin
     loop {
         if !eof {
             buf.clear();
-            let n = read_line_capped(&mut r, &mut buf, limits.max_record_bytes).map_err(|e| match e {
-                LineError::TooLong => Error::input(
-                    Code::RecordTooLong,
-                    format!(
-                        "{}: line {} is longer than the {}-byte record cap (raise it with --max-record-bytes if the record is genuine)",
-                        name,
-                        line_no + 1,
-                        limits.max_record_bytes
-                    ),
-                ),
-                LineError::Io(e) => crate::ingest::read_error(name, e),
-            })?;
+            let n = read_line(&mut r, &mut buf, name, limits, line_no + 1)?;
             if n == 0 {
                 eof = true;
             } else {

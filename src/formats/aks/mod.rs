@@ -72,7 +72,7 @@
 //!   every lookup is case-insensitive.
 
 use crate::formats::envelope::Envelope;
-use crate::formats::{audit, get_ci, Context, RecordError};
+use crate::formats::{audit, get_ci, type_name, Context, RecordError};
 use crate::model::NewEvent;
 use serde_json::{Map, Value};
 
@@ -177,14 +177,3 @@ fn member<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     v.as_object().and_then(|o| get_ci(o, key))
 }
 
-/// What a JSON value is, for error messages.
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}

@@ -31,17 +31,8 @@ pub(super) struct Entry<'a> {
     pub(super) envelope: Envelope,
 }
 
-/// The name of a JSON value's type, for error messages.
-pub(super) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub(super) use crate::formats::type_name;
+
 
 /// A string member: absent and `null` are `None`, another type an error
 /// naming `path`.
