@@ -18,7 +18,6 @@ use crate::store::writer::Locator;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 use std::sync::{Arc, LazyLock};
 
@@ -107,12 +106,93 @@ static CONTAINER_KEY_TEXT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|
     aho_corasick::AhoCorasick::new(quoted).expect("container key patterns")
 });
 
-/// A value's top-level keys, each with its value's text.
-type Probe<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
+/// A value's top-level members, read in one pass: the arrays under the
+/// container keys as their items, every other member as its text. A page
+/// of ten thousand log events is read once here, not once to find its
+/// members and again to split the array.
+#[derive(Default)]
+struct Probe<'a> {
+    arrays: Vec<(&'static str, Vec<&'a RawValue>)>,
+    others: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
 
-/// A top-level string of a probed value (`kind`, `apiVersion`).
-fn probe_str<'a>(probe: &Probe<'a>, key: &str) -> Option<String> {
-    probe.get(key).and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+impl<'a> Probe<'a> {
+    fn text(&self, key: &str) -> Option<String> {
+        self.others.iter().find(|(k, _)| k == key).and_then(|(_, v)| serde_json::from_str::<String>(v.get()).ok())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Probe<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Probe<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Probe<'de>, A::Error> {
+                let mut probe = Probe::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    match CONTAINER_KEYS.iter().find(|k| **k == key) {
+                        Some(k) => {
+                            if let Some(items) = map.next_value_seed(Items)? {
+                                probe.arrays.push((k, items));
+                            }
+                        }
+                        None => probe.others.push((key, map.next_value()?)),
+                    }
+                }
+                Ok(probe)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// An array's items, each as its text; `None` for a value that is no array.
+struct Items;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Items {
+    type Value = Option<Vec<&'de RawValue>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Items {
+    type Value = Option<Vec<&'de RawValue>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            items.push(item);
+        }
+        Ok(Some(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
 }
 
 /// The items of a container, or `None` when the value is a record itself.
@@ -134,16 +214,14 @@ fn container_items_any(json: &[u8], page: u32) -> Option<(Vec<&RawValue>, Hint)>
     if !CONTAINER_KEY_TEXT.is_match(json) {
         return None;
     }
-    let probe: Probe = serde_json::from_slice(json).ok()?;
-    let kind = probe_str(&probe, "kind");
+    let mut probe: Probe = serde_json::from_slice(json).ok()?;
+    let kind = probe.text("kind");
     let kind = kind.as_deref();
     // The one array that holds the records; a value with two is a record.
-    let arrays: Vec<&'static str> = CONTAINER_KEYS
-        .iter()
-        .copied()
-        .filter(|k| probe.get(*k).is_some_and(|v| v.get().starts_with('[')))
-        .collect();
-    let [key] = arrays[..] else { return None };
+    if probe.arrays.len() != 1 {
+        return None;
+    }
+    let (key, items) = probe.arrays.pop().expect("one array");
     let typed_list = kind.is_none_or(|k| k.ends_with("List"));
     match key {
         // Kubernetes lists: `List`, typed lists, audit `EventList`.
@@ -153,10 +231,9 @@ fn container_items_any(json: &[u8], page: u32) -> Option<(Vec<&RawValue>, Hint)>
         _ if kind.is_some() => return None,
         _ => {}
     }
-    let items: Vec<&RawValue> = serde_json::from_str(probe[key].get()).ok()?;
     let mut facts = Map::new();
-    for (k, v) in &probe {
-        if *k == key || *k == "kind" || *k == "apiVersion" {
+    for (k, v) in &probe.others {
+        if k == "kind" || k == "apiVersion" {
             continue;
         }
         // Scalars and arrays of scalars: a page's token, a Firehose
@@ -173,12 +250,7 @@ fn container_items_any(json: &[u8], page: u32) -> Option<(Vec<&RawValue>, Hint)>
     let container = Container { key, page, facts };
     Some((
         items,
-        Hint {
-            kind: item_kind,
-            api_version: probe_str(&probe, "apiVersion"),
-            container: Some(Arc::new(container)),
-            row: false,
-        },
+        Hint { kind: item_kind, api_version: probe.text("apiVersion"), container: Some(Arc::new(container)), row: false },
     ))
 }
 

@@ -141,6 +141,9 @@ pub fn validate(raw: &[u8]) -> bool {
 
 /// Reads a record's envelope and body.
 fn read(raw: &[u8], ctx: &Context) -> Result<Record, RecordError> {
+    if let Some(rec) = quick::record(raw, ctx) {
+        return Ok(rec);
+    }
     let obj: Map<String, Value> = match serde_json::from_slice::<Value>(raw)? {
         Value::Object(o) => o,
         _ => return Err(RecordError::new("an Azure Monitor record is not a JSON object")),

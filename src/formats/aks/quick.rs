@@ -25,6 +25,54 @@ struct Quick<'a> {
 struct Properties<'a> {
     #[serde(borrow, default)]
     log: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pod: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    stream: Option<Cow<'a, str>>,
+}
+
+/// The other members [`record`] reads.
+#[derive(Deserialize)]
+struct Whole<'a> {
+    #[serde(borrow, default)]
+    category: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "resourceId")]
+    resource_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "operationName")]
+    operation: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    properties: Option<Properties<'a>>,
+}
+
+/// A string member as the full reader takes it: blank is absent.
+fn given<'a>(v: &'a Option<Cow<'a, str>>) -> Option<&'a str> {
+    v.as_deref().filter(|s| !s.trim().is_empty())
+}
+
+/// The record of a resource log, read without a `Value` tree: `None` when
+/// this reader does not take it (the full reader then does, and says what
+/// is wrong with it).
+pub(super) fn record(raw: &[u8], ctx: &Context) -> Option<Record> {
+    let w: Whole = serde_json::from_slice(raw).ok()?;
+    let category = given(&w.category).filter(|c| records::aks_category(c))?;
+    let props = w.properties.as_ref()?;
+    let log = given(&props.log)?;
+    let resource_id = given(&w.resource_id);
+    let diagnostic = given(&w.operation).is_some_and(|op| records::starts_with_ci(op, records::DIAGNOSTIC_OPERATION));
+    if !diagnostic && !resource_id.is_some_and(|id| resource::cluster_name(id).is_some()) {
+        return None;
+    }
+    let members = records::ResourceLog {
+        category,
+        log,
+        time: given(&w.time),
+        resource_id,
+        pod: given(&props.pod),
+        stream: given(&props.stream),
+    };
+    Some(records::resource_log_record(&members, ctx))
 }
 
 /// What a resource-log record holds, as far as pairing and checking go.

@@ -8,7 +8,7 @@ use super::*;
 use crate::formats::envelope::ClusterRef;
 
 /// The operation every AKS resource log record names.
-const DIAGNOSTIC_OPERATION: &str = "Microsoft.ContainerService/managedClusters/diagnosticLogs/";
+pub(super) const DIAGNOSTIC_OPERATION: &str = "Microsoft.ContainerService/managedClusters/diagnosticLogs/";
 
 /// What is taken off the rank of an `AKSAudit` row whose timestamps are the
 /// portal's display form (milliseconds): its envelope's bonus and one more,
@@ -34,7 +34,7 @@ const COMPONENT_CATEGORIES: &[&str] = &[
 ];
 
 /// Whether a category is one an AKS cluster writes.
-fn aks_category(category: &str) -> bool {
+pub(super) fn aks_category(category: &str) -> bool {
     let c = category.to_ascii_lowercase();
     AUDIT_CATEGORIES.contains(&c.as_str()) || COMPONENT_CATEGORIES.contains(&c.as_str()) || c.starts_with("csi-")
 }
@@ -147,7 +147,7 @@ fn audit_row(obj: &Map<String, Value>) -> bool {
         && ["Stage", "RequestUri", "Verb", "TimeGenerated"].iter().any(|k| get_ci(obj, k).is_some())
 }
 
-fn starts_with_ci(s: &str, prefix: &str) -> bool {
+pub(super) fn starts_with_ci(s: &str, prefix: &str) -> bool {
     s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
 
@@ -244,15 +244,32 @@ fn read_resource_log(obj: &Map<String, Value>, ctx: &Context) -> Result<Record, 
         }
         None => return Err(RecordError::new("the record has no properties")),
     };
-    let category = text(obj, "category", "category")?
-        .ok_or_else(|| RecordError::new("the record has no category"))?
-        .to_ascii_lowercase();
-    let log = text(props, "log", "properties.log")?.ok_or_else(|| RecordError::new("the record has no properties.log"))?;
-    let time = text(obj, "time", "time")?;
-    let resource_id = text(obj, "resourceId", "resourceId")?;
-    let pod = text(props, "pod", "properties.pod")?;
-    let stream = text(props, "stream", "properties.stream")?;
+    let members = ResourceLog {
+        category: text(obj, "category", "category")?.ok_or_else(|| RecordError::new("the record has no category"))?,
+        log: text(props, "log", "properties.log")?.ok_or_else(|| RecordError::new("the record has no properties.log"))?,
+        time: text(obj, "time", "time")?,
+        resource_id: text(obj, "resourceId", "resourceId")?,
+        pod: text(props, "pod", "properties.pod")?,
+        stream: text(props, "stream", "properties.stream")?,
+    };
+    Ok(resource_log_record(&members, ctx))
+}
 
+/// The members of a resource-log record the importer reads (absent and
+/// blank ones `None`).
+pub(super) struct ResourceLog<'a> {
+    pub(super) category: &'a str,
+    pub(super) log: &'a str,
+    pub(super) time: Option<&'a str>,
+    pub(super) resource_id: Option<&'a str>,
+    pub(super) pod: Option<&'a str>,
+    pub(super) stream: Option<&'a str>,
+}
+
+/// The record of a resource log's members.
+pub(super) fn resource_log_record(m: &ResourceLog, ctx: &Context) -> Record {
+    let category = m.category.to_ascii_lowercase();
+    let (log, time, resource_id, pod, stream) = (m.log, m.time, m.resource_id, m.pod, m.stream);
     let container = ctx.hint.container.as_deref();
     let event_hub = container.is_some_and(|c| c.key == "records");
     let mut env = Envelope::new(if event_hub { "event-hub" } else { "storage-blob" });
@@ -269,7 +286,7 @@ fn read_resource_log(obj: &Map<String, Value>, ctx: &Context) -> Result<Record, 
         env.fact("blob_hour", b.hour.clone());
     }
     env.cluster = cluster(&[resource_id, blob.as_ref().map(|b| b.resource_id)], ctx);
-    Ok(Record {
+    Record {
         kind: Kind::ResourceLog,
         body: body(&category, log),
         envelope: env,
@@ -277,7 +294,7 @@ fn read_resource_log(obj: &Map<String, Value>, ctx: &Context) -> Result<Record, 
         time_ns,
         log_name: "properties.log",
         rank_penalty: 0,
-    })
+    }
 }
 
 /// The shape of a Log Analytics row: the portal's CSV or the az CLI's JSON.
