@@ -61,7 +61,8 @@ pub(super) fn record(raw: &[u8], ctx: &Context) -> Option<Record> {
     let log = given(&props.log)?;
     let resource_id = given(&w.resource_id);
     let diagnostic = given(&w.operation).is_some_and(|op| records::starts_with_ci(op, records::DIAGNOSTIC_OPERATION));
-    if !diagnostic && !resource_id.is_some_and(|id| resource::cluster_name(id).is_some()) {
+    let aks_id = resource_id.is_some_and(|id| resource::cluster_name(id).is_some());
+    if !diagnostic && !aks_id {
         return None;
     }
     let members = records::ResourceLog {
