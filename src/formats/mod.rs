@@ -315,6 +315,18 @@ pub fn detect_text(text: &str) -> Option<Format> {
     }
 }
 
+/// The severity letter of a klog line (`I`, `W`, `E`, `F`: the control
+/// plane's components log this way) as Kordon's severity.
+pub fn klog_severity(letter: char) -> crate::model::Severity {
+    use crate::model::Severity;
+    match letter {
+        'W' => Severity::Low,
+        'E' => Severity::Medium,
+        'F' => Severity::High,
+        _ => Severity::Info,
+    }
+}
+
 /// What a JSON value is, for error messages ("a string", "an object").
 pub fn type_name(v: &Value) -> &'static str {
     match v {

@@ -356,20 +356,25 @@ fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> Res
     }
 }
 
-/// Reads a whole document file (capped) and splits it.
-pub fn document<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> Result<()> {
+/// Reads a whole file of documents, up to the document cap; `what` and
+/// `advice` word the error past it.
+fn read_capped<R: Read>(r: R, name: &str, limits: &Limits, what: &str, advice: &str) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     let mut limited = r.take(limits.max_document_bytes + 1);
     limited.read_to_end(&mut buf).map_err(|e| crate::ingest::read_error(name, e))?;
     if buf.len() as u64 > limits.max_document_bytes {
         return Err(Error::input(
             Code::RecordTooLong,
-            format!(
-                "{}: a JSON document larger than the {}-byte cap (raise it with --max-document-bytes, or export as JSON Lines)",
-                name, limits.max_document_bytes
-            ),
+            format!("{}: {} larger than the {}-byte cap ({})", name, what, limits.max_document_bytes, advice),
         ));
     }
+    Ok(buf)
+}
+
+/// Reads a whole document file (capped) and splits it.
+pub fn document<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> Result<()> {
+    let advice = "raise it with --max-document-bytes, or export as JSON Lines";
+    let buf = read_capped(r, name, limits, "a JSON document", advice)?;
     split_document(&buf, sink)
 }
 
@@ -764,15 +769,7 @@ pub fn is_yaml(prefix: &[u8]) -> bool {
 /// each on as a record: its exact bytes kept, read as the JSON value it
 /// holds (strings stay strings: a timestamp is never turned into a date).
 pub fn yaml<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> Result<()> {
-    let mut buf = Vec::new();
-    let mut limited = r.take(limits.max_document_bytes + 1);
-    limited.read_to_end(&mut buf).map_err(|e| crate::ingest::read_error(name, e))?;
-    if buf.len() as u64 > limits.max_document_bytes {
-        return Err(Error::input(
-            Code::RecordTooLong,
-            format!("{}: a YAML stream larger than the {}-byte cap (raise it with --max-document-bytes)", name, limits.max_document_bytes),
-        ));
-    }
+    let buf = read_capped(r, name, limits, "a YAML stream", "raise it with --max-document-bytes")?;
     let start = buf.len() - strip_bom(&buf).len();
     let mut page = 0u32;
     // (first line, offset) of the document being gathered.

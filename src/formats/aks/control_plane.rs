@@ -29,7 +29,7 @@ static RBAC_VERDICT: LazyLock<Regex> = LazyLock::new(|| {
 /// The event of one component log entry.
 pub(super) fn event(rec: &Record, text: &str) -> NewEvent {
     let (severity, body, location) = match KLOG.captures(text) {
-        Some(c) => (klog_severity(&c[1]), c.get(3).map_or("", |m| m.as_str()), c.get(2).map(|m| m.as_str())),
+        Some(c) => (crate::formats::klog_severity(c[1].chars().next().unwrap_or('I')), c.get(3).map_or("", |m| m.as_str()), c.get(2).map(|m| m.as_str())),
         None => (Severity::Info, text, None),
     };
     let component = rec.category.as_str();
@@ -51,16 +51,6 @@ pub(super) fn event(rec: &Record, text: &str) -> NewEvent {
     rec.envelope.apply(&mut out);
     out.dedup_key = Some(line_key(rec, text));
     out
-}
-
-/// A klog severity letter as Kordon's severity.
-fn klog_severity(letter: &str) -> Severity {
-    match letter {
-        "W" => Severity::Low,
-        "E" => Severity::Medium,
-        "F" => Severity::High,
-        _ => Severity::Info,
-    }
 }
 
 /// The first 160 characters of a text on one line, for a title (a klog

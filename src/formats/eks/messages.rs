@@ -3,6 +3,7 @@
 //! components' klog lines, and what a cut audit event still says.
 
 use super::*;
+use crate::formats::klog_severity;
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -294,13 +294,3 @@ fn account_of(log: &str) -> Option<&str> {
     let (acct, _) = log.split_once(':')?;
     (!acct.is_empty() && acct.chars().all(|c| c.is_ascii_digit())).then_some(acct)
 }
-
-/// A klog severity letter as Kordon's severity.
-fn klog_severity(letter: char) -> Severity {
-    match letter {
-        'W' => Severity::Low,
-        'E' => Severity::Medium,
-        'F' => Severity::High,
-        _ => Severity::Info,
-    }
-}
