@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::io::{BufRead, Read};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 pub use crate::formats::{Container, Hint};
 
@@ -99,12 +99,28 @@ pub fn is_document(prefix: &[u8]) -> bool {
 /// objects.
 const CONTAINER_KEYS: &[&str] = &["items", "value", "records", "Records", "events", "Events", "logEvents"];
 
-/// Finds any container key in a record's text: most records are not
-/// containers, and one pass over them says so without parsing.
-static CONTAINER_KEY_TEXT: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    let quoted: Vec<String> = CONTAINER_KEYS.iter().map(|k| format!("\"{}\"", k)).collect();
-    aho_corasick::AhoCorasick::new(quoted).expect("container key patterns")
-});
+/// Whether a record's text may hold a container's array: a container key,
+/// quoted and unescaped, then `:` and `[` (JSON whitespace between). Most
+/// records are not containers, and this says so without parsing: it looks
+/// only around each `[`, which audit events have few of, where a search for
+/// the keys themselves would stop at every quote. Nested and escaped keys
+/// pass or fail alike; the parse that follows decides.
+fn may_hold_container(json: &[u8]) -> bool {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    memchr::memchr_iter(b'[', json).any(|at| {
+        let before = &json[..at];
+        let Some(colon) = before.iter().rposition(|c| !ws(c)) else { return false };
+        if before[colon] != b':' {
+            return false;
+        }
+        let Some(quote) = before[..colon].iter().rposition(|c| !ws(c)) else { return false };
+        if before[quote] != b'"' {
+            return false;
+        }
+        let key = &before[..quote];
+        CONTAINER_KEYS.iter().any(|k| key.strip_suffix(k.as_bytes()).is_some_and(|rest| rest.ends_with(b"\"")))
+    })
+}
 
 /// A value's top-level members, read in one pass: the arrays under the
 /// container keys as their items, every other member as its text. A page
@@ -207,14 +223,23 @@ fn container_items_any(json: &[u8], page: u32) -> Option<(Vec<&RawValue>, Hint)>
     let t = trim_start(json);
     if t.starts_with(b"[") {
         let items: Vec<&RawValue> = serde_json::from_slice(json).ok()?;
-        let container = Container { key: "[", page, facts: Map::new() };
-        return Some((items, Hint { container: Some(Arc::new(container)), ..Hint::default() }));
+        return Some(array_items(items, page));
     }
     // A cheap test first: most records are not containers.
-    if !CONTAINER_KEY_TEXT.is_match(json) {
+    if !may_hold_container(json) {
         return None;
     }
-    let mut probe: Probe = serde_json::from_slice(json).ok()?;
+    probe_items(serde_json::from_slice(json).ok()?, page)
+}
+
+/// The items of a bare array.
+fn array_items(items: Vec<&RawValue>, page: u32) -> (Vec<&RawValue>, Hint) {
+    let container = Container { key: "[", page, facts: Map::new() };
+    (items, Hint { container: Some(Arc::new(container)), ..Hint::default() })
+}
+
+/// The items of an object's container array, from its members.
+fn probe_items(mut probe: Probe<'_>, page: u32) -> Option<(Vec<&RawValue>, Hint)> {
     let kind = probe.text("kind");
     let kind = kind.as_deref();
     // The one array that holds the records; a value with two is a record.
@@ -257,22 +282,27 @@ fn container_items_any(json: &[u8], page: u32) -> Option<(Vec<&RawValue>, Hint)>
 /// Emits one JSON value (`json` within `base`, the bytes stored), expanding
 /// containers; `base_offset` is `base`'s offset in the file.
 fn emit_json(sink: &mut dyn Sink, base: &[u8], json: &[u8], at: Locator, base_offset: u64, page: u32) -> Result<()> {
-    match container_items(json, page) {
-        Some((items, hint)) => {
-            for item in items {
-                let bytes = item.get().as_bytes();
-                let offset = base_offset + (bytes.as_ptr() as usize - base.as_ptr() as usize) as u64;
-                sink.piece(Piece::Json {
-                    raw: bytes,
-                    json: bytes,
-                    at: Locator { line: at.line, offset },
-                    hint: hint.clone(),
-                })?;
-            }
-            Ok(())
-        }
-        None => sink.piece(Piece::Json { raw: base, json, at, hint: Hint::default() }),
+    emit_value(sink, base, json, container_items(json, page), at, base_offset)
+}
+
+/// Emits one JSON value as its container's items, or whole.
+fn emit_value(
+    sink: &mut dyn Sink,
+    base: &[u8],
+    json: &[u8],
+    container: Option<(Vec<&RawValue>, Hint)>,
+    at: Locator,
+    base_offset: u64,
+) -> Result<()> {
+    let Some((items, hint)) = container.filter(|(items, _)| items.iter().all(|i| i.get().starts_with('{'))) else {
+        return sink.piece(Piece::Json { raw: base, json, at, hint: Hint::default() });
+    };
+    for item in items {
+        let bytes = item.get().as_bytes();
+        let offset = base_offset + (bytes.as_ptr() as usize - base.as_ptr() as usize) as u64;
+        sink.piece(Piece::Json { raw: bytes, json: bytes, at: Locator { line: at.line, offset }, hint: hint.clone() })?;
     }
+    Ok(())
 }
 
 /// Streams a line-framed file.
@@ -371,11 +401,62 @@ fn read_capped<R: Read>(r: R, name: &str, limits: &Limits, what: &str, advice: &
     Ok(buf)
 }
 
-/// Reads a whole document file (capped) and splits it.
+/// Streams a file of documents — pretty-printed pages appended one after
+/// another, concatenated Firehose objects, Event Hub messages longer than
+/// the sniffed head, one large array — and the text between them: memory
+/// holds the document being read, never the whole file. A document larger
+/// than the document cap is refused.
 pub fn document<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> Result<()> {
-    let advice = "raise it with --max-document-bytes, or export as JSON Lines";
-    let buf = read_capped(r, name, limits, "a JSON document", advice)?;
-    split_document(&buf, sink)
+    document_in_chunks(r, name, limits, sink, DOCUMENT_CHUNK)
+}
+
+/// [`document`], reading `chunk` bytes at least each time.
+fn document_in_chunks<R: Read>(mut r: R, name: &str, limits: &Limits, sink: &mut dyn Sink, chunk: usize) -> Result<()> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut base = 0u64;
+    let mut page = 0u32;
+    let mut eof = false;
+    // Grows while one document keeps asking for more, so that a large one
+    // is re-read a few times, not once per chunk.
+    let mut want = chunk;
+    let mut pos = 0;
+    loop {
+        if base == 0 && pos == 0 && (eof || buf.len() >= 3) {
+            pos = buf.len() - strip_bom(&buf).len();
+        }
+        pos += buf[pos..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+        match next_unit(&buf, pos, eof, base, &mut page, sink)? {
+            Unit::Read(end) => {
+                pos = end;
+                want = chunk;
+            }
+            Unit::End => return Ok(()),
+            Unit::More => {
+                let held = (buf.len() - pos) as u64;
+                if held > limits.max_document_bytes {
+                    return Err(Error::input(
+                        Code::RecordTooLong,
+                        format!(
+                            "{}: a JSON document at byte {} is larger than the {}-byte cap (raise it with --max-document-bytes, or export as JSON Lines)",
+                            name,
+                            base + pos as u64,
+                            limits.max_document_bytes
+                        ),
+                    ));
+                }
+                // Keep what is not read yet, then read on.
+                buf.drain(..pos);
+                base += pos as u64;
+                pos = 0;
+                // Never more than one byte past the cap, which is enough to
+                // tell a document too large.
+                let ask = (want as u64).min(limits.max_document_bytes + 1 - held);
+                let read = (&mut r).take(ask).read_to_end(&mut buf).map_err(|e| crate::ingest::read_error(name, e))?;
+                eof = (read as u64) < ask;
+                want = want.saturating_mul(2);
+            }
+        }
+    }
 }
 
 fn line_start_at(buf: &[u8], pos: usize) -> bool {
@@ -399,82 +480,147 @@ fn next_record_start(buf: &[u8], from: usize) -> usize {
     buf.len()
 }
 
+/// The first read of a document file, and the least each later one adds.
+const DOCUMENT_CHUNK: usize = 4 << 20;
+
+/// What [`next_unit`] did.
+enum Unit {
+    /// Read a unit (a document, a log block, text lines); the next one
+    /// starts here.
+    Read(usize),
+    /// The unit at the position may go on past what is read: read more.
+    More,
+    /// Nothing left.
+    End,
+}
+
+/// Splits a buffer that holds the whole file.
 pub fn split_document(buf: &[u8], sink: &mut dyn Sink) -> Result<()> {
     let mut pos = buf.len() - strip_bom(buf).len();
     let mut page = 0u32;
-    while pos < buf.len() {
-        pos += buf[pos..].iter().take_while(|c| c.is_ascii_whitespace()).count();
-        if pos >= buf.len() {
-            break;
-        }
-        let rest = &buf[pos..];
-        let at = Locator { line: None, offset: pos as u64 };
-        if rest.starts_with(LOG_START) && line_start_at(buf, pos) {
-            let end = log_block_end(buf, pos);
-            sink.piece(Piece::Text { raw: trim_end(&buf[pos..end]), at, block: true })?;
-            pos = end;
-        } else if rest.starts_with(b"{") || rest.starts_with(b"[") {
-            let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<&RawValue>();
-            match stream.next() {
-                Some(Ok(_)) => {
-                    let len = stream.byte_offset();
-                    let value = &rest[..len];
-                    page += 1;
-                    emit_json(sink, value, value, at, pos as u64, page)?;
-                    pos += len;
-                }
-                Some(Err(_)) if cut_array(rest).is_some() => {
-                    // A CLI killed mid-way, a download interrupted: the
-                    // whole items are records, the cut one an error.
-                    let (items, cut) = cut_array(rest).expect("checked by the guard");
-                    page += 1;
-                    let container = Container { key: "[", page, facts: Map::new() };
-                    let hint = Hint { container: Some(Arc::new(container)), ..Hint::default() };
-                    let kept = items.len();
-                    for item in items {
-                        let bytes = item.get().as_bytes();
-                        let offset = (bytes.as_ptr() as usize - buf.as_ptr() as usize) as u64;
-                        let at = Locator { line: None, offset };
-                        sink.piece(Piece::Json { raw: bytes, json: bytes, at, hint: hint.clone() })?;
-                    }
-                    let start = pos + cut;
-                    let end = next_record_start(buf, start).max(start + 1);
-                    let raw = trim_end(&buf[start..end]);
-                    let why = match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
-                        Err(e) => crate::ingest::json_reason(&e, raw),
-                        Ok(_) => "no closing bracket".to_string(),
-                    };
-                    let reason = format!("a JSON array cut short after {} whole items: {}", kept, why);
-                    sink.piece(Piece::Bad { raw, at: Locator { line: None, offset: start as u64 }, reason })?;
-                    pos = end;
-                }
-                Some(Err(e)) => {
-                    let end = next_record_start(buf, pos).max(pos + 1);
-                    sink.piece(Piece::Bad {
-                        raw: trim_end(&buf[pos..end]),
-                        at,
-                        reason: crate::ingest::json_reason(&e, &buf[pos..end]),
-                    })?;
-                    pos = end;
-                }
-                None => break,
-            }
-        } else {
-            // Plain text up to the next record; each line separately.
-            let end = next_record_start(buf, pos);
-            let mut p = pos;
-            while p < end {
-                let nl = memchr::memchr(b'\n', &buf[p..end]).map(|i| p + i + 1).unwrap_or(end);
-                let line = trim_end(&buf[p..nl]);
-                if !line.iter().all(|c| c.is_ascii_whitespace()) {
-                    sink.piece(Piece::Text { raw: line, at: Locator { line: None, offset: p as u64 }, block: false })?;
-                }
-                p = nl;
-            }
-            pos = end;
-        }
+    while let Unit::Read(end) = next_unit(buf, pos, true, 0, &mut page, sink)? {
+        pos = end;
     }
     Ok(())
+}
+
+/// Reads the unit at `pos` of `buf` (at `base` in the file) and hands its
+/// pieces to the sink; nothing is handed on when it answers [`Unit::More`].
+/// `eof`: the buffer ends where the file does.
+fn next_unit(buf: &[u8], mut pos: usize, eof: bool, base: u64, page: &mut u32, sink: &mut dyn Sink) -> Result<Unit> {
+    pos += buf[pos..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+    if pos >= buf.len() {
+        return Ok(if eof { Unit::End } else { Unit::More });
+    }
+    // A unit that reaches the end of what is read may go on.
+    let whole = |end: usize| eof || end < buf.len();
+    let rest = &buf[pos..];
+    let offset = |p: usize| base + p as u64;
+    let at = Locator { line: None, offset: offset(pos) };
+    if rest.starts_with(LOG_START) && line_start_at(buf, pos) {
+        let end = log_block_end(buf, pos);
+        if !whole(end) {
+            return Ok(Unit::More);
+        }
+        sink.piece(Piece::Text { raw: trim_end(&buf[pos..end]), at, block: true })?;
+        return Ok(Unit::Read(end));
+    }
+    if !(rest.starts_with(b"{") || rest.starts_with(b"[")) {
+        // Plain text up to the next record; each line separately.
+        let end = next_record_start(buf, pos);
+        if !whole(end) {
+            return Ok(Unit::More);
+        }
+        let mut p = pos;
+        while p < end {
+            let nl = memchr::memchr(b'\n', &buf[p..end]).map(|i| p + i + 1).unwrap_or(end);
+            let line = trim_end(&buf[p..nl]);
+            if !line.iter().all(|c| c.is_ascii_whitespace()) {
+                sink.piece(Piece::Text { raw: line, at: Locator { line: None, offset: offset(p) }, block: false })?;
+            }
+            p = nl;
+        }
+        return Ok(Unit::Read(end));
+    }
+    // The document is read once, into its members or items: a container
+    // (the usual document) is split from that reading.
+    let read = if rest.starts_with(b"[") { read_next::<Vec<&RawValue>>(rest) } else { read_next::<Probe>(rest) };
+    match read {
+        Ok((items, len)) => {
+            let value = &rest[..len];
+            *page += 1;
+            let container = match items {
+                Document::Array(items) => Some(array_items(items, *page)),
+                Document::Object(probe) => probe_items(probe, *page),
+            };
+            emit_value(sink, value, value, container, at, offset(pos))?;
+            Ok(Unit::Read(pos + len))
+        }
+        Err(e) if e.is_eof() && !eof => Ok(Unit::More),
+        Err(_) if cut_array(rest).is_some() => {
+            // A CLI killed mid-way, a download interrupted: the whole
+            // items are records, the cut one an error.
+            let (items, cut) = cut_array(rest).expect("checked by the guard");
+            let start = pos + cut;
+            let end = next_record_start(buf, start).max(start + 1);
+            if !whole(end) {
+                return Ok(Unit::More);
+            }
+            *page += 1;
+            let container = Container { key: "[", page: *page, facts: Map::new() };
+            let hint = Hint { container: Some(Arc::new(container)), ..Hint::default() };
+            let kept = items.len();
+            for item in items {
+                let bytes = item.get().as_bytes();
+                let at = Locator { line: None, offset: offset(bytes.as_ptr() as usize - buf.as_ptr() as usize) };
+                sink.piece(Piece::Json { raw: bytes, json: bytes, at, hint: hint.clone() })?;
+            }
+            let raw = trim_end(&buf[start..end]);
+            let why = match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
+                Err(e) => crate::ingest::json_reason(&e, raw),
+                Ok(_) => "no closing bracket".to_string(),
+            };
+            let reason = format!("a JSON array cut short after {} whole items: {}", kept, why);
+            sink.piece(Piece::Bad { raw, at: Locator { line: None, offset: offset(start) }, reason })?;
+            Ok(Unit::Read(end))
+        }
+        Err(e) => {
+            let end = next_record_start(buf, pos).max(pos + 1);
+            if !whole(end) {
+                return Ok(Unit::More);
+            }
+            sink.piece(Piece::Bad { raw: trim_end(&buf[pos..end]), at, reason: crate::ingest::json_reason(&e, &buf[pos..end]) })?;
+            Ok(Unit::Read(end))
+        }
+    }
+}
+
+/// A document as [`next_unit`] reads it.
+enum Document<'a> {
+    Array(Vec<&'a RawValue>),
+    Object(Probe<'a>),
+}
+
+impl<'a> From<Vec<&'a RawValue>> for Document<'a> {
+    fn from(items: Vec<&'a RawValue>) -> Self {
+        Document::Array(items)
+    }
+}
+
+impl<'a> From<Probe<'a>> for Document<'a> {
+    fn from(probe: Probe<'a>) -> Self {
+        Document::Object(probe)
+    }
+}
+
+/// The JSON value at the start of `rest`, read as `T`, and its length.
+fn read_next<'a, T: serde::Deserialize<'a> + Into<Document<'a>>>(rest: &'a [u8]) -> serde_json::Result<(Document<'a>, usize)> {
+    let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
+    match stream.next() {
+        Some(Ok(doc)) => Ok((doc.into(), stream.byte_offset())),
+        Some(Err(e)) => Err(e),
+        None => Err(serde::de::Error::custom("no JSON value")),
+    }
 }
 
 /// The whole leading items of an array of objects that does not parse,
@@ -906,6 +1052,78 @@ mod tests {
         assert_eq!(sink.0[0].1, "insertId: abc\ntimestamp: 2026-11-20T09:41:07.1Z\nn: 1");
         assert_eq!(sink.0[0].3, Some(3));
         assert_eq!(sink.0[3].4.container.as_ref().unwrap().page, 4);
+    }
+
+    #[test]
+    fn the_container_pretest_passes_every_container_and_few_records() {
+        for container in [
+            &br#"{"records":[{"a":1}]}"#[..],
+            br#"{"kind": "PodList", "items" : [ ]}"#,
+            b"{\n  \"events\":\n\t[\n    {\"message\": \"x\"}\n  ]\n}",
+            br#"{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/x/cluster","logEvents":[{"id":"1"}]}"#,
+            br#"{"Records": [{"eventName": "GetObject"}]}"#,
+            br#"{"value":[{"id":"x"}],"nextLink":null}"#,
+        ] {
+            assert!(may_hold_container(container), "{}", String::from_utf8_lossy(container));
+            assert!(container_items(container, 1).is_some(), "{}", String::from_utf8_lossy(container));
+        }
+        for record in [
+            &br#"{"kind":"Event","auditID":"a","sourceIPs":["10.0.0.1"],"user":{"groups":["g"]}}"#[..],
+            // The key inside an escaped string (an AKS record's log).
+            br#"{"category":"kube-audit","properties":{"log":"{\"items\":[{\"a\":1}]}"}}"#,
+            // Another key that ends like one.
+            br#"{"myrecords":[{"a":1}]}"#,
+            br#"{"records":{"a":[1]}}"#,
+        ] {
+            assert!(!may_hold_container(record), "{}", String::from_utf8_lossy(record));
+        }
+    }
+
+    /// Every piece with where it is and its container's page.
+    #[derive(Default)]
+    struct Placed(Vec<(String, u64, Option<u32>, String)>);
+
+    impl Sink for Placed {
+        fn piece(&mut self, p: Piece<'_>) -> Result<()> {
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            self.0.push(match p {
+                Piece::Json { raw, at, hint, .. } => (text(raw), at.offset, hint.container.map(|c| c.page), String::new()),
+                Piece::Text { raw, at, block } => (text(raw), at.offset, None, format!("text {}", block)),
+                Piece::Bad { raw, at, reason } => (text(raw), at.offset, None, reason),
+            });
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_document_file_streams_in_pieces_as_it_splits_whole() {
+        let files: [&[u8]; 5] = [
+            b"\xEF\xBB\xBF{\n  \"events\": [\n    {\"message\": \"a\", \"timestamp\": 1}\n  ],\n  \"nextToken\": \"t\"\n}\n{\n  \"events\": [{\"message\": \"b\", \"timestamp\": 2}]\n}\n",
+            br#"{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1","message":"m"}]}{"messageType":"CONTROL_MESSAGE","logEvents":[{"id":"2","message":"c"}]}"#,
+            b"[{\"a\": 1},\n {\"b\": 2},\n {\"c\": ",
+            b"{\"a\": 1}\nnot json at all\nstill not\n{\"b\": [1, 2}\n{\"c\": 3}\n",
+            b"===== START logs for container x of pod ns/p =====\nline one\nline two\n==== END logs for container x of pod ns/p ====\n{\"kind\": \"Pod\"}\n",
+        ];
+        for file in files {
+            let mut whole = Placed::default();
+            split_document(file, &mut whole).unwrap();
+            assert!(!whole.0.is_empty());
+            for chunk in [1, 2, 7, 64, 1 << 20] {
+                let mut streamed = Placed::default();
+                document_in_chunks(file, "f", &Limits::default(), &mut streamed, chunk).unwrap();
+                assert_eq!(streamed.0, whole.0, "chunk {}: {}", chunk, String::from_utf8_lossy(file));
+            }
+        }
+    }
+
+    #[test]
+    fn a_document_past_the_cap_is_refused_the_ones_before_it_are_read() {
+        let file = format!("{{\"a\": 1}}\n{{\"b\": \"{}\"}}\n", "x".repeat(100));
+        let limits = Limits { max_document_bytes: 64, ..Limits::default() };
+        let mut sink = Placed::default();
+        let e = document_in_chunks(file.as_bytes(), "big.json", &limits, &mut sink, 8).unwrap_err();
+        assert!(e.to_string().contains("big.json: a JSON document at byte 9 is larger than the 64-byte cap"), "{}", e);
+        assert_eq!(sink.0.len(), 1);
     }
 
     #[test]
