@@ -47,10 +47,13 @@ impl ClusterRef {
 
     /// The cluster entity an event of this cluster links to.
     pub fn entity(&self) -> EntityRef {
-        let mut e = EntityRef::new(EntityKind::Cluster, self.name.clone(), "cluster").attr("provider", self.provider);
-        for (k, v) in &self.attrs {
-            e.attrs.insert(k.clone(), v.clone());
-        }
+        self.clone().into_entity()
+    }
+
+    /// [`ClusterRef::entity`], taking the attributes over.
+    pub fn into_entity(self) -> EntityRef {
+        let mut e = EntityRef::new(EntityKind::Cluster, self.name, "cluster").attr("provider", self.provider);
+        e.attrs.extend(self.attrs);
         e
     }
 }
@@ -91,12 +94,15 @@ impl Envelope {
 
     /// The `envelope` field: the shape and the facts.
     pub fn field(&self) -> Value {
+        self.clone().into_parts().0
+    }
+
+    /// The `envelope` field and the cluster, the facts taken over.
+    pub fn into_parts(self) -> (Value, Option<ClusterRef>) {
         let mut m = Map::new();
         m.insert("shape".into(), Value::String(self.shape.to_string()));
-        for (k, v) in &self.facts {
-            m.insert(k.clone(), v.clone());
-        }
-        Value::Object(m)
+        m.extend(self.facts);
+        (Value::Object(m), self.cluster)
     }
 
     /// Puts the envelope on an event that was not parsed through it (text

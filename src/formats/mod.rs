@@ -17,6 +17,7 @@ pub mod falco;
 pub mod gke;
 pub mod k8s;
 pub mod tetragon;
+pub mod text;
 #[cfg(test)]
 mod test_support;
 
@@ -66,11 +67,66 @@ pub struct Context<'a> {
     /// The file's path (inside its archive, when it is an entry): exports
     /// to object storage name their stream or cluster in the path.
     pub path: &'a str,
+    /// The audit event this record's envelope carries as text, as
+    /// [`Format::peek`] already decoded it ([`Peek::inner`]): the parser
+    /// takes it from here instead of decoding the envelope's string again.
+    pub inner: Option<&'a Inner>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(hint: &'a Hint) -> Context<'a> {
-        Context { hint, cluster: None, path: "" }
+        Context { hint, cluster: None, path: "", inner: None }
+    }
+}
+
+/// What [`Format::peek`] reads of a record that is one of several of its
+/// event (the stages of one audit request, copies of it in other exports).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Peek {
+    /// The event's dedup key.
+    pub key: String,
+    /// This record's rank among the event's records.
+    pub rank: i32,
+    /// The audit event a cloud envelope carries as an escaped JSON string
+    /// (AKS `properties.log`, a CloudWatch `message`), decoded once by the
+    /// peek. Decoding it is most of what reading such a record costs, and
+    /// the importer reads every record again, to check it or to parse it:
+    /// it hands this back ([`Format::validate`], [`Context::inner`]).
+    pub inner: Option<Inner>,
+}
+
+impl Peek {
+    /// The peek of a record that carries no inner text.
+    pub fn of((key, rank): (String, i32)) -> Peek {
+        Peek { key, rank, inner: None }
+    }
+}
+
+/// What a peek took out of a record's envelope for the parse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inner {
+    /// The audit event's text, decoded and trimmed.
+    pub text: String,
+    /// The envelope's own members the peek read, by name and byte range in
+    /// the record, when every one was there as is (no escapes): the parse
+    /// of the winning record takes them from there instead of reading the
+    /// record a second time, which cost as much as the audit event's parse.
+    pub members: Option<Vec<(&'static str, std::ops::Range<usize>)>>,
+}
+
+impl Inner {
+    pub fn text(text: String) -> Inner {
+        Inner { text, members: None }
+    }
+
+    /// A member the peek kept: `None` when the peek kept none, `Some(None)`
+    /// when the record has no such member.
+    pub fn member<'r>(&self, raw: &'r [u8], name: &str) -> Option<Option<&'r str>> {
+        let members = self.members.as_ref()?;
+        match members.iter().find(|(n, _)| *n == name) {
+            None => Some(None),
+            Some((_, range)) => Some(Some(std::str::from_utf8(raw.get(range.clone())?).ok()?)),
+        }
     }
 }
 
@@ -195,13 +251,14 @@ impl Format {
 
     /// For formats that write several records per event (the audit log's
     /// stages, also inside cloud envelopes): the event's dedup key and this
-    /// record's rank, read cheaply. Agrees with [`Format::parse_for_import`].
-    pub fn peek(self, raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
+    /// record's rank, read cheaply. Agrees with [`Format::parse_for_import`]
+    /// (given the peek's [`Peek::inner`] as [`Context::inner`]).
+    pub fn peek(self, raw: &[u8], ctx: &Context) -> Option<Peek> {
         match self {
-            Format::K8sAudit => audit::peek(raw),
+            Format::K8sAudit => audit::peek(raw).map(Peek::of),
             Format::EksCloudWatch => eks::peek(raw, ctx),
             Format::AksDiagnostics => aks::peek(raw, ctx),
-            Format::GkeLogging => gke::peek(raw, ctx),
+            Format::GkeLogging => gke::peek(raw, ctx).map(Peek::of),
             _ => None,
         }
     }
@@ -209,11 +266,13 @@ impl Format {
     /// Whether a record [`Format::peek`] read only the head of is whole
     /// (valid JSON and UTF-8). Records that lose to another record of their
     /// event are never parsed, so this is what refuses a broken one.
-    pub fn validate(self, raw: &[u8]) -> bool {
+    /// `inner` is the peek's [`Peek::inner`]: a record it came from has an
+    /// envelope that already read whole, and only the text is checked.
+    pub fn validate(self, raw: &[u8], inner: Option<&str>) -> bool {
         match self {
             Format::K8sAudit => audit::validate(raw),
-            Format::EksCloudWatch => eks::validate(raw),
-            Format::AksDiagnostics => aks::validate(raw),
+            Format::EksCloudWatch => eks::validate(raw, inner),
+            Format::AksDiagnostics => aks::validate(raw, inner),
             Format::GkeLogging => gke::validate(raw),
             _ => true,
         }

@@ -7,13 +7,13 @@
 
 use crate::bundle::{Manifest, BUNDLE_FORMAT_VERSION, MANIFEST_NAME};
 use crate::error::{Code, Error, Result};
-use crate::formats::{self, Context, Format, RecordError};
+use crate::formats::{self, Context, Format, Peek};
+use crate::ingest::parsing::{self, FileContext, Held, Job, JsonOf, Push};
 use crate::ingest::framing::{self, Hint, Piece, Sink};
 use crate::ingest::limits::{Guard, Hashing, Limits};
-use crate::ingest::{json_reason, read_error, FileSummary, ImportOptions, Item, Msg, Shared, Tally};
-use crate::model::NewEvent;
-use crate::store::{file_label, raw, stable_id};
-use crate::store::writer::{self, EntityIds, EntityUpdates, Locator, Prepared, ENTITY_BATCH};
+use crate::ingest::{read_error, FileSummary, ImportOptions, Item, Msg, Shared, Tally};
+use crate::store::{file_label, raw};
+use crate::store::writer::{self, EntityUpdates, Locator, Prepared, ENTITY_BATCH};
 use crossbeam_channel::Sender;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -488,10 +488,43 @@ fn stream(
             shared.bytes_done.store(done, Ordering::Relaxed);
         }
     };
+    // The file's records are parsed on a thread of their own (see
+    // `parsing`), which ends when the parser drops its end of the queue.
+    let file = FileContext { cluster: ctx.opts.cluster.clone(), path: inner.unwrap_or(name).to_string() };
+    let (jobs, jobs_rx) = crossbeam_channel::unbounded();
+    let (done_tx, done) = crossbeam_channel::unbounded();
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("kordon-import-p".into())
+            .spawn_scoped(scope, move || parsing::serve(file, jobs_rx, done_tx))
+            .map_err(|e| Error::io("starting the parsing thread", e))?;
+        let parsing = Parsing { jobs, done, in_flight: 0 };
+        parse_file(ctx, content, name, inner, &display, declared, in_bundle, compression, &prefix, &limits, &handle, &progress, parsing)
+    })
+}
+
+/// Frames and parses one file's content, then ends it.
+#[allow(clippy::too_many_arguments)]
+fn parse_file(
+    ctx: &Ctx,
+    content: impl Read,
+    name: &str,
+    inner: Option<&str>,
+    display: &str,
+    declared: Option<(Format, String, u64)>,
+    in_bundle: bool,
+    compression: Option<&'static str>,
+    prefix: &[u8],
+    limits: &Limits,
+    handle: &Rc<crate::ingest::limits::HashHandle>,
+    progress: &dyn Fn(),
+    parsing: Parsing,
+) -> Result<()> {
+    let display = display.to_string();
     let mut sink = FileParser {
         codec: Codec::Training { samples: Vec::new(), bytes: 0, waiting: Vec::new() },
         entities: EntityUpdates::default(),
-        entity_ids: EntityIds::default(),
+        parsing,
         pairing: Default::default(),
         pairing_order: Default::default(),
         ctx,
@@ -505,21 +538,21 @@ fn stream(
         pending: Vec::new(),
         pending_bytes: 0,
         batch: Vec::with_capacity(BATCH),
-        progress: &progress,
+        progress,
         tally: Tally::default(),
     };
     if sink.format.is_some() {
         sink.start()?;
     }
     let mut content = std::io::BufReader::with_capacity(256 * 1024, content);
-    if framing::is_document(&prefix) {
-        framing::document(&mut content, &display, &limits, &mut sink)?;
-    } else if framing::is_csv(&prefix) {
-        framing::csv(&mut content, &display, &limits, &mut sink)?;
-    } else if framing::is_yaml(&prefix) {
-        framing::yaml(&mut content, &display, &limits, &mut sink)?;
+    if framing::is_document(prefix) {
+        framing::document(&mut content, &display, limits, &mut sink)?;
+    } else if framing::is_csv(prefix) {
+        framing::csv(&mut content, &display, limits, &mut sink)?;
+    } else if framing::is_yaml(prefix) {
+        framing::yaml(&mut content, &display, limits, &mut sink)?;
     } else {
-        framing::lines(&mut content, &display, &limits, &mut sink)?;
+        framing::lines(&mut content, &display, limits, &mut sink)?;
     }
     // Drain what framing did not need so the hash covers the whole file.
     std::io::copy(&mut content, &mut std::io::sink()).map_err(|e| read_error(&display, e))?;
@@ -538,6 +571,22 @@ fn stream(
     ctx.send(Msg::FileEnd { sha256: sha, size, shape: tally.describe(format), skipped_records: tally.skipped_records() })
 }
 
+/// The reading thread's end of the queues to the parsing thread.
+struct Parsing {
+    jobs: crossbeam_channel::Sender<Job>,
+    done: crossbeam_channel::Receiver<Vec<Push>>,
+    /// Jobs sent and not yet answered.
+    in_flight: usize,
+}
+
+/// Jobs out at most: enough to ride out the parsing thread's slower
+/// records, few enough to bound the memory they hold.
+const IN_FLIGHT: usize = 1024;
+
+fn parsing_stopped() -> Error {
+    Error::input(Code::Cancelled, "import stopped: the parsing thread ended early")
+}
+
 enum Pending {
     Json { raw: Vec<u8>, json: JsonOf, at: Locator, hint: Hint },
     Text { raw: Vec<u8>, at: Locator, block: bool },
@@ -546,17 +595,6 @@ enum Pending {
 
 /// Events with a dedup key held back to meet their other records.
 const PAIRING_WINDOW: usize = 4096;
-
-/// A record held back to meet the other records of its event.
-struct Held {
-    rank: i32,
-    /// `stable_id` of `raw`, computed only when needed (see `release_oldest`).
-    raw_hash: Option<i64>,
-    at: Locator,
-    raw: Vec<u8>,
-    json: JsonOf,
-    hint: Hint,
-}
 
 /// How the file's raw records are stored.
 enum Codec {
@@ -569,7 +607,7 @@ enum Codec {
 struct FileParser<'c, 'p> {
     codec: Codec,
     entities: EntityUpdates,
-    entity_ids: EntityIds,
+    parsing: Parsing,
     pairing: std::collections::HashMap<String, Vec<Held>>,
     pairing_order: std::collections::VecDeque<String>,
     ctx: &'c Ctx<'c>,
@@ -595,20 +633,41 @@ impl FileParser<'_, '_> {
             hint,
             cluster: self.ctx.opts.cluster.as_deref(),
             path: self.inner.as_deref().unwrap_or(&self.name),
+            inner: None,
         }
     }
 
-    /// A record's parse, stored: an event, a parse error, or a record
-    /// understood and deliberately skipped (counted with its reason).
-    fn push_parsed(&mut self, raw: &[u8], at: Locator, parsed: std::result::Result<NewEvent, RecordError>) -> Result<()> {
-        match parsed {
-            Ok(ev) => self.push_event(raw, at, ev, 0),
-            Err(e) if e.skip => {
-                self.tally.skip(e.reason);
-                Ok(())
-            }
-            Err(e) => self.push(Item::Error { at, raw: raw.to_vec(), reason: e.reason }),
+    /// Hands a job to the parsing thread and stores what comes back of the
+    /// jobs before it.
+    fn submit(&mut self, job: Job) -> Result<()> {
+        self.parsing.jobs.send(job).map_err(|_| parsing_stopped())?;
+        self.parsing.in_flight += 1;
+        while let Ok(pushes) = self.parsing.done.try_recv() {
+            self.apply(pushes)?;
         }
+        while self.parsing.in_flight > IN_FLIGHT {
+            self.wait_one()?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the oldest job's pushes and stores them.
+    fn wait_one(&mut self) -> Result<()> {
+        let pushes = self.parsing.done.recv().map_err(|_| parsing_stopped())?;
+        self.apply(pushes)
+    }
+
+    /// Stores a job's pushes: events, parse errors, skipped records.
+    fn apply(&mut self, pushes: Vec<Push>) -> Result<()> {
+        self.parsing.in_flight -= 1;
+        for push in pushes {
+            match push {
+                Push::Event { at, raw, prepared, extra } => self.push_prepared(at, raw, prepared, extra)?,
+                Push::Error { at, raw, reason } => self.push(Item::Error { at, raw, reason })?,
+                Push::Skipped(reason) => self.tally.skip(reason),
+            }
+        }
+        Ok(())
     }
 
     fn start(&mut self) -> Result<()> {
@@ -644,51 +703,14 @@ impl FileParser<'_, '_> {
         match piece {
             Piece::Json { raw, json, at, hint } => {
                 self.tally.container(&hint);
-                if let Some((key, rank)) = format.peek(json, &self.context(&hint)) {
-                    return self.hold(key, rank, raw, JsonOf::of(raw, json), at, hint);
+                if let Some(peek) = format.peek(json, &self.context(&hint)) {
+                    return self.hold(peek, raw, JsonOf::of(raw, json), at, hint);
                 }
-                let parsed = parse_json(format, json, &self.context(&hint));
-                self.push_parsed(raw, at, parsed)?;
+                self.submit(Job::Json { format, raw: raw.to_vec(), json: JsonOf::of(raw, json), at, hint })
             }
-            Piece::Text { raw, at, block } => match std::str::from_utf8(raw) {
-                Err(u) => self.push(Item::Error {
-                    at,
-                    raw: raw.to_vec(),
-                    reason: format!("invalid UTF-8 at byte {} of the record", u.valid_up_to()),
-                })?,
-                Ok(text) => {
-                    let parsed = if block && !format.text_blocks() {
-                        formats::Format::K8sObjects.parse_text(text)
-                    } else {
-                        format.parse_text(text)
-                    };
-                    match parsed {
-                        Ok(events) => {
-                            for (i, ev) in events.into_iter().enumerate() {
-                                self.push_event(raw, at, ev, i)?;
-                            }
-                        }
-                        Err(e) => self.push(Item::Error { at, raw: raw.to_vec(), reason: e.reason })?,
-                    }
-                }
-            },
-            Piece::Bad { raw, at, reason } => self.push(Item::Error { at, raw: raw.to_vec(), reason })?,
+            Piece::Text { raw, at, block } => self.submit(Job::Text { format, raw: raw.to_vec(), at, block }),
+            Piece::Bad { raw, at, reason } => self.submit(Job::Ready(Push::Error { at, raw: raw.to_vec(), reason })),
         }
-        Ok(())
-    }
-
-    /// The cluster the investigator named (`--cluster`), on an event that
-    /// names none of its own.
-    fn default_cluster(&self, ev: &mut NewEvent) {
-        if let Some(cluster) = self.ctx.opts.cluster.as_deref() {
-            formats::envelope::default_cluster(ev, cluster);
-        }
-    }
-
-    fn push_event(&mut self, raw: &[u8], at: Locator, mut ev: NewEvent, index: usize) -> Result<()> {
-        self.default_cluster(&mut ev);
-        let prepared = Box::new(Prepared::with_index(raw, ev, index, &mut self.entity_ids));
-        self.push_prepared(at, raw.to_vec(), prepared, Vec::new())
     }
 
     fn push_prepared(&mut self, at: Locator, raw: Vec<u8>, mut prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)>) -> Result<()> {
@@ -717,8 +739,9 @@ impl FileParser<'_, '_> {
     /// the writer stores one event with all its records, instead of
     /// rewriting the event at every stage. The window is bounded; stragglers
     /// still merge correctly in the store, only more slowly.
-    fn hold(&mut self, key: String, rank: i32, raw: &[u8], json: JsonOf, at: Locator, hint: Hint) -> Result<()> {
-        let record = Held { rank, raw_hash: None, at, raw: raw.to_vec(), json, hint };
+    fn hold(&mut self, peek: Peek, raw: &[u8], json: JsonOf, at: Locator, hint: Hint) -> Result<()> {
+        let Peek { key, rank, inner } = peek;
+        let record = Held { rank, at, raw: raw.to_vec(), json, hint, peek_inner: inner };
         match self.pairing.get_mut(&key) {
             Some(group) => group.push(record),
             None => {
@@ -734,55 +757,9 @@ impl FileParser<'_, '_> {
 
     fn release_oldest(&mut self) -> Result<()> {
         let Some(key) = self.pairing_order.pop_front() else { return Ok(()) };
-        let Some(mut group) = self.pairing.remove(&key) else { return Ok(()) };
+        let Some(group) = self.pairing.remove(&key) else { return Ok(()) };
         let format = self.format.expect("format known while pairing");
-        // Records rank by (rank, raw hash), highest first. The stages of one
-        // request have distinct ranks, so the hash (SHA-256 of the whole
-        // record) is computed only when two records tie, and for the winner,
-        // whose hash is stored.
-        group.sort_by_key(|h| std::cmp::Reverse(h.rank));
-        if group.windows(2).any(|w| w[0].rank == w[1].rank) {
-            for h in group.iter_mut() {
-                h.raw_hash = Some(stable_id(&[&h.raw]));
-            }
-            group.sort_by_key(|h| std::cmp::Reverse((h.rank, h.raw_hash)));
-        }
-        let best = &group[0];
-        match parse_json(format, best.json.get(&best.raw), &self.context(&best.hint)) {
-            Ok(mut ev) if ev.dedup_key.as_deref() == Some(key.as_str()) && ev.rank == best.rank => {
-                self.default_cluster(&mut ev);
-                let raw_hash = best.raw_hash.unwrap_or_else(|| stable_id(&[&best.raw]));
-                let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, raw_hash, &mut self.entity_ids));
-                let mut rest = group.into_iter();
-                let best = rest.next().expect("a group has a record");
-                // The peek read only the head of the other records: one
-                // broken further on is not kept as a stage of this event but
-                // parsed alone, which reports it.
-                let mut extra = Vec::new();
-                for h in rest {
-                    if format.validate(h.json.get(&h.raw)) {
-                        extra.push((h.at, h.raw));
-                    } else {
-                        self.push_alone(format, h)?;
-                    }
-                }
-                self.push_prepared(best.at, best.raw, prepared, extra)
-            }
-            // The winner does not parse (or disagrees with its peek): take
-            // every record on its own, as if unpaired.
-            _ => {
-                for h in group {
-                    self.push_alone(format, h)?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// A held record parsed on its own, as if it had not been paired.
-    fn push_alone(&mut self, format: Format, h: Held) -> Result<()> {
-        let parsed = parse_json(format, h.json.get(&h.raw), &self.context(&h.hint));
-        self.push_parsed(&h.raw, h.at, parsed)
+        self.submit(Job::Group { format, key, group })
     }
 
     fn push(&mut self, item: Item) -> Result<()> {
@@ -885,6 +862,9 @@ impl FileParser<'_, '_> {
         while !self.pairing_order.is_empty() {
             self.release_oldest()?;
         }
+        while self.parsing.in_flight > 0 {
+            self.wait_one()?;
+        }
         self.send_entities()?;
         self.entities.end_file();
         Ok(true)
@@ -951,60 +931,4 @@ fn compress(encoder: &mut raw::Encoder, item: Item) -> std::io::Result<Item> {
         }
         other => other,
     })
-}
-
-/// Parses one JSON record with the file's format; a record of another known
-/// format in the same file (a mixed export) is parsed by that format instead.
-fn parse_json(format: Format, json: &[u8], ctx: &Context) -> std::result::Result<NewEvent, RecordError> {
-    use serde_json::Value;
-    let e = match format.parse_for_import(json, ctx) {
-        Ok(ev) => return Ok(ev),
-        Err(e) => e,
-    };
-    if e.skip {
-        return Err(e);
-    }
-    match serde_json::from_slice::<Value>(json) {
-        Err(syntax) => Err(RecordError::new(json_reason(&syntax, json))),
-        Ok(Value::Object(obj)) => match formats::detect_record(&obj) {
-            Some(other) if other != format => other.parse_for_import(json, ctx),
-            _ => Err(e),
-        },
-        Ok(other) => Err(RecordError::new(format!(
-            "a JSON {} where a record (an object) was expected",
-            match other {
-                Value::Array(_) => "array",
-                Value::String(_) => "string",
-                Value::Number(_) => "number",
-                Value::Bool(_) => "boolean",
-                _ => "null",
-            }
-        ))),
-    }
-}
-
-/// Where the bytes to parse are: a part of the record's raw bytes (less a
-/// `kubectl logs` prefix), or bytes of their own (a CSV row or a YAML
-/// document, read as a JSON object).
-enum JsonOf {
-    At(usize),
-    Own(Vec<u8>),
-}
-
-impl JsonOf {
-    fn of(raw: &[u8], json: &[u8]) -> JsonOf {
-        let (r, j) = (raw.as_ptr() as usize, json.as_ptr() as usize);
-        if j >= r && j + json.len() <= r + raw.len() {
-            JsonOf::At(j - r)
-        } else {
-            JsonOf::Own(json.to_vec())
-        }
-    }
-
-    fn get<'a>(&'a self, raw: &'a [u8]) -> &'a [u8] {
-        match self {
-            JsonOf::At(start) => &raw[*start..],
-            JsonOf::Own(json) => json,
-        }
-    }
 }

@@ -2,13 +2,15 @@
 //!
 //! One import is one SQLite transaction: it commits whole or not at all, so a
 //! refused file, a hash mismatch, a cancel or a killed process leaves the
-//! case exactly as it was. Reading, inflating, framing and parsing run on a
-//! second thread; this thread only writes, so the two cores share the work and
-//! memory stays bounded by the channel between them.
+//! case exactly as it was. Reading, inflating and framing run on a second
+//! thread and parsing on a third (`parsing`); this thread only writes, so
+//! every core shares the work and memory stays bounded by the queues
+//! between them.
 
 pub mod framing;
 pub mod input;
 pub mod limits;
+mod parsing;
 pub mod shapes;
 
 use crate::clock::Clock;

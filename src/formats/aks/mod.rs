@@ -72,7 +72,7 @@
 //!   every lookup is case-insensitive.
 
 use crate::formats::envelope::Envelope;
-use crate::formats::{audit, get_ci, type_name, Context, RecordError};
+use crate::formats::{audit, get_ci, type_name, Context, Inner, Peek, RecordError};
 use crate::model::NewEvent;
 use serde_json::{Map, Value};
 
@@ -96,45 +96,59 @@ pub fn sniff(obj: &Map<String, Value>) -> bool {
 
 /// Parses one record of any of the shapes.
 pub fn parse(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
-    let rec = read(raw, ctx)?;
-    match &rec.body {
-        Body::AuditText(text) => parse_audit_text(&rec, text),
+    let mut rec = read(raw, ctx)?;
+    match std::mem::replace(&mut rec.body, Body::Line(String::new())) {
+        Body::AuditText(text) => parse_audit_text(rec, &text),
         Body::AuditObject(event) => {
-            let mut ev = audit::parse_object_enveloped(event, &rec.envelope)
-                .map_err(|e| RecordError::new(format!("this {} row is not an audit event ({})", rec.table(), e.reason)))?;
-            ev.rank -= rec.rank_penalty;
+            let (table, penalty) = (rec.table().to_string(), rec.rank_penalty);
+            let mut ev = audit::parse_object_enveloped(&event, rec.envelope)
+                .map_err(|e| RecordError::new(format!("this {} row is not an audit event ({})", table, e.reason)))?;
+            ev.rank -= penalty;
             Ok(ev)
         }
-        Body::Line(text) => Ok(control_plane::event(&rec, text)),
+        Body::Line(text) => Ok(control_plane::event(&rec, &text)),
     }
 }
 
 /// The dedup key and rank of a record that holds an audit event, as
-/// [`parse`] gives them, read without building the event.
-pub fn peek(raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
+/// [`parse`] gives them, read without building the event; with the audit
+/// event's text, when the record holds it as text.
+pub fn peek(raw: &[u8], ctx: &Context) -> Option<Peek> {
     if let Some(quick) = quick::peek(raw, ctx) {
         return quick;
     }
     let rec = read(raw, ctx).ok()?;
-    match &rec.body {
-        Body::AuditText(text) if truncated::is_cut(text) => truncated::peek(text),
-        Body::AuditText(text) => audit::peek_enveloped(text.as_bytes(), &rec.envelope),
-        Body::AuditObject(event) => audit::peek_enveloped(&serde_json::to_vec(event).ok()?, &rec.envelope)
-            .map(|(key, rank)| (key, rank - rec.rank_penalty)),
+    match rec.body {
+        Body::AuditText(text) => peek_text(Inner::text(text), &rec.envelope),
+        Body::AuditObject(event) => audit::peek_enveloped(&serde_json::to_vec(&event).ok()?, &rec.envelope)
+            .map(|(key, rank)| Peek::of((key, rank - rec.rank_penalty))),
         Body::Line(_) => None,
     }
 }
 
+/// The peek of an audit event's text (trimmed), which it keeps.
+fn peek_text(inner: Inner, envelope: &Envelope) -> Option<Peek> {
+    let text = &inner.text;
+    let (key, rank) = if truncated::is_cut(text) {
+        truncated::peek(text)?
+    } else {
+        audit::peek_enveloped(text.as_bytes(), envelope)?
+    };
+    Some(Peek { key, rank, inner: Some(inner) })
+}
+
 /// Whether a record [`peek`] paired but the importer does not parse is
 /// whole: its envelope reads and the audit event inside is valid JSON (or
-/// was cut short, which [`parse`] keeps).
-pub fn validate(raw: &[u8]) -> bool {
-    if let Some(whole) = quick::validate(raw) {
-        return whole;
+/// was cut short, which [`parse`] keeps). With the peek's text (`inner`)
+/// the envelope has read already, and only the text is checked.
+pub fn validate(raw: &[u8], inner: Option<&str>) -> bool {
+    let whole = |text: &str| truncated::is_cut(text) || audit::validate(text.as_bytes());
+    if let Some(text) = inner {
+        return whole(text);
     }
     let Ok(rec) = read(raw, &Context::new(&Default::default())) else { return false };
     match &rec.body {
-        Body::AuditText(text) => truncated::is_cut(text) || audit::validate(text.as_bytes()),
+        Body::AuditText(text) => whole(text),
         Body::AuditObject(_) | Body::Line(_) => true,
     }
 }
@@ -157,12 +171,13 @@ fn read(raw: &[u8], ctx: &Context) -> Result<Record, RecordError> {
 }
 
 /// A log that holds an audit event as JSON text.
-fn parse_audit_text(rec: &Record, text: &str) -> Result<NewEvent, RecordError> {
+fn parse_audit_text(rec: Record, text: &str) -> Result<NewEvent, RecordError> {
     if truncated::is_cut(text) {
-        return truncated::event(rec, text);
+        return truncated::event(&rec, text);
     }
+    let (log_name, unit, category) = (rec.log_name, rec.unit(), rec.category);
     let not_audit = |why: String| {
-        RecordError::new(format!("the {} of this {} {} is not an audit event ({})", rec.log_name, rec.category, rec.unit(), why))
+        RecordError::new(format!("the {} of this {} {} is not an audit event ({})", log_name, category, unit, why))
     };
     // A component's line routed to an audit category, or a log that is
     // not JSON at all: say what it starts with rather than where the JSON
@@ -172,7 +187,7 @@ fn parse_audit_text(rec: &Record, text: &str) -> Result<NewEvent, RecordError> {
         let more = if head.len() < text.len() { "…" } else { "" };
         return Err(not_audit(format!("not JSON: {:?}{}", head, more)));
     }
-    audit::parse_enveloped(text.as_bytes(), &rec.envelope).map_err(|e| not_audit(e.reason))
+    audit::parse_enveloped(text.as_bytes(), rec.envelope).map_err(|e| not_audit(e.reason))
 }
 
 /// Looks a key up case-insensitively in an object value.

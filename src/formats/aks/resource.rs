@@ -12,14 +12,39 @@ fn segment_after<'a>(resource_id: &'a str, key: &str) -> Option<&'a str> {
     segs.windows(2).find(|w| w[0].eq_ignore_ascii_case(key)).map(|w| w[1]).filter(|s| !s.is_empty())
 }
 
+/// Whether a resource id names an AKS cluster.
+pub(super) fn names_cluster(resource_id: &str) -> bool {
+    remembered(resource_id, |c| c.is_some())
+}
+
 /// The cluster entity of an AKS resource id, whatever its case.
-///
+pub(super) fn cluster_ref(resource_id: &str) -> Option<ClusterRef> {
+    remembered(resource_id, |c| c.cloned())
+}
+
+thread_local! {
+    /// The last resource id read and its cluster: an export names the same
+    /// cluster on every record, and reading the id each time was a tenth of
+    /// the work of peeking at a record.
+    static LAST: std::cell::RefCell<Option<(String, Option<ClusterRef>)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn remembered<T>(resource_id: &str, f: impl FnOnce(Option<&ClusterRef>) -> T) -> T {
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.as_ref().is_none_or(|(id, _)| id != resource_id) {
+            *last = Some((resource_id.to_string(), read_cluster_ref(resource_id)));
+        }
+        f(last.as_ref().and_then(|(_, c)| c.as_ref()))
+    })
+}
+
 /// ARM names are case-insensitive and the exports disagree (resource logs
 /// upper-case the id, Log Analytics lower-cases it), so the name, the
 /// subscription and the resource group are lower-cased and the id is
 /// rebuilt in ARM's own spelling: for the lower-case names AKS clusters
 /// usually have, it is the id Defender for Cloud and the Azure APIs give.
-pub(super) fn cluster_ref(resource_id: &str) -> Option<ClusterRef> {
+fn read_cluster_ref(resource_id: &str) -> Option<ClusterRef> {
     let name = cluster_name(resource_id)?.to_ascii_lowercase();
     let subscription = segment_after(resource_id, "subscriptions").map(str::to_ascii_lowercase);
     let group = segment_after(resource_id, "resourceGroups").map(str::to_ascii_lowercase);

@@ -85,8 +85,18 @@ fn blob() -> (String, String) {
     (text, name)
 }
 
+/// A peek's audit text.
+fn text(inner: &Option<Inner>) -> Option<&str> {
+    inner.as_ref().map(|i| i.text.as_str())
+}
+
+/// A peek's key and rank.
+fn key_rank(p: Option<Peek>) -> Option<(String, i32)> {
+    p.map(|p| (p.key, p.rank))
+}
+
 fn ctx<'a>(hint: &'a Hint, path: &'a str) -> Context<'a> {
-    Context { hint, cluster: None, path }
+    Context { hint, cluster: None, path, inner: None }
 }
 
 fn parse_item(item: &Item, path: &str) -> Result<NewEvent, RecordError> {
@@ -227,7 +237,7 @@ fn a_row_of_a_few_projected_columns_is_still_aks() {
     assert!(sniff(&row));
     let raw = serde_json::to_vec(&row).unwrap();
     let hint = Hint::default();
-    let named = Context { hint: &hint, cluster: Some("aks-shop-prod"), path: "" };
+    let named = Context { hint: &hint, cluster: Some("aks-shop-prod"), path: "", inner: None };
     let ev = parse(&raw, &named).unwrap();
     assert_eq!(ev.title, "get /apis");
     assert_eq!(entity(&ev, EntityKind::Cluster, "cluster").unwrap().attrs["named_by"], "import");
@@ -335,20 +345,34 @@ fn blob_paths_are_read_with_or_without_their_container() {
 
 #[test]
 fn peek_agrees_with_parse_on_every_record_of_every_sample() {
-    let mut paired = 0;
+    let (mut paired, mut kept) = (0, 0);
     for (item, path) in all_good() {
         let c = ctx(&item.hint, &path);
         let ev = parse(&item.json, &c).unwrap_or_else(|e| panic!("{}: {}", path, e));
         match peek(&item.json, &c) {
-            Some((key, rank)) => {
+            Some(Peek { key, rank, inner }) => {
                 paired += 1;
                 assert_eq!(ev.dedup_key.as_deref(), Some(key.as_str()), "{}", path);
                 assert_eq!(ev.rank, rank, "{}: {}", path, ev.title);
-                assert!(validate(&item.json), "{}", path);
+                assert!(validate(&item.json, None), "{}", path);
+                // The importer hands the peek's text back: the same event,
+                // the same check.
+                assert_eq!(inner.is_some(), !matches!(read(&item.json, &c).unwrap().body, Body::AuditObject(_)), "{}", path);
+                assert!(validate(&item.json, text(&inner)), "{}", path);
+                let again = parse(&item.json, &Context { inner: inner.as_ref(), ..ctx(&item.hint, &path) }).unwrap();
+                assert_eq!(again, ev, "{}", path);
+                // With or without the members the peek kept.
+                if let Some(i) = inner.as_ref().filter(|i| i.members.is_some()) {
+                    kept += 1;
+                    let bare = Inner { members: None, ..i.clone() };
+                    let again = parse(&item.json, &Context { inner: Some(&bare), ..ctx(&item.hint, &path) }).unwrap();
+                    assert_eq!(again, ev, "{}", path);
+                }
             }
             None => assert_eq!(ev.source, Source::ControlPlane, "{}: {}", path, ev.title),
         }
     }
+    assert!(kept > 20, "the peek keeps the members of most resource logs: {}", kept);
     assert!(paired > 50, "{}", paired);
 }
 
@@ -419,7 +443,7 @@ fn a_portal_csv_row_reads_its_display_times_and_ranks_below_full_precision_copie
     // The portal keeps milliseconds only.
     assert_eq!(ev.time_ns, Some(bare.time_ns.unwrap() / 1_000_000 * 1_000_000));
     assert_eq!(ev.rank, bare.rank - 1);
-    assert_eq!(peek(&row.json, &ctx(&row.hint, "")), Some((bare.dedup_key.clone().unwrap(), bare.rank - 1)));
+    assert_eq!(key_rank(peek(&row.json, &ctx(&row.hint, ""))), Some((bare.dedup_key.clone().unwrap(), bare.rank - 1)));
     assert_eq!(fields(&ev)["envelope"]["time"], "2026-11-20T09:41:31.219000000Z");
     // The stage before still ranks below it.
     let received = audit::parse(DEMO_AUDIT.lines().nth(8).unwrap().as_bytes()).unwrap();
@@ -472,7 +496,7 @@ fn a_row_that_names_no_cluster_takes_the_one_named_on_import() {
     let hint = Hint::default();
     let ev = parse(&raw, &ctx(&hint, "")).unwrap();
     assert!(entity(&ev, EntityKind::Cluster, "cluster").is_none());
-    let named = Context { hint: &hint, cluster: Some("aks-shop-prod"), path: "" };
+    let named = Context { hint: &hint, cluster: Some("aks-shop-prod"), path: "", inner: None };
     let ev = parse(&raw, &named).unwrap();
     let c = entity(&ev, EntityKind::Cluster, "cluster").unwrap();
     assert_eq!((c.key.as_str(), &c.attrs["named_by"]), ("aks-shop-prod", &Value::from("import")));
@@ -492,8 +516,10 @@ fn a_log_cut_short_keeps_what_was_read_before_the_cut() {
     let ev = parse_ok(cut, "");
     assert_eq!(ev.title, "patch configmaps shop/storefront-features (truncated)");
     assert_eq!(ev.rank, truncated::TRUNCATED_RANK);
-    assert_eq!(peek(&cut.json, &ctx(&cut.hint, "")), Some((ev.dedup_key.clone().unwrap(), truncated::TRUNCATED_RANK)));
-    assert!(validate(&cut.json));
+    let p = peek(&cut.json, &ctx(&cut.hint, "")).unwrap();
+    assert_eq!((p.key.as_str(), p.rank), (ev.dedup_key.as_deref().unwrap(), truncated::TRUNCATED_RANK));
+    assert_eq!(text(&p.inner), Some(log.trim()));
+    assert!(validate(&cut.json, None) && validate(&cut.json, text(&p.inner)));
     let f = fields(&ev);
     assert_eq!(f["envelope"]["truncated"], true);
     assert_eq!(f["envelope"]["truncated_at"], 32766);
@@ -651,7 +677,10 @@ fn broken_resource_log_records_are_errors_that_say_why() {
     // The good records of the same message still import.
     let good = items(BAD_RECORDS).iter().filter(|i| parse_item(i, "").is_ok()).count();
     assert_eq!(good, 2);
-    assert!(!validate(&items(BAD_RECORDS)[0].json), "a broken log is no valid stage");
+    let broken = &items(BAD_RECORDS)[0];
+    assert!(!validate(&broken.json, None), "a broken log is no valid stage");
+    let inner = peek(&broken.json, &ctx(&broken.hint, "")).unwrap().inner;
+    assert!(!validate(&broken.json, text(&inner)), "nor with the peek's text");
 }
 
 #[test]

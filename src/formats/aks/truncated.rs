@@ -78,7 +78,7 @@ pub(super) fn event(rec: &Record, text: &str) -> Result<NewEvent, RecordError> {
     let mut envelope = rec.envelope.clone();
     envelope.fact("truncated", true);
     envelope.fact("truncated_at", chars);
-    let mut ev = audit::parse_object_enveloped(&head, &envelope)?;
+    let mut ev = audit::parse_object_enveloped(&head, envelope)?;
     ev.rank = TRUNCATED_RANK;
     // The event's timestamps come after its objects, so usually past the
     // cut: the record's own time stands in.

@@ -158,7 +158,7 @@ fn target_entity(
 }
 
 /// Builds the event of one record, read bare or from a cloud envelope.
-pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs, envelope: Option<&Envelope>) -> Result<NewEvent, RecordError> {
+pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs, envelope: Option<Envelope>) -> Result<NewEvent, RecordError> {
     let audit_id = rec
         .audit_id
         .as_deref()
@@ -233,7 +233,7 @@ pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs, envelope: Option<&
     dedup_key.push_str(DEDUP_PREFIX);
     dedup_key.push_str(audit_id);
     ev.dedup_key = Some(dedup_key);
-    ev.rank = stage_rank(stage, long_running) + envelope.map_or(0, Envelope::rank_bonus);
+    ev.rank = stage_rank(stage, long_running) + envelope.as_ref().map_or(0, Envelope::rank_bonus);
     ev.time_ns = [
         &rec.request_received_timestamp,
         &rec.stage_timestamp,
@@ -469,12 +469,13 @@ pub(super) fn build(mut rec: Record<'_>, fields_as: FieldsAs, envelope: Option<&
         fields.set(Field::SourceIps, source_ips);
     }
     if let Some(env) = envelope {
-        fields.set(Field::Envelope, env.field());
-        if let Some(c) = &env.cluster {
-            fields.set(Field::Cluster, c.name.as_str());
-            ev.entity(c.entity());
-        }
         ev.shape = Some(env.shape);
+        let (field, cluster) = env.into_parts();
+        fields.set(Field::Envelope, field);
+        if let Some(c) = cluster {
+            fields.set(Field::Cluster, c.name.as_str());
+            ev.entity(c.into_entity());
+        }
     }
     match fields_as {
         FieldsAs::Map => ev.fields = fields.into_map(),

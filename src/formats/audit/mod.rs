@@ -122,7 +122,7 @@ fn parse_as(raw: &[u8], fields_as: FieldsAs) -> Result<NewEvent, RecordError> {
     parse_in(raw, fields_as, None)
 }
 
-fn parse_in(raw: &[u8], fields_as: FieldsAs, envelope: Option<&Envelope>) -> Result<NewEvent, RecordError> {
+fn parse_in(raw: &[u8], fields_as: FieldsAs, envelope: Option<Envelope>) -> Result<NewEvent, RecordError> {
     match read_record(raw) {
         Some(record) => build(record, fields_as, envelope),
         None => parse_via_value(raw, envelope),
@@ -134,13 +134,14 @@ fn parse_in(raw: &[u8], fields_as: FieldsAs, envelope: Option<&Envelope>) -> Res
 /// facts become the event's `cluster` and `envelope` fields, and the
 /// record ranks above the bare line of the same stage (see
 /// [`crate::formats::envelope`]). Fields come as JSON, as for the importer.
-pub fn parse_enveloped(inner: &[u8], envelope: &Envelope) -> Result<NewEvent, RecordError> {
+/// The envelope goes into the event, which is why it is taken whole.
+pub fn parse_enveloped(inner: &[u8], envelope: Envelope) -> Result<NewEvent, RecordError> {
     parse_in(inner, FieldsAs::Json, Some(envelope))
 }
 
 /// As [`parse_enveloped`], for an event a parser assembled as an object
 /// (GKE's `LogEntry`, a Log Analytics row with the event in columns).
-pub fn parse_object_enveloped(obj: &Map<String, Value>, envelope: &Envelope) -> Result<NewEvent, RecordError> {
+pub fn parse_object_enveloped(obj: &Map<String, Value>, envelope: Envelope) -> Result<NewEvent, RecordError> {
     build(Record::from_object(obj), FieldsAs::Json, Some(envelope))
 }
 
@@ -152,7 +153,7 @@ pub fn peek_enveloped(inner: &[u8], envelope: &Envelope) -> Option<(String, i32)
 
 /// The reference path: the record decoded into a `Value` tree first. Gives
 /// the error of a record that is not valid JSON or not an object.
-fn parse_via_value(raw: &[u8], envelope: Option<&Envelope>) -> Result<NewEvent, RecordError> {
+fn parse_via_value(raw: &[u8], envelope: Option<Envelope>) -> Result<NewEvent, RecordError> {
     let value: Value = serde_json::from_slice(raw)?;
     let obj = value
         .as_object()

@@ -112,7 +112,7 @@ pub(super) fn authenticator_event(ev: &LogEvent) -> NewEvent {
     out.time_ns = get("time")
         .and_then(crate::time::parse_rfc3339)
         .or(ev.timestamp_ms.map(|ms| ms.saturating_mul(1_000_000)));
-    out.message = ev.message.clone();
+    out.message = ev.message.to_string();
     out.field("component", "authenticator");
     for key in ["level", "msg", "arn", "username", "uid", "groups", "accesskeyid", "client", "method", "path", "sts", "session"] {
         if let Some(v) = get(key) {

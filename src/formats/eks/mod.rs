@@ -40,9 +40,12 @@
 //!   is text.
 
 use crate::formats::envelope::{ClusterRef, Envelope};
-use crate::formats::{audit, Context, RecordError};
+use crate::formats::text::Text;
+use crate::formats::{audit, Context, Inner, Peek, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 mod messages;
 #[cfg(test)]
@@ -65,34 +68,87 @@ pub fn sniff(obj: &Map<String, Value>) -> bool {
 }
 
 /// One CloudWatch log event, whatever the shape it came in.
-struct LogEvent {
-    message: String,
+struct LogEvent<'a> {
+    message: Cow<'a, str>,
     stream: Option<String>,
     /// Epoch milliseconds.
     timestamp_ms: Option<i64>,
     envelope: Envelope,
 }
 
-/// Reads the envelope of one record (and takes its message out).
-fn read(raw: &[u8], ctx: &Context) -> Result<LogEvent, RecordError> {
-    let obj: Map<String, Value> = match serde_json::from_slice::<Value>(raw)? {
+/// The members of a log event the envelope is made of, as one of the
+/// readers found them.
+struct Members<'a> {
+    /// A Logs Insights row (`@message`) rather than an event of the API.
+    insights: bool,
+    /// `logStreamName` or `@logStream`.
+    stream: Option<&'a str>,
+    /// Logs Insights' `@log`: `<account>:<log group>`.
+    log: Option<&'a str>,
+    /// `eventId`, `id` or `@ptr`.
+    event_id: Option<&'a str>,
+    timestamp_ms: Option<i64>,
+    ingestion_ms: Option<i64>,
+    /// The event names its stream or has an id: a `filter-log-events`
+    /// page rather than a `get-log-events` one.
+    filtered: bool,
+}
+
+/// Reads the envelope of one record and its message: the message the peek
+/// decoded when the context has it ([`Context::inner`]).
+fn read<'a>(raw: &[u8], ctx: &Context<'a>) -> Result<LogEvent<'a>, RecordError> {
+    if let Some(inner) = ctx.inner {
+        if let Ok(f) = serde_json::from_slice::<Fields<IgnoredAny>>(raw) {
+            if f.message.is_some() != f.insights_message.is_some() {
+                return log_event(Cow::Borrowed(&inner.text), &f.members(f.insights_message.is_some()), ctx);
+            }
+        }
+    }
+    if let Ok(mut f) = serde_json::from_slice::<Fields<String>>(raw) {
+        let insights = f.insights_message.is_some();
+        if let (Some(message), None) | (None, Some(message)) = (f.message.take(), f.insights_message.take()) {
+            return log_event(Cow::Owned(message), &f.members(insights), ctx);
+        }
+    }
+    read_value(raw, ctx)
+}
+
+/// The reference reader, through a `Value` tree: takes what [`Fields`]
+/// refuses (a member of another type, a duplicate key) and says what is
+/// wrong with a record that is no log event.
+fn read_value<'a>(raw: &[u8], ctx: &Context) -> Result<LogEvent<'a>, RecordError> {
+    let mut obj: Map<String, Value> = match serde_json::from_slice::<Value>(raw)? {
         Value::Object(o) => o,
         _ => return Err(RecordError::new("CloudWatch log event is not a JSON object")),
     };
-    let container = ctx.hint.container.as_deref();
     let insights = obj.contains_key("@message");
-    let mut obj = obj;
     let message = match obj.remove(if insights { "@message" } else { "message" }) {
         Some(Value::String(s)) => s,
         Some(_) => return Err(RecordError::new("CloudWatch log event's message is not a string")),
         None => return Err(RecordError::new("CloudWatch log event has no message")),
     };
-    let shape = if insights {
+    let text = |key: &str| obj.get(key).and_then(Value::as_str);
+    let members = Members {
+        insights,
+        stream: text(if insights { "@logStream" } else { "logStreamName" }),
+        log: text("@log"),
+        event_id: text("eventId").or_else(|| text("id")).or_else(|| text("@ptr")),
+        timestamp_ms: if insights { text("@timestamp").and_then(insights_time_ms) } else { millis(obj.get("timestamp")) },
+        ingestion_ms: millis(obj.get("ingestionTime")),
+        filtered: obj.contains_key("logStreamName") || obj.contains_key("eventId"),
+    };
+    log_event(Cow::Owned(message), &members, ctx)
+}
+
+/// The log event of a message and its envelope's members.
+fn log_event<'a>(message: Cow<'a, str>, m: &Members, ctx: &Context) -> Result<LogEvent<'a>, RecordError> {
+    let container = ctx.hint.container.as_deref();
+    let shape = if m.insights {
         if ctx.hint.row { "logs-insights-csv" } else { "logs-insights-json" }
     } else {
         match container.map(|c| c.key) {
             Some("logEvents") => "subscription",
-            Some("events") if obj.contains_key("logStreamName") || obj.contains_key("eventId") => "filter-log-events",
+            Some("events") if m.filtered => "filter-log-events",
             Some("events") => "get-log-events",
             _ => "cloudwatch-events",
         }
@@ -105,26 +161,18 @@ fn read(raw: &[u8], ctx: &Context) -> Result<LogEvent, RecordError> {
         }
     }
     let mut env = Envelope::new(shape);
-    let fact_str = |obj: &Map<String, Value>, key: &str| obj.get(key).and_then(Value::as_str).map(str::to_string);
-    let container_str = |key: &str| container.and_then(|c| c.facts.get(key)).and_then(Value::as_str).map(str::to_string);
+    let container_str = |key: &str| container.and_then(|c| c.facts.get(key)).and_then(Value::as_str);
     // Where the event was logged.
-    let log_group = container_str("logGroup").or_else(|| fact_str(&obj, "@log").map(|l| strip_account(&l).to_string()));
-    let account = container_str("owner").or_else(|| fact_str(&obj, "@log").and_then(|l| account_of(&l).map(str::to_string)));
-    let stream = fact_str(&obj, if insights { "@logStream" } else { "logStreamName" }).or_else(|| container_str("logStream"));
-    let timestamp_ms = if insights {
-        obj.get("@timestamp").and_then(Value::as_str).and_then(insights_time_ms)
-    } else {
-        millis(obj.get("timestamp"))
-    };
-    env.fact("log_group", log_group.clone());
-    env.fact("log_stream", stream.clone());
-    env.fact("account", account.clone());
-    env.fact("event_id", fact_str(&obj, "eventId").or_else(|| fact_str(&obj, "id")).or_else(|| fact_str(&obj, "@ptr")));
-    env.fact("timestamp", timestamp_ms.map(|ms| crate::time::format_ns(ms.saturating_mul(1_000_000))));
-    env.fact(
-        "ingestion_time",
-        millis(obj.get("ingestionTime")).map(|ms| crate::time::format_ns(ms.saturating_mul(1_000_000))),
-    );
+    let log_group = container_str("logGroup").or_else(|| m.log.map(strip_account));
+    let account = container_str("owner").or_else(|| m.log.and_then(account_of));
+    let stream = m.stream.or_else(|| container_str("logStream"));
+    let time = |ms: Option<i64>| ms.map(|ms| crate::time::format_ns(ms.saturating_mul(1_000_000)));
+    env.fact("log_group", log_group);
+    env.fact("log_stream", stream);
+    env.fact("account", account);
+    env.fact("event_id", m.event_id);
+    env.fact("timestamp", time(m.timestamp_ms));
+    env.fact("ingestion_time", time(m.ingestion_ms));
     if let Some(c) = container {
         if c.key == "events" {
             env.fact("page", c.page);
@@ -133,50 +181,130 @@ fn read(raw: &[u8], ctx: &Context) -> Result<LogEvent, RecordError> {
             env.fact("subscription_filters", filters.clone());
         }
     }
-    if let Some(name) = log_group.as_deref().and_then(cluster_of_log_group) {
-        env.cluster = Some(ClusterRef::new(name, "eks").attr("log_group", log_group.as_deref()).attr("account", account.as_deref()));
+    if let Some(name) = log_group.and_then(cluster_of_log_group) {
+        env.cluster = Some(ClusterRef::new(name, "eks").attr("log_group", log_group).attr("account", account));
     } else if let Some(name) = ctx.cluster {
         env.cluster = Some(ClusterRef::new(name, "eks").attr("named_by", Some("import")));
     }
-    Ok(LogEvent { message, stream, timestamp_ms, envelope: env })
+    Ok(LogEvent { message, stream: stream.map(str::to_string), timestamp_ms: m.timestamp_ms, envelope: env })
 }
 
 /// Parses one CloudWatch log event of an EKS cluster's log group.
 pub fn parse(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
     let ev = read(raw, ctx)?;
     match classify(ev.stream.as_deref(), &ev.message) {
-        Stream::Audit => parse_audit(&ev),
+        Stream::Audit => parse_audit(ev),
         Stream::Authenticator => Ok(authenticator_event(&ev)),
         Stream::Component(name) => Ok(component_event(&ev, name)),
     }
 }
 
-/// The parts of a log event that pairing and checking need, read into
-/// borrowed fields: the importer reads every stage twice before one is
-/// parsed, and a `Value` tree of each would cost more than the audit
-/// event's own reading.
+/// A log event's members, read into borrowed fields: the importer reads
+/// every audit stage twice (to pair it, then to parse or check it), and a
+/// `Value` tree of each would cost more than the audit event's own reading.
+/// The message is `M`: a `String`, or skipped (`IgnoredAny`) when the peek
+/// decoded it already. A record these fields do not take goes to
+/// [`read_value`].
+#[derive(serde::Deserialize)]
+#[serde(bound(deserialize = "M: serde::Deserialize<'de>"))]
+struct Fields<'a, M> {
+    #[serde(default = "Option::default")]
+    message: Option<M>,
+    #[serde(default = "Option::default", rename = "@message")]
+    insights_message: Option<M>,
+    #[serde(borrow, default, rename = "logStreamName")]
+    stream: Option<Text<'a>>,
+    #[serde(borrow, default, rename = "@logStream")]
+    insights_stream: Option<Text<'a>>,
+    #[serde(borrow, default, rename = "@log")]
+    log: Option<Text<'a>>,
+    #[serde(borrow, default, rename = "@timestamp")]
+    insights_time: Option<Text<'a>>,
+    #[serde(borrow, default, rename = "eventId")]
+    event_id: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    id: Option<Text<'a>>,
+    #[serde(borrow, default, rename = "@ptr")]
+    ptr: Option<Text<'a>>,
+    #[serde(default)]
+    timestamp: Millis,
+    #[serde(default, rename = "ingestionTime")]
+    ingestion_time: Millis,
+}
+
+impl<M> Fields<'_, M> {
+    /// The members, of a Logs Insights row (`@message`) when `insights`.
+    fn members(&self, insights: bool) -> Members<'_> {
+        Members {
+            insights,
+            stream: if insights { self.insights_stream.as_deref() } else { self.stream.as_deref() },
+            log: self.log.as_deref(),
+            event_id: self.event_id.as_deref().or(self.id.as_deref()).or(self.ptr.as_deref()),
+            timestamp_ms: if insights { self.insights_time.as_deref().and_then(insights_time_ms) } else { self.timestamp.0 },
+            ingestion_ms: self.ingestion_time.0,
+            filtered: self.stream.is_some() || self.event_id.is_some(),
+        }
+    }
+}
+
+/// Epoch milliseconds as [`millis`] reads them: a number, a numeric
+/// string; `None` for a fraction, a null or text that is no number.
+#[derive(Default)]
+struct Millis(Option<i64>);
+
+impl<'de> serde::Deserialize<'de> for Millis {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Millis;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("epoch milliseconds")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Millis, E> {
+                Ok(Millis(Some(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Millis, E> {
+                Ok(Millis(i64::try_from(v).ok()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Millis, E> {
+                Ok(Millis(None))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Millis, E> {
+                Ok(Millis(v.trim().parse().ok()))
+            }
+            fn visit_unit<E>(self) -> Result<Millis, E> {
+                Ok(Millis(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The parts of a log event that pairing needs.
 #[derive(serde::Deserialize)]
 struct Quick<'a> {
-    #[serde(borrow, alias = "@message")]
-    message: std::borrow::Cow<'a, str>,
+    #[serde(alias = "@message")]
+    message: String,
     #[serde(borrow, default, alias = "@logStream", rename = "logStreamName")]
-    stream: Option<std::borrow::Cow<'a, str>>,
+    stream: Option<Text<'a>>,
     #[serde(borrow, default, rename = "@log")]
-    log: Option<std::borrow::Cow<'a, str>>,
+    log: Option<Text<'a>>,
 }
 
 /// The dedup key and rank of a record whose message is an audit event,
-/// read without building the event (see [`audit::peek`]).
-pub fn peek(raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
+/// read without building the event (see [`audit::peek`]), with the message.
+pub fn peek(raw: &[u8], ctx: &Context) -> Option<Peek> {
     let q: Quick = serde_json::from_slice(raw).ok()?;
     let container = ctx.hint.container.as_deref();
     let stream = q.stream.as_deref().or_else(|| container.and_then(|c| c.facts.get("logStream")).and_then(Value::as_str));
     if classify(stream, &q.message) != Stream::Audit {
         return None;
     }
-    if q.message.trim_end().ends_with(TRUNCATED) {
-        let id = truncated_field(&q.message, "auditID")?;
-        return Some((audit_key(&id), TRUNCATED_RANK));
+    let mut message = q.message;
+    message.truncate(message.trim_end().len());
+    if message.ends_with(TRUNCATED) {
+        let id = truncated_field(&message, "auditID")?;
+        return Some(Peek { key: audit_key(&id), rank: TRUNCATED_RANK, inner: Some(Inner::text(message)) });
     }
     // The rank depends on the envelope only through whether it names the
     // cluster (see `Envelope::rank_bonus`), as `read` decides it.
@@ -185,16 +313,19 @@ pub fn peek(raw: &[u8], ctx: &Context) -> Option<(String, i32)> {
     if group.and_then(cluster_of_log_group).is_some() || ctx.cluster.is_some() {
         envelope.cluster = Some(ClusterRef::new("", "eks"));
     }
-    audit::peek_enveloped(q.message.as_bytes(), &envelope)
+    let (key, rank) = audit::peek_enveloped(message.as_bytes(), &envelope)?;
+    Some(Peek { key, rank, inner: Some(Inner::text(message)) })
 }
 
 /// Whether a record [`peek`] paired but the importer does not parse is
-/// whole: its envelope and the audit event inside.
-pub fn validate(raw: &[u8]) -> bool {
-    match serde_json::from_slice::<Quick>(raw) {
-        Ok(q) if q.message.trim_end().ends_with(TRUNCATED) => true,
-        Ok(q) => audit::validate(q.message.as_bytes()),
-        Err(_) => false,
+/// whole: its envelope and the audit event inside. With the peek's message
+/// (`inner`) the envelope has read already, and only the message is
+/// checked.
+pub fn validate(raw: &[u8], inner: Option<&str>) -> bool {
+    let whole = |message: &str| message.trim_end().ends_with(TRUNCATED) || audit::validate(message.as_bytes());
+    match inner {
+        Some(message) => whole(message),
+        None => serde_json::from_slice::<Quick>(raw).is_ok_and(|q| whole(&q.message)),
     }
 }
 
@@ -205,15 +336,16 @@ fn audit_key(id: &str) -> String {
     format!("k8s-audit|{}", id)
 }
 
-fn parse_audit(ev: &LogEvent) -> Result<NewEvent, RecordError> {
+fn parse_audit(ev: LogEvent) -> Result<NewEvent, RecordError> {
     let message = ev.message.trim_end();
     if message.ends_with(TRUNCATED) {
-        return truncated_audit_event(ev);
+        return truncated_audit_event(&ev);
     }
-    audit::parse_enveloped(message.as_bytes(), &ev.envelope).map_err(|e| {
+    let stream = ev.stream;
+    audit::parse_enveloped(message.as_bytes(), ev.envelope).map_err(|e| {
         RecordError::new(format!(
             "the message of {} is not an audit event ({})",
-            ev.stream.as_deref().map(|s| format!("stream {}", s)).unwrap_or_else(|| "this log event".into()),
+            stream.map(|s| format!("stream {}", s)).unwrap_or_else(|| "this log event".into()),
             e.reason
         ))
     })

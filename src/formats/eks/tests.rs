@@ -76,7 +76,7 @@ fn a_filter_page_item_is_the_audit_event_with_its_envelope() {
     // A page names no log group, so no cluster unless the user names it.
     assert!(fields.get("cluster").is_none());
     assert!(!ev.entities.iter().any(|e| e.kind == EntityKind::Cluster));
-    let named = Context { hint: &hint, cluster: Some("shop-prod"), path: "" };
+    let named = Context { hint: &hint, cluster: Some("shop-prod"), path: "", inner: None };
     let ev = parse(&filter_item(AUDIT), &named).unwrap();
     let c = ev.entities.iter().find(|e| e.kind == EntityKind::Cluster).unwrap();
     assert_eq!((c.key.as_str(), c.attrs["provider"].as_str(), c.attrs["named_by"].as_str()), ("shop-prod", Some("eks"), Some("import")));
@@ -120,7 +120,13 @@ fn peek_agrees_with_parse_on_whole_cut_and_other_messages() {
         for message in [AUDIT, cut.as_str()] {
             let raw = filter_item(message);
             let ev = parse(&raw, &ctx(&hint)).unwrap();
-            assert_eq!(peek(&raw, &ctx(&hint)), Some((ev.dedup_key.clone().unwrap(), ev.rank)), "{}", message);
+            let p = peek(&raw, &ctx(&hint)).unwrap();
+            assert_eq!((p.key.as_str(), p.rank), (ev.dedup_key.as_deref().unwrap(), ev.rank), "{}", message);
+            // The importer hands the peek's message back: the same event.
+            let text = p.inner.as_ref().map(|i| i.text.as_str());
+            assert_eq!(text, Some(message));
+            assert!(validate(&raw, None) && validate(&raw, text));
+            assert_eq!(parse(&raw, &Context { inner: p.inner.as_ref(), ..ctx(&hint) }).unwrap(), ev, "{}", message);
         }
     }
     let hint = page_hint(1);
@@ -156,16 +162,18 @@ fn a_message_of_the_audit_stream_that_is_no_audit_event_is_a_parse_error() {
     // A message of another type, and no message at all.
     let wrong = serde_json::to_vec(&serde_json::json!({"logStreamName": STREAM, "timestamp": 1, "message": 42, "eventId": "1"})).unwrap();
     assert!(parse(&wrong, &ctx(&hint)).unwrap_err().reason.contains("not a string"));
-    assert!(!validate(&filter_item("{\"kind\":\"Event\",\"auditID\":")));
-    assert!(validate(&filter_item(AUDIT)));
-    assert!(!validate(b"{\"message\": \"x\""));
+    let broken = "{\"kind\":\"Event\",\"auditID\":";
+    assert!(!validate(&filter_item(broken), None));
+    assert!(!validate(&filter_item(broken), Some(broken)));
+    assert!(validate(&filter_item(AUDIT), None));
+    assert!(!validate(b"{\"message\": \"x\"", None));
 }
 
 #[test]
 fn authenticator_lines_link_the_iam_principal_to_the_kubernetes_user() {
     let line = r#"time="2026-11-20T08:44:12Z" level=info msg="access granted" accesskeyid=ASIARHTJ3EXAMPLEKEY1 arn="arn:aws:iam::111122223333:role/eks-platform-admin" client="127.0.0.1:41724" groups="[eks:platform-admins]" method=POST path=/authenticate uid="aws-iam-authenticator:111122223333:AROARHTJ3EXAMPLEADMN" username="arn:aws:sts::111122223333:assumed-role/eks-platform-admin/dana""#;
     let raw = serde_json::to_vec(&serde_json::json!({"logStreamName": "authenticator-5b3a", "timestamp": 1795164252296i64, "message": line, "eventId": "1"})).unwrap();
-    let ev = parse(&raw, &Context { hint: &page_hint(1), cluster: Some("shop-prod"), path: "" }).unwrap();
+    let ev = parse(&raw, &Context { hint: &page_hint(1), cluster: Some("shop-prod"), path: "", inner: None }).unwrap();
     assert_eq!(ev.source, Source::ControlPlane);
     assert_eq!(ev.time_ns, crate::time::parse_rfc3339("2026-11-20T08:44:12Z"));
     assert_eq!(ev.fields["auth_msg"], "access granted");

@@ -113,8 +113,9 @@ fn parse_kubernetes(entry: &Entry) -> Result<NewEvent, RecordError> {
     if mapped.code_inferred {
         envelope.fact("code_inferred", true);
     }
-    let mut ev = audit::parse_object_enveloped(&mapped.event, &envelope)?;
-    ev.rank -= rank_penalty(&envelope);
+    let penalty = rank_penalty(&envelope);
+    let mut ev = audit::parse_object_enveloped(&mapped.event, envelope)?;
+    ev.rank -= penalty;
     Ok(ev)
 }
 

@@ -247,7 +247,7 @@ fn the_cluster_comes_from_the_import_when_the_entry_names_none() {
     let mut v: Value = serde_json::from_str(&entry("8d4f2c52")).unwrap();
     v.as_object_mut().unwrap().remove("resource");
     let hint = Hint::default();
-    let ctx = Context { hint: &hint, cluster: Some("named"), path: "" };
+    let ctx = Context { hint: &hint, cluster: Some("named"), path: "", inner: None };
     let ev = parse(v.to_string().as_bytes(), &ctx).unwrap();
     let c = entity(&ev, EntityKind::Cluster, "cluster").unwrap();
     assert_eq!((c.key.as_str(), &c.attrs["named_by"]), ("named", &Value::from("import")));
@@ -335,7 +335,7 @@ fn a_denied_cloud_call_names_the_kubernetes_account_behind_workload_identity() {
 }
 
 fn context_in<'a>(hint: &'a Hint, path: &'a str) -> Context<'a> {
-    Context { hint, cluster: None, path }
+    Context { hint, cluster: None, path, inner: None }
 }
 
 fn hint(key: &'static str) -> Hint {
