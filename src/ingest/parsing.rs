@@ -221,7 +221,9 @@ fn parse_json(format: Format, json: &[u8], ctx: &Context) -> Result<NewEvent, Re
     match serde_json::from_slice::<Value>(json) {
         Err(syntax) => Err(RecordError::new(json_reason(&syntax, json))),
         Ok(Value::Object(obj)) => match formats::detect_record(&obj) {
-            Some(other) if other != format => other.parse_for_import(json, ctx),
+            // What the peek took out is the file's format's reading, not
+            // the other's.
+            Some(other) if other != format => other.parse_for_import(json, &Context { inner: None, ..*ctx }),
             _ => Err(e),
         },
         Ok(other) => Err(RecordError::new(format!(
