@@ -498,7 +498,7 @@ fn stream(
             .name("kordon-import-p".into())
             .spawn_scoped(scope, move || parsing::serve(file, jobs_rx, done_tx))
             .map_err(|e| Error::io("starting the parsing thread", e))?;
-        let parsing = Parsing { jobs, done, in_flight: 0 };
+        let parsing = Parsing { jobs, done, in_flight: Default::default(), bytes: 0 };
         parse_file(ctx, content, name, inner, &display, declared, in_bundle, compression, &prefix, &limits, &handle, &progress, parsing)
     })
 }
@@ -575,13 +575,18 @@ fn parse_file(
 struct Parsing {
     jobs: crossbeam_channel::Sender<Job>,
     done: crossbeam_channel::Receiver<Vec<Push>>,
-    /// Jobs sent and not yet answered.
-    in_flight: usize,
+    /// The bytes of each job sent and not yet answered, oldest first (the
+    /// answers come back in order).
+    in_flight: std::collections::VecDeque<usize>,
+    /// Their sum.
+    bytes: usize,
 }
 
 /// Jobs out at most: enough to ride out the parsing thread's slower
-/// records, few enough to bound the memory they hold.
+/// records, few enough to bound the memory they hold — in bytes too, since
+/// a record may be as large as the record cap.
 const IN_FLIGHT: usize = 1024;
+const IN_FLIGHT_BYTES: usize = 32 << 20;
 
 fn parsing_stopped() -> Error {
     Error::input(Code::Cancelled, "import stopped: the parsing thread ended early")
@@ -640,12 +645,14 @@ impl FileParser<'_, '_> {
     /// Hands a job to the parsing thread and stores what comes back of the
     /// jobs before it.
     fn submit(&mut self, job: Job) -> Result<()> {
+        let bytes = job.bytes();
         self.parsing.jobs.send(job).map_err(|_| parsing_stopped())?;
-        self.parsing.in_flight += 1;
+        self.parsing.in_flight.push_back(bytes);
+        self.parsing.bytes += bytes;
         while let Ok(pushes) = self.parsing.done.try_recv() {
             self.apply(pushes)?;
         }
-        while self.parsing.in_flight > IN_FLIGHT {
+        while self.parsing.in_flight.len() > IN_FLIGHT || (self.parsing.bytes > IN_FLIGHT_BYTES && !self.parsing.in_flight.is_empty()) {
             self.wait_one()?;
         }
         Ok(())
@@ -659,7 +666,8 @@ impl FileParser<'_, '_> {
 
     /// Stores a job's pushes: events, parse errors, skipped records.
     fn apply(&mut self, pushes: Vec<Push>) -> Result<()> {
-        self.parsing.in_flight -= 1;
+        let bytes = self.parsing.in_flight.pop_front().expect("an answer is to a job sent");
+        self.parsing.bytes -= bytes;
         for push in pushes {
             match push {
                 Push::Event { at, raw, prepared, extra } => self.push_prepared(at, raw, prepared, extra)?,
@@ -862,7 +870,7 @@ impl FileParser<'_, '_> {
         while !self.pairing_order.is_empty() {
             self.release_oldest()?;
         }
-        while self.parsing.in_flight > 0 {
+        while !self.parsing.in_flight.is_empty() {
             self.wait_one()?;
         }
         self.send_entities()?;

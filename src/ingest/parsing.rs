@@ -46,6 +46,21 @@ pub(super) enum Job {
     Ready(Push),
 }
 
+impl Job {
+    /// The bytes the job holds, near enough: its records and the text a
+    /// peek decoded from them.
+    pub(super) fn bytes(&self) -> usize {
+        match self {
+            Job::Group { group, .. } => {
+                group.iter().map(|h| h.raw.len() + h.peek_inner.as_ref().map_or(0, |i| i.text.len())).sum()
+            }
+            Job::Json { raw, .. } | Job::Text { raw, .. } => raw.len(),
+            Job::Ready(Push::Error { raw, .. }) => raw.len(),
+            Job::Ready(_) => 0,
+        }
+    }
+}
+
 /// What the reading thread stores for a job.
 pub(super) enum Push {
     /// An event with its record, and the further records of the same event.
