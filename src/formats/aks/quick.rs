@@ -59,18 +59,16 @@ struct Members<'a> {
 /// The names the members are kept under ([`Inner::members`]).
 const NAMES: [&str; 6] = ["category", "resourceId", "operationName", "time", "properties.pod", "properties.stream"];
 
+/// The members as read, in the order of [`NAMES`].
+fn values<'w, 'a, L>(w: &'w Whole<'a, L>) -> [&'w Option<Text<'a>>; 6] {
+    let props = w.properties.as_ref();
+    [&w.category, &w.resource_id, &w.operation, &w.time, props.map_or(&None, |p| &p.pod), props.map_or(&None, |p| &p.stream)]
+}
+
 impl<'a> Members<'a> {
     fn of<L>(w: &'a Whole<'a, L>) -> Members<'a> {
-        let props = w.properties.as_ref();
-        let [category, resource_id, operation, time, pod, stream] = [
-            &w.category,
-            &w.resource_id,
-            &w.operation,
-            &w.time,
-            props.map_or(&None, |p| &p.pod),
-            props.map_or(&None, |p| &p.stream),
-        ]
-        .map(|v| v.as_deref().filter(|s| !s.trim().is_empty()));
+        let [category, resource_id, operation, time, pod, stream] =
+            values(w).map(|v| v.as_deref().filter(|s| !s.trim().is_empty()));
         Members { category, resource_id, operation, time, pod, stream }
     }
 
@@ -88,11 +86,9 @@ impl<'a> Members<'a> {
 /// Where the members are in the record's bytes; `None` when one is not
 /// there as is (it had escapes, so serde decoded it elsewhere).
 fn ranges<L>(w: &Whole<'_, L>, raw: &[u8]) -> Option<Vec<(&'static str, std::ops::Range<usize>)>> {
-    let props = w.properties.as_ref();
-    let values = [&w.category, &w.resource_id, &w.operation, &w.time, props.map_or(&None, |p| &p.pod), props.map_or(&None, |p| &p.stream)];
     let base = raw.as_ptr() as usize;
     let mut out = Vec::with_capacity(NAMES.len());
-    for (value, name) in values.into_iter().zip(NAMES) {
+    for (value, name) in values(w).into_iter().zip(NAMES) {
         match value {
             None => {}
             Some(Text(Cow::Borrowed(s))) => {
@@ -156,7 +152,7 @@ pub(super) fn peek(raw: &[u8], ctx: &Context) -> Option<Option<Peek>> {
         return Some(None);
     }
     let named = w.resource_id.as_deref().is_some_and(resource::names_cluster)
-        || resource::blob_path(ctx.path).is_some_and(|b| resource::cluster_name(b.resource_id).is_some())
+        || resource::blob_path(ctx.path).is_some()
         || ctx.cluster.is_some();
     // The rank depends on the envelope only through whether it names the
     // cluster (see `Envelope::rank_bonus`).

@@ -114,7 +114,7 @@ fn resource_log(obj: &Map<String, Value>) -> bool {
     let operation = get_ci(obj, "operationName")
         .and_then(Value::as_str)
         .is_some_and(|op| starts_with_ci(op, DIAGNOSTIC_OPERATION));
-    let aks = get_ci(obj, "resourceId").and_then(Value::as_str).is_some_and(|id| resource::cluster_name(id).is_some());
+    let aks = get_ci(obj, "resourceId").and_then(Value::as_str).is_some_and(resource::names_cluster);
     let log = get_ci(obj, "properties").and_then(|p| member(p, "log")).is_some();
     operation || (aks && log)
 }
@@ -132,7 +132,7 @@ fn diagnostics_row(obj: &Map<String, Value>) -> bool {
     }
     let aks_id = ["ResourceId", "_ResourceId"]
         .iter()
-        .any(|k| get_ci(obj, k).and_then(Value::as_str).is_some_and(|id| resource::cluster_name(id).is_some()));
+        .any(|k| get_ci(obj, k).and_then(Value::as_str).is_some_and(resource::names_cluster));
     let provider = get_ci(obj, "ResourceProvider")
         .and_then(Value::as_str)
         .is_some_and(|p| p.eq_ignore_ascii_case("Microsoft.ContainerService"));

@@ -41,7 +41,7 @@
 
 use crate::formats::envelope::{ClusterRef, Envelope};
 use crate::formats::text::Text;
-use crate::formats::{audit, Context, Inner, Peek, RecordError};
+use crate::formats::{audit, Container, Context, Inner, Peek, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
@@ -154,18 +154,17 @@ fn log_event<'a>(message: Cow<'a, str>, m: &Members, ctx: &Context) -> Result<Lo
         }
     };
     if shape == "subscription" {
-        if let Some(kind) = container.and_then(|c| c.facts.get("messageType")).and_then(Value::as_str) {
+        if let Some(kind) = container_text(container, "messageType") {
             if kind == "CONTROL_MESSAGE" {
                 return Err(RecordError::skipped("CloudWatch Logs control message (a subscription health check)"));
             }
         }
     }
     let mut env = Envelope::new(shape);
-    let container_str = |key: &str| container.and_then(|c| c.facts.get(key)).and_then(Value::as_str);
     // Where the event was logged.
-    let log_group = container_str("logGroup").or_else(|| m.log.map(strip_account));
-    let account = container_str("owner").or_else(|| m.log.and_then(account_of));
-    let stream = m.stream.or_else(|| container_str("logStream"));
+    let log_group = log_group(container, m.log);
+    let account = container_text(container, "owner").or_else(|| m.log.and_then(account_of));
+    let stream = log_stream(container, m.stream);
     let time = |ms: Option<i64>| ms.map(|ms| crate::time::format_ns(ms.saturating_mul(1_000_000)));
     env.fact("log_group", log_group);
     env.fact("log_stream", stream);
@@ -296,8 +295,7 @@ struct Quick<'a> {
 pub fn peek(raw: &[u8], ctx: &Context) -> Option<Peek> {
     let q: Quick = serde_json::from_slice(raw).ok()?;
     let container = ctx.hint.container.as_deref();
-    let stream = q.stream.as_deref().or_else(|| container.and_then(|c| c.facts.get("logStream")).and_then(Value::as_str));
-    if classify(stream, &q.message) != Stream::Audit {
+    if classify(log_stream(container, q.stream.as_deref()), &q.message) != Stream::Audit {
         return None;
     }
     let mut message = q.message;
@@ -308,9 +306,8 @@ pub fn peek(raw: &[u8], ctx: &Context) -> Option<Peek> {
     }
     // The rank depends on the envelope only through whether it names the
     // cluster (see `Envelope::rank_bonus`), as `read` decides it.
-    let group = container.and_then(|c| c.facts.get("logGroup")).and_then(Value::as_str).or_else(|| q.log.as_deref().map(strip_account));
     let mut envelope = Envelope::new("cloudwatch-events");
-    if group.and_then(cluster_of_log_group).is_some() || ctx.cluster.is_some() {
+    if log_group(container, q.log.as_deref()).and_then(cluster_of_log_group).is_some() || ctx.cluster.is_some() {
         envelope.cluster = Some(ClusterRef::new("", "eks"));
     }
     let (key, rank) = audit::peek_enveloped(message.as_bytes(), &envelope)?;
@@ -392,6 +389,22 @@ fn truncated_audit_event(ev: &LogEvent) -> Result<NewEvent, RecordError> {
     }
     ev.envelope.apply(&mut out);
     Ok(out)
+}
+
+/// A text fact of the container the event came in (a Firehose object's
+/// `logGroup`, `logStream`, `owner`).
+fn container_text<'a>(container: Option<&'a Container>, key: &str) -> Option<&'a str> {
+    container.and_then(|c| c.facts.get(key)).and_then(Value::as_str)
+}
+
+/// The log group of an event: its container's, else Logs Insights' `@log`.
+fn log_group<'a>(container: Option<&'a Container>, log: Option<&'a str>) -> Option<&'a str> {
+    container_text(container, "logGroup").or_else(|| log.map(strip_account))
+}
+
+/// The stream of an event: its own, else its container's.
+fn log_stream<'a>(container: Option<&'a Container>, stream: Option<&'a str>) -> Option<&'a str> {
+    stream.or_else(|| container_text(container, "logStream"))
 }
 
 /// Epoch milliseconds from a number or a numeric string.
