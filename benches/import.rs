@@ -24,7 +24,8 @@
 //! `cargo bench --bench import` — full run; `-- --quick` — a small run that
 //! only proves the benchmark works (targets are reported, not enforced);
 //! `-- --events N` to choose the size; `-- --envelopes-only N` for the
-//! managed-cluster shapes alone, at N audit lines.
+//! managed-cluster shapes alone, at N audit lines (`KORDON_BENCH_KEEP=DIR`
+//! keeps their files there, to profile one).
 
 mod common;
 mod envelopes;

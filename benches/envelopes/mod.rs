@@ -32,7 +32,9 @@ struct Shape {
 pub fn run(disk: &Path, lines: usize, runs: usize) -> Vec<(String, bool)> {
     let tmpfs = Path::new("/dev/shm");
     let scratch = tmpfs.is_dir().then(|| tempfile::tempdir_in(tmpfs).ok()).flatten();
-    let dir = scratch.as_ref().map_or(disk, |d| d.path());
+    // KORDON_BENCH_KEEP=DIR keeps the shapes' files there, to profile one.
+    let keep = std::env::var_os("KORDON_BENCH_KEEP").map(PathBuf::from);
+    let dir = keep.as_deref().or(scratch.as_ref().map(|d| d.path())).unwrap_or(disk);
     let audit = generate_lines(dir, lines);
     let shapes = write_shapes(dir, &audit);
     drop(audit);
