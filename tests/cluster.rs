@@ -6,7 +6,7 @@
 use crate::util::{fixture, TestCase};
 use kordon_test_apiserver::{Cluster, Fault, Match, Server};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const POD: &str = "shop/cart-7f9c6d8b5-x2k4q";
 const POD_NAME: &str = "cart-7f9c6d8b5-x2k4q";
@@ -310,6 +310,111 @@ fn an_exec_plugin_runs_only_once_trusted() {
     trusted.push("--trust-exec");
     lab.t.ok(&trusted);
     assert!(marker.exists(), "the trusted plugin ran");
+}
+
+/// A script that leaves a mark when it runs and prints the lab's token.
+fn token_script(lab: &Lab, name: &str, marker: &Path) -> PathBuf {
+    let script = lab.t.dir.path().join(name);
+    std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\nprintf '%s' '{}'\n", marker.display(), lab.server.token())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+#[test]
+fn an_auth_provider_command_runs_only_once_trusted() {
+    let lab = Lab::new();
+    let marker = lab.t.dir.path().join("provider-ran");
+    let script = token_script(&lab, "gcloud-helper.sh", &marker);
+    let kc = lab.t.dir.path().join("gcp-kubeconfig.yaml");
+    std::fs::write(&kc, lab.server.kubeconfig_auth_provider("gke-lab", script.to_str().unwrap(), "config config-helper")).unwrap();
+    let kc = kc.to_str().unwrap();
+    let shown = format!("{} config config-helper", script.display());
+
+    let contexts = lab.t.ok(&["cluster", "contexts", "--kubeconfig", kc]);
+    assert!(contexts.contains(&format!("auth-provider runs: {}", shown)), "{}", contexts);
+    let listed: Value = serde_json::from_str(lab.t.ok(&["cluster", "contexts", "--kubeconfig", kc, "--json"]).lines().next().unwrap()).unwrap();
+    assert_eq!(listed["command"], shown.as_str());
+
+    // Every way in refuses it untrusted and shows the command: a dry run,
+    // a snapshot, and the kubeconfig found through $KUBECONFIG.
+    let dry = ["isolate", "--incident", &lab.incident, "--pod", POD, "--reason", "miner", "--kubeconfig", kc, "--yes", "--dry-run"];
+    let snapshot_out = lab.t.dir.path().join("snap.zip");
+    let snapshot = ["snapshot", "--kubeconfig", kc, "-o", snapshot_out.to_str().unwrap()];
+    for args in [&dry[..], &snapshot[..]] {
+        let err = lab.t.refused(args);
+        assert!(err.contains("error[exec_untrusted]") && err.contains(&shown), "{:?}: {}", args, err);
+    }
+    let from_env = lab
+        .t
+        .command(&["isolate", "--incident", &lab.incident, "--pod", POD, "--reason", "miner", "--yes", "--dry-run"])
+        .env("KUBECONFIG", kc)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&from_env.stderr);
+    assert!(!from_env.status.success() && err.contains("error[exec_untrusted]"), "{}", err);
+    assert!(!marker.exists(), "nothing ran before the investigator trusted it");
+
+    let mut trusted = dry.to_vec();
+    trusted.push("--trust-exec");
+    lab.t.ok(&trusted);
+    assert!(marker.exists(), "the trusted command ran");
+}
+
+#[test]
+fn a_kubeconfig_secret_is_never_printed() {
+    let t = TestCase::new();
+    let dir = t.dir.path();
+    // A kubeconfig that does not parse: the parser quotes the lines around
+    // the error, token included.
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: s3cr3t-t0ken-value\n    client-key-data: [oops\n").unwrap();
+    let err = t.refused(&["cluster", "contexts", "--kubeconfig", broken.to_str().unwrap()]);
+    assert!(err.contains("error[invalid_argument]") && err.contains("line 7"), "{}", err);
+    assert!(!err.contains("s3cr3t-t0ken-value"), "{}", err);
+
+    // A password in the server URL, an exec plugin's environment and a
+    // token passed as an argument.
+    let kc = dir.join("secrets.yaml");
+    // A plugin that fails: Kordon's message about it must not quote it.
+    let plugin = dir.join("get-token-fails.sh");
+    std::fs::write(&plugin, "#!/bin/sh\nexit 3\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let command = format!("      command: {}", plugin.display());
+    let yaml = [
+        "apiVersion: v1",
+        "kind: Config",
+        "current-context: prod",
+        "clusters:",
+        "- name: c",
+        "  cluster: {server: \"https://admin:hunter2-pw@127.0.0.1:9\"}",
+        "contexts:",
+        "- name: prod",
+        "  context: {cluster: c, user: e}",
+        "users:",
+        "- name: e",
+        "  user:",
+        "    exec:",
+        "      apiVersion: client.authentication.k8s.io/v1",
+        &command,
+        "      args: [eks, get-token, --cluster-name, prod, --token, arg-s3cr3t]",
+        "      env: [{name: AWS_SECRET_ACCESS_KEY, value: env-s3cr3t}]",
+    ];
+    std::fs::write(&kc, yaml.join("\n") + "\n").unwrap();
+    let kc = kc.to_str().unwrap();
+    let mut printed = t.ok(&["cluster", "contexts", "--kubeconfig", kc]);
+    printed += &t.ok(&["cluster", "contexts", "--kubeconfig", kc, "--json"]);
+    printed += &t.refused(&["snapshot", "--kubeconfig", kc, "-o", dir.join("s.zip").to_str().unwrap()]);
+    printed += &t.refused(&["snapshot", "--kubeconfig", kc, "--trust-exec", "-o", dir.join("s.zip").to_str().unwrap()]);
+    for secret in ["hunter2-pw", "env-s3cr3t", "arg-s3cr3t"] {
+        assert!(!printed.contains(secret), "{} printed:\n{}", secret, printed);
+    }
+    // What the investigator needs to decide is still there.
+    let command_line = format!("AWS_SECRET_ACCESS_KEY=<hidden> {} eks get-token --cluster-name prod --token <hidden>", plugin.display());
+    for shown in ["https://<hidden>@127.0.0.1:9", command_line.as_str()] {
+        assert!(printed.contains(shown), "{} not shown:\n{}", shown, printed);
+    }
 }
 
 #[test]

@@ -135,9 +135,10 @@ pub fn contexts(args: ContextsArgs) -> anyhow::Result<()> {
     let (kc, files) = kubeconfig::load(args.kubeconfig.as_deref())?;
     let rows = kubeconfig::contexts(&kc, &files);
     print_rows(&rows, args.json, &["", "CONTEXT", "SERVER", "USER", "NAMESPACE", "AUTH"], |c| {
-        let auth = match &c.auth {
-            kubeconfig::Auth::Exec { .. } => format!("exec: {}", c.auth.exec_command_line().unwrap_or_default()),
-            other => serde_json::to_value(other).ok().and_then(|v| v["kind"].as_str().map(str::to_string)).unwrap_or_default(),
+        let kind = serde_json::to_value(&c.auth).ok().and_then(|v| v["kind"].as_str().map(str::to_string)).unwrap_or_default();
+        let auth = match &c.command {
+            Some(command) => format!("{} runs: {}", kind, command),
+            None => kind,
         };
         vec![if c.current { "*".into() } else { String::new() }, c.name.clone(), c.server.clone(), c.user.clone(), c.namespace.clone().unwrap_or_default(), auth]
     })

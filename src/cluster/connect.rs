@@ -1,9 +1,11 @@
 //! Connecting: the chosen context's client, who the cluster says we are
-//! (SelfSubjectReview) and its version. An exec plugin runs only once the
-//! investigator has trusted its exact command line.
+//! (SelfSubjectReview) and its version. Nothing a kubeconfig names runs
+//! (an exec plugin, a `gcp` auth provider's `cmd-path`) until the
+//! investigator has trusted its command line.
 
 use super::errors::cluster_error;
-use super::kubeconfig::{self, Auth, ContextInfo};
+use super::kubeconfig::{self, ContextInfo};
+use super::redact;
 use crate::error::{Code, Error, Result};
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::{Api, PostParams};
@@ -17,7 +19,8 @@ use std::time::Duration;
 pub struct ConnectOptions {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
-    /// The investigator has seen the exec plugin's command and trusts it.
+    /// The investigator has seen the command getting the credentials runs
+    /// (an exec plugin, an auth provider's `cmd-path`) and trusts it.
     pub trust_exec: bool,
 }
 
@@ -52,17 +55,17 @@ impl Connection {
     }
 }
 
-/// The context that `opts` designates, described; refuses an untrusted exec plugin.
+/// The context that `opts` designates, described; refuses one whose
+/// credentials come from a command the investigator has not trusted.
 pub fn resolve(opts: &ConnectOptions) -> Result<(kube::config::Kubeconfig, ContextInfo)> {
     let (kc, files) = kubeconfig::load(opts.kubeconfig.as_deref())?;
     let ctx = kubeconfig::context(&kc, &files, opts.context.as_deref())?;
-    if let (Auth::Exec { .. }, false) = (&ctx.auth, opts.trust_exec) {
+    if let (Some(command), false) = (&ctx.command, opts.trust_exec) {
         return Err(Error::input(
             Code::ExecUntrusted,
             format!(
                 "context '{}' gets its credentials by running a command: {} — Kordon runs it only once you trust it (--trust-exec)",
-                ctx.name,
-                ctx.auth.exec_command_line().unwrap_or_default()
+                ctx.name, command
             ),
         ));
     }
@@ -74,12 +77,12 @@ pub async fn connect(opts: &ConnectOptions) -> Result<Connection> {
     let options = KubeConfigOptions { context: Some(ctx.name.clone()), cluster: None, user: None };
     let mut config = Config::from_custom_kubeconfig(kc, &options)
         .await
-        .map_err(|e| Error::input(Code::InvalidArgument, format!("context '{}': {}", ctx.name, e)))?;
+        .map_err(|e| Error::input(Code::InvalidArgument, format!("context '{}': {}", ctx.name, redact::message(&e.to_string()))))?;
     config.connect_timeout = Some(Duration::from_secs(10));
     config.read_timeout = Some(Duration::from_secs(30));
     config.write_timeout = Some(Duration::from_secs(30));
     let client = Client::try_from(config)
-        .map_err(|e| Error::input(Code::ClusterUnreachable, format!("context '{}': {}", ctx.name, e)))?;
+        .map_err(|e| Error::input(Code::ClusterUnreachable, format!("context '{}': {}", ctx.name, redact::message(&e.to_string()))))?;
     let info = client.apiserver_version().await.map_err(|e| cluster_error(&format!("reaching {}", ctx.server), e))?;
     let minor: u32 = info.minor.trim_end_matches('+').parse().unwrap_or(0);
     let identity = whoami(&client).await?;

@@ -34,6 +34,9 @@ pub fn cluster_error(doing: &str, e: kube::Error) -> Error {
         Some((404, _, msg)) => Error::input(Code::NotFound, format!("{}: {}", doing, msg)),
         Some((409, _, msg)) => Error::input(Code::Conflict, format!("{}: conflict: {}", doing, msg)),
         Some((code, reason, msg)) => Error::input(Code::ClusterError, format!("{}: the cluster answered {} {}: {}", doing, code, reason, msg)),
-        None => Error::input(Code::ClusterUnreachable, format!("{}: the connection to the cluster failed: {}", doing, e)),
+        None => Error::input(
+            Code::ClusterUnreachable,
+            format!("{}: the connection to the cluster failed: {}", doing, super::redact::urls_in(&e.to_string())),
+        ),
     }
 }

@@ -1,14 +1,17 @@
 //! Finding and reading kubeconfigs, and describing their contexts without
 //! their secrets: the investigator sees each context's server, user,
-//! namespace and how the user authenticates — and, for an exec plugin, the
-//! exact command Kordon would run, before it runs.
+//! namespace and how the user authenticates — and, when getting the
+//! credentials runs a program (an exec plugin, or the `cmd-path` of a `gcp`
+//! auth provider), the command Kordon would run, before it runs.
 
+use super::redact;
 use crate::error::{Code, Error, Result};
 use kube::config::Kubeconfig;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// How a context's user authenticates. Never carries a secret.
+/// How a context's user authenticates. Never carries a secret: credential
+/// arguments and environment values are hidden ([`redact`]).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Auth {
@@ -16,16 +19,19 @@ pub enum Auth {
     TokenFile { path: String },
     ClientCertificate,
     Basic,
-    /// A command that prints credentials (`kubelogin`, `aws eks get-token` …).
+    /// A command that prints credentials (`kubelogin`, `aws eks get-token` …);
+    /// `env` as `NAME=<hidden>`.
     Exec { command: String, args: Vec<String>, env: Vec<String> },
-    /// A legacy auth provider (gcp, azure, oidc).
-    AuthProvider { name: String },
+    /// A legacy auth provider (gcp, azure, oidc); `command` is what its
+    /// `cmd-path` and `cmd-args` run (the `gcp` provider runs it for a token).
+    AuthProvider { name: String, command: Option<String> },
     None,
 }
 
 impl Auth {
-    /// The command line an exec plugin runs, as the investigator reads it.
-    pub fn exec_command_line(&self) -> Option<String> {
+    /// The command line getting the credentials runs, as the investigator
+    /// reads it; `None` when nothing runs.
+    pub fn command_line(&self) -> Option<String> {
         match self {
             Auth::Exec { command, args, env } => {
                 let mut parts: Vec<String> = env.clone();
@@ -33,6 +39,7 @@ impl Auth {
                 parts.extend(args.iter().map(|a| if a.contains(' ') { format!("'{}'", a) } else { a.clone() }));
                 Some(parts.join(" "))
             }
+            Auth::AuthProvider { command, .. } => command.clone(),
             _ => None,
         }
     }
@@ -47,6 +54,9 @@ pub struct ContextInfo {
     pub namespace: Option<String>,
     pub current: bool,
     pub auth: Auth,
+    /// The command getting the credentials runs ([`Auth::command_line`]):
+    /// Kordon runs it only once the investigator trusts it.
+    pub command: Option<String>,
     /// The kubeconfig files read.
     pub files: Vec<String>,
 }
@@ -81,13 +91,14 @@ pub fn load(explicit: Option<&Path>) -> Result<(Kubeconfig, Vec<PathBuf>)> {
     let files = locate(explicit)?;
     let mut merged: Option<Kubeconfig> = None;
     for f in &files {
-        let kc = Kubeconfig::read_from(f)
-            .map_err(|e| Error::input(Code::InvalidArgument, format!("{}: not a readable kubeconfig: {}", f.display(), e)))?;
+        let kc = Kubeconfig::read_from(f).map_err(|e| {
+            Error::input(Code::InvalidArgument, format!("{}: not a readable kubeconfig: {}", f.display(), redact::message(&e.to_string())))
+        })?;
         merged = Some(match merged {
             None => kc,
             Some(m) => m
                 .merge(kc)
-                .map_err(|e| Error::input(Code::InvalidArgument, format!("{}: cannot merge: {}", f.display(), e)))?,
+                .map_err(|e| Error::input(Code::InvalidArgument, format!("{}: cannot merge: {}", f.display(), redact::message(&e.to_string()))))?,
         });
     }
     Ok((merged.expect("at least one file"), files))
@@ -98,16 +109,17 @@ fn auth_of(kc: &Kubeconfig, user: &str) -> Auth {
         return Auth::None;
     };
     if let Some(exec) = &info.exec {
-        let env = exec
-            .env
-            .iter()
-            .flatten()
-            .filter_map(|m| Some(format!("{}={}", m.get("name")?, m.get("value").map(String::as_str).unwrap_or(""))))
-            .collect();
-        return Auth::Exec { command: exec.command.clone().unwrap_or_default(), args: exec.args.clone().unwrap_or_default(), env };
+        let env = exec.env.iter().flatten().filter_map(|m| Some(redact::env(m.get("name")?))).collect();
+        let args = redact::args(exec.args.as_deref().unwrap_or_default());
+        return Auth::Exec { command: exec.command.clone().unwrap_or_default(), args, env };
     }
     if let Some(p) = &info.auth_provider {
-        return Auth::AuthProvider { name: p.name.clone() };
+        // As kube-rs runs it: the arguments split at spaces.
+        let command = p.config.get("cmd-path").map(|cmd| {
+            let args: Vec<&str> = p.config.get("cmd-args").map(|a| a.split_whitespace().collect()).unwrap_or_default();
+            std::iter::once(cmd.clone()).chain(redact::args(&args)).collect::<Vec<_>>().join(" ")
+        });
+        return Auth::AuthProvider { name: p.name.clone(), command };
     }
     if info.token.is_some() {
         return Auth::Token;
@@ -139,11 +151,13 @@ pub fn contexts(kc: &Kubeconfig, files: &[PathBuf]) -> Vec<ContextInfo> {
                 .and_then(|k| k.server.clone())
                 .unwrap_or_default();
             let user = ctx.user.clone().unwrap_or_default();
+            let auth = auth_of(kc, &user);
             ContextInfo {
                 name: c.name.clone(),
-                auth: auth_of(kc, &user),
+                command: auth.command_line(),
+                auth,
                 cluster,
-                server,
+                server: redact::url(&server),
                 user,
                 namespace: ctx.namespace.clone(),
                 current: kc.current_context.as_deref() == Some(c.name.as_str()),

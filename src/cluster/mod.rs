@@ -17,6 +17,7 @@ pub mod kubeconfig;
 pub mod pod_logs;
 pub mod preflight;
 pub mod record;
+pub mod redact;
 pub mod selectors;
 pub mod snapshot;
 pub mod target;

@@ -417,7 +417,9 @@ export interface ContextInfo {
   user: string;
   namespace: string | null;
   current: boolean;
-  auth: { kind: string; command?: string; args?: string[]; env?: string[]; name?: string; path?: string };
+  auth: { kind: string; command?: string | null; args?: string[]; env?: string[]; name?: string; path?: string };
+  /** The command getting the credentials runs (exec plugin, auth provider's cmd-path); null when none. */
+  command: string | null;
   files: string[];
 }
 

@@ -17,13 +17,19 @@ import {
   parseNamespaces,
   podsOf,
 } from "../src/logic/capture";
-import { execCommandLine } from "../src/logic/kubeconfig";
+import { commandLine, runsCommand } from "../src/logic/kubeconfig";
 import type { ContextInfo } from "../src/types";
 import { $, $$, key, mountFresh, openDemo, ready, waitFor } from "./helpers";
 import { caseFindings, DEMO_ID, demoDetail, sampleCaptureResult, type MockBackend } from "./mockBackend";
 
-const token: ContextInfo = { name: "lab", cluster: "lab", server: "https://x", user: "u", namespace: null, current: true, auth: { kind: "token" }, files: [] };
-const exec: ContextInfo = { ...token, name: "sso", auth: { kind: "exec", command: "kubelogin", args: ["get-token", "--login", "azurecli"], env: ["AAD_LOGIN_METHOD=azurecli"] } };
+const token: ContextInfo = { name: "lab", cluster: "lab", server: "https://x", user: "u", namespace: null, current: true, auth: { kind: "token" }, command: null, files: [] };
+const exec: ContextInfo = {
+  ...token,
+  name: "sso",
+  auth: { kind: "exec", command: "kubelogin", args: ["get-token", "--login", "azurecli"], env: ["AAD_LOGIN_METHOD=<hidden>"] },
+  command: "AAD_LOGIN_METHOD=<hidden> kubelogin get-token --login azurecli",
+};
+const gcp: ContextInfo = { ...token, name: "gke", auth: { kind: "auth-provider", name: "gcp", command: "/usr/bin/gcloud config config-helper" }, command: "/usr/bin/gcloud config config-helper" };
 
 describe("the capture form", () => {
   it("splits namespaces on commas and spaces and rejects bad names", () => {
@@ -50,8 +56,12 @@ describe("the capture form", () => {
     expect(formProblems(f, exec)[0]).toContain("trust");
     expect(formProblems({ ...f, trustExec: true }, exec)).toEqual([]);
     expect(formProblems({ ...f, namespaces: "BAD", logs: "nope" }, token)).toHaveLength(2);
-    expect(execCommandLine(exec)).toBe("AAD_LOGIN_METHOD=azurecli kubelogin get-token --login azurecli");
-    expect(execCommandLine(token)).toBe("");
+    expect(commandLine(exec)).toBe("AAD_LOGIN_METHOD=<hidden> kubelogin get-token --login azurecli");
+    expect(commandLine(token)).toBe("");
+    // An auth provider's cmd-path is a command too, gated like an exec plugin.
+    expect(runsCommand(gcp)).toBe(true);
+    expect(commandLine(gcp)).toBe("/usr/bin/gcloud config config-helper");
+    expect(runsCommand(token)).toBe(false);
   });
 
   it("builds the request", () => {

@@ -626,8 +626,8 @@ export function mockBackend(): MockBackend {
   const actions: ActionRow[] = [];
   const prepared = new Map<string, ActionPreview & { incident: string; reason: string }>();
   const contexts = [
-    { name: "lab", cluster: "lab", server: "https://127.0.0.1:6443", user: "responder", namespace: "shop", current: true, auth: { kind: "token" }, files: ["kubeconfig"] },
-    { name: "exec-lab", cluster: "lab", server: "https://127.0.0.1:6443", user: "sso", namespace: null, current: false, auth: { kind: "exec", command: "kubelogin", args: ["get-token"], env: [] }, files: ["kubeconfig"] },
+    { name: "lab", cluster: "lab", server: "https://127.0.0.1:6443", user: "responder", namespace: "shop", current: true, auth: { kind: "token" }, command: null, files: ["kubeconfig"] },
+    { name: "exec-lab", cluster: "lab", server: "https://127.0.0.1:6443", user: "sso", namespace: null, current: false, auth: { kind: "exec", command: "kubelogin", args: ["get-token"], env: [] }, command: "kubelogin get-token", files: ["kubeconfig"] },
   ];
 
   const mock: MockBackend = {
@@ -824,7 +824,7 @@ export function mockBackend(): MockBackend {
     clusterPrepare: (request) =>
       call("cluster_prepare", { request }, () => {
         const ctx = contexts.find((c) => c.name === request.connect.context)!;
-        if (ctx.auth.kind === "exec" && !request.connect.trust_exec)
+        if (ctx.command && !request.connect.trust_exec)
           throw { code: "exec_untrusted", message: `context '${ctx.name}' gets its credentials by running a command: kubelogin get-token` };
         const [ns, name] = request.pod.split("/") as [string, string];
         const uid = demoDetail.recommendation.target?.uid ?? "uid";
@@ -886,7 +886,7 @@ export function mockBackend(): MockBackend {
       call("capture_snapshot", { request }, async () => {
         const ctx = contexts.find((c) => c.name === request.context);
         if (!ctx) throw { code: "not_found", message: `no context '${request.context}' in the kubeconfig` };
-        if (ctx.auth.kind === "exec" && !request.trust_exec)
+        if (ctx.command && !request.trust_exec)
           throw { code: "exec_untrusted", message: `context '${ctx.name}' gets its credentials by running a command: kubelogin get-token` };
         const cancelled = new Promise<never>((_, reject) => {
           cancelCapture = () => reject({ code: "cancelled", message: "capture cancelled; no bundle was written and the case is unchanged" });

@@ -38,3 +38,15 @@ pub(crate) fn with_exec(url: &str, ca_pem: &str, token: &str, context: &str, com
     );
     document(url, ca_pem, context, None, "kordon-test-exec-user", &user)
 }
+
+/// A user whose legacy auth provider (`gcp`) gets its token by running
+/// `cmd-path` with `cmd-args`, as kube-rs does when the provider has no
+/// cached token.
+pub(crate) fn with_auth_provider(url: &str, ca_pem: &str, context: &str, cmd_path: &str, cmd_args: &str) -> String {
+    let user = format!(
+        "    auth-provider:\n      name: gcp\n      config:\n        cmd-path: {}\n        cmd-args: {}\n",
+        q(cmd_path),
+        q(cmd_args)
+    );
+    document(url, ca_pem, context, None, "kordon-test-gcp-user", &user)
+}

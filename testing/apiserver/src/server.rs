@@ -131,6 +131,12 @@ impl Server {
         kubeconfig::with_exec(&self.url, &self.ca_pem, &self.token, context, command, args)
     }
 
+    /// Like `kubeconfig`, but the user is a `gcp` auth provider whose token
+    /// comes from running `cmd_path cmd_args` (its standard output).
+    pub fn kubeconfig_auth_provider(&self, context: &str, cmd_path: &str, cmd_args: &str) -> String {
+        kubeconfig::with_auth_provider(&self.url, &self.ca_pem, context, cmd_path, cmd_args)
+    }
+
     /// Every request received so far, in order (including refused ones).
     pub fn requests(&self) -> Vec<Request> {
         lock(&self.shared).requests.clone()

@@ -3,7 +3,7 @@
 // messages — first the listing of kinds, then the import (pure).
 import type { BackendErrorShape, CaptureProgress, CaptureReport, CaptureRequest, CaptureResult, ContextInfo, DetailEntity } from "../types";
 import { IDLE, importFraction, importReducer, phaseLabel, type ImportState } from "./importState";
-import { isExec } from "./kubeconfig";
+import { runsCommand } from "./kubeconfig";
 
 export interface CaptureForm {
   kubeconfig: string | null;
@@ -72,7 +72,7 @@ export function podsOf(entities: readonly DetailEntity[]): string[] {
 export function formProblems(form: CaptureForm, ctx: ContextInfo | undefined): string[] {
   const out: string[] = [];
   if (!ctx) out.push("Choose a kubeconfig context.");
-  else if (isExec(ctx) && !form.trustExec) out.push("This context runs a command for its credentials: tick that you trust it.");
+  else if (runsCommand(ctx) && !form.trustExec) out.push("This context runs a command for its credentials: tick that you trust it.");
   const ns = parseNamespaces(form.namespaces);
   if (ns.invalid.length) out.push(`Not a namespace name: ${ns.invalid.join(", ")}.`);
   out.push(...parseLogPods(form.logs).problems);

@@ -1,8 +1,8 @@
 // Pieces the dialogs that reach a cluster share: what a kubeconfig context
-// is (server, user, namespace, credentials) and, for an exec plugin, the
-// command it runs with the box that trusts it.
+// is (server, user, namespace, credentials) and, when its credentials come
+// from a command (exec plugin, auth provider cmd-path), that command with the box that trusts it.
 import { h } from "../dom";
-import { execCommandLine, isExec } from "../logic/kubeconfig";
+import { commandLine, runsCommand } from "../logic/kubeconfig";
 import type { Backend, ContextInfo } from "../types";
 
 export function contextInfoView(ctx: ContextInfo, testid: string): HTMLElement {
@@ -16,7 +16,7 @@ export function contextInfoView(ctx: ContextInfo, testid: string): HTMLElement {
     h("dt", null, "Namespace"),
     h("dd", null, ctx.namespace ?? "default"),
     h("dt", null, "Credentials"),
-    h("dd", null, isExec(ctx) ? "an exec plugin (below)" : ctx.auth.kind),
+    h("dd", null, runsCommand(ctx) ? `${ctx.auth.kind}, running a command (below)` : ctx.auth.kind),
   );
 }
 
@@ -28,14 +28,14 @@ export interface ExecTrustOptions {
   checkTestid: string;
 }
 
-/** The exec plugin's exact command line and the "I trust this command" checkbox; null for other credentials. */
+/** The command getting the credentials runs and the "I trust this command" checkbox; null when none runs. */
 export function execTrustView(ctx: ContextInfo | undefined, o: ExecTrustOptions): HTMLElement | null {
-  if (!isExec(ctx)) return null;
+  if (!runsCommand(ctx)) return null;
   return h(
     "div",
     { className: "exec-trust", "data-testid": o.testid },
     h("p", null, "This context gets its credentials by running a command on this machine:"),
-    h("pre", { className: "raw" }, execCommandLine(ctx)),
+    h("pre", { className: "raw" }, commandLine(ctx)),
     h(
       "label",
       null,
