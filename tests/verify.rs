@@ -1,6 +1,8 @@
 //! `kordon verify` on the real binary: an untouched case passes; an edit,
-//! a deletion or a swap of activity rows made with SQL outside Kordon, or a
-//! source file's hash rewritten, fails and names the first bad row or file.
+//! a deletion or a swap of activity rows made with SQL outside Kordon, a
+//! source file's hash rewritten, a file or an event deleted, a triage state
+//! or a comment changed, or the log rewritten whole against the head kept
+//! outside the case, fails and names what changed.
 
 use crate::util::{fixture, TestCase};
 
@@ -26,7 +28,9 @@ fn verify_json(t: &TestCase) -> serde_json::Value {
 fn an_untouched_case_verifies() {
     let t = demo_case();
     let out = t.ok(&["verify"]);
-    assert!(out.starts_with("OK: the activity log's 3 row(s) chain correctly, the 11 imported file(s)"), "{}", out);
+    assert!(out.starts_with("OK: the activity log's 3 row(s) chain correctly; the 11 imported file(s)"), "{}", out);
+    // It says what it cannot prove.
+    assert!(out.contains("Not proven: without --expect-head"), "{}", out);
     let v = verify_json(&t);
     assert_eq!(v["ok"], true);
     let log = t.json_lines(&["log"]);
@@ -85,6 +89,157 @@ fn links_to_a_deleted_event_are_counted() {
         .unwrap();
     drop(conn);
     sql(&t, &format!("PRAGMA foreign_keys = OFF; DELETE FROM event_records WHERE event_id = {0}; DELETE FROM events WHERE id = {0}", event));
-    let err = t.refused(&["verify"]);
-    assert!(err.contains(&format!("{} event_entities rows refer to events rows that are not in the case", links)), "{}", err);
+    t.refused(&["verify"]);
+    let p = problems(&t);
+    assert!(p.contains(&format!("{} event_entities rows refer to events rows that are not in the case", links)), "{}", p);
+}
+
+/// The demo case with its incident triaged, resolved with a comment.
+fn triaged_case() -> (TestCase, String) {
+    let t = demo_case();
+    let id = t.json_lines(&["incidents"]).remove(0)["id"].as_str().unwrap().to_string();
+    t.ok(&["triage", &id, "--status", "in-progress", "--owner", "blue team", "--tag", "crypto-mining"]);
+    t.ok(&[
+        "triage", &id, "--classify", "true-positive", "--determination", "multistage-attack", "--status", "resolved",
+        "--comment", "Miner from a stolen cart token; pod isolated.",
+    ]);
+    assert_eq!(verify_json(&t)["ok"], true);
+    (t, id)
+}
+
+fn problems(t: &TestCase) -> String {
+    let v = verify_json(t);
+    assert_eq!(v["ok"], false, "verify passed: {}", v);
+    v["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn deleting_the_newest_log_rows_leaves_a_state_the_log_does_not_explain() {
+    let (t, id) = triaged_case();
+    // The rows that resolved the incident go; the chain that is left is whole.
+    sql(&t, "DELETE FROM activity WHERE id > 6");
+    let p = problems(&t);
+    assert!(p.contains(&format!("{}: its status is \"resolved\" but the activity log makes it \"in-progress\"", id)), "{}", p);
+    assert!(p.contains("recorded in the activity log") || p.contains("the activity log did not record it"), "{}", p);
+}
+
+#[test]
+fn a_triage_state_changed_in_the_file_is_named() {
+    let (t, id) = triaged_case();
+    sql(&t, "UPDATE incidents SET classification = 'benign-positive', owner = 'nobody'");
+    let p = problems(&t);
+    assert!(p.contains(&format!("{}: its classification is \"benign-positive\" but the activity log makes it \"true-positive\"", id)), "{}", p);
+    assert!(p.contains("its owner is \"nobody\""), "{}", p);
+    let (t, id) = triaged_case();
+    sql(&t, "DELETE FROM incident_tags");
+    assert!(problems(&t).contains(&format!("{}: its tags are {{}}", id)));
+}
+
+#[test]
+fn a_changed_comment_is_named() {
+    let (t, id) = triaged_case();
+    sql(&t, "UPDATE comments SET body = 'Benign: a load test.'");
+    let p = problems(&t);
+    assert!(p.contains(&format!("comment 1 on {}: it differs from what the activity log recorded", id)), "{}", p);
+}
+
+#[test]
+fn a_file_deleted_with_its_events_is_named() {
+    let t = demo_case();
+    // Everything of one file, links and signals included: no reference is
+    // left dangling, only the log remembers the file.
+    sql(
+        &t,
+        "PRAGMA foreign_keys = OFF;
+         CREATE TEMP TABLE gone AS SELECT e.id FROM events e JOIN sources s ON s.id = e.source_id WHERE s.inner_path = 'falco/aks-nodepool1-31415926-vmss000001.jsonl';
+         DELETE FROM incident_signals WHERE event_id IN (SELECT id FROM gone);
+         DELETE FROM event_entities WHERE event_id IN (SELECT id FROM gone);
+         DELETE FROM event_records WHERE event_id IN (SELECT id FROM gone) OR source_id IN (SELECT id FROM sources WHERE inner_path = 'falco/aks-nodepool1-31415926-vmss000001.jsonl');
+         DELETE FROM events WHERE id IN (SELECT id FROM gone);
+         DELETE FROM parse_errors WHERE source_id IN (SELECT id FROM sources WHERE inner_path = 'falco/aks-nodepool1-31415926-vmss000001.jsonl');
+         DELETE FROM sources WHERE inner_path = 'falco/aks-nodepool1-31415926-vmss000001.jsonl';",
+    );
+    let p = problems(&t);
+    assert!(p.contains("falco/aks-nodepool1-31415926-vmss000001.jsonl: import 1 recorded it"), "{}", p);
+    assert!(p.contains("the case no longer has it"), "{}", p);
+}
+
+#[test]
+fn an_event_deleted_with_its_links_is_named() {
+    let t = demo_case();
+    sql(
+        &t,
+        "PRAGMA foreign_keys = OFF;
+         CREATE TEMP TABLE gone AS SELECT e.id FROM events e JOIN sources s ON s.id = e.source_id
+             WHERE s.inner_path = 'audit/kube-apiserver-audit.log.gz' AND e.kind = 'telemetry' ORDER BY e.id LIMIT 1;
+         DELETE FROM incident_signals WHERE event_id IN (SELECT id FROM gone);
+         DELETE FROM event_entities WHERE event_id IN (SELECT id FROM gone);
+         DELETE FROM event_records WHERE event_id IN (SELECT id FROM gone);
+         DELETE FROM events WHERE id IN (SELECT id FROM gone);",
+    );
+    let p = problems(&t);
+    assert!(p.contains("kube-apiserver-audit.log.gz: the case keeps"), "{}", p);
+    assert!(p.contains("raw record(s) of it, its import stored"), "{}", p);
+}
+
+/// An activity row: id, time, actor, action, target, details, previous hash.
+type Row = (i64, i64, String, String, Option<String>, String, String);
+
+/// Rewrites the log from row `from` on as someone who knows the hash
+/// function would: every hash recomputed, the chain whole again.
+fn rechain(t: &TestCase, from: i64) {
+    use sha2::Digest;
+    let conn = rusqlite::Connection::open(&t.case).unwrap();
+    let rows: Vec<Row> = conn
+        .prepare("SELECT id, at_ns, actor, action, target, details, prev_hash FROM activity ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut prev = String::new();
+    for (id, at, actor, action, target, details, prev_hash) in rows {
+        if id < from {
+            prev = conn.query_row("SELECT hash FROM activity WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+            continue;
+        }
+        let prev_here = if id == from { prev_hash } else { prev.clone() };
+        let mut h = sha2::Sha256::new();
+        for part in [prev_here.as_bytes(), id.to_string().as_bytes(), at.to_string().as_bytes(), actor.as_bytes(), action.as_bytes(), target.as_deref().unwrap_or("").as_bytes(), details.as_bytes()] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        let hash = hex::encode(h.finalize());
+        conn.execute("UPDATE activity SET prev_hash = ?2, hash = ?3 WHERE id = ?1", rusqlite::params![id, prev_here, hash]).unwrap();
+        prev = hash;
+    }
+}
+
+#[test]
+fn a_log_rewritten_whole_is_caught_only_against_the_head_kept_outside() {
+    let t = demo_case();
+    let head = t.ok(&["log", "--head"]).trim().to_string();
+    assert!(head.starts_with("3:") && head.len() == 66, "{}", head);
+    let json: serde_json::Value = serde_json::from_str(&t.ok(&["log", "--head", "--json"])).unwrap();
+    assert_eq!(format!("{}:{}", json["row"], json["hash"].as_str().unwrap()), head);
+    assert!(t.ok(&["verify", "--expect-head", &head]).contains("still hold the head kept outside the case"));
+
+    sql(&t, "UPDATE activity SET actor = 'mallory' WHERE id = 1");
+    rechain(&t, 1);
+    // The chain alone cannot tell, and says so.
+    let out = t.ok(&["verify"]);
+    assert!(out.contains("Not proven: without --expect-head, a log rewritten whole"), "{}", out);
+    let err = t.refused(&["verify", "--expect-head", &head]);
+    assert!(err.contains("the activity log was rewritten: row 3 hashes to"), "{}", err);
+
+    // Cut at its newest row: the kept head is no longer there.
+    let t = demo_case();
+    let head = t.ok(&["log", "--head"]).trim().to_string();
+    sql(&t, "DELETE FROM activity WHERE id = 3");
+    t.ok(&["verify"]);
+    let err = t.refused(&["verify", "--expect-head", &head]);
+    assert!(err.contains("the activity log lost rows: the head kept outside the case is row 3 but the log ends at row 2"), "{}", err);
+    // A head that is no head is refused as such.
+    let bad = t.run(&["verify", "--expect-head", "3:xyz"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("is no log head"));
 }

@@ -123,6 +123,11 @@ impl AppState {
         self.data_dir.join("recent-cases.json")
     }
 
+    /// The activity-log head last seen per case (`kordon::app::heads`).
+    pub fn heads_file(&self) -> PathBuf {
+        self.data_dir.join("log-heads.json")
+    }
+
     /// Runs `f` on the open case.
     pub fn with_case<T>(&self, f: impl FnOnce(&mut Case) -> kordon::error::Result<T>) -> ApiResult<T> {
         let mut guard = self.case.lock().map_err(|_| ApiError::new(Code::Store, "the case lock was poisoned"))?;

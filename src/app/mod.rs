@@ -2,16 +2,32 @@
 //! the desktop app's commands stay a few lines each: recent cases, the
 //! investigator's preferences, a case's summary, the whole pipeline an
 //! investigator expects from "import" (import → Kordon's detections →
-//! correlation) with progress and cancel, the demo case, and the incident
-//! page's evidence list, raw records and triage data.
+//! correlation) with progress and cancel, the demo case, the log head last
+//! seen per case, and the incident page's evidence list, raw records and
+//! triage data.
 
 pub mod pipeline;
 pub mod prefs;
 pub mod recent;
 pub mod triage;
 pub mod capture;
+pub mod heads;
 pub mod views;
 
 pub use pipeline::{analyze_import, open_demo, rebuild_demo, AnalyzeReport, Phase, PipelineProgress};
 pub use recent::RecentCase;
 pub use views::{case_info, event_raw, incident_evidence, CaseInfo, EvidenceEvent, RawRecord};
+
+/// Writes one of the app's own files (preferences, recent cases, log
+/// heads) as pretty JSON: to a temporary file first, then renamed over the
+/// old one, so a crash never leaves half a file.
+pub(crate) fn save_json(file: &std::path::Path, value: &impl serde::Serialize) -> crate::error::Result<()> {
+    use crate::error::Error;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    }
+    let text = serde_json::to_vec_pretty(value).map_err(|e| Error::input(crate::error::Code::InvalidArgument, e.to_string()))?;
+    let tmp = file.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, file).map_err(|e| Error::io(format!("writing {}", file.display()), e))
+}

@@ -30,14 +30,7 @@ pub fn load(path: &Path) -> Preferences {
 }
 
 pub fn save(path: &Path, prefs: &Preferences) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    }
-    let text = serde_json::to_vec_pretty(prefs).map_err(|e| Error::input(Code::InvalidArgument, e.to_string()))?;
-    // Write then rename, so a crash never leaves half a file.
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    super::save_json(path, prefs)
 }
 
 /// Checks a name typed by the investigator: trimmed, 1 to 100 printable

@@ -3,7 +3,7 @@
 //! Only paths and names are kept (never anything from inside a case), and a
 //! case file that has since disappeared is dropped when the list is read.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::time::format_ns;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -34,14 +34,7 @@ pub fn touch(file: &Path, case: &Path, now_ns: i64) -> Result<Vec<RecentCase>> {
     let name = case.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| path.clone());
     list.insert(0, RecentCase { path, name, opened: format_ns(now_ns) });
     list.truncate(KEEP);
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    }
-    let text = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into());
-    // Write then rename: a crash never leaves half a list.
-    let tmp = file.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, file).map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
+    super::save_json(file, &list)?;
     Ok(list)
 }
 

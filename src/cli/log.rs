@@ -1,5 +1,6 @@
-//! `log` (the activity log) and `verify` (the log's chain and the imported
-//! files' hashes).
+//! `log` (the activity log, and its head to keep outside the case) and
+//! `verify` (everything the case can be checked against: see
+//! `kordon::store::verify`).
 
 use super::output::print_rows;
 use clap::Args;
@@ -15,6 +16,10 @@ pub struct LogArgs {
     /// One JSON object per entry.
     #[arg(long)]
     json: bool,
+    /// Only the log's head, `ROW:HASH`: paste it into a ticket, and check
+    /// the case against it later with `verify --expect-head`.
+    #[arg(long, conflicts_with = "target")]
+    head: bool,
 }
 
 #[derive(Args)]
@@ -22,6 +27,10 @@ pub struct VerifyArgs {
     /// Print the result as one JSON object.
     #[arg(long)]
     json: bool,
+    /// The head `kordon log --head` printed earlier (`ROW:HASH`): the log
+    /// must still hold that row with that hash.
+    #[arg(long, value_name = "ROW:HASH")]
+    expect_head: Option<verify::Head>,
 }
 
 #[derive(Serialize)]
@@ -36,6 +45,15 @@ struct LogRow {
 }
 
 pub fn log(case: &Case, args: LogArgs) -> anyhow::Result<()> {
+    if args.head {
+        let head = verify::head(case)?.ok_or_else(|| Error::input(Code::NotFound, "the activity log is empty: nothing to anchor yet"))?;
+        if args.json {
+            println!("{}", serde_json::to_string(&head)?);
+        } else {
+            println!("{}", head);
+        }
+        return Ok(());
+    }
     let rows: Vec<LogRow> = activity::list(&case.conn)?
         .into_iter()
         .filter(|e| args.target.as_deref().is_none_or(|t| e.target.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(t))))
@@ -51,14 +69,22 @@ pub fn log(case: &Case, args: LogArgs) -> anyhow::Result<()> {
 }
 
 pub fn verify(case: &Case, args: VerifyArgs) -> anyhow::Result<()> {
-    let v = verify::verify(case)?;
+    let v = verify::verify(case, args.expect_head.as_ref())?;
     if args.json {
         println!("{}", serde_json::to_string(&v)?);
     } else if v.ok {
         println!(
-            "OK: the activity log's {} row(s) chain correctly, the {} imported file(s) carry the SHA-256 their imports recorded, and every reference in the case resolves.",
-            v.activity_rows, v.files_checked
+            "OK: the activity log's {} row(s) chain correctly{}; the {} imported file(s) carry the SHA-256 and the record counts their imports recorded; triage and comments are what the log records; every reference in the case resolves.",
+            v.activity_rows,
+            if v.head_checked { " and still hold the head kept outside the case" } else { "" },
+            v.files_checked
         );
+        if let Some(h) = &v.head {
+            println!("Head: {} (keep it outside the case: `kordon verify --expect-head {}` checks it later)", h, h);
+        }
+        for l in &v.limits {
+            println!("Not proven: {}", l);
+        }
     } else {
         for p in &v.problems {
             println!("TAMPERED: {}", p);

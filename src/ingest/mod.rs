@@ -287,7 +287,7 @@ fn write_all(
             Msg::Items(items) => {
                 let Some((source_id, fs)) = current.as_mut() else { continue };
                 for item in items {
-                    fs.records += 1;
+                    // Records stored (what `verify` counts per file).
                     match item {
                         Item::Event { at, mut raw, prepared, mut extra, packed } => {
                             if !packed {
@@ -297,7 +297,9 @@ fn write_all(
                             match added {
                                 Added::New => fs.events_new += 1,
                                 Added::Merged => fs.events_merged += 1,
+                                Added::Again => {}
                             }
+                            fs.records += u64::from(added != Added::Again);
                             fs.records += extra.len() as u64;
                             fs.events_merged += extra.len() as u64;
                             writer.add_records(*source_id, id, &extra)?;
@@ -310,6 +312,7 @@ fn write_all(
                                 ));
                             }
                             fs.errors += 1;
+                            fs.records += 1;
                             writer.add_error(*source_id, at, &reason, &raw)?;
                         }
                     }
@@ -417,7 +420,7 @@ fn write_all(
         "import_id": import_id,
         "files": summary.files.iter().map(|f| serde_json::json!({
             "name": f.name, "inner_path": f.inner_path, "sha256": f.sha256, "format": f.format,
-            "events_new": f.events_new, "errors": f.errors, "skipped": f.skipped,
+            "events_new": f.events_new, "errors": f.errors, "skipped": f.skipped, "records": f.records,
         })).collect::<Vec<_>>(),
         "events_new": summary.events_new,
         "events_merged": summary.events_merged,

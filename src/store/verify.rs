@@ -1,15 +1,26 @@
 //! `kordon verify`: is the case what Kordon wrote?
 //!
-//! Three checks. The activity log's hash chain (each row covers the previous
-//! row's hash and its own content), which names the first row edited,
-//! deleted or moved outside Kordon. And every imported file's SHA-256 as the
-//! case lists it against what its import recorded in that chain, so that a
-//! source row rewritten with the sqlite3 shell cannot pass for evidence.
-//! The bytes of every attachment the case keeps (a file of an import that
-//! is no format Kordon reads) against the SHA-256 its import recorded.
-//! And the case's references (SQLite's foreign-key check): an import writes
-//! them whole by construction rather than paying a lookup per row, and a row
-//! deleted outside Kordon leaves links that point nowhere.
+//! What it proves, each against the activity log (itself a hash chain):
+//! - The log's chain: each row covers the previous row's hash and its own
+//!   content, so a row edited, deleted or moved outside Kordon is named.
+//! - Against a head kept outside the case (`kordon log --head`, given back
+//!   as `--expect-head`): that the log still has that row with that hash.
+//!   This is the only check a rewrite of the whole chain (rows changed and
+//!   every hash after them recomputed), or the newest rows deleted with
+//!   nothing resting on them, cannot pass: an unkeyed chain inside the file
+//!   can be rebuilt by whoever can write the file.
+//! - Imported files: every file an import recorded is in the case, with the
+//!   SHA-256 recorded; every file the case lists was recorded by an import;
+//!   each keeps as many raw records as its import stored (a deleted event,
+//!   or a file's events deleted, shows as a count that fell).
+//! - Attachments and captured evidence: their bytes hash to what was recorded.
+//! - Triage: the incidents' status, classification, determination, owner,
+//!   severity, tags, verdicts, follow-up ticks and comments equal the
+//!   replay of the log ([`crate::triage::replay`]).
+//! - References: every foreign key resolves (an import writes them whole by
+//!   construction; a row deleted outside Kordon leaves links to nothing).
+//!
+//! What it does not prove yet is listed in every result ([`LIMITS`]).
 
 use super::{activity, file_label, Case};
 use crate::error::Result;
@@ -25,9 +36,84 @@ pub struct Verification {
     pub files_checked: usize,
     /// What is wrong, first problem first; empty when `ok`.
     pub problems: Vec<String>,
+    /// The log's newest row and its hash: what to keep outside the case.
+    pub head: Option<Head>,
+    /// Whether the log was checked against a head kept outside the case.
+    pub head_checked: bool,
+    /// What this verification cannot tell.
+    pub limits: Vec<String>,
 }
 
-pub fn verify(case: &Case) -> Result<Verification> {
+/// What `verify` does not prove (see the module doc).
+pub const LIMITS: &[&str] = &[
+    "the bytes of stored raw records and the events' normalized fields are not yet committed to by the log: a record rewritten in place keeps its count and passes",
+];
+
+/// Without a head kept outside the case, this one more.
+pub const NO_HEAD: &str = "without --expect-head, a log rewritten whole (hashes recomputed) or cut at its newest rows with no decision resting on them passes: keep `kordon log --head` outside the case";
+
+/// An activity-log row and its hash, `ROW:HASH` as `kordon log --head`
+/// prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Head {
+    pub row: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}:{}", self.row, self.hash)
+    }
+}
+
+impl std::str::FromStr for Head {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> Result<Head> {
+        let bad = || {
+            crate::error::Error::input(
+                crate::error::Code::InvalidArgument,
+                format!("'{}' is no log head: give ROW:HASH as `kordon log --head` prints it", s),
+            )
+        };
+        let (row, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+        let row: i64 = row.parse().map_err(|_| bad())?;
+        let hash = hash.to_ascii_lowercase();
+        if row < 1 || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        Ok(Head { row, hash })
+    }
+}
+
+/// The log's newest row and its hash.
+pub fn head(case: &Case) -> Result<Option<Head>> {
+    use rusqlite::OptionalExtension;
+    Ok(case
+        .conn
+        .query_row("SELECT id, hash FROM activity ORDER BY id DESC LIMIT 1", [], |r| Ok(Head { row: r.get(0)?, hash: r.get(1)? }))
+        .optional()?)
+}
+
+/// Whether the log still holds the head kept outside the case.
+fn check_head(case: &Case, expected: &Head, newest: Option<&Head>) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    let hash: Option<String> =
+        case.conn.query_row("SELECT hash FROM activity WHERE id = ?1", [expected.row], |r| r.get(0)).optional()?;
+    Ok(match hash {
+        Some(h) if h == expected.hash => None,
+        Some(h) => Some(format!(
+            "the activity log was rewritten: row {} hashes to {} but the head kept outside the case says {}",
+            expected.row, h, expected.hash
+        )),
+        None => Some(format!(
+            "the activity log lost rows: the head kept outside the case is row {} but the log ends at row {}",
+            expected.row,
+            newest.map_or(0, |h| h.row)
+        )),
+    })
+}
+
+pub fn verify(case: &Case, expected: Option<&Head>) -> Result<Verification> {
     let mut problems = Vec::new();
     let rows = match activity::verify(&case.conn)? {
         Ok(n) => n,
@@ -36,24 +122,22 @@ pub fn verify(case: &Case) -> Result<Verification> {
             0
         }
     };
+    let newest = head(case)?;
+    if let Some(expected) = expected {
+        problems.extend(check_head(case, expected, newest.as_ref())?);
+    }
+    let log = activity::list(&case.conn)?;
     // What each import and detection run recorded, from the log itself.
-    let mut recorded: HashMap<i64, Vec<(String, Option<String>, String)>> = HashMap::new();
+    let mut recorded: HashMap<i64, Vec<Recorded>> = HashMap::new();
     let mut detect_sources: Vec<i64> = Vec::new();
     // Evidence captured from a cluster before a destructive action.
     let mut captured: Vec<(String, String, String)> = Vec::new();
-    for e in activity::list(&case.conn)? {
+    for e in &log {
         match e.action.as_str() {
             "import" => {
                 let Some(id) = e.details.get("import_id").and_then(|v| v.as_i64()) else { continue };
-                let files = e.details.get("files").and_then(|f| f.as_array()).cloned().unwrap_or_default();
                 let list = recorded.entry(id).or_default();
-                for f in files {
-                    let name = f.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-                    let inner = f.get("inner_path").and_then(|v| v.as_str()).map(str::to_string);
-                    if let Some(sha) = f.get("sha256").and_then(|v| v.as_str()) {
-                        list.push((name, inner, sha.to_string()));
-                    }
-                }
+                list.extend(e.details.get("files").and_then(|f| f.as_array()).into_iter().flatten().filter_map(Recorded::of));
             }
             "detect" => detect_sources.extend(e.details.get("source_id").and_then(|v| v.as_i64())),
             "capture" => {
@@ -71,6 +155,7 @@ pub fn verify(case: &Case) -> Result<Verification> {
     let sources: Vec<(i64, i64, String, Option<String>, String, String)> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    let kept = records_per_source(case)?;
     for (id, import_id, name, inner, format, sha) in &sources {
         let label = file_label(name, inner.as_deref());
         if format == "kordon" {
@@ -82,16 +167,34 @@ pub fn verify(case: &Case) -> Result<Verification> {
         match recorded.get(import_id) {
             None => problems.push(format!("{}: import {} is not in the activity log", label, import_id)),
             Some(files) => {
-                let mine: Vec<&String> =
-                    files.iter().filter(|(n, i, _)| n == name && i == inner).map(|(_, _, s)| s).collect();
+                let mine: Vec<&Recorded> = files.iter().filter(|r| &r.name == name && &r.inner == inner).collect();
                 if mine.is_empty() {
                     problems.push(format!("{}: import {} did not record this file", label, import_id));
-                } else if !mine.contains(&sha) {
+                } else if let Some(r) = mine.iter().find(|r| &r.sha256 == sha) {
+                    let have = kept.get(id).copied().unwrap_or(0);
+                    if let Some(want) = r.records.filter(|w| *w != have) {
+                        problems.push(format!("{}: the case keeps {} raw record(s) of it, its import stored {}", label, have, want));
+                    }
+                } else {
                     problems.push(format!(
                         "{}: the case lists SHA-256 {} but import {} recorded {}",
-                        label, sha, import_id, mine[0]
+                        label, sha, import_id, mine[0].sha256
                     ));
                 }
+            }
+        }
+    }
+    // Every file an import recorded as imported is still in the case.
+    for (import_id, files) in &recorded {
+        for r in files.iter().filter(|r| r.imported) {
+            let present = sources.iter().any(|(_, i, n, inner, _, sha)| i == import_id && n == &r.name && inner == &r.inner && sha == &r.sha256);
+            if !present {
+                problems.push(format!(
+                    "{}: import {} recorded it (SHA-256 {}), the case no longer has it",
+                    file_label(&r.name, r.inner.as_deref()),
+                    import_id,
+                    r.sha256
+                ));
             }
         }
     }
@@ -124,8 +227,58 @@ pub fn verify(case: &Case) -> Result<Verification> {
             ));
         }
     }
+    problems.extend(crate::triage::replay::check(&case.conn, &log)?);
     problems.extend(dangling_references(case)?);
-    Ok(Verification { ok: problems.is_empty(), activity_rows: rows, files_checked: sources.len() + captures.len(), problems })
+    let mut limits: Vec<String> = LIMITS.iter().map(|l| l.to_string()).collect();
+    if expected.is_none() {
+        limits.push(NO_HEAD.to_string());
+    }
+    Ok(Verification {
+        ok: problems.is_empty(),
+        activity_rows: rows,
+        files_checked: sources.len() + captures.len(),
+        problems,
+        head: newest,
+        head_checked: expected.is_some(),
+        limits,
+    })
+}
+
+/// A file as its import's log row recorded it.
+struct Recorded {
+    name: String,
+    inner: Option<String>,
+    sha256: String,
+    /// Raw records stored (imports of this version on); `None` before.
+    records: Option<u64>,
+    /// Stored in the case (not skipped as a duplicate or empty).
+    imported: bool,
+}
+
+impl Recorded {
+    fn of(f: &serde_json::Value) -> Option<Recorded> {
+        Some(Recorded {
+            name: f.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+            inner: f.get("inner_path").and_then(|v| v.as_str()).map(str::to_string),
+            sha256: f.get("sha256").and_then(|v| v.as_str())?.to_string(),
+            records: f.get("records").and_then(|v| v.as_u64()),
+            imported: f.get("skipped").is_none_or(|s| s.is_null()),
+        })
+    }
+}
+
+/// Raw records the case keeps per file: events' own, their further
+/// records, and the records that did not parse.
+fn records_per_source(case: &Case) -> Result<HashMap<i64, u64>> {
+    let mut st = case.conn.prepare(
+        "SELECT source_id, SUM(n) FROM (
+             SELECT source_id, COUNT(*) AS n FROM events GROUP BY source_id
+             UNION ALL SELECT source_id, COUNT(*) FROM event_records GROUP BY source_id
+             UNION ALL SELECT source_id, COUNT(*) FROM parse_errors GROUP BY source_id)
+         GROUP BY source_id",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Rows whose foreign keys point at no row, summed up per table and target

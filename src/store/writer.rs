@@ -151,6 +151,9 @@ pub enum Added {
     New,
     /// Another record of an event already in the case.
     Merged,
+    /// The very record stored already (one file read twice in one import):
+    /// nothing stored.
+    Again,
 }
 
 struct EntityAcc {
@@ -349,7 +352,7 @@ impl<'c> EventWriter<'c> {
             self.index_text(id, ev, false)?;
             (id, Added::New)
         } else {
-            (self.merge(source_id, at, raw, p, &tactics, &techniques, severity)?, Added::Merged)
+            self.merge(source_id, at, raw, p, &tactics, &techniques, severity)?
         };
         for ((e, id), first) in p.event.entities.iter().zip(&p.entity_ids).zip(&p.first_sighting) {
             if *first {
@@ -402,7 +405,7 @@ impl<'c> EventWriter<'c> {
         tactics: &str,
         techniques: &str,
         severity: i64,
-    ) -> Result<i64> {
+    ) -> Result<(i64, Added)> {
         let (id, rank, old_hash, old_source, old_offset, old_refs): (i64, i32, i64, i64, i64, String) = self
             .conn
             .prepare_cached("SELECT id, rank, raw_hash, source_id, offset, entity_refs FROM events WHERE key = ?1")?
@@ -410,7 +413,7 @@ impl<'c> EventWriter<'c> {
         let ev = &p.event;
         if p.raw_hash == old_hash && old_source == source_id && old_offset == at.offset as i64 {
             // The very record already stored (a file read twice in one import).
-            return Ok(id);
+            return Ok((id, Added::Again));
         }
         // Every record's entities stay linked to the event.
         let mut refs: Vec<(i64, String)> = serde_json::from_str(&old_refs).unwrap_or_default();
@@ -456,7 +459,7 @@ impl<'c> EventWriter<'c> {
         } else {
             self.insert_record.execute(params![id, source_id, at.line.map(|l| l as i64), at.offset as i64, self.dict, raw])?;
         }
-        Ok(id)
+        Ok((id, Added::Merged))
     }
 
     /// Stores further raw records of an event already added.

@@ -10,6 +10,7 @@
 //! incident locks it: later correlation runs keep its id and signals.
 
 pub mod moves;
+pub mod replay;
 pub mod vocabulary;
 
 use crate::clock::Clock;

@@ -437,9 +437,7 @@ export class App {
     this.verification = v;
     b.dataset.state = v.ok ? "ok" : "failed";
     b.textContent = v.ok ? "Integrity: verified" : "Integrity: FAILED";
-    b.title = v.ok
-      ? `The activity log's ${v.activity_rows} rows chain correctly, the ${v.files_checked} imported files carry the SHA-256 their imports recorded, and every reference in the case resolves.`
-      : v.problems.join("\n");
+    b.title = v.ok ? verifiedText(v) : v.problems.join("\n");
     if (!v.ok) this.showError({ code: "bad_case", message: `This case fails verification: ${v.problems[0] ?? "unknown problem"}` });
     else if (explain) this.clearBanner();
   }
@@ -772,4 +770,11 @@ export function mountApp(root: HTMLElement, backend: Backend, opts: AppOptions =
   const app = new App(root, backend, opts);
   void app.start();
   return app;
+}
+
+/** What a passed verification proved, and what it could not. */
+export function verifiedText(v: Verification): string {
+  const head = v.head ? ` Log head: ${v.head.row}:${v.head.hash}${v.head_checked ? " (the one this app saw last, still there)" : ""}.` : "";
+  const limits = v.limits.length ? `\nNot proven: ${v.limits.join("; ")}.` : "";
+  return `The activity log's ${v.activity_rows} rows chain correctly, the ${v.files_checked} imported files carry the SHA-256 and record counts their imports recorded, triage and comments are what the log records, and every reference in the case resolves.${head}${limits}`;
 }

@@ -401,6 +401,12 @@ export interface Verification {
   activity_rows: number;
   files_checked: number;
   problems: string[];
+  /** The log's newest row and its hash. */
+  head: { row: number; hash: string } | null;
+  /** Checked against the head the app saw last time (kept outside the case). */
+  head_checked: boolean;
+  /** What the verification cannot tell. */
+  limits: string[];
 }
 
 export interface Preferences {

@@ -633,7 +633,7 @@ export function mockBackend(): MockBackend {
   const mock: MockBackend = {
     calls: [],
     importGate: null,
-    verification: { ok: true, activity_rows: 12, files_checked: 9, problems: [] },
+    verification: { ok: true, activity_rows: 12, files_checked: 9, problems: [], head: { row: 12, hash: "ab".repeat(32) }, head_checked: true, limits: ["raw record bytes are not yet committed to"] },
     investigator: null,
     incidents: demoIncidents.map((r) => ({ ...r })),
     importReport: sampleReport,

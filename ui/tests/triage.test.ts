@@ -218,7 +218,10 @@ describe("integrity and the investigator", () => {
     await openDemo();
     const badge = await waitFor(() => ($("[data-testid='integrity-badge']")?.dataset.state === "ok" ? $("[data-testid='integrity-badge']") : null));
     expect(badge.textContent).toBe("Integrity: verified");
-    mock.verification = { ok: false, activity_rows: 3, files_checked: 9, problems: ["activity row 4: its hash does not match its content (edited outside Kordon)"] };
+    // What it proved, the head it checked against, and what it could not prove.
+    expect(badge.title).toContain(`Log head: 12:${"ab".repeat(32)} (the one this app saw last, still there)`);
+    expect(badge.title).toContain("Not proven: raw record bytes are not yet committed to");
+    mock.verification = { ok: false, activity_rows: 3, files_checked: 9, problems: ["activity row 4: its hash does not match its content (edited outside Kordon)"], head: null, head_checked: false, limits: [] };
     badge.click();
     await waitFor(() => badge.dataset.state === "failed");
     const banner = await waitFor(() => $("[data-testid='error-banner']"));

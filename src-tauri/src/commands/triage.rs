@@ -68,7 +68,8 @@ pub fn set_follow_up(state: State<'_, AppState>, id: String, item: String, done:
 
 #[tauri::command(async)]
 pub fn verify_case(state: State<'_, AppState>) -> ApiResult<verify::Verification> {
-    state.with_case(|case| verify::verify(case))
+    let seen = state.heads_file();
+    state.with_case(|case| kordon::app::heads::verify_remembering(case, &seen))
 }
 
 #[tauri::command]
