@@ -243,3 +243,29 @@ fn a_log_rewritten_whole_is_caught_only_against_the_head_kept_outside() {
     let bad = t.run(&["verify", "--expect-head", "3:xyz"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("is no log head"));
 }
+
+#[test]
+fn a_raw_record_rewritten_or_swapped_in_place_is_named() {
+    // One record of a Falco file stored as is: its text edited.
+    let t = demo_case();
+    sql(
+        &t,
+        "UPDATE events SET raw = CAST(replace(CAST(raw AS TEXT), '\"priority\":\"Critical\"', '\"priority\":\"Notice\"') AS BLOB)
+         WHERE id = (SELECT e.id FROM events e JOIN sources s ON s.id = e.source_id
+                     WHERE s.format = 'falco' AND e.raw_dict IS NULL AND CAST(e.raw AS TEXT) LIKE '%\"priority\":\"Critical\"%' LIMIT 1)",
+    );
+    let p = problems(&t);
+    assert!(p.contains("raw record(s) are not the ones its import stored: one was rewritten or swapped"), "{}", p);
+
+    // Two records of the audit log (compressed) trading places: the same
+    // bytes in the case, each at the other's offset.
+    let t = demo_case();
+    sql(
+        &t,
+        "CREATE TEMP TABLE two AS SELECT e.id, e.raw FROM events e JOIN sources s ON s.id = e.source_id
+             WHERE s.inner_path = 'audit/kube-apiserver-audit.log.gz' ORDER BY e.id LIMIT 2;
+         UPDATE events SET raw = (SELECT raw FROM two WHERE two.id <> events.id) WHERE id IN (SELECT id FROM two);",
+    );
+    let p = problems(&t);
+    assert!(p.contains("kube-apiserver-audit.log.gz: its"), "{}", p);
+}

@@ -13,7 +13,7 @@ use crate::ingest::framing::{self, Hint, Piece, Sink};
 use crate::ingest::limits::{Guard, Hashing, Limits};
 use crate::ingest::{read_error, FileSummary, ImportOptions, Item, Msg, Shared, Tally};
 use crate::store::{file_label, raw};
-use crate::store::writer::{self, EntityUpdates, Locator, Prepared, ENTITY_BATCH};
+use crate::store::writer::{self, EntityUpdates, Locator, Prepared, Record, ENTITY_BATCH};
 use crossbeam_channel::Sender;
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -145,6 +145,7 @@ fn skipped(name: &str, inner: Option<&str>, size: u64, why: &str) -> FileSummary
         skipped: Some(why.to_string()),
         shape: None,
         skipped_records: Default::default(),
+        records_sha256: None,
     }
 }
 
@@ -721,7 +722,7 @@ impl FileParser<'_, '_> {
         }
     }
 
-    fn push_prepared(&mut self, at: Locator, raw: Vec<u8>, mut prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)>) -> Result<()> {
+    fn push_prepared(&mut self, at: Locator, raw: Vec<u8>, mut prepared: Box<Prepared>, extra: Vec<Record>) -> Result<()> {
         self.entities.observe(&mut prepared);
         self.tally.event(&prepared.event, 1 + extra.len() as u64);
         self.push(Item::Event { at, raw, prepared, extra, packed: false })?;
@@ -774,7 +775,7 @@ impl FileParser<'_, '_> {
         match &mut self.codec {
             Codec::Training { samples, bytes, waiting } => {
                 if let Item::Event { raw, extra, .. } = &item {
-                    for r in std::iter::once(raw).chain(extra.iter().map(|(_, r)| r)) {
+                    for r in std::iter::once(raw).chain(extra.iter().map(|r| &r.raw)) {
                         *bytes += r.len();
                         samples.push(r.clone());
                     }

@@ -79,6 +79,10 @@ pub struct FileSummary {
     /// CloudWatch control message).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub skipped_records: std::collections::BTreeMap<String, u64>,
+    /// What the import commits to in the activity log for this file's raw
+    /// records ([`crate::store::writer::RecordsDigest`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -112,7 +116,7 @@ pub(crate) enum Item {
     /// stages), already ranked below this one. `packed`: `raw` and `extra`
     /// are already as stored; otherwise the writer compresses them with the
     /// file's dictionary (see [`input`]: whichever thread has time does it).
-    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)>, packed: bool },
+    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<crate::store::writer::Record>, packed: bool },
     Error { at: Locator, raw: Vec<u8>, reason: String },
 }
 
@@ -281,6 +285,7 @@ fn write_all(
                         skipped: None,
                         shape: None,
                         skipped_records: Default::default(),
+                        records_sha256: None,
                     },
                 ));
             }
@@ -327,6 +332,9 @@ fn write_all(
             Msg::FileEnd { sha256, size, shape, skipped_records } => {
                 let Some((source_id, mut fs)) = current.take() else { continue };
                 writer.flush()?;
+                let (stored, digest) = writer.end_file_records()?;
+                debug_assert_eq!(stored, fs.records, "every record stored is in the file's digest");
+                fs.records_sha256 = Some(digest);
                 fs.sha256 = Some(sha256.clone());
                 fs.size = size;
                 fs.shape = shape;
@@ -421,6 +429,7 @@ fn write_all(
         "files": summary.files.iter().map(|f| serde_json::json!({
             "name": f.name, "inner_path": f.inner_path, "sha256": f.sha256, "format": f.format,
             "events_new": f.events_new, "errors": f.errors, "skipped": f.skipped, "records": f.records,
+            "records_sha256": f.records_sha256,
         })).collect::<Vec<_>>(),
         "events_new": summary.events_new,
         "events_merged": summary.events_merged,
@@ -477,6 +486,7 @@ fn attachment(
         skipped: None,
         shape: Some(shape),
         skipped_records: Default::default(),
+        records_sha256: None,
     };
     let dup: Option<(String, Option<String>)> = tx
         .query_row("SELECT name, inner_path FROM sources WHERE sha256 = ?1", [&sha256], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -17,8 +17,8 @@
 use crate::formats::{self, Context, Format, Hint, RecordError};
 use crate::ingest::json_reason;
 use crate::model::NewEvent;
-use crate::store::stable_id;
-use crate::store::writer::{EntityIds, Locator, Prepared};
+use crate::store::{digest_prefix, record_digest, Digest};
+use crate::store::writer::{EntityIds, Locator, Prepared, Record};
 use crossbeam_channel::{Receiver, Sender};
 
 /// A record held back to meet the other records of its event.
@@ -64,7 +64,7 @@ impl Job {
 /// What the reading thread stores for a job.
 pub(super) enum Push {
     /// An event with its record, and the further records of the same event.
-    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<(Locator, Vec<u8>)> },
+    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<Record> },
     /// A record kept verbatim as a parse error.
     Error { at: Locator, raw: Vec<u8>, reason: String },
     /// A record understood and deliberately skipped, with the reason.
@@ -123,12 +123,12 @@ impl Parser {
         // record) is computed only when two records tie, and for the winner,
         // whose hash is stored.
         group.sort_by_key(|h| std::cmp::Reverse(h.rank));
-        let mut hashes: Option<Vec<i64>> = None;
+        let mut digests: Option<Vec<Digest>> = None;
         if group.windows(2).any(|w| w[0].rank == w[1].rank) {
-            let mut keyed: Vec<(i64, Held)> = group.into_iter().map(|h| (stable_id(&[&h.raw]), h)).collect();
-            keyed.sort_by_key(|(hash, h)| std::cmp::Reverse((h.rank, *hash)));
-            let (h, g): (Vec<i64>, Vec<Held>) = keyed.into_iter().unzip();
-            hashes = Some(h);
+            let mut keyed: Vec<(Digest, Held)> = group.into_iter().map(|h| (record_digest(&h.raw), h)).collect();
+            keyed.sort_by_key(|(d, h)| std::cmp::Reverse((h.rank, digest_prefix(d))));
+            let (d, g): (Vec<Digest>, Vec<Held>) = keyed.into_iter().unzip();
+            digests = Some(d);
             group = g;
         }
         let best = &group[0];
@@ -145,8 +145,9 @@ impl Parser {
             }
         };
         self.default_cluster(&mut ev);
-        let raw_hash = hashes.map(|h| h[0]).unwrap_or_else(|| stable_id(&[&best.raw]));
-        let prepared = Box::new(Prepared::with_raw_hash(&best.raw, ev, raw_hash, &mut self.ids));
+        let mut digests = digests.map(Vec::into_iter);
+        let digest = digests.as_mut().and_then(Iterator::next).unwrap_or_else(|| record_digest(&best.raw));
+        let prepared = Box::new(Prepared::with_digest(&best.raw, ev, digest, &mut self.ids));
         let mut rest = group.into_iter();
         let best = rest.next().expect("a group has a record");
         // The peek read only the head of the other records: one broken
@@ -155,8 +156,12 @@ impl Parser {
         let mut extra = Vec::new();
         let mut broken = Vec::new();
         for h in rest {
+            let digest = digests.as_mut().and_then(Iterator::next);
             if format.validate(h.json.get(&h.raw), h.peek_inner.as_ref().map(|i| i.text.as_str())) {
-                extra.push((h.at, h.raw));
+                extra.push(match digest {
+                    Some(digest) => Record { at: h.at, raw: h.raw, digest },
+                    None => Record::new(h.at, h.raw),
+                });
             } else {
                 broken.push(h);
             }

@@ -159,6 +159,24 @@ pub fn stable_id(parts: &[&[u8]]) -> i64 {
     i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
 }
 
+/// A raw record's digest: SHA-256 over its bytes and a 0 byte (as
+/// [`stable_id`] of the one part, whose 8 bytes are its first). The import
+/// commits each file's records to the log by these ([`verify`]).
+pub type Digest = [u8; 32];
+
+pub fn record_digest(raw: &[u8]) -> Digest {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    h.update(raw);
+    h.update([0u8]);
+    h.finalize().into()
+}
+
+/// The 8 bytes of a digest that order records (`events.raw_hash`).
+pub fn digest_prefix(d: &Digest) -> i64 {
+    i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
 /// How ids are shown: 16 lower-case hex digits.
 pub fn format_id(id: i64) -> String {
     format!("{:016x}", id as u64)

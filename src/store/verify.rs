@@ -12,7 +12,10 @@
 //! - Imported files: every file an import recorded is in the case, with the
 //!   SHA-256 recorded; every file the case lists was recorded by an import;
 //!   each keeps as many raw records as its import stored (a deleted event,
-//!   or a file's events deleted, shows as a count that fell).
+//!   or a file's events deleted, shows as a count that fell), and the very
+//!   records: each is decompressed and hashed again, and the file's records
+//!   digest ([`RecordsDigest`]) must be the one its import recorded (a raw
+//!   record rewritten in place, or swapped with another, shows).
 //! - Attachments and captured evidence: their bytes hash to what was recorded.
 //! - Triage: the incidents' status, classification, determination, owner,
 //!   severity, tags, verdicts, follow-up ticks and comments equal the
@@ -22,7 +25,9 @@
 //!
 //! What it does not prove yet is listed in every result ([`LIMITS`]).
 
-use super::{activity, file_label, Case};
+use super::raw::Decoder;
+use super::writer::RecordsDigest;
+use super::{activity, file_label, record_digest, Case};
 use crate::error::Result;
 use serde::Serialize;
 use sha2::Digest;
@@ -46,7 +51,7 @@ pub struct Verification {
 
 /// What `verify` does not prove (see the module doc).
 pub const LIMITS: &[&str] = &[
-    "the bytes of stored raw records and the events' normalized fields are not yet committed to by the log: a record rewritten in place keeps its count and passes",
+    "the events' normalized fields (title, message, fields, entities) are what Kordon made of the raw records, and the log does not commit to them yet: an edit of those alone passes",
 ];
 
 /// Without a head kept outside the case, this one more.
@@ -171,9 +176,17 @@ pub fn verify(case: &Case, expected: Option<&Head>) -> Result<Verification> {
                 if mine.is_empty() {
                     problems.push(format!("{}: import {} did not record this file", label, import_id));
                 } else if let Some(r) = mine.iter().find(|r| &r.sha256 == sha) {
-                    let have = kept.get(id).copied().unwrap_or(0);
+                    let (have, digest) = kept.get(id).cloned().unwrap_or((0, RecordsDigest::default().finish()));
                     if let Some(want) = r.records.filter(|w| *w != have) {
                         problems.push(format!("{}: the case keeps {} raw record(s) of it, its import stored {}", label, have, want));
+                    } else if r.records_sha256.as_ref().is_some_and(|want| *want != digest) {
+                        problems.push(format!(
+                            "{}: its {} raw record(s) are not the ones its import stored: one was rewritten or swapped (records digest {}, recorded {})",
+                            label,
+                            have,
+                            digest,
+                            r.records_sha256.as_deref().unwrap_or_default()
+                        ));
                     }
                 } else {
                     problems.push(format!(
@@ -249,8 +262,10 @@ struct Recorded {
     name: String,
     inner: Option<String>,
     sha256: String,
-    /// Raw records stored (imports of this version on); `None` before.
+    /// Raw records stored, and their digest (imports of this version on);
+    /// `None` before.
     records: Option<u64>,
+    records_sha256: Option<String>,
     /// Stored in the case (not skipped as a duplicate or empty).
     imported: bool,
 }
@@ -262,23 +277,58 @@ impl Recorded {
             inner: f.get("inner_path").and_then(|v| v.as_str()).map(str::to_string),
             sha256: f.get("sha256").and_then(|v| v.as_str())?.to_string(),
             records: f.get("records").and_then(|v| v.as_u64()),
+            records_sha256: f.get("records_sha256").and_then(|v| v.as_str()).map(str::to_string),
             imported: f.get("skipped").is_none_or(|s| s.is_null()),
         })
     }
 }
 
-/// Raw records the case keeps per file: events' own, their further
-/// records, and the records that did not parse.
-fn records_per_source(case: &Case) -> Result<HashMap<i64, u64>> {
-    let mut st = case.conn.prepare(
-        "SELECT source_id, SUM(n) FROM (
-             SELECT source_id, COUNT(*) AS n FROM events GROUP BY source_id
-             UNION ALL SELECT source_id, COUNT(*) FROM event_records GROUP BY source_id
-             UNION ALL SELECT source_id, COUNT(*) FROM parse_errors GROUP BY source_id)
-         GROUP BY source_id",
+/// The raw records the case keeps per file — events' own, their further
+/// records, and the records that did not parse — counted and digested as
+/// the import did ([`RecordsDigest`]), each record decompressed and hashed
+/// again. The digests wait in order in a temporary table, not in memory.
+fn records_per_source(case: &Case) -> Result<HashMap<i64, (u64, String)>> {
+    let conn = &case.conn;
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS verify_records (
+             source_id INTEGER NOT NULL, offset INTEGER NOT NULL, digest BLOB NOT NULL, n INTEGER NOT NULL,
+             PRIMARY KEY (source_id, offset, digest, n)) WITHOUT ROWID;
+         DELETE FROM temp.verify_records;",
     )?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut decoder = Decoder::new(conn);
+    let mut insert = conn.prepare("INSERT INTO temp.verify_records (source_id, offset, digest, n) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut n = 0i64;
+    for table in ["SELECT source_id, offset, raw_dict, raw FROM events", "SELECT source_id, offset, raw_dict, raw FROM event_records", "SELECT source_id, offset, NULL, raw FROM parse_errors"] {
+        let mut st = conn.prepare(table)?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let stored: Vec<u8> = r.get(3)?;
+            let raw = decoder.decode(r.get(2)?, &stored)?;
+            n += 1;
+            insert.execute(rusqlite::params![r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, &record_digest(&raw)[..], n])?;
+        }
+    }
+    let mut out: HashMap<i64, (u64, String)> = HashMap::new();
+    let mut st = conn.prepare("SELECT source_id, offset, digest FROM temp.verify_records ORDER BY source_id, offset, digest")?;
+    let mut rows = st.query([])?;
+    let mut current: Option<(i64, RecordsDigest)> = None;
+    while let Some(r) = rows.next()? {
+        let source: i64 = r.get(0)?;
+        if current.as_ref().is_none_or(|(s, _)| *s != source) {
+            if let Some((s, d)) = current.take() {
+                out.insert(s, (d.count, d.finish()));
+            }
+            current = Some((source, RecordsDigest::default()));
+        }
+        if let Some((_, d)) = current.as_mut() {
+            d.add(r.get(1)?, &r.get::<_, Vec<u8>>(2)?);
+        }
+    }
+    if let Some((s, d)) = current {
+        out.insert(s, (d.count, d.finish()));
+    }
+    conn.execute("DELETE FROM temp.verify_records", [])?;
+    Ok(out)
 }
 
 /// Rows whose foreign keys point at no row, summed up per table and target

@@ -9,7 +9,7 @@
 
 use crate::error::Result;
 use crate::model::{EntityKind, NewEvent, Severity};
-use crate::store::stable_id;
+use crate::store::{digest_prefix, record_digest, stable_id, Digest};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,8 +23,10 @@ pub struct Prepared {
     pub entity_ids: Vec<i64>,
     pub fields_json: String,
     /// Orders the records of one event (after rank) independently of
-    /// import order.
+    /// import order: the first 8 bytes of `digest`.
     pub raw_hash: i64,
+    /// The raw record's digest ([`record_digest`]).
+    pub digest: Digest,
     /// Which of `entity_ids` are seen for the first time in this file (the
     /// writer creates their rows); set by [`EntityUpdates::observe`].
     pub first_sighting: Vec<bool>,
@@ -42,12 +44,13 @@ pub fn entity_refs_json(refs: &mut Vec<(i64, String)>) -> String {
 
 impl Prepared {
     pub fn new(raw: &[u8], event: NewEvent) -> Prepared {
-        Prepared::with_raw_hash(raw, event, stable_id(&[raw]), &mut EntityIds::default())
+        Prepared::with_digest(raw, event, record_digest(raw), &mut EntityIds::default())
     }
 
-    /// As [`Prepared::new`], with `raw_hash` (= `stable_id(&[raw])`) already
-    /// computed by the caller, and the entity ids of earlier events at hand.
-    pub fn with_raw_hash(raw: &[u8], event: NewEvent, raw_hash: i64, ids: &mut EntityIds) -> Prepared {
+    /// As [`Prepared::new`], with the record's digest already computed by
+    /// the caller, and the entity ids of earlier events at hand.
+    pub fn with_digest(raw: &[u8], event: NewEvent, digest: Digest, ids: &mut EntityIds) -> Prepared {
+        let raw_hash = digest_prefix(&digest);
         let source = event.source.as_str().as_bytes();
         let key = match &event.dedup_key {
             Some(k) => stable_id(&[source, k.as_bytes()]),
@@ -65,13 +68,13 @@ impl Prepared {
         let mut refs: Vec<(i64, String)> =
             entity_ids.iter().zip(&event.entities).map(|(id, e)| (*id, e.role.clone())).collect();
         let entity_refs = entity_refs_json(&mut refs);
-        Prepared { key, event, entity_ids, fields_json, raw_hash, first_sighting, entity_refs }
+        Prepared { key, event, entity_ids, fields_json, raw_hash, digest, first_sighting, entity_refs }
     }
 
     /// For the `index`-th of several events parsed from one raw record (a text
     /// block): their ids must differ even though they share the raw bytes.
     pub fn with_index(raw: &[u8], event: NewEvent, index: usize, ids: &mut EntityIds) -> Prepared {
-        let mut p = Prepared::with_raw_hash(raw, event, stable_id(&[raw]), ids);
+        let mut p = Prepared::with_digest(raw, event, record_digest(raw), ids);
         if index > 0 && p.event.dedup_key.is_none() {
             p.key = stable_id(&[p.event.source.as_str().as_bytes(), raw, index.to_string().as_bytes()]);
         }
@@ -111,14 +114,29 @@ impl EntityIds {
     }
 }
 
+/// A further raw record of an event (another audit stage): where it was,
+/// its bytes (compressed once packed) and its digest, taken before.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub at: Locator,
+    pub raw: Vec<u8>,
+    pub digest: Digest,
+}
+
+impl Record {
+    pub fn new(at: Locator, raw: Vec<u8>) -> Record {
+        Record { at, digest: record_digest(&raw), raw }
+    }
+}
+
 /// Compresses an event's records in place: the one stored with the event and
 /// its further ones. The import's reading and writing threads both call it,
 /// with encoders built from the same dictionary, so the bytes stored do not
 /// depend on which thread did it.
-pub fn pack(encoder: &mut crate::store::raw::Encoder, raw: &mut Vec<u8>, extra: &mut [(Locator, Vec<u8>)]) -> std::io::Result<()> {
+pub fn pack(encoder: &mut crate::store::raw::Encoder, raw: &mut Vec<u8>, extra: &mut [Record]) -> std::io::Result<()> {
     *raw = encoder.compress(raw)?;
-    for (_, r) in extra.iter_mut() {
-        *r = encoder.compress(r)?;
+    for r in extra.iter_mut() {
+        r.raw = encoder.compress(&r.raw)?;
     }
     Ok(())
 }
@@ -262,6 +280,10 @@ pub struct EventWriter<'c> {
     insert_entity: rusqlite::Statement<'c>,
     insert_record: rusqlite::Statement<'c>,
     insert_text: rusqlite::Statement<'c>,
+    insert_digest: rusqlite::Statement<'c>,
+    /// Records of the current file so far (orders equal digests at one
+    /// offset, which only a record of several events has).
+    file_records: i64,
 }
 
 impl<'c> EventWriter<'c> {
@@ -286,7 +308,34 @@ impl<'c> EventWriter<'c> {
                 "INSERT INTO event_records (event_id, source_id, line, offset, raw_dict, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
             insert_text: conn.prepare("INSERT INTO events_fts (rowid, title, message, search) VALUES (?1, ?2, ?3, ?4)")?,
+            insert_digest: {
+                conn.execute_batch(FILE_RECORDS)?;
+                conn.prepare("INSERT INTO temp.file_records (offset, digest, n) VALUES (?1, ?2, ?3)")?
+            },
+            file_records: 0,
         })
+    }
+
+    /// Notes a record stored for the current file's digest.
+    fn stored(&mut self, at: Locator, digest: &Digest) -> Result<()> {
+        self.file_records += 1;
+        self.insert_digest.execute(params![at.offset as i64, &digest[..], self.file_records])?;
+        Ok(())
+    }
+
+    /// The current file's raw records — as many, and their digest
+    /// ([`records_digest`]) — and a fresh start for the next file.
+    pub fn end_file_records(&mut self) -> Result<(u64, String)> {
+        let mut st = self.conn.prepare_cached("SELECT offset, digest FROM temp.file_records ORDER BY offset, digest")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut digest = RecordsDigest::default();
+        for row in rows {
+            let (offset, d) = row?;
+            digest.add(offset, &d);
+        }
+        self.conn.execute("DELETE FROM temp.file_records", [])?;
+        self.file_records = 0;
+        Ok((digest.count, digest.finish()))
     }
 
     /// Sets how the raw records that follow are stored: compressed with this
@@ -313,7 +362,7 @@ impl<'c> EventWriter<'c> {
 
     /// Compresses an event's raw records with the current file's dictionary
     /// (records the reader left to the writer; see [`pack`]).
-    pub fn pack(&mut self, raw: &mut Vec<u8>, extra: &mut [(Locator, Vec<u8>)]) -> std::io::Result<()> {
+    pub fn pack(&mut self, raw: &mut Vec<u8>, extra: &mut [Record]) -> std::io::Result<()> {
         match self.encoder.as_mut() {
             Some(encoder) => pack(encoder, raw, extra),
             None => Ok(()),
@@ -354,6 +403,9 @@ impl<'c> EventWriter<'c> {
         } else {
             self.merge(source_id, at, raw, p, &tactics, &techniques, severity)?
         };
+        if added != Added::Again {
+            self.stored(at, &p.digest)?;
+        }
         for ((e, id), first) in p.event.entities.iter().zip(&p.entity_ids).zip(&p.first_sighting) {
             if *first {
                 self.insert_entity.execute(params![id, e.kind.as_str(), e.key])?;
@@ -463,12 +515,10 @@ impl<'c> EventWriter<'c> {
     }
 
     /// Stores further raw records of an event already added.
-    pub fn add_records(&mut self, source_id: i64, id: i64, records: &[(Locator, Vec<u8>)]) -> Result<()> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        for (at, raw) in records {
-            self.insert_record.execute(params![id, source_id, at.line.map(|l| l as i64), at.offset as i64, self.dict, raw])?;
+    pub fn add_records(&mut self, source_id: i64, id: i64, records: &[Record]) -> Result<()> {
+        for r in records {
+            self.insert_record.execute(params![id, source_id, r.at.line.map(|l| l as i64), r.at.offset as i64, self.dict, r.raw])?;
+            self.stored(r.at, &r.digest)?;
         }
         Ok(())
     }
@@ -477,7 +527,7 @@ impl<'c> EventWriter<'c> {
         self.conn
             .prepare_cached("INSERT INTO parse_errors (source_id, line, offset, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![source_id, at.line.map(|l| l as i64), at.offset as i64, reason, raw])?;
-        Ok(())
+        self.stored(at, &record_digest(raw))
     }
 
     fn flush_links(&mut self) -> Result<()> {
@@ -533,11 +583,45 @@ impl<'c> EventWriter<'c> {
     /// Drops what is held in memory after the caller rolled back rows this
     /// writer wrote (a file that turned out to be a duplicate).
     pub fn forget(&mut self) -> Result<()> {
+        self.conn.execute("DELETE FROM temp.file_records", [])?;
+        self.file_records = 0;
         self.links.clear();
         self.fts_deletes.clear();
         self.staged.clear();
         self.fts_watermark = self.conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM events_fts", [], |r| r.get(0))?;
         Ok(())
+    }
+}
+
+/// The digests of the current file's records, in the connection's own
+/// temporary database: a million records would be 40 MB held in memory,
+/// and SQLite keeps them in order on disk as they come.
+const FILE_RECORDS: &str = "CREATE TEMP TABLE IF NOT EXISTS file_records (
+        offset INTEGER NOT NULL, digest BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (offset, digest, n)
+    ) WITHOUT ROWID;
+    DELETE FROM temp.file_records;";
+
+/// What an import commits to for each file it stores: SHA-256 over its raw
+/// records in order of (offset, digest), each as its offset (8 bytes, big
+/// endian) and its [`record_digest`]; with their count. `verify` computes
+/// the same from the records the case keeps.
+#[derive(Default)]
+pub struct RecordsDigest {
+    hasher: sha2::Sha256,
+    pub count: u64,
+}
+
+impl RecordsDigest {
+    pub fn add(&mut self, offset: i64, digest: &[u8]) {
+        use sha2::Digest as _;
+        self.hasher.update((offset as u64).to_be_bytes());
+        self.hasher.update(digest);
+        self.count += 1;
+    }
+
+    pub fn finish(self) -> String {
+        use sha2::Digest as _;
+        hex::encode(self.hasher.finalize())
     }
 }
 
