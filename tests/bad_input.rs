@@ -160,3 +160,113 @@ fn usage_errors_exit_with_code_2() {
     assert_eq!(t.run(&["import"]).status.code(), Some(2));
     assert_eq!(t.run(&["no-such-command"]).status.code(), Some(2));
 }
+
+/// Runs `kordon import` on `paths` and fails the test, instead of hanging
+/// it, when the import has not ended within a minute.
+fn import_within_a_minute(t: &TestCase, paths: &[&std::path::Path]) -> std::process::Output {
+    let mut args = vec!["import".to_string(), "--json".to_string()];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = t
+        .command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("the import of {:?} hung", paths);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn mkfifo(path: &std::path::Path) {
+    assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// The summary entry of the file at `path`.
+fn file_entry<'a>(summary: &'a serde_json::Value, path: &std::path::Path) -> &'a serde_json::Value {
+    let name = path.display().to_string();
+    summary["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name.as_str())
+        .unwrap_or_else(|| panic!("{} is not in the summary: {}", name, summary))
+}
+
+#[test]
+fn links_in_a_folder_are_listed_as_skipped_never_followed() {
+    let t = TestCase::new();
+    let outside = t.dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    // A secret beside the evidence, and evidence-looking lines outside it.
+    std::fs::write(outside.join("secret.txt"), "db-password=hunter2\n").unwrap();
+    std::fs::copy(fixture("samples/k8s-audit/log-backend.jsonl"), outside.join("audit.jsonl")).unwrap();
+    let dir = t.dir.path().join("evidence");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(fixture("samples/falco/plain.jsonl"), dir.join("falco.jsonl")).unwrap();
+    let links = [
+        (dir.join("notes.txt"), outside.join("secret.txt")),
+        (dir.join("audit.jsonl"), outside.join("audit.jsonl")),
+        (dir.join("more"), outside.clone()),
+    ];
+    for (link, target) in &links {
+        std::os::unix::fs::symlink(target, link).unwrap();
+    }
+    let summary = t.import(&[&dir]);
+    assert_eq!(summary["files_imported"], 1, "only the regular file is read: {}", summary);
+    assert_eq!(summary["files_skipped"], 3, "{}", summary);
+    assert_eq!(summary["parse_errors"], 0, "{}", summary);
+    for (link, _) in &links {
+        let f = file_entry(&summary, link);
+        assert_eq!(f["skipped"], "a symbolic link in a folder: not followed", "{}", f);
+        assert_eq!(f["size"], 0, "nothing is read of the target, not even its size: {}", f);
+    }
+    assert!(t.json_lines(&["events", "--source", "k8s-audit"]).is_empty());
+    assert!(!t.ok(&["errors"]).contains("hunter2"));
+}
+
+#[test]
+fn a_link_named_on_the_command_line_is_read() {
+    let t = TestCase::new();
+    let link = t.dir.path().join("alerts.jsonl");
+    std::os::unix::fs::symlink(fixture("samples/falco/plain.jsonl"), &link).unwrap();
+    let summary = t.import(&[&link]);
+    assert_eq!(summary["files_imported"], 1, "{}", summary);
+    assert!(summary["events_new"].as_u64().unwrap() > 0, "{}", summary);
+}
+
+#[test]
+fn a_named_pipe_in_a_folder_is_listed_as_skipped_and_never_opened() {
+    let t = TestCase::new();
+    let dir = t.dir.path().join("evidence");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(fixture("samples/falco/plain.jsonl"), dir.join("falco.jsonl")).unwrap();
+    mkfifo(&dir.join("audit.pipe"));
+    let out = import_within_a_minute(&t, &[&dir]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["files_imported"], 1, "{}", summary);
+    let f = file_entry(&summary, &dir.join("audit.pipe"));
+    assert_eq!(f["skipped"], "a named pipe in a folder: only regular files are read", "{}", f);
+}
+
+#[test]
+fn a_named_pipe_named_on_the_command_line_is_refused_without_waiting_for_a_writer() {
+    let t = seeded();
+    let before = t.digest();
+    let pipe = t.dir.path().join("audit.pipe");
+    mkfifo(&pipe);
+    let out = import_within_a_minute(&t, &[&pipe]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("error[invalid_argument]") && err.contains("audit.pipe"), "{}", err);
+    assert!(err.contains("a named pipe, not a regular file"), "{}", err);
+    assert_eq!(t.digest(), before);
+}

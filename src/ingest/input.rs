@@ -66,23 +66,19 @@ pub(crate) fn read_all(paths: &[PathBuf], opts: &ImportOptions, shared: &Shared,
     for p in paths {
         collect(p, &mut files)?;
     }
-    let total: u64 = files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total: u64 = files.iter().map(|f| f.size).sum();
     shared.bytes_total.store(total, Ordering::Relaxed);
     let ctx = Ctx { opts, shared, tx, total_out: Rc::new(Cell::new(0)), done_base: Cell::new(0) };
-    for (path, origin) in files {
+    for Found { path, origin, size } in files {
         let name = path.display().to_string();
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         match origin {
-            Origin::Hidden => ctx.send(Msg::Skipped(skipped(&name, None, size, "hidden file in a folder")))?,
-            Origin::Given => disk_file(&ctx, &path, &name)?,
+            Origin::Skipped(why) => ctx.send(Msg::Skipped(skipped(&name, None, size, &why)))?,
+            Origin::Given => disk_file(&ctx, open_regular(&path, &name, Follow::Link)?, &name)?,
             // A folder holds what the investigator collected: a file Kordon
             // cannot read is kept as an attachment, not a reason to refuse
             // the rest (unless --strict).
-            Origin::InFolder => match disk_file(&ctx, &path, &name) {
-                Err(e) if attachable(&e, opts) => {
-                    let f = File::open(&path).map_err(|e| Error::io(format!("opening {}", name), e))?;
-                    attach(&ctx, f, &name, None, &e.to_string())?
-                }
+            Origin::InFolder => match disk_file(&ctx, open_regular(&path, &name, Follow::Never)?, &name) {
+                Err(e) if attachable(&e, opts) => attach(&ctx, open_regular(&path, &name, Follow::Never)?, &name, None, &e.to_string())?,
                 other => other?,
             },
         }
@@ -92,42 +88,148 @@ pub(crate) fn read_all(paths: &[PathBuf], opts: &ImportOptions, shared: &Shared,
     ctx.send(Msg::Done)
 }
 
+/// A file to import, found under what the investigator named.
+struct Found {
+    path: PathBuf,
+    origin: Origin,
+    /// Its size when it is to be read, for progress; 0 otherwise.
+    size: u64,
+}
+
 /// How a file came to be imported.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 enum Origin {
     /// Named by the investigator.
     Given,
     /// Found in a folder the investigator named.
     InFolder,
-    /// Found in a folder, hidden (tool state such as `.git`): not read.
-    Hidden,
+    /// Found in a folder and not read, for the reason given: hidden (tool
+    /// state such as `.git`), a link, or no regular file.
+    Skipped(String),
 }
 
 /// Files under a path, sorted, with how each came to be imported.
-fn collect(path: &Path, out: &mut Vec<(PathBuf, Origin)>) -> Result<()> {
+///
+/// A path the investigator names is taken as they name it: a link to a
+/// file is read (`current.log -> audit-2026-11-20.log`). What a folder
+/// holds is read only when it is a regular file of the folder itself. A
+/// link there may lead out of the evidence — to a secret, to
+/// `/etc/shadow` — or loop, and opening a named pipe, a socket or a device
+/// would wait forever (or never end) while the import holds the case's
+/// write lock. Those are listed as skipped, with what they are, and never
+/// opened.
+fn collect(path: &Path, out: &mut Vec<Found>) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    if !meta.is_dir() {
-        out.push((path.to_path_buf(), Origin::Given));
-        return Ok(());
+    if meta.is_dir() {
+        return collect_folder(path, out);
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| Error::io(format!("listing {}", path.display()), e))?
+    if !meta.is_file() {
+        return Err(not_regular(&path.display().to_string(), meta.file_type()));
+    }
+    out.push(Found { path: path.to_path_buf(), origin: Origin::Given, size: meta.len() });
+    Ok(())
+}
+
+fn collect_folder(dir: &Path, out: &mut Vec<Found>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("listing {}", dir.display()), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
     for e in entries {
         let hidden = e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-        let is_link = std::fs::symlink_metadata(&e).map(|m| m.file_type().is_symlink()).unwrap_or(false);
-        if e.is_dir() {
-            // Symlinked folders could loop; hidden ones are tool state (.git).
-            if !hidden && !is_link {
-                collect(&e, out)?;
+        // The entry itself, never what a link points at. One that vanished
+        // since the listing is taken as a file: opening it says so.
+        let Ok(meta) = std::fs::symlink_metadata(&e) else {
+            out.push(Found { path: e, origin: Origin::InFolder, size: 0 });
+            continue;
+        };
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            // Hidden folders are tool state (.git): not even listed.
+            if !hidden {
+                collect_folder(&e, out)?;
             }
-        } else {
-            out.push((e, if hidden { Origin::Hidden } else { Origin::InFolder }));
+            continue;
         }
+        let size = if kind.is_file() { meta.len() } else { 0 };
+        let origin = if hidden {
+            Origin::Skipped("hidden file in a folder".into())
+        } else if kind.is_symlink() {
+            Origin::Skipped("a symbolic link in a folder: not followed".into())
+        } else if !kind.is_file() {
+            Origin::Skipped(format!("{} in a folder: only regular files are read", special_kind(kind)))
+        } else {
+            Origin::InFolder
+        };
+        out.push(Found { path: e, origin, size });
     }
     Ok(())
+}
+
+/// What a file that is not a regular file is, in words.
+fn special_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+fn not_regular(name: &str, kind: std::fs::FileType) -> Error {
+    Error::input(
+        Code::InvalidArgument,
+        format!(
+            "{}: {}, not a regular file; Kordon reads regular files only (reading it could wait forever): save what it gives to a file and import that",
+            name,
+            special_kind(kind)
+        ),
+    )
+}
+
+/// Whether opening a file follows a link.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Follow {
+    /// A path the investigator named.
+    Link,
+    /// A file found in a folder.
+    Never,
+}
+
+/// Opens a file to read, and refuses it unless what was opened is a regular
+/// file. [`collect`] looked at the name already; this looks at what was
+/// opened, which is what counts when the folder changes in between: the
+/// open neither waits for a pipe's writer nor (for a file of a folder)
+/// follows a link.
+fn open_regular(path: &Path, name: &str, follow: Follow) -> Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking changes nothing for a regular file's reads.
+        let no_follow = if follow == Follow::Never { libc::O_NOFOLLOW } else { 0 };
+        options.custom_flags(libc::O_NONBLOCK | no_follow);
+    }
+    let f = options.open(path).map_err(|e| Error::io(format!("opening {}", name), e))?;
+    let meta = f.metadata().map_err(|e| Error::io(format!("reading {}", name), e))?;
+    if !meta.is_file() {
+        return Err(not_regular(name, meta.file_type()));
+    }
+    Ok(f)
 }
 
 fn skipped(name: &str, inner: Option<&str>, size: u64, why: &str) -> FileSummary {
@@ -152,21 +254,18 @@ fn is_zip_magic(b: &[u8]) -> bool {
     b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06") || b.starts_with(b"PK\x07\x08")
 }
 
-fn disk_file(ctx: &Ctx, path: &Path, name: &str) -> Result<()> {
-    let mut f = File::open(path).map_err(|e| Error::io(format!("opening {}", name), e))?;
+fn disk_file(ctx: &Ctx, mut f: File, name: &str) -> Result<()> {
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut f, &mut magic).map_err(|e| read_error(name, e))?;
     if is_zip_magic(&magic[..n]) {
-        // Zips need random access; pipes and sockets cannot give it.
-        f.rewind().map_err(|e| Error::io(format!("{}: a zip must be a regular file", name), e))?;
+        f.rewind().map_err(|e| Error::io(format!("reading {}", name), e))?;
         let (mut hashing, handle) = Hashing::new(&mut f);
         std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| read_error(name, e))?;
         let (sha, _) = handle.finish();
         f.rewind().map_err(|e| Error::io(format!("reading {}", name), e))?;
         return archive(ctx, f, name, &sha, 0);
     }
-    // Streamed, so named pipes and process substitution work too.
-    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let size = f.metadata().ok().map(|m| m.len());
     let base = ctx.done_base.get();
     let reader = Cursor::new(magic[..n].to_vec()).chain(f);
     stream(ctx, Box::new(reader), name, None, None, false, size, base)
