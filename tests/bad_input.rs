@@ -270,3 +270,91 @@ fn a_named_pipe_named_on_the_command_line_is_refused_without_waiting_for_a_write
     assert!(err.contains("a named pipe, not a regular file"), "{}", err);
     assert_eq!(t.digest(), before);
 }
+
+/// A zip of `entries` (name, bytes), in order, with every `rename` (from,
+/// to) then applied to the names in its headers: zip writers refuse to
+/// write two entries of one name, hostile archives have them anyway.
+fn crafted_zip(path: &std::path::Path, entries: &[(&str, &[u8])], rename: (&str, &str)) {
+    use std::io::Write;
+    assert_eq!(rename.0.len(), rename.1.len(), "a rename keeps the headers' lengths");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    let (from, to) = (rename.0.as_bytes(), rename.1.as_bytes());
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if !from.is_empty() && bytes[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+fn falco_line(rule: &str, priority: &str) -> String {
+    format!(
+        r#"{{"hostname":"node-1","output":"{rule}","priority":"{priority}","rule":"{rule}","source":"syscall","time":"2026-11-20T09:41:07.000000000Z","output_fields":{{"k8s.ns.name":"shop","k8s.pod.name":"cart-7d9f","container.id":"3f2a9c1b7d4e"}}}}"#
+    ) + "\n"
+}
+
+#[test]
+fn a_zip_with_two_entries_of_one_name_is_refused_naming_it() {
+    let t = seeded();
+    let before = t.digest();
+    let zip = t.dir.path().join("exports.zip");
+    let first = falco_line("Terminal shell in container", "Notice");
+    let second = falco_line("Drop and execute new binary in container", "Critical");
+    crafted_zip(&zip, &[("alerts-1.jsonl", first.as_bytes()), ("alerts-2.jsonl", second.as_bytes())], ("alerts-2", "alerts-1"));
+    let err = t.refused(&["import", &zip.display().to_string()]);
+    assert!(err.contains("error[duplicate_entry]"), "{}", err);
+    assert!(err.contains("exports.zip") && err.contains("'alerts-1.jsonl'"), "{}", err);
+    assert_eq!(t.digest(), before);
+}
+
+#[test]
+fn a_bundle_entry_hidden_behind_another_of_its_name_is_refused() {
+    let t = seeded();
+    let before = t.digest();
+    let benign = falco_line("Terminal shell in container", "Notice");
+    let hidden = falco_line("Drop and execute new binary in container", "Critical");
+    let manifest = serde_json::json!({
+        "kordon_bundle": 1, "created": "2026-11-20T10:12:00Z", "producer": "test",
+        "files": [{"path": "alerts/a.jsonl", "format": "falco", "size": benign.len(),
+                   "sha256": kordon::bundle::sha256_hex(benign.as_bytes())}],
+    })
+    .to_string();
+    let bundle = t.dir.path().join("bundle.zip");
+    crafted_zip(
+        &bundle,
+        &[("manifest.json", manifest.as_bytes()), ("alerts/a.jsonl", hidden.as_bytes()), ("alerts/x.jsonl", benign.as_bytes())],
+        ("alerts/x", "alerts/a"),
+    );
+    let err = t.refused(&["import", &bundle.display().to_string()]);
+    assert!(err.contains("error[duplicate_entry]") && err.contains("'alerts/a.jsonl'"), "{}", err);
+    assert_eq!(t.digest(), before);
+}
+
+#[test]
+fn a_manifest_that_lists_a_file_twice_is_refused() {
+    let t = seeded();
+    let before = t.digest();
+    let alert = falco_line("Terminal shell in container", "Notice");
+    let listed = serde_json::json!({"path": "alerts/a.jsonl", "format": "falco", "size": alert.len(),
+                                    "sha256": kordon::bundle::sha256_hex(alert.as_bytes())});
+    let manifest = serde_json::json!({
+        "kordon_bundle": 1, "created": "2026-11-20T10:12:00Z", "producer": "test", "files": [listed, listed],
+    })
+    .to_string();
+    let bundle = t.dir.path().join("bundle.zip");
+    crafted_zip(&bundle, &[("manifest.json", manifest.as_bytes()), ("alerts/a.jsonl", alert.as_bytes())], ("", ""));
+    let err = t.refused(&["import", &bundle.display().to_string()]);
+    assert!(err.contains("error[bad_manifest]") && err.contains("'alerts/a.jsonl' twice"), "{}", err);
+    assert_eq!(t.digest(), before);
+}

@@ -4,6 +4,17 @@
 //! Runs on the import's reader thread. Every archive is checked before any
 //! of it is read (entry names, encryption, declared sizes), and every byte
 //! that comes out of a decompressor passes a [`Guard`], because headers lie.
+//!
+//! An archive that names two entries alike is refused, plain zip or
+//! bundle, rather than imported with both entries told apart. Unzip tools
+//! disagree on which of the two such a name means (the zip reader keeps
+//! only the last), so the archive can show one file to whoever checks it
+//! and another to whoever reads it: in a bundle a hidden entry passed the
+//! manifest's check under the name of a benign one. Importing both would
+//! keep the evidence but not say which one the collector meant, while the
+//! investigator who is told can unpack the archive with a tool that keeps
+//! both and import the folder, knowing what they chose. For the same
+//! reason a manifest lists each entry exactly once.
 
 use crate::bundle::{Manifest, BUNDLE_FORMAT_VERSION, MANIFEST_NAME};
 use crate::error::{Code, Error, Result};
@@ -315,6 +326,10 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
     let mut zip = zip::ZipArchive::new(r).map_err(|e| {
         Error::input(Code::CorruptArchive, format!("{}: not a readable zip archive ({})", name, e))
     })?;
+    if zip.has_duplicate_names() {
+        let start = zip.central_directory_start();
+        return Err(duplicate_entry(name, twice_named(zip.into_inner(), start).as_deref()));
+    }
     let limits = ctx.limits().clone();
     let mut entries = Vec::new();
     let mut declared_total = 0u64;
@@ -363,6 +378,11 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
         ));
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));
+    // Raw names that differ can still read alike (one encoded as UTF-8,
+    // the other in the zip's legacy code page).
+    if let Some(w) = entries.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(duplicate_entry(name, Some(&w[0].name)));
+    }
 
     let manifest = read_manifest(&mut zip, name, &entries)?;
     let listed: BTreeMap<String, (Format, String, u64)> = match &manifest {
@@ -429,6 +449,39 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
         }
     }
     Ok(())
+}
+
+fn duplicate_entry(name: &str, entry: Option<&str>) -> Error {
+    let which = entry.map(|e| format!("'{}'", e)).unwrap_or_else(|| "one of its entries".into());
+    Error::input(
+        Code::DuplicateEntry,
+        format!(
+            "{}: two entries are named {}, so one could hide the other; nothing was imported (unpack the archive with a tool that keeps both and import the folder)",
+            name, which
+        ),
+    )
+}
+
+/// The first name the central directory at `start` gives twice: the zip
+/// reader keeps one entry per name, so the directory is read here.
+fn twice_named<R: Read + Seek>(mut r: R, start: u64) -> Option<String> {
+    const HEADER: u32 = 0x0201_4b50;
+    let le16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as i64;
+    r.seek(std::io::SeekFrom::Start(start)).ok()?;
+    let mut seen = BTreeSet::new();
+    let mut fixed = [0u8; 46];
+    loop {
+        r.read_exact(&mut fixed).ok()?;
+        if u32::from_le_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]) != HEADER {
+            return None;
+        }
+        let mut raw = vec![0u8; le16(&fixed, 28) as usize];
+        r.read_exact(&mut raw).ok()?;
+        r.seek(std::io::SeekFrom::Current(le16(&fixed, 30) + le16(&fixed, 32))).ok()?;
+        if !seen.insert(raw.clone()) {
+            return Some(String::from_utf8_lossy(&raw).into_owned());
+        }
+    }
 }
 
 /// Whether a file that failed to import is kept as an attachment instead:
@@ -514,7 +567,12 @@ fn check_manifest(m: &Manifest, name: &str, entries: &[EntryInfo]) -> Result<()>
                 format!("{}: the manifest lists '{}' but the bundle does not contain it; nothing was imported", name, f.path),
             ));
         }
-        listed.insert(f.path.as_str());
+        if !listed.insert(f.path.as_str()) {
+            return Err(Error::input(
+                Code::BadManifest,
+                format!("{}: the manifest lists '{}' twice; nothing was imported", name, f.path),
+            ));
+        }
     }
     if let Some(extra) = present.iter().find(|p| **p != MANIFEST_NAME && !listed.contains(*p)) {
         return Err(Error::input(
