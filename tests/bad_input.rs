@@ -358,3 +358,17 @@ fn a_manifest_that_lists_a_file_twice_is_refused() {
     assert!(err.contains("error[bad_manifest]") && err.contains("'alerts/a.jsonl' twice"), "{}", err);
     assert_eq!(t.digest(), before);
 }
+
+#[test]
+fn a_file_that_is_one_long_json_line_is_refused_at_the_record_cap() {
+    let t = seeded();
+    let before = t.digest();
+    // One Falco alert of 2 MB, no newline: read as a document, not a line.
+    let alert = falco_line(&"x".repeat(2 << 20), "Notice");
+    let path = t.dir.path().join("one-line.json");
+    std::fs::write(&path, alert.trim_end()).unwrap();
+    let err = t.refused(&["import", "--max-record-bytes", "65536", &path.display().to_string()]);
+    assert!(err.contains("error[record_too_long]") && err.contains("one-line.json"), "{}", err);
+    assert!(err.contains("the record at byte 0 is longer than the 65536-byte record cap"), "{}", err);
+    assert_eq!(t.digest(), before);
+}
