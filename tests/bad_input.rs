@@ -372,3 +372,63 @@ fn a_file_that_is_one_long_json_line_is_refused_at_the_record_cap() {
     assert!(err.contains("the record at byte 0 is longer than the 65536-byte record cap"), "{}", err);
     assert_eq!(t.digest(), before);
 }
+
+/// The parse errors of a case: (line, reason).
+fn parse_errors(t: &TestCase) -> Vec<(u64, String)> {
+    let mut errors: Vec<(u64, String)> = t
+        .json_lines(&["errors"])
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["reason"].as_str().unwrap().to_string()))
+        .collect();
+    errors.sort();
+    errors
+}
+
+#[test]
+fn a_falco_alert_with_a_key_twice_is_kept_as_a_parse_error_not_read_as_either() {
+    let t = TestCase::new();
+    let critical = falco_line("Drop and execute new binary in container", "Critical");
+    // The same alert, given a benign rule and priority after its own.
+    let twice = critical.trim_end().replacen('{', r#"{"rule":"Terminal shell in container","priority":"Notice","#, 1);
+    let path = t.dir.path().join("falco.jsonl");
+    std::fs::write(&path, format!("{}{}\n", falco_line("Terminal shell in container", "Notice"), twice)).unwrap();
+    let summary = t.import(&[&path]);
+    assert_eq!((summary["events_new"].as_u64(), summary["parse_errors"].as_u64()), (Some(1), Some(1)), "{}", summary);
+    let errors = parse_errors(&t);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].0, 2);
+    // The first key met twice: the alert gives `priority` before `rule`.
+    assert!(errors[0].1.contains(r#"duplicate key "priority" in an object at line 1 column"#), "{}", errors[0].1);
+    assert!(t.refused(&["import", "--strict", &path.display().to_string()]).contains("duplicate key"));
+}
+
+#[test]
+fn an_audit_record_with_a_second_audit_id_joins_no_request() {
+    let t = TestCase::new();
+    let stage = |id: &str, stage: &str, tail: &str| {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"{stage}","requestURI":"/api/v1/namespaces/shop/secrets","verb":"list","user":{{"username":"alice"}},"sourceIPs":["10.0.0.7"],"objectRef":{{"resource":"secrets","namespace":"shop","apiVersion":"v1"}},"responseStatus":{{"code":200}},"requestReceivedTimestamp":"2026-11-20T09:41:07.000000Z","stageTimestamp":"2026-11-20T09:41:07.010000Z"{tail}}}"#
+        )
+    };
+    let a = "5d0c7e3a-1f2b-4c6d-8e9f-0a1b2c3d4e5f";
+    let b = "9a8b7c6d-1f2b-4c6d-8e9f-0a1b2c3d4e5f";
+    let lines = [
+        stage(a, "RequestReceived", ""),
+        stage(a, "ResponseComplete", ""),
+        // Pairs with request a by its head, loses to its final stage, and
+        // names request b further on.
+        stage(a, "RequestReceived", &format!(r#","auditID":"{b}""#)),
+        // Would win request b's pairing and be parsed as request a.
+        stage(b, "ResponseComplete", &format!(r#","auditID":"{a}""#)),
+    ];
+    let log = t.dir.path().join("audit.log");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let summary = t.import(&[&log]);
+    assert_eq!(summary["parse_errors"], 2, "{}", summary);
+    let errors = parse_errors(&t);
+    assert_eq!(errors.iter().map(|e| e.0).collect::<Vec<_>>(), [3, 4]);
+    assert!(errors.iter().all(|e| e.1.contains(r#"duplicate key "auditID""#)), "{:?}", errors);
+    let events = t.json_lines(&["events"]);
+    assert_eq!(events.len(), 1, "{:?}", events);
+    assert_eq!(events[0]["records"], 2, "only request a's own stages: {}", events[0]);
+}

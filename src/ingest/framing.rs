@@ -18,6 +18,7 @@
 //! record is refused without being read whole.
 
 use crate::error::{Code, Error, Result};
+use crate::formats::strict;
 use crate::ingest::limits::Limits;
 use crate::store::writer::Locator;
 use serde_json::value::RawValue;
@@ -153,7 +154,11 @@ impl<'de> serde::Deserialize<'de> for Probe<'de> {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Probe<'de>, A::Error> {
                 let mut probe = Probe::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                // A container's facts and items go to every record in it:
+                // one with a key twice is no container (see `formats::strict`).
+                let mut keys = strict::Keys::default();
+                while let Some(crate::formats::text::Text(key)) = map.next_key()? {
+                    keys.insert(key.clone())?;
                     match CONTAINER_KEYS.iter().find(|k| **k == key) {
                         Some(k) => {
                             if let Some(items) = map.next_value_seed(Items)? {
@@ -163,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for Probe<'de> {
                         None => probe.others.push((key, map.next_value()?)),
                     }
                 }
+                keys.finish()?;
                 Ok(probe)
             }
         }
@@ -1101,7 +1107,7 @@ pub fn yaml<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> 
         if raw.len() > limits.max_record_bytes {
             return Err(too_long(name, at, limits.max_record_bytes));
         }
-        match serde_yaml_ng::from_slice::<Value>(raw) {
+        match serde_yaml_ng::from_slice::<strict::Unique>(raw).map(|u| u.0) {
             Ok(value @ Value::Object(_)) => {
                 let json = serde_json::to_vec(&value).expect("a JSON value serializes");
                 let container = Container { key: "---", page: *page, facts: Map::new() };
@@ -1365,6 +1371,25 @@ mod tests {
         let yaml_file = format!("a: 1\n---\nb: {}\n", "x".repeat(2000));
         let e = yaml(yaml_file.as_bytes(), "f.yaml", &limits, &mut Placed::default()).unwrap_err();
         assert!(e.to_string().contains("f.yaml: line 3 is longer than the 1000-byte record cap"), "{}", e);
+    }
+
+    #[test]
+    fn a_container_with_a_key_twice_is_kept_whole_as_a_bad_piece() {
+        // Its facts could say either log group: the cluster of every item.
+        let page = br#"{"logGroup":"/aws/eks/a/cluster","logGroup":"/aws/eks/b/cluster","logEvents":[{"id":"1","message":"m"}]}"#;
+        let mut sink = Collect::default();
+        split_document(page, &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!(sink.0[0].0, "bad");
+        assert!(sink.0[0].2.contains(r#"duplicate key "logGroup""#), "{}", sink.0[0].2);
+        // In a line, it is left to the format's parser, which refuses it.
+        assert!(container_items(page, 1).is_none());
+        // A YAML document with a key twice is no record either.
+        let mut sink = Collect::default();
+        yaml(&b"insertId: a\nlogName: x\ninsertId: b\n"[..], "t.yaml", &Limits::default(), &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!(sink.0[0].0, "bad");
+        assert!(sink.0[0].2.contains("duplicate key \"insertId\""), "{}", sink.0[0].2);
     }
 
     #[test]
