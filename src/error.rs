@@ -17,6 +17,8 @@ pub enum Code {
     EncryptedEntry,
     /// Archives inside archives inside archives.
     NestedArchive,
+    /// Two entries of an archive under one name: one would hide the other.
+    DuplicateEntry,
     /// One record (line or document) longer than the cap.
     RecordTooLong,
     /// No importer recognises the file.
@@ -67,6 +69,7 @@ impl Code {
             Code::ZipBomb => "zip_bomb",
             Code::EncryptedEntry => "encrypted_entry",
             Code::NestedArchive => "nested_archive",
+            Code::DuplicateEntry => "duplicate_entry",
             Code::RecordTooLong => "record_too_long",
             Code::UnknownFormat => "unknown_format",
             Code::HashMismatch => "hash_mismatch",

@@ -26,7 +26,7 @@ pub struct ImportArgs {
     /// Print the summary as one JSON object.
     #[arg(long)]
     json: bool,
-    /// Longest line accepted in a line-based file.
+    /// Longest record accepted: a line, or one record of a document file.
     #[arg(long, value_name = "BYTES")]
     max_record_bytes: Option<usize>,
     /// Largest single JSON document (a `List`, a Defender export).

@@ -144,7 +144,7 @@ pub fn dynamic(v: Option<&Value>) -> Option<std::borrow::Cow<'_, Value>> {
         Value::String(s) => {
             let t = s.trim_start();
             if t.starts_with('{') || t.starts_with('[') {
-                serde_json::from_str(s).ok().map(Cow::Owned)
+                crate::formats::strict::value_str(s).ok().map(Cow::Owned)
             } else if s.is_empty() {
                 None
             } else {

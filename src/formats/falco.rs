@@ -26,7 +26,7 @@
 
 use crate::attack;
 use crate::entity;
-use crate::formats::{str_of, u64_of, RecordError};
+use crate::formats::{str_of, strict, u64_of, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use crate::time;
 use serde_json::{Map, Value};
@@ -62,7 +62,7 @@ pub fn severity_of(priority: &str) -> Option<Severity> {
 
 /// Parses one Falco alert (plain or Falcosidekick-forwarded).
 pub fn parse(raw: &[u8]) -> Result<NewEvent, RecordError> {
-    let value: Value = serde_json::from_slice(raw)?;
+    let value = strict::value(raw)?;
     let obj = value
         .as_object()
         .ok_or_else(|| RecordError::new("Falco alert is not a JSON object"))?;

@@ -16,6 +16,7 @@ pub mod envelope;
 pub mod falco;
 pub mod gke;
 pub mod k8s;
+pub mod strict;
 pub mod tetragon;
 pub mod text;
 #[cfg(test)]

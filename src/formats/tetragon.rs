@@ -19,7 +19,7 @@
 
 use crate::attack;
 use crate::entity;
-use crate::formats::{str_of, u64_of, RecordError};
+use crate::formats::{str_of, strict, u64_of, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use crate::time;
 use serde_json::{Map, Value};
@@ -55,7 +55,7 @@ pub fn sniff(obj: &Map<String, Value>) -> bool {
 
 /// Parses one Tetragon event into a telemetry event.
 pub fn parse(raw: &[u8]) -> Result<NewEvent, RecordError> {
-    let value: Value = serde_json::from_slice(raw)?;
+    let value = strict::value(raw)?;
     let obj = value
         .as_object()
         .ok_or_else(|| RecordError::new("Tetragon event is not a JSON object"))?;

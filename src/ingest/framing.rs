@@ -11,8 +11,14 @@
 //! In both, containers — `List`, typed lists (`PodList`, audit `EventList`),
 //! Defender's `{"value": […]}` and bare arrays — are expanded into their
 //! items, each keeping its own exact bytes.
+//!
+//! Every record, whichever framing found it, is held to the record cap; a
+//! document to the larger document cap. A document file's record is
+//! measured while it is read ([`Reading`]), so one that is a single huge
+//! record is refused without being read whole.
 
 use crate::error::{Code, Error, Result};
+use crate::formats::strict;
 use crate::ingest::limits::Limits;
 use crate::store::writer::Locator;
 use serde_json::value::RawValue;
@@ -148,7 +154,11 @@ impl<'de> serde::Deserialize<'de> for Probe<'de> {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Probe<'de>, A::Error> {
                 let mut probe = Probe::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                // A container's facts and items go to every record in it:
+                // one with a key twice is no container (see `formats::strict`).
+                let mut keys = strict::Keys::default();
+                while let Some(crate::formats::text::Text(key)) = map.next_key()? {
+                    keys.insert(key.clone())?;
                     match CONTAINER_KEYS.iter().find(|k| **k == key) {
                         Some(k) => {
                             if let Some(items) = map.next_value_seed(Items)? {
@@ -158,6 +168,7 @@ impl<'de> serde::Deserialize<'de> for Probe<'de> {
                         None => probe.others.push((key, map.next_value()?)),
                     }
                 }
+                keys.finish()?;
                 Ok(probe)
             }
         }
@@ -347,16 +358,165 @@ enum LineError {
 /// names the file and the line.
 fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, name: &str, limits: &Limits, line_no: u64) -> Result<usize> {
     read_line_capped(r, buf, limits.max_record_bytes).map_err(|e| match e {
-        LineError::TooLong => Error::input(
-            Code::RecordTooLong,
-            format!(
-                "{}: line {} is longer than the {}-byte record cap (raise it with --max-record-bytes if the record is genuine)",
-                name, line_no, limits.max_record_bytes
-            ),
-        ),
+        LineError::TooLong => too_long(name, Locator { line: Some(line_no), offset: 0 }, limits.max_record_bytes),
         LineError::Io(e) => crate::ingest::read_error(name, e),
     })
 }
+
+/// The error for a record longer than the record cap, naming where it is:
+/// its line, or its byte offset in a document file.
+fn too_long(name: &str, at: Locator, cap: usize) -> Error {
+    let place = match at.line {
+        Some(line) => format!("line {}", line),
+        None => format!("the record at byte {}", at.offset),
+    };
+    Error::input(
+        Code::RecordTooLong,
+        format!(
+            "{}: {} is longer than the {}-byte record cap (raise it with --max-record-bytes if the record is genuine)",
+            name, place, cap
+        ),
+    )
+}
+
+/// Hands pieces on, refusing any record longer than the record cap: the
+/// document cap bounds a file's documents, this each record in them (a
+/// document that is one record, an item of a container, a text line). A
+/// `cluster-info dump` log block holds many log lines and is bounded by
+/// the document cap only.
+struct Capped<'s> {
+    sink: &'s mut dyn Sink,
+    name: &'s str,
+    cap: usize,
+}
+
+impl Sink for Capped<'_> {
+    fn piece(&mut self, p: Piece<'_>) -> Result<()> {
+        let (len, at) = match &p {
+            Piece::Json { raw, at, .. } | Piece::Bad { raw, at, .. } | Piece::Text { raw, at, block: false } => (raw.len(), *at),
+            Piece::Text { block: true, .. } => (0, Locator { line: None, offset: 0 }),
+        };
+        if len > self.cap {
+            return Err(too_long(self.name, at, self.cap));
+        }
+        self.sink.piece(p)
+    }
+}
+
+/// Where the record being read begins in a unit of a document file that
+/// is still being read ([`Unit::More`]): in a text run, at the line being
+/// read; in a JSON document, at its start until it shows itself a
+/// container (a bare array, or an object with an array under a container
+/// key), then at the item being read. So a document that is one huge
+/// record is refused once it passes the record cap, not read whole up to
+/// the document cap first (a 150 MB line took 1.4 GB), while a container
+/// of small items may still grow to the document cap.
+///
+/// Kept between reads, so each byte is looked at once however often the
+/// unit asks for more; only a unit past the record cap is looked at.
+#[derive(Default)]
+struct Reading {
+    /// Bytes of the unit looked at.
+    seen: usize,
+    /// Where the record being read begins, in the unit.
+    record: usize,
+    /// Brackets open.
+    depth: u32,
+    in_string: bool,
+    /// Where the string being read (or the last one) begins and ends.
+    string: (usize, usize),
+    /// The member being read at depth 1 is under a container key, and its
+    /// value has not begun.
+    container_member: bool,
+    /// The depth inside the container's array, once it has begun.
+    items: Option<u32>,
+    /// A comma at the items' depth went by: the next value is an item.
+    next_item: bool,
+}
+
+impl Reading {
+    /// Looks at the unit's bytes not seen yet.
+    fn advance(&mut self, unit: &[u8]) {
+        match unit.first() {
+            Some(b'{') | Some(b'[') => self.json(unit),
+            _ if unit.starts_with(LOG_START) => {}
+            _ => {
+                if let Some(nl) = memchr::memrchr(b'\n', &unit[self.seen..]) {
+                    self.record = self.seen + nl + 1;
+                }
+            }
+        }
+        self.seen = unit.len();
+    }
+
+    fn json(&mut self, unit: &[u8]) {
+        let mut i = self.seen;
+        while i < unit.len() {
+            if self.in_string {
+                match memchr::memchr2(b'"', b'\\', &unit[i..]) {
+                    None => i = unit.len(),
+                    Some(k) if unit[i + k] == b'\\' => i += k + 2,
+                    Some(k) => {
+                        self.in_string = false;
+                        self.string.1 = i + k;
+                        i += k + 1;
+                    }
+                }
+                continue;
+            }
+            let b = unit[i];
+            if !b.is_ascii_whitespace() {
+                self.token(unit, i, b);
+            }
+            i += 1;
+        }
+    }
+
+    /// One byte outside strings and whitespace.
+    fn token(&mut self, unit: &[u8], i: usize, b: u8) {
+        if b != b'}' && b != b']' && self.next_item && self.items == Some(self.depth) {
+            self.record = i;
+            self.next_item = false;
+        }
+        match b {
+            b'"' => {
+                self.in_string = true;
+                self.string = (i + 1, i + 1);
+            }
+            b':' if self.depth == 1 => {
+                let key = &unit[self.string.0..self.string.1];
+                self.container_member = CONTAINER_KEYS.iter().any(|k| k.as_bytes() == key);
+                return;
+            }
+            b',' if self.items == Some(self.depth) => {
+                self.record = i + 1;
+                self.next_item = true;
+            }
+            b'{' | b'[' => {
+                let opens_items = b == b'[' && (self.depth == 0 || (self.depth == 1 && self.container_member));
+                self.depth += 1;
+                if opens_items && self.items.is_none() {
+                    self.items = Some(self.depth);
+                    self.record = i + 1;
+                    self.next_item = true;
+                }
+            }
+            b'}' | b']' => {
+                if self.items == Some(self.depth) {
+                    // The container's array is closed: what follows are its facts.
+                    self.record = i + 1;
+                    self.next_item = false;
+                }
+                self.depth = self.depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        if self.depth == 1 {
+            self.container_member = false;
+        }
+    }
+}
+
 
 /// Reads through the next `\n` into `buf`; never holds more than `cap` bytes.
 fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> Result<usize, LineError> {
@@ -412,6 +572,8 @@ pub fn document<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink)
 
 /// [`document`], reading `chunk` bytes at least each time.
 fn document_in_chunks<R: Read>(mut r: R, name: &str, limits: &Limits, sink: &mut dyn Sink, chunk: usize) -> Result<()> {
+    let sink = &mut Capped { sink, name, cap: limits.max_record_bytes };
+    let mut reading = Reading::default();
     let mut buf: Vec<u8> = Vec::new();
     let mut base = 0u64;
     let mut page = 0u32;
@@ -429,10 +591,18 @@ fn document_in_chunks<R: Read>(mut r: R, name: &str, limits: &Limits, sink: &mut
             Unit::Read(end) => {
                 pos = end;
                 want = chunk;
+                reading = Reading::default();
             }
             Unit::End => return Ok(()),
             Unit::More => {
                 let held = (buf.len() - pos) as u64;
+                if held > limits.max_record_bytes as u64 {
+                    reading.advance(&buf[pos..]);
+                    if reading.seen - reading.record > limits.max_record_bytes {
+                        let at = Locator { line: None, offset: base + (pos + reading.record) as u64 };
+                        return Err(too_long(name, at, limits.max_record_bytes));
+                    }
+                }
                 if held > limits.max_document_bytes {
                     return Err(Error::input(
                         Code::RecordTooLong,
@@ -933,7 +1103,11 @@ pub fn yaml<R: Read>(r: R, name: &str, limits: &Limits, sink: &mut dyn Sink) -> 
         }
         *page += 1;
         let at = Locator { line: Some(from.0), offset: from.1 as u64 };
-        match serde_yaml_ng::from_slice::<Value>(raw) {
+        // Before it is parsed, which would cost many times its size.
+        if raw.len() > limits.max_record_bytes {
+            return Err(too_long(name, at, limits.max_record_bytes));
+        }
+        match serde_yaml_ng::from_slice::<strict::Unique>(raw).map(|u| u.0) {
             Ok(value @ Value::Object(_)) => {
                 let json = serde_json::to_vec(&value).expect("a JSON value serializes");
                 let container = Container { key: "---", page: *page, facts: Map::new() };
@@ -1124,6 +1298,98 @@ mod tests {
         let e = document_in_chunks(file.as_bytes(), "big.json", &limits, &mut sink, 8).unwrap_err();
         assert!(e.to_string().contains("big.json: a JSON document at byte 9 is larger than the 64-byte cap"), "{}", e);
         assert_eq!(sink.0.len(), 1);
+    }
+
+    /// Counts the bytes read through it.
+    struct Counting<'a>(&'a [u8], std::rc::Rc<std::cell::Cell<usize>>);
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1.set(self.1.get() + n);
+            Ok(n)
+        }
+    }
+
+    /// Frames `file` as a document file under a 1,000-byte record cap, in
+    /// chunks of 64 bytes; gives the result, the pieces and the bytes read.
+    fn under_record_cap(file: &[u8]) -> (Result<()>, Placed, usize) {
+        let limits = Limits { max_record_bytes: 1000, ..Limits::default() };
+        let read = std::rc::Rc::new(std::cell::Cell::new(0));
+        let mut sink = Placed::default();
+        let result = document_in_chunks(Counting(file, read.clone()), "big.json", &limits, &mut sink, 64);
+        (result, sink, read.get())
+    }
+
+    #[test]
+    fn a_one_line_record_past_the_record_cap_is_refused_having_read_little_of_it() {
+        let file = format!("{{\"a\": 1}}\n{{\"rule\": \"{}\"}}", "x".repeat(1_000_000));
+        let (result, sink, read) = under_record_cap(file.as_bytes());
+        let e = result.unwrap_err();
+        assert_eq!(e.code(), Code::RecordTooLong);
+        assert!(e.to_string().contains("big.json: the record at byte 9 is longer than the 1000-byte record cap"), "{}", e);
+        assert_eq!(sink.0.len(), 1, "the record before it is read");
+        assert!(read < 4_000, "read {} bytes of a record refused at 1,000", read);
+    }
+
+    #[test]
+    fn an_item_past_the_record_cap_is_refused_where_it_starts_its_container_is_not() {
+        // A container far larger than the record cap, of items under it.
+        let items: Vec<String> = (0..200).map(|i| format!("{{\"id\": \"{:020}\"}}", i)).collect();
+        let page = format!("{{\"nextToken\": \"t\", \"events\": [{}]}}\n", items.join(", "));
+        let (result, sink, _) = under_record_cap(page.as_bytes());
+        result.unwrap();
+        assert_eq!(sink.0.len(), 200);
+        // One item too long, in a container and in a bare array.
+        for (open, close) in [("{\"kind\": \"List\", \"items\": [", "]}"), ("[", "]")] {
+            let file = format!("{}{}, {{\"x\": \"{}\"}}, {}{}", open, items[0], "y".repeat(1_000_000), items[1], close);
+            let (result, sink, read) = under_record_cap(file.as_bytes());
+            let e = result.unwrap_err();
+            let at = open.len() + items[0].len() + 2;
+            assert!(e.to_string().contains(&format!("the record at byte {} is longer", at)), "{}", e);
+            assert!(sink.0.is_empty(), "a container is handed on whole or not at all");
+            assert!(read < 4_000, "read {} bytes of a record refused at 1,000", read);
+        }
+    }
+
+    #[test]
+    fn a_text_line_past_the_record_cap_in_a_document_file_is_refused() {
+        let file = format!("{{\"a\": 1}}\nsome text\n{}", "z".repeat(1_000_000));
+        let (result, _, read) = under_record_cap(file.as_bytes());
+        let e = result.unwrap_err();
+        assert!(e.to_string().contains("the record at byte 19 is longer"), "{}", e);
+        assert!(read < 4_000, "read {}", read);
+    }
+
+    #[test]
+    fn a_record_read_whole_past_the_record_cap_is_refused_too() {
+        // Read in one chunk: the cap holds when the record is handed on.
+        let limits = Limits { max_record_bytes: 1000, ..Limits::default() };
+        let file = format!("[{{\"a\": \"{}\"}}]", "x".repeat(2000));
+        let e = document_in_chunks(file.as_bytes(), "f.json", &limits, &mut Placed::default(), 1 << 20).unwrap_err();
+        assert!(e.to_string().contains("the record at byte 1 is longer"), "{}", e);
+        let yaml_file = format!("a: 1\n---\nb: {}\n", "x".repeat(2000));
+        let e = yaml(yaml_file.as_bytes(), "f.yaml", &limits, &mut Placed::default()).unwrap_err();
+        assert!(e.to_string().contains("f.yaml: line 3 is longer than the 1000-byte record cap"), "{}", e);
+    }
+
+    #[test]
+    fn a_container_with_a_key_twice_is_kept_whole_as_a_bad_piece() {
+        // Its facts could say either log group: the cluster of every item.
+        let page = br#"{"logGroup":"/aws/eks/a/cluster","logGroup":"/aws/eks/b/cluster","logEvents":[{"id":"1","message":"m"}]}"#;
+        let mut sink = Collect::default();
+        split_document(page, &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!(sink.0[0].0, "bad");
+        assert!(sink.0[0].2.contains(r#"duplicate key "logGroup""#), "{}", sink.0[0].2);
+        // In a line, it is left to the format's parser, which refuses it.
+        assert!(container_items(page, 1).is_none());
+        // A YAML document with a key twice is no record either.
+        let mut sink = Collect::default();
+        yaml(&b"insertId: a\nlogName: x\ninsertId: b\n"[..], "t.yaml", &Limits::default(), &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!(sink.0[0].0, "bad");
+        assert!(sink.0[0].2.contains("duplicate key \"insertId\""), "{}", sink.0[0].2);
     }
 
     #[test]

@@ -4,6 +4,17 @@
 //! Runs on the import's reader thread. Every archive is checked before any
 //! of it is read (entry names, encryption, declared sizes), and every byte
 //! that comes out of a decompressor passes a [`Guard`], because headers lie.
+//!
+//! An archive that names two entries alike is refused, plain zip or
+//! bundle, rather than imported with both entries told apart. Unzip tools
+//! disagree on which of the two such a name means (the zip reader keeps
+//! only the last), so the archive can show one file to whoever checks it
+//! and another to whoever reads it: in a bundle a hidden entry passed the
+//! manifest's check under the name of a benign one. Importing both would
+//! keep the evidence but not say which one the collector meant, while the
+//! investigator who is told can unpack the archive with a tool that keeps
+//! both and import the folder, knowing what they chose. For the same
+//! reason a manifest lists each entry exactly once.
 
 use crate::bundle::{Manifest, BUNDLE_FORMAT_VERSION, MANIFEST_NAME};
 use crate::error::{Code, Error, Result};
@@ -66,23 +77,19 @@ pub(crate) fn read_all(paths: &[PathBuf], opts: &ImportOptions, shared: &Shared,
     for p in paths {
         collect(p, &mut files)?;
     }
-    let total: u64 = files.iter().filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    let total: u64 = files.iter().map(|f| f.size).sum();
     shared.bytes_total.store(total, Ordering::Relaxed);
     let ctx = Ctx { opts, shared, tx, total_out: Rc::new(Cell::new(0)), done_base: Cell::new(0) };
-    for (path, origin) in files {
+    for Found { path, origin, size } in files {
         let name = path.display().to_string();
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         match origin {
-            Origin::Hidden => ctx.send(Msg::Skipped(skipped(&name, None, size, "hidden file in a folder")))?,
-            Origin::Given => disk_file(&ctx, &path, &name)?,
+            Origin::Skipped(why) => ctx.send(Msg::Skipped(skipped(&name, None, size, &why)))?,
+            Origin::Given => disk_file(&ctx, open_regular(&path, &name, Follow::Link)?, &name)?,
             // A folder holds what the investigator collected: a file Kordon
             // cannot read is kept as an attachment, not a reason to refuse
             // the rest (unless --strict).
-            Origin::InFolder => match disk_file(&ctx, &path, &name) {
-                Err(e) if attachable(&e, opts) => {
-                    let f = File::open(&path).map_err(|e| Error::io(format!("opening {}", name), e))?;
-                    attach(&ctx, f, &name, None, &e.to_string())?
-                }
+            Origin::InFolder => match disk_file(&ctx, open_regular(&path, &name, Follow::Never)?, &name) {
+                Err(e) if attachable(&e, opts) => attach(&ctx, open_regular(&path, &name, Follow::Never)?, &name, None, &e.to_string())?,
                 other => other?,
             },
         }
@@ -92,42 +99,148 @@ pub(crate) fn read_all(paths: &[PathBuf], opts: &ImportOptions, shared: &Shared,
     ctx.send(Msg::Done)
 }
 
+/// A file to import, found under what the investigator named.
+struct Found {
+    path: PathBuf,
+    origin: Origin,
+    /// Its size when it is to be read, for progress; 0 otherwise.
+    size: u64,
+}
+
 /// How a file came to be imported.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 enum Origin {
     /// Named by the investigator.
     Given,
     /// Found in a folder the investigator named.
     InFolder,
-    /// Found in a folder, hidden (tool state such as `.git`): not read.
-    Hidden,
+    /// Found in a folder and not read, for the reason given: hidden (tool
+    /// state such as `.git`), a link, or no regular file.
+    Skipped(String),
 }
 
 /// Files under a path, sorted, with how each came to be imported.
-fn collect(path: &Path, out: &mut Vec<(PathBuf, Origin)>) -> Result<()> {
+///
+/// A path the investigator names is taken as they name it: a link to a
+/// file is read (`current.log -> audit-2026-11-20.log`). What a folder
+/// holds is read only when it is a regular file of the folder itself. A
+/// link there may lead out of the evidence — to a secret, to
+/// `/etc/shadow` — or loop, and opening a named pipe, a socket or a device
+/// would wait forever (or never end) while the import holds the case's
+/// write lock. Those are listed as skipped, with what they are, and never
+/// opened.
+fn collect(path: &Path, out: &mut Vec<Found>) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    if !meta.is_dir() {
-        out.push((path.to_path_buf(), Origin::Given));
-        return Ok(());
+    if meta.is_dir() {
+        return collect_folder(path, out);
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| Error::io(format!("listing {}", path.display()), e))?
+    if !meta.is_file() {
+        return Err(not_regular(&path.display().to_string(), meta.file_type()));
+    }
+    out.push(Found { path: path.to_path_buf(), origin: Origin::Given, size: meta.len() });
+    Ok(())
+}
+
+fn collect_folder(dir: &Path, out: &mut Vec<Found>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("listing {}", dir.display()), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
     for e in entries {
         let hidden = e.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-        let is_link = std::fs::symlink_metadata(&e).map(|m| m.file_type().is_symlink()).unwrap_or(false);
-        if e.is_dir() {
-            // Symlinked folders could loop; hidden ones are tool state (.git).
-            if !hidden && !is_link {
-                collect(&e, out)?;
+        // The entry itself, never what a link points at. One that vanished
+        // since the listing is taken as a file: opening it says so.
+        let Ok(meta) = std::fs::symlink_metadata(&e) else {
+            out.push(Found { path: e, origin: Origin::InFolder, size: 0 });
+            continue;
+        };
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            // Hidden folders are tool state (.git): not even listed.
+            if !hidden {
+                collect_folder(&e, out)?;
             }
-        } else {
-            out.push((e, if hidden { Origin::Hidden } else { Origin::InFolder }));
+            continue;
         }
+        let size = if kind.is_file() { meta.len() } else { 0 };
+        let origin = if hidden {
+            Origin::Skipped("hidden file in a folder".into())
+        } else if kind.is_symlink() {
+            Origin::Skipped("a symbolic link in a folder: not followed".into())
+        } else if !kind.is_file() {
+            Origin::Skipped(format!("{} in a folder: only regular files are read", special_kind(kind)))
+        } else {
+            Origin::InFolder
+        };
+        out.push(Found { path: e, origin, size });
     }
     Ok(())
+}
+
+/// What a file that is not a regular file is, in words.
+fn special_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+fn not_regular(name: &str, kind: std::fs::FileType) -> Error {
+    Error::input(
+        Code::InvalidArgument,
+        format!(
+            "{}: {}, not a regular file; Kordon reads regular files only (reading it could wait forever): save what it gives to a file and import that",
+            name,
+            special_kind(kind)
+        ),
+    )
+}
+
+/// Whether opening a file follows a link.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Follow {
+    /// A path the investigator named.
+    Link,
+    /// A file found in a folder.
+    Never,
+}
+
+/// Opens a file to read, and refuses it unless what was opened is a regular
+/// file. [`collect`] looked at the name already; this looks at what was
+/// opened, which is what counts when the folder changes in between: the
+/// open neither waits for a pipe's writer nor (for a file of a folder)
+/// follows a link.
+fn open_regular(path: &Path, name: &str, follow: Follow) -> Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking changes nothing for a regular file's reads.
+        let no_follow = if follow == Follow::Never { libc::O_NOFOLLOW } else { 0 };
+        options.custom_flags(libc::O_NONBLOCK | no_follow);
+    }
+    let f = options.open(path).map_err(|e| Error::io(format!("opening {}", name), e))?;
+    let meta = f.metadata().map_err(|e| Error::io(format!("reading {}", name), e))?;
+    if !meta.is_file() {
+        return Err(not_regular(name, meta.file_type()));
+    }
+    Ok(f)
 }
 
 fn skipped(name: &str, inner: Option<&str>, size: u64, why: &str) -> FileSummary {
@@ -153,21 +266,18 @@ fn is_zip_magic(b: &[u8]) -> bool {
     b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06") || b.starts_with(b"PK\x07\x08")
 }
 
-fn disk_file(ctx: &Ctx, path: &Path, name: &str) -> Result<()> {
-    let mut f = File::open(path).map_err(|e| Error::io(format!("opening {}", name), e))?;
+fn disk_file(ctx: &Ctx, mut f: File, name: &str) -> Result<()> {
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut f, &mut magic).map_err(|e| read_error(name, e))?;
     if is_zip_magic(&magic[..n]) {
-        // Zips need random access; pipes and sockets cannot give it.
-        f.rewind().map_err(|e| Error::io(format!("{}: a zip must be a regular file", name), e))?;
+        f.rewind().map_err(|e| Error::io(format!("reading {}", name), e))?;
         let (mut hashing, handle) = Hashing::new(&mut f);
         std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| read_error(name, e))?;
         let (sha, _) = handle.finish();
         f.rewind().map_err(|e| Error::io(format!("reading {}", name), e))?;
         return archive(ctx, f, name, &sha, 0);
     }
-    // Streamed, so named pipes and process substitution work too.
-    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let size = f.metadata().ok().map(|m| m.len());
     let base = ctx.done_base.get();
     let reader = Cursor::new(magic[..n].to_vec()).chain(f);
     stream(ctx, Box::new(reader), name, None, None, false, size, base)
@@ -217,6 +327,10 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
     let mut zip = zip::ZipArchive::new(r).map_err(|e| {
         Error::input(Code::CorruptArchive, format!("{}: not a readable zip archive ({})", name, e))
     })?;
+    if zip.has_duplicate_names() {
+        let start = zip.central_directory_start();
+        return Err(duplicate_entry(name, twice_named(zip.into_inner(), start).as_deref()));
+    }
     let limits = ctx.limits().clone();
     let mut entries = Vec::new();
     let mut declared_total = 0u64;
@@ -265,6 +379,11 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
         ));
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));
+    // Raw names that differ can still read alike (one encoded as UTF-8,
+    // the other in the zip's legacy code page).
+    if let Some(w) = entries.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(duplicate_entry(name, Some(&w[0].name)));
+    }
 
     let manifest = read_manifest(&mut zip, name, &entries)?;
     let listed: BTreeMap<String, (Format, String, u64)> = match &manifest {
@@ -331,6 +450,39 @@ fn archive<R: Read + Seek>(ctx: &Ctx, r: R, name: &str, sha: &str, depth: u32) -
         }
     }
     Ok(())
+}
+
+fn duplicate_entry(name: &str, entry: Option<&str>) -> Error {
+    let which = entry.map(|e| format!("'{}'", e)).unwrap_or_else(|| "one of its entries".into());
+    Error::input(
+        Code::DuplicateEntry,
+        format!(
+            "{}: two entries are named {}, so one could hide the other; nothing was imported (unpack the archive with a tool that keeps both and import the folder)",
+            name, which
+        ),
+    )
+}
+
+/// The first name the central directory at `start` gives twice: the zip
+/// reader keeps one entry per name, so the directory is read here.
+fn twice_named<R: Read + Seek>(mut r: R, start: u64) -> Option<String> {
+    const HEADER: u32 = 0x0201_4b50;
+    let le16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as i64;
+    r.seek(std::io::SeekFrom::Start(start)).ok()?;
+    let mut seen = BTreeSet::new();
+    let mut fixed = [0u8; 46];
+    loop {
+        r.read_exact(&mut fixed).ok()?;
+        if u32::from_le_bytes([fixed[0], fixed[1], fixed[2], fixed[3]]) != HEADER {
+            return None;
+        }
+        let mut raw = vec![0u8; le16(&fixed, 28) as usize];
+        r.read_exact(&mut raw).ok()?;
+        r.seek(std::io::SeekFrom::Current(le16(&fixed, 30) + le16(&fixed, 32))).ok()?;
+        if !seen.insert(raw.clone()) {
+            return Some(String::from_utf8_lossy(&raw).into_owned());
+        }
+    }
 }
 
 /// Whether a file that failed to import is kept as an attachment instead:
@@ -416,7 +568,12 @@ fn check_manifest(m: &Manifest, name: &str, entries: &[EntryInfo]) -> Result<()>
                 format!("{}: the manifest lists '{}' but the bundle does not contain it; nothing was imported", name, f.path),
             ));
         }
-        listed.insert(f.path.as_str());
+        if !listed.insert(f.path.as_str()) {
+            return Err(Error::input(
+                Code::BadManifest,
+                format!("{}: the manifest lists '{}' twice; nothing was imported", name, f.path),
+            ));
+        }
     }
     if let Some(extra) = present.iter().find(|p| **p != MANIFEST_NAME && !listed.contains(*p)) {
         return Err(Error::input(

@@ -18,7 +18,8 @@ pub struct Limits {
     /// Below this many bytes out, the ratio is not checked (tiny files
     /// compress absurdly well and are harmless).
     pub ratio_floor: u64,
-    /// Longest line of a line-framed file.
+    /// Longest record: a line of a line-framed file, a document that is
+    /// one record, an item of a container, a YAML document.
     pub max_record_bytes: usize,
     /// Largest whole-document file (`List`, `{"value": […]}`), read in one go.
     pub max_document_bytes: u64,

@@ -238,7 +238,7 @@ fn parse_json(format: Format, json: &[u8], ctx: &Context) -> Result<NewEvent, Re
     if e.skip {
         return Err(e);
     }
-    match serde_json::from_slice::<Value>(json) {
+    match formats::strict::value(json) {
         Err(syntax) => Err(RecordError::new(json_reason(&syntax, json))),
         Ok(Value::Object(obj)) => match formats::detect_record(&obj) {
             // What the peek took out is the file's format's reading, not

@@ -127,8 +127,7 @@ fn dynamic(row: &Map<String, Value>, column: &str, expect: Expect) -> Result<Opt
                     ellipsis
                 )));
             }
-            serde_json::from_str(s)
-                .map_err(|e| RecordError::new(format!("column {}: invalid JSON ({})", column, e)))?
+            strict::value_str(s).map_err(|e| RecordError::new(format!("column {}: invalid JSON ({})", column, e)))?
         }
         Some(other) => other.clone(),
     };

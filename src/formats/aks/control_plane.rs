@@ -224,7 +224,7 @@ impl Guard {
 
 /// The first JSON value of a text, ignoring what follows it.
 fn first_json(text: &str) -> Option<Value> {
-    serde_json::Deserializer::from_str(text).into_iter::<Value>().next()?.ok()
+    serde_json::Deserializer::from_str(text).into_iter::<strict::Unique>().next()?.ok().map(|u| u.0)
 }
 
 /// A non-empty string member of an object value.

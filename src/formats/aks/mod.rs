@@ -72,7 +72,7 @@
 //!   every lookup is case-insensitive.
 
 use crate::formats::envelope::Envelope;
-use crate::formats::{audit, get_ci, type_name, Context, Inner, Peek, RecordError};
+use crate::formats::{audit, get_ci, strict, type_name, Context, Inner, Peek, RecordError};
 use crate::model::NewEvent;
 use serde_json::{Map, Value};
 
@@ -158,7 +158,7 @@ fn read(raw: &[u8], ctx: &Context) -> Result<Record, RecordError> {
     if let Some(rec) = quick::record(raw, ctx) {
         return Ok(rec);
     }
-    let obj: Map<String, Value> = match serde_json::from_slice::<Value>(raw)? {
+    let obj: Map<String, Value> = match strict::value(raw)? {
         Value::Object(o) => o,
         _ => return Err(RecordError::new("an Azure Monitor record is not a JSON object")),
     };

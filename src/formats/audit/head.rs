@@ -33,10 +33,12 @@ pub fn peek(raw: &[u8]) -> Option<(String, i32)> {
 }
 
 /// Whether a record [`peek`] read the head of is valid JSON and UTF-8 as a
-/// whole: what the `Value` parser demands of it. A record that fails is
-/// parsed on its own, which reports why.
+/// whole, with no key twice in an object: what the `Value` parser demands
+/// of it. A record that fails is parsed on its own, which reports why (a
+/// stage with a second `auditID` past its head is not kept as a stage of
+/// the first's request).
 pub fn validate(raw: &[u8]) -> bool {
-    std::str::from_utf8(raw).is_ok_and(|text| serde_json::from_str::<de::IgnoredAny>(text).is_ok())
+    strict::check(raw).is_ok()
 }
 
 /// What [`peek`] reads, as [`parse`] reads it (absent markers and values of
@@ -97,7 +99,9 @@ impl<'de, 'h> Visitor<'de> for HeadSeed<'h, 'de> {
             _ => None,
         };
         let head = self.0;
-        while let Some(k) = map.next_key_seed(KeySeed(key))? {
+        // A key twice is left to the parse and the check of the whole
+        // record, which refuse it: the head is read only to pair.
+        while let Some((k, _)) = map.next_key_seed(KeySeed(key))? {
             match k {
                 Key::Wanted(K::AuditId) => head.audit_id = value(&mut map)?,
                 Key::Wanted(K::Stage) => {

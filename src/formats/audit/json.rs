@@ -5,12 +5,13 @@ use super::*;
 
 // Every value goes through serde_json's `deserialize_any`, as when it builds
 // a `Value`: strings are checked for UTF-8 and escapes, numbers are parsed,
-// nesting counts against the recursion limit, duplicate keys let the last one
-// win. Values the event does not need are parsed and dropped (never through
-// `IgnoredAny`, which skips them unchecked). So the direct reader accepts
-// exactly the records the `Value` parser accepts and reads each value as the
-// `Value` path reads it; what it cannot mirror (serde_json's private marker
-// keys) makes it give up, and the record takes the `Value` path.
+// nesting counts against the recursion limit, a key twice in an object is
+// refused (see `formats::strict`). Values the event does not need are parsed
+// and dropped (never through `IgnoredAny`, which skips them unchecked). So
+// the direct reader accepts exactly the records the `Value` parser accepts
+// and reads each value as the `Value` path reads it; what it cannot mirror
+// (serde_json's private marker keys) makes it give up, and the record takes
+// the `Value` path.
 
 /// Reads a record from JSON text; `None` sends it to the `Value` path (not
 /// an object, invalid JSON, a marker key).
@@ -135,39 +136,50 @@ pub(super) enum Key<K> {
 pub(super) struct KeySeed<F>(pub(super) F);
 
 impl<'de, K, F: Fn(&str) -> Option<K>> DeserializeSeed<'de> for KeySeed<F> {
-    type Value = Key<K>;
+    /// The key as `F` names it, and as written.
+    type Value = (Key<K>, Cow<'de, str>);
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<K>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
+impl<K, F: Fn(&str) -> Option<K>> KeySeed<F> {
+    fn name(&self, key: &str) -> Key<K> {
+        match (self.0)(key) {
+            Some(k) => Key::Wanted(k),
+            None if key.starts_with(SERDE_JSON_MARKER) => Key::Marker,
+            None => Key::Other,
+        }
+    }
+}
+
 impl<'de, K, F: Fn(&str) -> Option<K>> Visitor<'de> for KeySeed<F> {
-    type Value = Key<K>;
+    type Value = (Key<K>, Cow<'de, str>);
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object key")
     }
-    fn visit_str<E>(self, key: &str) -> Result<Key<K>, E> {
-        Ok(match (self.0)(key) {
-            Some(k) => Key::Wanted(k),
-            None if key.starts_with(SERDE_JSON_MARKER) => Key::Marker,
-            None => Key::Other,
-        })
+    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok((self.name(key), Cow::Borrowed(key)))
+    }
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok((self.name(key), Cow::Owned(key.to_owned())))
     }
 }
 
 /// Walks an object's entries: `wanted(k, map)` reads the value of a key for
 /// which `key` gives `Some(k)`; the values of other keys are parsed and
-/// dropped. A repeated key is read again, so the last one wins, as in a
-/// `Value`.
+/// dropped. A key twice is refused, as by the `Value` path.
 pub(super) fn entries<'de, A: MapAccess<'de>, K>(
     mut map: A,
     key: impl Fn(&str) -> Option<K> + Copy,
     mut wanted: impl FnMut(K, &mut A) -> Result<(), A::Error>,
 ) -> Result<(), A::Error> {
     let mut first = true;
-    while let Some(k) = map.next_key_seed(KeySeed(key))? {
+    let mut keys = strict::Keys::default();
+    while let Some((k, name)) = map.next_key_seed(KeySeed(key))? {
+        keys.insert(name)?;
         match k {
             Key::Marker if first => return Err(de::Error::custom("serde_json marker key")),
             Key::Wanted(k) => wanted(k, &mut map)?,
@@ -177,7 +189,7 @@ pub(super) fn entries<'de, A: MapAccess<'de>, K>(
         }
         first = false;
     }
-    Ok(())
+    keys.finish()
 }
 
 pub(super) fn value<'de, T: Tolerant<'de>, A: MapAccess<'de>>(map: &mut A) -> Result<T, A::Error> {
@@ -228,7 +240,7 @@ impl<'de, T: Tolerant<'de>> Tolerant<'de> for Vec<T> {
 impl<'de> Tolerant<'de> for Groups {
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Value>()? {
+        while let Some(strict::Unique(item)) = seq.next_element()? {
             items.push(item);
         }
         Ok(Groups(Some(Value::Array(items))))

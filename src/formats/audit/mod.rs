@@ -40,7 +40,7 @@
 
 use crate::entity;
 use crate::formats::envelope::Envelope;
-use crate::formats::{str_of, u64_of, RecordError};
+use crate::formats::{str_of, strict, u64_of, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Source};
 use crate::time::parse_rfc3339;
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -154,7 +154,7 @@ pub fn peek_enveloped(inner: &[u8], envelope: &Envelope) -> Option<(String, i32)
 /// The reference path: the record decoded into a `Value` tree first. Gives
 /// the error of a record that is not valid JSON or not an object.
 fn parse_via_value(raw: &[u8], envelope: Option<Envelope>) -> Result<NewEvent, RecordError> {
-    let value: Value = serde_json::from_slice(raw)?;
+    let value = strict::value(raw)?;
     let obj = value
         .as_object()
         .ok_or_else(|| RecordError::new("audit event is not a JSON object"))?;

@@ -719,7 +719,7 @@ fn direct_reader_agrees_with_the_value_path_on_odd_json() {
     let at_end = |s: &str| format!("{},{}}}", &line[..line.len() - 1], s);
     let deep = |n: usize| format!("\"zz\":{}{}", "[".repeat(n), "]".repeat(n));
     let mut cases = vec![
-        // The last of repeated keys wins.
+        // A key twice (refused by both: see the end of the test).
         at_start(r#""verb":"watch""#),
         at_end(r#""verb":null"#),
         at_end(r#""auditID":null"#),
@@ -792,11 +792,18 @@ fn direct_reader_agrees_with_the_value_path_on_odd_json() {
     for raw in &cases {
         assert_readers_agree(raw);
     }
-    // The cases the direct reader cannot mirror did reach the `Value` path.
-    let marker = at_end(r#""verb":{"$serde_json::private::RawValue":"\"watch\""}"#);
+    // The cases the direct reader cannot mirror did reach the `Value` path,
+    // which reads a marker key as the object it is.
+    let marker = line.replacen(r#""verb":""#, r#""verb":{"$serde_json::private::RawValue":"\"watch\""},"zverb":""#, 1);
     assert_readers_agree(marker.as_bytes());
     assert!(read_record(marker.as_bytes()).is_none());
-    assert_eq!(parse(marker.as_bytes()).unwrap().fields["verb"], "watch");
+    assert_eq!(parse(marker.as_bytes()).unwrap().fields.get("verb"), None);
+    // A key twice, read or not, is refused by the direct reader itself.
+    for twice in [at_start(r#""verb":"watch""#), at_end(r#""auditID":"other""#), at_start(r#""zz":{"a":1,"b":{"c":1,"c":2}}"#)] {
+        assert!(read_record(twice.as_bytes()).is_none(), "{}", twice);
+        assert!(parse(twice.as_bytes()).unwrap_err().reason.contains("duplicate key"), "{}", twice);
+        assert!(!validate(twice.as_bytes()), "{}", twice);
+    }
 }
 
 #[test]

@@ -49,7 +49,7 @@
 //! - `evidence.principalId` is the object id without dashes.
 
 use crate::formats::envelope::{dynamic, ClusterRef, Envelope};
-use crate::formats::{get_ci, str_of, Context, RecordError};
+use crate::formats::{get_ci, str_of, strict, Context, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -235,7 +235,7 @@ fn read(obj: &Map<String, Value>) -> Result<Entry<'_>, RecordError> {
 
 /// Parses one Activity Log entry in either form.
 pub fn parse(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
-    let value: Value = serde_json::from_slice(raw)?;
+    let value = strict::value(raw)?;
     let Value::Object(obj) = value else {
         return Err(RecordError::new("an Activity Log entry must be a JSON object"));
     };
@@ -338,7 +338,7 @@ fn build(obj: &Map<String, Value>, e: &Entry, mut env: Envelope) -> Result<NewEv
     // `statusMessage`: `{"error": {code, message}}`, as an object or as its
     // JSON text; text that is no JSON is kept as it is.
     let message = match props.and_then(|p| get_ci(p, "statusMessage")) {
-        Some(Value::String(text)) => Some(serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.clone()))),
+        Some(Value::String(text)) => Some(strict::value_str(text).unwrap_or_else(|_| Value::String(text.clone()))),
         Some(Value::Null) | None => None,
         Some(other) => Some(other.clone()),
     };

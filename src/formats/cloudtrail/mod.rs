@@ -46,7 +46,7 @@
 //!   credentials it would have given do not exist.
 
 use crate::formats::envelope::Envelope;
-use crate::formats::{str_of, Context, RecordError};
+use crate::formats::{str_of, strict, Context, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use serde_json::{Map, Value};
 
@@ -85,7 +85,7 @@ fn is_lookup_item(obj: &Map<String, Value>) -> bool {
 /// Parses one record: a trail object's record, a lookup item or a bare
 /// event.
 pub fn parse(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
-    let value: Value = serde_json::from_slice(raw)?;
+    let value = strict::value(raw)?;
     let Value::Object(obj) = value else {
         return Err(RecordError::new("a CloudTrail record must be a JSON object"));
     };
@@ -111,7 +111,7 @@ pub fn parse(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
 fn lookup_event(item: &Map<String, Value>) -> Result<Map<String, Value>, RecordError> {
     let id = str_of(item.get("EventId")).unwrap_or("without an EventId");
     let inner = match item.get("CloudTrailEvent") {
-        Some(Value::String(text)) => serde_json::from_str::<Value>(text).map_err(|e| {
+        Some(Value::String(text)) => strict::value_str(text).map_err(|e| {
             RecordError::new(format!("the CloudTrailEvent of lookup-events item {} is not JSON ({})", id, e))
         })?,
         // Already decoded by whoever post-processed the page (`jq fromjson`).

@@ -36,7 +36,7 @@
 
 use crate::attack;
 use crate::entity;
-use crate::formats::{get_ci, str_of, RecordError};
+use crate::formats::{get_ci, str_of, strict, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use crate::time;
 use serde::Deserialize;
@@ -112,7 +112,7 @@ fn is_alert_activity(obj: &Map<String, Value>) -> bool {
 
 /// Parses one alert in any of the export shapes.
 pub fn parse(raw: &[u8]) -> Result<NewEvent, RecordError> {
-    let value: Value = serde_json::from_slice(raw)?;
+    let value = strict::value(raw)?;
     let Value::Object(top) = &value else {
         return Err(RecordError::new("a Defender alert must be a JSON object"));
     };
@@ -515,7 +515,7 @@ fn lookup_ci<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<(&'a str, &'
 fn embedded_json<'a>(v: &'a Value, column: &str) -> Result<Cow<'a, Value>, RecordError> {
     match v {
         Value::String(s) if entity::is_absent(s) => Ok(Cow::Owned(Value::Null)),
-        Value::String(s) => serde_json::from_str(s).map(Cow::Owned).map_err(|e| {
+        Value::String(s) => strict::value_str(s).map(Cow::Owned).map_err(|e| {
             RecordError::new(format!(
                 "column {}: invalid JSON inside the string: {}",
                 column, e
@@ -550,7 +550,7 @@ fn string_list(
         Value::String(s) => {
             let t = s.trim();
             if (t.starts_with('[') || t.starts_with('"')) && depth < 4 {
-                let decoded: Value = serde_json::from_str(t).map_err(|e| {
+                let decoded = strict::value_str(t).map_err(|e| {
                     RecordError::new(format!(
                         "column {}: invalid JSON inside the string: {}",
                         column, e

@@ -41,7 +41,7 @@
 
 use crate::formats::envelope::{ClusterRef, Envelope};
 use crate::formats::text::Text;
-use crate::formats::{audit, Container, Context, Inner, Peek, RecordError};
+use crate::formats::{audit, strict, Container, Context, Inner, Peek, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
@@ -114,10 +114,11 @@ fn read<'a>(raw: &[u8], ctx: &Context<'a>) -> Result<LogEvent<'a>, RecordError> 
 }
 
 /// The reference reader, through a `Value` tree: takes what [`Fields`]
-/// refuses (a member of another type, a duplicate key) and says what is
-/// wrong with a record that is no log event.
+/// refuses (a member of another type) and says what is wrong with a record
+/// that is no log event (one with a key twice, which [`Fields`] refuses
+/// too).
 fn read_value<'a>(raw: &[u8], ctx: &Context) -> Result<LogEvent<'a>, RecordError> {
-    let mut obj: Map<String, Value> = match serde_json::from_slice::<Value>(raw)? {
+    let mut obj: Map<String, Value> = match strict::value(raw)? {
         Value::Object(o) => o,
         _ => return Err(RecordError::new("CloudWatch log event is not a JSON object")),
     };

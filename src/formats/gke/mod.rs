@@ -61,7 +61,7 @@
 //!   id and time, which is how Cloud Logging itself tells duplicates.
 
 use crate::formats::envelope::Envelope;
-use crate::formats::{audit, Context, Hint, RecordError};
+use crate::formats::{audit, strict, Context, Hint, RecordError};
 use crate::model::NewEvent;
 use serde_json::{Map, Value};
 
@@ -167,7 +167,7 @@ pub fn validate(raw: &[u8]) -> bool {
 }
 
 fn object(raw: &[u8]) -> Result<Map<String, Value>, RecordError> {
-    match serde_json::from_slice::<Value>(raw)? {
+    match strict::value(raw)? {
         Value::Object(o) => Ok(o),
         other => Err(RecordError::new(format!("a LogEntry must be a JSON object, not {}", entry::type_name(&other)))),
     }

@@ -33,7 +33,7 @@ pub fn looks_like_log_block(text: &str) -> bool {
 fn log_line_time(line: &str) -> Option<i64> {
     let t = line.trim_start();
     if t.starts_with('{') {
-        let v: Value = serde_json::from_str(t).ok()?;
+        let v = crate::formats::strict::value_str(t).ok()?;
         for k in ["ts", "time", "timestamp", "@timestamp"] {
             match v.get(k) {
                 Some(Value::String(s)) => {

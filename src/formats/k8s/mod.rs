@@ -23,7 +23,7 @@
 //!   `Event`; they are recognised by `auditID` and handed to the audit parser.
 
 use crate::entity;
-use crate::formats::{audit, str_of, u64_of, RecordError};
+use crate::formats::{audit, str_of, strict, u64_of, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use crate::time::{format_ns, parse_rfc3339};
 use serde_json::{json, Map, Value};
@@ -79,7 +79,7 @@ pub fn parse(raw: &[u8]) -> Result<NewEvent, RecordError> {
 /// Parses one object; `kind_hint` is the item kind of the typed list it came
 /// from, used when the object has no `kind` of its own.
 pub fn parse_with_kind(raw: &[u8], kind_hint: Option<&str>) -> Result<NewEvent, RecordError> {
-    let value: Value = serde_json::from_slice(raw)?;
+    let value = strict::value(raw)?;
     let obj = value
         .as_object()
         .ok_or_else(|| RecordError::new("Kubernetes object is not a JSON object"))?;
