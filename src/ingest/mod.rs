@@ -80,7 +80,7 @@ pub struct FileSummary {
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub skipped_records: std::collections::BTreeMap<String, u64>,
     /// What the import commits to in the activity log for this file's raw
-    /// records ([`crate::store::writer::RecordsDigest`]).
+    /// records ([`crate::store::digests`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records_sha256: Option<String>,
 }

@@ -6,6 +6,7 @@
 //! together with its bookkeeping row, so a case is never half-migrated.
 
 pub mod activity;
+pub mod digests;
 pub mod query;
 pub mod raw;
 pub mod verify;

@@ -26,7 +26,7 @@
 //! What it does not prove yet is listed in every result ([`LIMITS`]).
 
 use super::raw::Decoder;
-use super::writer::RecordsDigest;
+use super::digests::RecordsDigest;
 use super::{activity, file_label, record_digest, Case};
 use crate::error::Result;
 use serde::Serialize;

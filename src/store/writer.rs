@@ -9,6 +9,7 @@
 
 use crate::error::Result;
 use crate::model::{EntityKind, NewEvent, Severity};
+use crate::store::digests::FileDigests;
 use crate::store::{digest_prefix, record_digest, stable_id, Digest};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap};
@@ -280,10 +281,8 @@ pub struct EventWriter<'c> {
     insert_entity: rusqlite::Statement<'c>,
     insert_record: rusqlite::Statement<'c>,
     insert_text: rusqlite::Statement<'c>,
-    insert_digest: rusqlite::Statement<'c>,
-    /// Records of the current file so far (orders equal digests at one
-    /// offset, which only a record of several events has).
-    file_records: i64,
+    /// The current file's records, for what its import commits to.
+    digests: FileDigests,
 }
 
 impl<'c> EventWriter<'c> {
@@ -308,34 +307,19 @@ impl<'c> EventWriter<'c> {
                 "INSERT INTO event_records (event_id, source_id, line, offset, raw_dict, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
             insert_text: conn.prepare("INSERT INTO events_fts (rowid, title, message, search) VALUES (?1, ?2, ?3, ?4)")?,
-            insert_digest: {
-                conn.execute_batch(FILE_RECORDS)?;
-                conn.prepare("INSERT INTO temp.file_records (offset, digest, n) VALUES (?1, ?2, ?3)")?
-            },
-            file_records: 0,
+            digests: FileDigests::default(),
         })
     }
 
     /// Notes a record stored for the current file's digest.
     fn stored(&mut self, at: Locator, digest: &Digest) -> Result<()> {
-        self.file_records += 1;
-        self.insert_digest.execute(params![at.offset as i64, &digest[..], self.file_records])?;
-        Ok(())
+        self.digests.add(self.conn, at.offset as i64, *digest)
     }
 
     /// The current file's raw records — as many, and their digest
-    /// ([`records_digest`]) — and a fresh start for the next file.
+    /// ([`super::digests`]) — and a fresh start for the next file.
     pub fn end_file_records(&mut self) -> Result<(u64, String)> {
-        let mut st = self.conn.prepare_cached("SELECT offset, digest FROM temp.file_records ORDER BY offset, digest")?;
-        let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
-        let mut digest = RecordsDigest::default();
-        for row in rows {
-            let (offset, d) = row?;
-            digest.add(offset, &d);
-        }
-        self.conn.execute("DELETE FROM temp.file_records", [])?;
-        self.file_records = 0;
-        Ok((digest.count, digest.finish()))
+        self.digests.finish(self.conn)
     }
 
     /// Sets how the raw records that follow are stored: compressed with this
@@ -583,45 +567,12 @@ impl<'c> EventWriter<'c> {
     /// Drops what is held in memory after the caller rolled back rows this
     /// writer wrote (a file that turned out to be a duplicate).
     pub fn forget(&mut self) -> Result<()> {
-        self.conn.execute("DELETE FROM temp.file_records", [])?;
-        self.file_records = 0;
+        self.digests.clear(self.conn)?;
         self.links.clear();
         self.fts_deletes.clear();
         self.staged.clear();
         self.fts_watermark = self.conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM events_fts", [], |r| r.get(0))?;
         Ok(())
-    }
-}
-
-/// The digests of the current file's records, in the connection's own
-/// temporary database: a million records would be 40 MB held in memory,
-/// and SQLite keeps them in order on disk as they come.
-const FILE_RECORDS: &str = "CREATE TEMP TABLE IF NOT EXISTS file_records (
-        offset INTEGER NOT NULL, digest BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (offset, digest, n)
-    ) WITHOUT ROWID;
-    DELETE FROM temp.file_records;";
-
-/// What an import commits to for each file it stores: SHA-256 over its raw
-/// records in order of (offset, digest), each as its offset (8 bytes, big
-/// endian) and its [`record_digest`]; with their count. `verify` computes
-/// the same from the records the case keeps.
-#[derive(Default)]
-pub struct RecordsDigest {
-    hasher: sha2::Sha256,
-    pub count: u64,
-}
-
-impl RecordsDigest {
-    pub fn add(&mut self, offset: i64, digest: &[u8]) {
-        use sha2::Digest as _;
-        self.hasher.update((offset as u64).to_be_bytes());
-        self.hasher.update(digest);
-        self.count += 1;
-    }
-
-    pub fn finish(self) -> String {
-        use sha2::Digest as _;
-        hex::encode(self.hasher.finalize())
     }
 }
 
