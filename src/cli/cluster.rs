@@ -362,7 +362,10 @@ pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<()> {
     use std::sync::Arc;
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
-    let _ = super::import::ctrlc_hook(move || flag.store(true, Ordering::SeqCst));
+    let _ = super::import::ctrlc_hook(move || {
+        flag.store(true, Ordering::SeqCst);
+        "cancelling the capture …"
+    });
     let opts = kordon::cluster::snapshot::SnapshotOptions {
         connect: args.connect.options(None),
         namespaces: args.namespaces.clone(),

@@ -66,8 +66,12 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
         ..ImportOptions::default()
     };
     let cancel = opts.cancel.clone();
-    // Ctrl-C cancels cleanly: the transaction rolls back.
-    let _ = ctrlc_hook(move || cancel.store(true, Ordering::SeqCst));
+    // Ctrl-C cancels cleanly unless the import is already committing; the
+    // import's own result, printed below, says which happened.
+    let _ = ctrlc_hook(move || match ingest::cancel::request(&cancel) {
+        ingest::cancel::Request::Accepted => "cancelling: the import rolls back and the case stays as it was …",
+        ingest::cancel::Request::AlreadyDecided => "too late to cancel: the import is committing …",
+    });
 
     let bar = if std::io::stderr().is_terminal() && !args.json {
         let b = ProgressBar::new(0);
@@ -131,15 +135,15 @@ pub(super) fn default_actor() -> String {
     std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "investigator".into())
 }
 
-/// The first Ctrl-C asks for a clean cancel (the import rolls back); a second
-/// one exits at once, which is still safe: the transaction never committed.
-pub(crate) fn ctrlc_hook(f: impl Fn() + Send + 'static) -> Result<(), ctrlc::Error> {
+/// The first Ctrl-C asks for a clean cancel: `request` raises the task's
+/// flag and says what that achieved, which is printed. A second one exits at
+/// once, which is still safe: SQLite commits whole or not at all.
+pub(crate) fn ctrlc_hook(request: impl Fn() -> &'static str + Send + 'static) -> Result<(), ctrlc::Error> {
     let pressed = std::sync::atomic::AtomicBool::new(false);
     ctrlc::set_handler(move || {
         if pressed.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ncancelling: the case stays as it was …");
-        f();
+        eprintln!("\n{}", request());
     })
 }
