@@ -18,5 +18,6 @@ mod hardening;
 mod import;
 mod incidents;
 mod snapshot;
+mod terminal;
 mod triage;
 mod verify;

@@ -1,6 +1,6 @@
 //! `kordon import`: progress on a terminal, a summary at the end.
 
-use super::output::table;
+use super::output::{Cell, Shown, cells, say, table, tell};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use kordon::ingest::{self, ImportOptions, Limits};
@@ -87,7 +87,9 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
         if let Some(b) = &bar {
             b.set_length(p.bytes_total);
             b.set_position(p.bytes_done);
-            b.set_message(format!("{} records · {}", p.records, p.file));
+            // The file name comes from the evidence (a zip entry), and the bar
+            // writes to the terminal: escaped like all output.
+            b.set_message(format!("{} records · {}", p.records, Shown(&p.file)));
         }
     });
     if let Some(b) = &bar {
@@ -95,14 +97,14 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
     }
     let summary = summary?;
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        super::output::json(&summary)?;
         return Ok(());
     }
-    let rows: Vec<Vec<String>> = summary
+    let rows: Vec<Vec<Cell>> = summary
         .files
         .iter()
         .map(|f| {
-            vec![
+            cells![
                 f.format.clone().unwrap_or_else(|| "-".into()),
                 f.events_new.to_string(),
                 f.events_merged.to_string(),
@@ -112,9 +114,9 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    table(&["FORMAT", "NEW", "MERGED", "ERRORS", "NOTE", "FILE"], &rows)?;
-    println!();
-    println!(
+    table(&["FORMAT", "NEW", "MERGED", "ERRORS", "NOTE", "FILE"], rows)?;
+    say!()?;
+    say!(
         "Imported {} file(s) ({} skipped): {} records, {} new events, {} merged into existing events, {} new entities, {} unparsable record(s) kept{}.",
         summary.files_imported,
         summary.files_skipped,
@@ -124,9 +126,9 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
         summary.entities_new,
         summary.parse_errors,
         if summary.parse_errors > 0 { " (see `kordon errors`)" } else { "" }
-    );
+    )?;
     if summary.files_imported == 0 && summary.files_skipped > 0 {
-        println!("Nothing new: every file was already in the case or empty.");
+        say!("Nothing new: every file was already in the case or empty.")?;
     }
     Ok(())
 }
@@ -144,6 +146,6 @@ pub(crate) fn ctrlc_hook(request: impl Fn() -> &'static str + Send + 'static) ->
         if pressed.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\n{}", request());
+        let _ = tell!("\n{}", request());
     })
 }

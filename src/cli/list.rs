@@ -1,6 +1,6 @@
 //! `sources`, `events`, `entities`, `errors`.
 
-use super::output::print_rows;
+use super::output::{cells, print_rows};
 use clap::Args;
 use kordon::error::{Code, Error};
 use kordon::store::{query, Case};
@@ -69,9 +69,9 @@ fn parse_when(s: &str, flag: &str) -> Result<i64, Error> {
 pub fn sources(case: &Case, args: JsonArg) -> anyhow::Result<()> {
     let rows = query::sources(case)?;
     print_rows(&rows, args.json, &["ID", "FORMAT", "EVENTS", "ERRORS", "SHA-256", "FILE", "SHAPE"], |r| {
-        vec![
+        cells![
             r.id.to_string(),
-            r.format.clone(),
+            r.format,
             r.events.to_string(),
             r.errors.to_string(),
             r.sha256[..16].to_string(),
@@ -96,12 +96,12 @@ pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
     };
     let rows = query::events(case, &filter)?;
     print_rows(&rows, args.json, &["TIME", "SOURCE", "SEVERITY", "TACTICS", "TITLE"], |r| {
-        vec![
+        cells![
             r.time.clone().unwrap_or_else(|| "-".into()),
-            r.source.clone(),
-            r.severity.clone(),
+            r.source,
+            r.severity,
             r.tactics.join(","),
-            r.title.clone(),
+            r.title,
         ]
     })
 }
@@ -109,12 +109,12 @@ pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
 pub fn entities(case: &Case, args: EntitiesArgs) -> anyhow::Result<()> {
     let rows = query::entities(case, args.kind.as_deref())?;
     print_rows(&rows, args.json, &["KIND", "EVENTS", "FIRST SEEN", "LAST SEEN", "KEY"], |r| {
-        vec![
-            r.kind.clone(),
+        cells![
+            r.kind,
             r.events.to_string(),
             r.first_seen.clone().unwrap_or_else(|| "-".into()),
             r.last_seen.clone().unwrap_or_else(|| "-".into()),
-            r.key.clone(),
+            r.key,
         ]
     })
 }
@@ -126,6 +126,6 @@ pub fn errors(case: &Case, args: JsonArg) -> anyhow::Result<()> {
             Some(l) => format!("line {}", l),
             None => format!("byte {}", r.offset),
         };
-        vec![r.file.clone(), at, r.reason.clone()]
+        cells![r.file, at, r.reason]
     })
 }

@@ -1,7 +1,7 @@
 //! `log` (the activity log) and `verify` (the log's chain and the imported
 //! files' hashes).
 
-use super::output::print_rows;
+use super::output::{cells, print_rows, say};
 use clap::Args;
 use kordon::error::{Code, Error};
 use kordon::store::{activity, verify, Case};
@@ -46,22 +46,22 @@ pub fn log(case: &Case, args: LogArgs) -> anyhow::Result<()> {
         if details.chars().count() > 120 {
             details = details.chars().take(119).collect::<String>() + "…";
         }
-        vec![r.id.to_string(), r.time.clone(), r.actor.clone(), r.action.clone(), r.target.clone().unwrap_or_default(), details]
+        cells![r.id.to_string(), r.time, r.actor, r.action, r.target.clone().unwrap_or_default(), details]
     })
 }
 
 pub fn verify(case: &Case, args: VerifyArgs) -> anyhow::Result<()> {
     let v = verify::verify(case)?;
     if args.json {
-        println!("{}", serde_json::to_string(&v)?);
+        super::output::json(&v)?;
     } else if v.ok {
-        println!(
+        say!(
             "OK: the activity log's {} row(s) chain correctly, the {} imported file(s) carry the SHA-256 their imports recorded, and every reference in the case resolves.",
             v.activity_rows, v.files_checked
-        );
+        )?;
     } else {
         for p in &v.problems {
-            println!("TAMPERED: {}", p);
+            say!("TAMPERED: {}", p)?;
         }
     }
     if v.ok {

@@ -11,6 +11,7 @@ mod list;
 mod output;
 
 use clap::{Parser, Subcommand};
+use output::{tell, Stream};
 use kordon::error::Error;
 use kordon::store::Case;
 use std::path::PathBuf;
@@ -96,20 +97,33 @@ pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            // Usage errors quote the arguments, which may come from evidence
+            // (a pod name pasted into a script): plain text, escaped.
+            let stream = if e.use_stderr() { Stream::Err } else { Stream::Out };
+            let _ = output::block(stream, &e.render().to_string());
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
     match dispatch(cli) {
         Ok(()) => 0,
+        // `kordon events | head`: the reader had enough.
+        Err(e) if broken_pipe(&e) => 0,
         Err(e) => {
-            match e.downcast_ref::<Error>() {
-                Some(k) => eprintln!("error[{}]: {}", k.code(), k),
-                None => eprintln!("error: {:#}", e),
-            }
+            let _ = match e.downcast_ref::<Error>() {
+                Some(k) => tell!("error[{}]: {}", k.code(), k),
+                None => tell!("error: {}", format!("{:#}", e)),
+            };
             1
         }
     }
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    let io = e.downcast_ref::<std::io::Error>().or_else(|| match e.downcast_ref::<Error>() {
+        Some(Error::Io { source, .. }) => Some(source),
+        _ => None,
+    });
+    io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn case_path(cli: &Cli) -> anyhow::Result<PathBuf> {
