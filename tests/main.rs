@@ -16,6 +16,7 @@ mod gke;
 mod golden;
 mod hardening;
 mod import;
+mod listing;
 mod incidents;
 mod snapshot;
 mod terminal;

@@ -1,6 +1,7 @@
-//! `sources`, `events`, `entities`, `errors`.
+//! `sources`, `events`, `entities`, `errors`. The last three grow with the
+//! evidence and stream: each row is written as it is read.
 
-use super::output::{cells, print_rows};
+use super::output::{cells, print_rows, Listing};
 use clap::Args;
 use kordon::error::{Code, Error};
 use kordon::store::{query, Case};
@@ -94,8 +95,7 @@ pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
         limit: args.limit,
         with_raw: args.raw,
     };
-    let rows = query::events(case, &filter)?;
-    print_rows(&rows, args.json, &["TIME", "SOURCE", "SEVERITY", "TACTICS", "TITLE"], |r| {
+    let mut listing = Listing::new(args.json, &["TIME", "SOURCE", "SEVERITY", "TACTICS", "TITLE"], |r: &query::EventRow| {
         cells![
             r.time.clone().unwrap_or_else(|| "-".into()),
             r.source,
@@ -103,12 +103,13 @@ pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
             r.tactics.join(","),
             r.title,
         ]
-    })
+    });
+    query::each_event(case, &filter, &mut |row| listing.push(row))?;
+    Ok(listing.finish()?)
 }
 
 pub fn entities(case: &Case, args: EntitiesArgs) -> anyhow::Result<()> {
-    let rows = query::entities(case, args.kind.as_deref())?;
-    print_rows(&rows, args.json, &["KIND", "EVENTS", "FIRST SEEN", "LAST SEEN", "KEY"], |r| {
+    let mut listing = Listing::new(args.json, &["KIND", "EVENTS", "FIRST SEEN", "LAST SEEN", "KEY"], |r: &query::EntityRow| {
         cells![
             r.kind,
             r.events.to_string(),
@@ -116,16 +117,19 @@ pub fn entities(case: &Case, args: EntitiesArgs) -> anyhow::Result<()> {
             r.last_seen.clone().unwrap_or_else(|| "-".into()),
             r.key,
         ]
-    })
+    });
+    query::each_entity(case, args.kind.as_deref(), &mut |row| listing.push(row))?;
+    Ok(listing.finish()?)
 }
 
 pub fn errors(case: &Case, args: JsonArg) -> anyhow::Result<()> {
-    let rows = query::errors(case)?;
-    print_rows(&rows, args.json, &["FILE", "WHERE", "REASON"], |r| {
+    let mut listing = Listing::new(args.json, &["FILE", "WHERE", "REASON"], |r: &query::ErrorRow| {
         let at = match r.line {
             Some(l) => format!("line {}", l),
             None => format!("byte {}", r.offset),
         };
         cells![r.file, at, r.reason]
-    })
+    });
+    query::each_error(case, &mut |row| listing.push(row))?;
+    Ok(listing.finish()?)
 }

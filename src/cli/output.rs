@@ -131,6 +131,11 @@ impl<T: Serialize, F: Fn(&T) -> Vec<Cell>> Listing<T, F> {
         self.table.row((self.cells)(row))
     }
 
+    /// [`Listing::row`] for a query's visitor, which speaks the core's errors.
+    pub fn push(&mut self, row: T) -> kordon::error::Result<()> {
+        self.row(&row).map_err(|e| kordon::error::Error::io("writing the listing", e))
+    }
+
     pub fn finish(self) -> io::Result<()> {
         if self.json {
             let mut out = self.table.out;
