@@ -13,7 +13,7 @@ mod output;
 use clap::{Parser, Subcommand};
 use output::{tell, Stream};
 use kordon::error::Error;
-use kordon::store::Case;
+use kordon::store::{Access, Case};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -135,6 +135,41 @@ fn case_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     Ok(dirs.data_dir().join("default.kordon"))
 }
 
+/// What a command does with the case: `None` for `import`, the one command
+/// that may create it. The others need an existing case, and the reading
+/// ones also work on a read-only medium.
+fn access(command: &Command) -> Option<Access> {
+    match command {
+        Command::Import(_) => None,
+        Command::Sources(_)
+        | Command::Events(_)
+        | Command::Entities(_)
+        | Command::Errors(_)
+        | Command::Rules(_)
+        | Command::Incidents(_)
+        | Command::Show(_)
+        | Command::Graph(_)
+        | Command::Log(_)
+        | Command::Verify(_)
+        | Command::Cluster { .. }
+        | Command::Snapshot(_)
+        | Command::Actions(_)
+        | Command::Findings(_) => Some(Access::Read),
+        Command::Detect(_)
+        | Command::Correlate(_)
+        | Command::Triage(_)
+        | Command::Comment(_)
+        | Command::Verdict(_)
+        | Command::FollowUp(_)
+        | Command::Move(_)
+        | Command::Isolate(_)
+        | Command::Release(_)
+        | Command::Terminate(_)
+        | Command::Restore(_)
+        | Command::Reconcile(_) => Some(Access::Write),
+    }
+}
+
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     if let Command::Rules(args) = cli.command {
         // Listing the rules needs no case.
@@ -147,7 +182,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         _ => cli,
     };
     let path = case_path(&cli)?;
-    let mut case = Case::open(&path)?;
+    let mut case = match access(&cli.command) {
+        // Importing is how a case starts.
+        None => Case::open(&path)?,
+        Some(access) => Case::open_existing(&path, access)?,
+    };
     let clock = kordon::clock::from_env();
     match cli.command {
         Command::Import(args) => import::run(&mut case, args),
