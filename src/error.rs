@@ -34,8 +34,14 @@ pub enum Code {
     NotFound,
     InvalidArgument,
     Cancelled,
-    /// The case file is not a Kordon case, or newer than this build.
+    /// The file is not a Kordon case (another application's file, not
+    /// SQLite at all), or a case newer than this build.
     BadCase,
+    /// The case (or the folder for a new one) cannot be written: a read-only
+    /// medium, or no permission to write.
+    ReadOnly,
+    /// The disk (or the user's quota) is full.
+    DiskFull,
     /// A detection rule file or mapping table that does not validate.
     InvalidRules,
     Io,
@@ -82,6 +88,8 @@ impl Code {
             Code::InvalidArgument => "invalid_argument",
             Code::Cancelled => "cancelled",
             Code::BadCase => "bad_case",
+            Code::ReadOnly => "read_only",
+            Code::DiskFull => "disk_full",
             Code::InvalidRules => "invalid_rules",
             Code::Io => "io",
             Code::Store => "store",
@@ -110,7 +118,7 @@ pub enum Error {
     /// and place.
     #[error("{message}")]
     Input { code: Code, message: String },
-    #[error("case store: {0}")]
+    #[error("case store: {cause}{0}", cause = store_cause(.0))]
     Store(#[from] rusqlite::Error),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
@@ -128,10 +136,75 @@ impl Error {
     pub fn code(&self) -> Code {
         match self {
             Error::Input { code, .. } => *code,
-            Error::Store(_) => Code::Store,
-            Error::Io { .. } => Code::Io,
+            Error::Store(e) => store_code(e),
+            Error::Io { source, .. } => io_code(source),
         }
     }
 }
 
+/// What a failed write of SQLite's means to the investigator: a full disk
+/// and a read-only medium are not a damaged case, and the UI tells them
+/// apart by code.
+pub fn store_code(e: &rusqlite::Error) -> Code {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => Code::DiskFull,
+        Some(rusqlite::ErrorCode::ReadOnly) => Code::ReadOnly,
+        Some(rusqlite::ErrorCode::NotADatabase) => Code::BadCase,
+        _ => Code::Store,
+    }
+}
+
+/// The same for the file system's own errors (creating a case's folder).
+pub fn io_code(e: &std::io::Error) -> Code {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => Code::DiskFull,
+        std::io::ErrorKind::ReadOnlyFilesystem => Code::ReadOnly,
+        _ => Code::Io,
+    }
+}
+
+/// Words before SQLite's own message, naming the cause in the terms of
+/// [`store_code`].
+fn store_cause(e: &rusqlite::Error) -> &'static str {
+    match store_code(e) {
+        Code::DiskFull => "disk full: ",
+        Code::ReadOnly => "read-only medium or no permission to write: ",
+        Code::BadCase => "not a Kordon case: ",
+        _ => "",
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: i32) -> Error {
+        Error::Store(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None))
+    }
+
+    #[test]
+    fn a_full_disk_a_read_only_medium_and_a_foreign_file_are_told_apart() {
+        let full = sqlite(rusqlite::ffi::SQLITE_FULL);
+        assert_eq!(full.code(), Code::DiskFull);
+        assert!(full.to_string().starts_with("case store: disk full"), "{}", full);
+        for read_only in [rusqlite::ffi::SQLITE_READONLY, rusqlite::ffi::SQLITE_READONLY_DBMOVED, rusqlite::ffi::SQLITE_READONLY_DIRECTORY] {
+            let e = sqlite(read_only);
+            assert_eq!(e.code(), Code::ReadOnly);
+            assert!(e.to_string().contains("read-only medium"), "{}", e);
+        }
+        assert_eq!(sqlite(rusqlite::ffi::SQLITE_NOTADB).code(), Code::BadCase);
+        assert_eq!(sqlite(rusqlite::ffi::SQLITE_CORRUPT).code(), Code::Store);
+    }
+
+    #[test]
+    fn file_system_errors_are_classified_too() {
+        use std::io::ErrorKind;
+        let io = |kind| Error::io("creating the case's folder", std::io::Error::from(kind));
+        assert_eq!(io(ErrorKind::StorageFull).code(), Code::DiskFull);
+        assert_eq!(io(ErrorKind::QuotaExceeded).code(), Code::DiskFull);
+        assert_eq!(io(ErrorKind::ReadOnlyFilesystem).code(), Code::ReadOnly);
+        assert_eq!(io(ErrorKind::PermissionDenied).code(), Code::Io);
+    }
+}

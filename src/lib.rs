@@ -18,3 +18,4 @@ pub mod store;
 pub mod incident;
 pub mod ingest;
 pub mod synth;
+pub mod text;

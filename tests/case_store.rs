@@ -84,3 +84,113 @@ fn a_cancelled_import_leaves_the_case_unchanged() {
     drop(case);
     assert_eq!(crate::util::case_digest(&path), before);
 }
+
+/// Another application's SQLite file: bytes and journal mode as it wrote them.
+fn foreign_database(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("browser-history.sqlite");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("CREATE TABLE visits (url TEXT); INSERT INTO visits VALUES ('https://example.org');").unwrap();
+    drop(conn);
+    path
+}
+
+fn run_kordon(case: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kordon")).arg("--case").arg(case).args(args).output().unwrap()
+}
+
+fn assert_refused_with(out: &std::process::Output, code: &str, words: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}", err);
+    assert!(err.starts_with(&format!("error[{}]", code)) && err.contains(words), "{}", err);
+}
+
+#[test]
+fn no_command_writes_to_a_sqlite_file_that_is_not_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = foreign_database(dir.path());
+    let before = std::fs::read(&path).unwrap();
+    let sample = crate::util::fixture("samples/falco/plain.jsonl");
+    for args in [&["events"][..], &["verify"], &["incidents"], &["import", sample.to_str().unwrap()], &["detect"]] {
+        let out = run_kordon(&path, args);
+        assert_refused_with(&out, "bad_case", "not a Kordon case");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "`kordon {}` changed the file", args.join(" "));
+    }
+    assert!(!dir.path().join("browser-history.sqlite-wal").exists(), "no WAL file beside it");
+}
+
+#[test]
+fn read_commands_never_create_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.kordon");
+    for args in [&["verify"][..], &["events"], &["log"], &["incidents"], &["triage", "INC-1a2b3c4d", "--owner", "ana"]] {
+        let out = run_kordon(&path, args);
+        assert_refused_with(&out, "not_found", "no Kordon case");
+        assert!(!path.exists(), "`kordon {}` created a case", args.join(" "));
+    }
+    // Importing is how a case starts.
+    let out = run_kordon(&path, &["import", crate::util::fixture("samples/falco/plain.jsonl").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_case_carries_kordons_application_id_and_older_cases_are_recognised() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.kordon");
+    let case = Case::open(&path).unwrap();
+    let id: i32 = case.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+    assert_eq!(id, kordon::store::APPLICATION_ID);
+    // A case made before Kordon set the id: known by its migrations.
+    case.conn.execute_batch("PRAGMA application_id = 0").unwrap();
+    drop(case);
+    let case = Case::open_existing(&path, kordon::store::Access::Read).unwrap();
+    drop(case);
+    let case = Case::open_existing(&path, kordon::store::Access::Write).unwrap();
+    let id: i32 = case.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+    assert_eq!(id, kordon::store::APPLICATION_ID, "stamped when opened for writing");
+}
+
+/// Makes a file read-only in a way its owner cannot bypass; as root (which
+/// ignores permissions) that takes the immutable attribute, which is
+/// removed again on drop. `None` when neither is possible here.
+struct ReadOnly(std::path::PathBuf, bool);
+
+impl ReadOnly {
+    fn make(path: &std::path::Path) -> Option<ReadOnly> {
+        let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+        if !root {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).unwrap();
+            return Some(ReadOnly(path.to_path_buf(), false));
+        }
+        let ok = std::process::Command::new("chattr").arg("+i").arg(path).status().is_ok_and(|s| s.success());
+        ok.then(|| ReadOnly(path.to_path_buf(), true))
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+        }
+    }
+}
+
+#[test]
+fn a_case_on_a_read_only_medium_is_read_and_writing_says_read_only() {
+    let t = crate::util::TestCase::new();
+    t.import(&[&crate::util::fixture("samples/falco/plain.jsonl")]);
+    let before = t.digest();
+    let Some(_guard) = ReadOnly::make(&t.case) else {
+        eprintln!("SKIPPED: running as root where `chattr +i` is not available; the classification is tested in kordon::error");
+        return;
+    };
+    assert!(!t.json_lines(&["events"]).is_empty(), "read commands work");
+    t.ok(&["verify"]);
+    for args in [&["detect"][..], &["import", crate::util::fixture("samples/falco/old-falco.jsonl").to_str().unwrap()]] {
+        let err = t.refused(args);
+        assert!(err.starts_with("error[read_only]") && err.contains("read-only"), "{}", err);
+        assert!(!err.contains("not a Kordon case"), "{}", err);
+    }
+    drop(_guard);
+    assert_eq!(t.digest(), before);
+}

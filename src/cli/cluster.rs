@@ -4,7 +4,7 @@
 //! then asks for a confirmation (typing the pod's name for a termination);
 //! `--yes` (with `--confirm-pod NAME` for a termination) answers for scripts.
 
-use super::output::print_rows;
+use super::output::{ask, cells, print_rows, say, tell};
 use clap::Args;
 use kordon::clock::Clock;
 use kordon::cluster::isolate::{self, CaseAccess, IsolateRequest};
@@ -140,7 +140,7 @@ pub fn contexts(args: ContextsArgs) -> anyhow::Result<()> {
             Some(command) => format!("{} runs: {}", kind, command),
             None => kind,
         };
-        vec![if c.current { "*".into() } else { String::new() }, c.name.clone(), c.server.clone(), c.user.clone(), c.namespace.clone().unwrap_or_default(), auth]
+        cells![if c.current { "*".into() } else { String::new() }, c.name, c.server, c.user, c.namespace.clone().unwrap_or_default(), auth]
     })
 }
 
@@ -156,7 +156,7 @@ fn confirm(prompt: &str, expected: &str, yes: bool, typed: Option<&str>) -> anyh
     if !std::io::stdin().is_terminal() {
         return Err(Error::input(Code::InvalidArgument, "this changes the cluster and needs a confirmation: run it in a terminal, or pass --yes").into());
     }
-    eprint!("{} ", prompt);
+    ask!("{} ", prompt)?;
     std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -168,38 +168,40 @@ fn confirm(prompt: &str, expected: &str, yes: bool, typed: Option<&str>) -> anyh
 
 fn print_action(row: &ActionRow, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string(row)?);
+        super::output::json(&row)?;
     } else {
-        println!("{} {} {}/{} (UID {}): {}", row.id, row.kind, row.namespace, row.pod, row.pod_uid, row.state);
+        say!("{} {} {}/{} (UID {}): {}", row.id, row.kind, row.namespace, row.pod, row.pod_uid, row.state)?;
     }
     Ok(())
 }
 
-fn show_target(t: &kordon::cluster::LiveTarget) {
-    eprintln!("Target: pod {} UID {} on node {}", t.label(), t.uid, t.node.as_deref().unwrap_or("?"));
+fn show_target(t: &kordon::cluster::LiveTarget) -> std::io::Result<()> {
+    tell!("Target: pod {} UID {} on node {}", t.label(), t.uid, t.node.as_deref().unwrap_or("?"))?;
     if !t.owners.is_empty() {
-        eprintln!("  owners: {}", t.owners.iter().map(|o| format!("{} {}", o.kind, o.name)).collect::<Vec<_>>().join(" → "));
+        tell!("  owners: {}", t.owners.iter().map(|o| format!("{} {}", o.kind, o.name)).collect::<Vec<_>>().join(" → "))?;
     }
-    eprintln!("  labels: {}", t.labels.iter().map(|(k, v)| format!("{}={}", k, v)).collect::<Vec<_>>().join(", "));
+    tell!("  labels: {}", t.labels.iter().map(|(k, v)| format!("{}={}", k, v)).collect::<Vec<_>>().join(", "))?;
     if !t.services.is_empty() {
-        eprintln!("  services selecting it: {}", t.services.join(", "));
+        tell!("  services selecting it: {}", t.services.join(", "))?;
     }
     for p in &t.policies {
-        eprintln!("  NetworkPolicy {} selects it ({})", p.name, p.policy_types.join("+"));
+        tell!("  NetworkPolicy {} selects it ({})", p.name, p.policy_types.join("+"))?;
     }
+    Ok(())
 }
 
-fn show_preflight(pf: &kordon::cluster::preflight::Preflight) {
-    eprintln!("Preflight (Kubernetes {}):", pf.version);
+fn show_preflight(pf: &kordon::cluster::preflight::Preflight) -> std::io::Result<()> {
+    tell!("Preflight (Kubernetes {}):", pf.version)?;
     for c in &pf.checks {
-        eprintln!("  [{}] {} — to {}", if c.allowed { "ok" } else { "MISSING" }, c.permission(), c.why);
+        tell!("  [{}] {} — to {}", if c.allowed { "ok" } else { "MISSING" }, c.permission(), c.why)?;
     }
     if !pf.engines.is_empty() {
-        eprintln!("  network-policy engine: {}", pf.engines.join(", "));
+        tell!("  network-policy engine: {}", pf.engines.join(", "))?;
     }
     for w in &pf.warnings {
-        eprintln!("  warning: {}", w);
+        tell!("  warning: {}", w)?;
     }
+    Ok(())
 }
 
 /// The incident and the pod (with its UID from the evidence).
@@ -218,12 +220,12 @@ pub fn isolate(case: Case, clock: &dyn Clock, args: IsolateArgs) -> anyhow::Resu
     let access = Mutex::new(case);
     cluster::block_on(async {
         let conn = cluster::connect(&args.connect.options(None)).await?;
-        eprintln!("Connected to {} ({}) as {} — Kubernetes {}", conn.context.name, conn.context.server, conn.identity.username, conn.version);
+        tell!("Connected to {} ({}) as {} — Kubernetes {}", conn.context.name, conn.context.server, conn.identity.username, conn.version)?;
         let id = isolate::with_case(&access, |c| record::next_id(c, clock.now_ns(), "isolate", &req.pod.label()))?;
         let prepared = isolate::prepare(&conn, &req, &id).await?;
-        show_target(&prepared.target);
-        show_preflight(&prepared.preflight);
-        eprintln!("The change (the server accepted it in a dry run):\n{}", prepared.plan.preview);
+        show_target(&prepared.target)?;
+        show_preflight(&prepared.preflight)?;
+        tell!("The change (the server accepted it in a dry run):\n{}", prepared.plan.preview)?;
         if args.dry_run {
             let row = isolate::record_dry_run(&access as &dyn CaseAccess, clock, &actor, &req, &prepared)?;
             return print_action(&row, args.json);
@@ -253,14 +255,14 @@ pub fn terminate(case: Case, clock: &dyn Clock, t: TerminateArgs) -> anyhow::Res
     let access = Mutex::new(case);
     cluster::block_on(async {
         let conn = cluster::connect(&args.connect.options(None)).await?;
-        eprintln!("Connected to {} ({}) as {} — Kubernetes {}", conn.context.name, conn.context.server, conn.identity.username, conn.version);
+        tell!("Connected to {} ({}) as {} — Kubernetes {}", conn.context.name, conn.context.server, conn.identity.username, conn.version)?;
         let id = isolate::with_case(&access, |c| record::next_id(c, clock.now_ns(), "terminate", &req.pod.label()))?;
         let prepared = terminate::prepare(&conn, &req, &id).await?;
-        show_target(&prepared.target);
-        show_preflight(&prepared.preflight);
-        eprintln!("Then: {}", prepared.controller_note);
+        show_target(&prepared.target)?;
+        show_preflight(&prepared.preflight)?;
+        tell!("Then: {}", prepared.controller_note)?;
         if args.dry_run {
-            println!("{}", serde_json::to_string(&prepared.dry_run)?);
+            super::output::json(&prepared.dry_run)?;
             return Ok(());
         }
         if args.yes && t.confirm_pod.is_none() {
@@ -296,9 +298,9 @@ pub fn release(case: Case, clock: &dyn Clock, args: ActionArgs) -> anyhow::Resul
     let access = Mutex::new(case);
     cluster::block_on(async {
         let conn = connect_for(&args.connect, &row).await?;
-        eprintln!("Release {}: delete NetworkPolicy {} (UID {}) and remove label {} from pod {}/{} (UID {})",
+        tell!("Release {}: delete NetworkPolicy {} (UID {}) and remove label {} from pod {}/{} (UID {})",
             row.id, row.details["policy_name"].as_str().unwrap_or("?"), row.details["created"]["policy_uid"].as_str().unwrap_or("?"),
-            row.details["label"].as_str().unwrap_or("?"), row.namespace, row.pod, row.pod_uid);
+            row.details["label"].as_str().unwrap_or("?"), row.namespace, row.pod, row.pod_uid)?;
         confirm("Release? Type yes:", "yes", args.yes, None)?;
         let out = isolate::release(&conn, &access, clock, &actor, &args.action, &reason).await?;
         print_action(&out, args.json)
@@ -332,7 +334,7 @@ pub fn actions(case: &Case, args: ActionsArgs) -> anyhow::Result<()> {
     let inc = args.incident.as_deref().map(|i| incident::resolve(case, i)).transpose()?;
     let rows = record::list(case, inc)?;
     print_rows(&rows, args.json, &["ACTION", "KIND", "STATE", "POD", "UID", "BY", "UPDATED", "INCIDENT"], |r| {
-        vec![r.id.clone(), r.kind.clone(), r.state.clone(), format!("{}/{}", r.namespace, r.pod), r.pod_uid.clone(), r.actor.clone(), r.updated.clone(), r.incident.clone().unwrap_or_default()]
+        cells![r.id, r.kind, r.state, format!("{}/{}", r.namespace, r.pod), r.pod_uid, r.actor, r.updated, r.incident.clone().unwrap_or_default()]
     })
 }
 
@@ -363,7 +365,10 @@ pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<()> {
     use std::sync::Arc;
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = cancel.clone();
-    let _ = super::import::ctrlc_hook(move || flag.store(true, Ordering::SeqCst));
+    let _ = super::import::ctrlc_hook(move || {
+        flag.store(true, Ordering::SeqCst);
+        "cancelling the capture …"
+    });
     let opts = kordon::cluster::snapshot::SnapshotOptions {
         connect: args.connect.options(None),
         namespaces: args.namespaces.clone(),
@@ -387,23 +392,23 @@ pub fn snapshot(args: SnapshotArgs) -> anyhow::Result<()> {
     }
     let report = report?;
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        super::output::json(&report)?;
         return Ok(());
     }
-    println!("{}: {} objects from {} ({}) as {}, Kubernetes {}", report.path, report.objects, report.context, report.server, report.caller, report.kubernetes_version);
+    say!("{}: {} objects from {} ({}) as {}, Kubernetes {}", report.path, report.objects, report.context, report.server, report.caller, report.kubernetes_version)?;
     for k in &report.kinds {
         match &k.error {
-            Some(e) => println!("  {:<34} {:>6}  {}", k.kind, k.items, e),
-            None => println!("  {:<34} {:>6}", k.kind, k.items),
+            Some(e) => say!("  {:<34} {:>6}  {}", k.kind, k.items, e)?,
+            None => say!("  {:<34} {:>6}", k.kind, k.items)?,
         }
     }
     for l in &report.logs {
         let what = if l.previous { "previous log" } else { "log" };
         match &l.error {
-            Some(e) => println!("  {} {} {}: {}", l.pod, l.container, what, e),
-            None => println!("  {} {} {}: {} bytes{}", l.pod, l.container, what, l.bytes, if l.truncated { " (capped)" } else { "" }),
+            Some(e) => say!("  {} {} {}: {}", l.pod, l.container, what, e)?,
+            None => say!("  {} {} {}: {} bytes{}", l.pod, l.container, what, l.bytes, if l.truncated { " (capped)" } else { "" })?,
         }
     }
-    println!("Secrets: metadata only. Import it with: kordon import {}", report.path);
+    say!("Secrets: metadata only. Import it with: kordon import {}", report.path)?;
     Ok(())
 }

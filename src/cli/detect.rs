@@ -1,7 +1,7 @@
 //! `kordon detect` (run the built-in detections) and `kordon rules` (list
 //! them).
 
-use super::output::{print_rows, table};
+use super::output::{Cell, cells, print_rows, say, table};
 use clap::Args;
 use kordon::detect::{self, Rules};
 use kordon::store::Case;
@@ -63,7 +63,7 @@ fn mapping(json: bool) -> anyhow::Result<()> {
         })
         .collect();
     print_rows(&rows, json, &["SOURCE", "TACTICS", "TECHNIQUES", "MS MATRIX", "RULE OR TAG"], |r| {
-        vec![
+        cells![
             r.source.to_string(),
             r.tactics.join(","),
             r.techniques.join(","),
@@ -83,18 +83,18 @@ pub fn detect(case: &mut Case, args: DetectArgs) -> anyhow::Result<()> {
     let actor = args.actor.unwrap_or_else(super::import::default_actor);
     let summary = detect::run(case, &rules, clock.as_ref(), &actor)?;
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        super::output::json(&summary)?;
         return Ok(());
     }
-    let rows: Vec<Vec<String>> = summary
+    let rows: Vec<Vec<Cell>> = summary
         .firings
         .iter()
         .map(|f| {
-            vec![
+            cells![
                 f.time.clone().unwrap_or_else(|| "-".into()),
-                f.rule.clone(),
-                f.severity.clone(),
-                if f.new { "new".into() } else { "known".into() },
+                f.rule,
+                f.severity,
+                if f.new { "new" } else { "known" },
                 f.event_count.to_string(),
                 format!("{}: {}", f.title, f.message),
             ]
@@ -103,11 +103,11 @@ pub fn detect(case: &mut Case, args: DetectArgs) -> anyhow::Result<()> {
     if !rows.is_empty() {
         table(
             &["TIME", "RULE", "SEVERITY", "ALERT", "EVENTS", "WHAT"],
-            &rows,
+            rows,
         )?;
-        println!();
+        say!()?;
     }
-    println!(
+    say!(
         "{} rule(s) over {} event(s): {} firing(s), {} new alert(s), {} already in the case. Outside the cluster = {}.",
         summary.rules,
         summary.events_scanned,
@@ -119,9 +119,9 @@ pub fn detect(case: &mut Case, args: DetectArgs) -> anyhow::Result<()> {
         } else {
             "not a private address (no Node objects in the case)".to_string()
         }
-    );
+    )?;
     if summary.new > 0 {
-        println!("See them with `kordon events --source kordon`.");
+        say!("See them with `kordon events --source kordon`.")?;
     }
     Ok(())
 }
@@ -159,7 +159,7 @@ pub fn rules(args: RulesArgs) -> anyhow::Result<()> {
         })
         .collect();
     print_rows(&rows, args.json, &["ID", "SEVERITY", "SOURCE", "TACTICS", "TECHNIQUES", "MS MATRIX", "TITLE"], |r| {
-        vec![
+        cells![
             r.id.to_string(),
             r.severity.to_string(),
             r.source.to_string(),

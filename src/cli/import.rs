@@ -1,6 +1,6 @@
 //! `kordon import`: progress on a terminal, a summary at the end.
 
-use super::output::table;
+use super::output::{Cell, Shown, cells, say, table, tell};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use kordon::ingest::{self, ImportOptions, Limits};
@@ -66,8 +66,12 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
         ..ImportOptions::default()
     };
     let cancel = opts.cancel.clone();
-    // Ctrl-C cancels cleanly: the transaction rolls back.
-    let _ = ctrlc_hook(move || cancel.store(true, Ordering::SeqCst));
+    // Ctrl-C cancels cleanly unless the import is already committing; the
+    // import's own result, printed below, says which happened.
+    let _ = ctrlc_hook(move || match ingest::cancel::request(&cancel) {
+        ingest::cancel::Request::Accepted => "cancelling: the import rolls back and the case stays as it was …",
+        ingest::cancel::Request::AlreadyDecided => "too late to cancel: the import is committing …",
+    });
 
     let bar = if std::io::stderr().is_terminal() && !args.json {
         let b = ProgressBar::new(0);
@@ -83,7 +87,9 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
         if let Some(b) = &bar {
             b.set_length(p.bytes_total);
             b.set_position(p.bytes_done);
-            b.set_message(format!("{} records · {}", p.records, p.file));
+            // The file name comes from the evidence (a zip entry), and the bar
+            // writes to the terminal: escaped like all output.
+            b.set_message(format!("{} records · {}", p.records, Shown(&p.file)));
         }
     });
     if let Some(b) = &bar {
@@ -91,14 +97,14 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
     }
     let summary = summary?;
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        super::output::json(&summary)?;
         return Ok(());
     }
-    let rows: Vec<Vec<String>> = summary
+    let rows: Vec<Vec<Cell>> = summary
         .files
         .iter()
         .map(|f| {
-            vec![
+            cells![
                 f.format.clone().unwrap_or_else(|| "-".into()),
                 f.events_new.to_string(),
                 f.events_merged.to_string(),
@@ -108,9 +114,9 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    table(&["FORMAT", "NEW", "MERGED", "ERRORS", "NOTE", "FILE"], &rows)?;
-    println!();
-    println!(
+    table(&["FORMAT", "NEW", "MERGED", "ERRORS", "NOTE", "FILE"], rows)?;
+    say!()?;
+    say!(
         "Imported {} file(s) ({} skipped): {} records, {} new events, {} merged into existing events, {} new entities, {} unparsable record(s) kept{}.",
         summary.files_imported,
         summary.files_skipped,
@@ -120,9 +126,9 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
         summary.entities_new,
         summary.parse_errors,
         if summary.parse_errors > 0 { " (see `kordon errors`)" } else { "" }
-    );
+    )?;
     if summary.files_imported == 0 && summary.files_skipped > 0 {
-        println!("Nothing new: every file was already in the case or empty.");
+        say!("Nothing new: every file was already in the case or empty.")?;
     }
     Ok(())
 }
@@ -131,15 +137,15 @@ pub(super) fn default_actor() -> String {
     std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "investigator".into())
 }
 
-/// The first Ctrl-C asks for a clean cancel (the import rolls back); a second
-/// one exits at once, which is still safe: the transaction never committed.
-pub(crate) fn ctrlc_hook(f: impl Fn() + Send + 'static) -> Result<(), ctrlc::Error> {
+/// The first Ctrl-C asks for a clean cancel: `request` raises the task's
+/// flag and says what that achieved, which is printed. A second one exits at
+/// once, which is still safe: SQLite commits whole or not at all.
+pub(crate) fn ctrlc_hook(request: impl Fn() -> &'static str + Send + 'static) -> Result<(), ctrlc::Error> {
     let pressed = std::sync::atomic::AtomicBool::new(false);
     ctrlc::set_handler(move || {
         if pressed.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ncancelling: the case stays as it was …");
-        f();
+        let _ = tell!("\n{}", request());
     })
 }

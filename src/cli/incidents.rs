@@ -1,6 +1,6 @@
 //! `correlate`, `incidents`, `show` and `graph`.
 
-use super::output::{print_rows, table};
+use super::output::{cells, print_rows, say, table};
 use clap::{Args, ValueEnum};
 use kordon::error::{Code, Error};
 use kordon::incident::{self, config::parse_duration, detail, evidence, graph};
@@ -71,10 +71,10 @@ pub fn correlate(case: &mut Case, args: CorrelateArgs) -> anyhow::Result<()> {
     let actor = args.actor.unwrap_or_else(super::import::default_actor);
     let s = incident::correlate(case, clock.as_ref(), &actor, &incident::Options { window_ns })?;
     if args.json {
-        println!("{}", serde_json::to_string(&s)?);
+        super::output::json(&s)?;
         return Ok(());
     }
-    println!(
+    say!(
         "{} signal(s) in {} incident(s): {} new, {} changed, {} unchanged, {} replaced (window {}s{}).",
         s.signals,
         s.incidents,
@@ -84,8 +84,8 @@ pub fn correlate(case: &mut Case, args: CorrelateArgs) -> anyhow::Result<()> {
         s.replaced,
         s.window_seconds,
         if s.cluster_from_snapshot { "; cluster ranges from the snapshot" } else { "; no snapshot: private addresses count as inside" }
-    );
-    println!("See them with `kordon incidents`.");
+    )?;
+    say!("See them with `kordon incidents`.")?;
     Ok(())
 }
 
@@ -98,24 +98,24 @@ pub fn incidents(case: &Case, args: IncidentsArgs) -> anyhow::Result<()> {
     if rows.is_empty() && !args.json {
         let alerts = case.conn.query_row("SELECT COUNT(*) FROM events WHERE kind = 'alert'", [], |r| r.get::<_, i64>(0))?;
         if alerts > 0 {
-            println!("No incidents yet: {} alert(s) wait for `kordon detect` and `kordon correlate`.", alerts);
+            say!("No incidents yet: {} alert(s) wait for `kordon detect` and `kordon correlate`.", alerts)?;
         } else {
-            println!("No incidents: the case has no alerts.");
+            say!("No incidents: the case has no alerts.")?;
         }
         return Ok(());
     }
     print_rows(&rows, args.json, &["ID", "SEVERITY", "STATUS", "CLUSTER", "FIRST", "LAST", "SIGNALS", "TACTICS", "KEY ENTITIES", "TITLE"], |r| {
-        vec![
-            r.id.clone(),
-            r.severity.clone(),
-            r.status.clone(),
+        cells![
+            r.id,
+            r.severity,
+            r.status,
             if r.clusters.is_empty() { "-".into() } else { r.clusters.join(",") },
             r.first_activity.clone().unwrap_or_else(|| "-".into()),
             r.last_activity.clone().unwrap_or_else(|| "-".into()),
             r.signals.to_string(),
             r.tactics.join(","),
             r.key_entities.iter().take(3).map(|k| format!("{}:{}", k.kind, k.key)).collect::<Vec<_>>().join(" "),
-            r.title.clone(),
+            r.title,
         ]
     })
 }
@@ -124,97 +124,97 @@ pub fn show(case: &Case, args: ShowArgs) -> anyhow::Result<()> {
     let id = incident::resolve(case, &args.incident)?;
     let d = detail::detail(case, id)?;
     if args.json {
-        println!("{}", serde_json::to_string(&d)?);
+        super::output::json(&d)?;
         return Ok(());
     }
     let i = &d.incident;
-    println!("{}  {}", i.id, i.title);
-    println!("Severity: {} ({})", i.severity, i.severity_why);
-    println!("Status:   {}", i.status);
+    say!("{}  {}", i.id, i.title)?;
+    say!("Severity: {} ({})", i.severity, i.severity_why)?;
+    say!("Status:   {}", i.status)?;
     if !i.clusters.is_empty() {
-        println!("Cluster:  {}", i.clusters.join(", "));
+        say!("Cluster:  {}", i.clusters.join(", "))?;
     }
-    println!(
+    say!(
         "Activity: {} → {}",
         i.first_activity.as_deref().unwrap_or("-"),
         i.last_activity.as_deref().unwrap_or("-")
-    );
-    println!("Tactics:  {}", i.tactic_names.join(", "));
+    )?;
+    say!("Tactics:  {}", i.tactic_names.join(", "))?;
     if !i.ms_matrix.is_empty() {
-        println!("Threat Matrix: {}", i.ms_matrix.join(", "));
+        say!("Threat Matrix: {}", i.ms_matrix.join(", "))?;
     }
-    println!();
-    println!("What happened");
-    println!("  {}", d.story.lead);
+    say!()?;
+    say!("What happened")?;
+    say!("  {}", d.story.lead)?;
     for (n, s) in d.story.steps.iter().enumerate() {
         let refs = if s.evidence.len() > 3 {
             format!("{} +{} more", s.evidence[..3].join(", "), s.evidence.len() - 3)
         } else {
             s.evidence.join(", ")
         };
-        println!("  {}. [{}] {} [{}]", n + 1, s.tactic_name.as_deref().unwrap_or("—"), s.text, refs);
+        say!("  {}. [{}] {} [{}]", n + 1, s.tactic_name.as_deref().unwrap_or("—"), s.text, refs)?;
     }
-    println!();
+    say!()?;
     let r = &d.recommendation;
     match &r.target {
-        Some(t) => println!(
+        Some(t) => say!(
             "Recommended response: {} pod {}{}",
             r.action.to_uppercase(),
             t.pod,
             t.uid.as_deref().map(|u| format!(" (uid {})", u)).unwrap_or_default()
-        ),
-        None => println!("Recommended response: none"),
+        )?,
+        None => say!("Recommended response: none")?,
     }
-    println!("  {}", r.headline);
+    say!("  {}", r.headline)?;
     for reason in &r.reasons {
-        println!("  - favours {}: {}", reason.favours, reason.text);
+        say!("  - favours {}: {}", reason.favours, reason.text)?;
     }
     if !r.follow_up.is_empty() {
-        println!("  Follow-up:");
+        say!("  Follow-up:")?;
         for f in &r.follow_up {
-            println!("  [ ] {}", f.text);
+            say!("  [ ] {}", f.text)?;
             for x in &f.findings {
-                println!("        {} — {}", x.severity, x.title);
+                say!("        {} — {}", x.severity, x.title)?;
             }
         }
     }
-    println!();
-    println!("Signals ({}), and why each joined", d.signals.len());
+    say!()?;
+    say!("Signals ({}), and why each joined", d.signals.len())?;
     table(
         &["TIME", "ID", "SOURCE", "SEVERITY", "TITLE", "JOINED"],
-        &d.signals
+        d.signals
             .iter()
             .map(|s| {
-                vec![
+                cells![
                     s.time.clone().unwrap_or_else(|| "-".into()),
-                    s.id.clone(),
-                    s.source.clone(),
-                    s.severity.clone(),
-                    s.title.clone(),
-                    s.joined.text.clone(),
+                    s.id,
+                    s.source,
+                    s.severity,
+                    s.title,
+                    s.joined.text,
                 ]
             })
             .collect::<Vec<_>>(),
     )?;
-    println!();
-    println!("Evidence by tactic");
+    say!()?;
+    say!("Evidence by tactic")?;
     for g in &d.evidence_by_tactic {
-        println!("  {:<22} {:>4}  {}", g.name, g.count, g.tactic);
+        say!("  {:<22} {:>4}  {}", g.name, g.count, g.tactic)?;
     }
     let by_source: Vec<String> = d.context.by_source.iter().map(|(k, v)| format!("{} {}", v, k)).collect();
-    println!(
+    say!(
         "  Context: {} telemetry event(s) in the incident's span{}; {} snapshot object(s) about its pods, owners and identities",
         d.context.count,
         if by_source.is_empty() { String::new() } else { format!(" ({})", by_source.join(", ")) },
         d.context.facts
-    );
-    println!();
-    println!("Entities named by its signals");
+    )?;
+    say!()?;
+    say!("Entities named by its signals")?;
     table(
         &["KIND", "SIGNALS", "EVIDENCE", "KEY"],
-        &d.entities
+        d.entities
             .iter()
-            .map(|e| vec![e.kind.clone(), e.signals.to_string(), e.evidence.to_string(), e.key.clone()])
+            .map(|e| cells![e.kind, e.signals.to_string(), e.evidence.to_string(), e.key])
             .collect::<Vec<_>>(),
     )?;
     Ok(())
@@ -237,8 +237,8 @@ pub fn graph(case: &Case, args: GraphArgs) -> anyhow::Result<()> {
     }
     let g = kordon::app::views::incident_graph(case, id, &args.expand)?;
     match (args.format, args.json) {
-        (GraphFormat::Dot, false) => print!("{}", g.to_dot()),
-        _ => println!("{}", serde_json::to_string(&g)?),
+        (GraphFormat::Dot, false) => super::output::block(super::output::Stream::Out, &g.to_dot())?,
+        _ => super::output::json(&g)?,
     }
     Ok(())
 }
@@ -266,13 +266,13 @@ pub fn findings(case: &Case, args: FindingsArgs) -> anyhow::Result<()> {
     for f in &rows {
         if f.category_name != current {
             current = f.category_name.clone();
-            println!("\n{}", current);
+            say!("\n{}", current)?;
         }
-        println!("  [{}] {}", f.severity, f.title);
+        say!("  [{}] {}", f.severity, f.title)?;
         for e in &f.evidence {
-            println!("      evidence: {}", e);
+            say!("      evidence: {}", e)?;
         }
-        println!("      fix: {}", f.remediation);
+        say!("      fix: {}", f.remediation)?;
     }
     Ok(())
 }

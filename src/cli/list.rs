@@ -1,6 +1,7 @@
-//! `sources`, `events`, `entities`, `errors`.
+//! `sources`, `events`, `entities`, `errors`. The last three grow with the
+//! evidence and stream: each row is written as it is read.
 
-use super::output::print_rows;
+use super::output::{cells, print_rows, Listing};
 use clap::Args;
 use kordon::error::{Code, Error};
 use kordon::store::{query, Case};
@@ -69,9 +70,9 @@ fn parse_when(s: &str, flag: &str) -> Result<i64, Error> {
 pub fn sources(case: &Case, args: JsonArg) -> anyhow::Result<()> {
     let rows = query::sources(case)?;
     print_rows(&rows, args.json, &["ID", "FORMAT", "EVENTS", "ERRORS", "SHA-256", "FILE", "SHAPE"], |r| {
-        vec![
+        cells![
             r.id.to_string(),
-            r.format.clone(),
+            r.format,
             r.events.to_string(),
             r.errors.to_string(),
             r.sha256[..16].to_string(),
@@ -94,38 +95,41 @@ pub fn events(case: &Case, args: EventsArgs) -> anyhow::Result<()> {
         limit: args.limit,
         with_raw: args.raw,
     };
-    let rows = query::events(case, &filter)?;
-    print_rows(&rows, args.json, &["TIME", "SOURCE", "SEVERITY", "TACTICS", "TITLE"], |r| {
-        vec![
+    let mut listing = Listing::new(args.json, &["TIME", "SOURCE", "SEVERITY", "TACTICS", "TITLE"], |r: &query::EventRow| {
+        cells![
             r.time.clone().unwrap_or_else(|| "-".into()),
-            r.source.clone(),
-            r.severity.clone(),
+            r.source,
+            r.severity,
             r.tactics.join(","),
-            r.title.clone(),
+            r.title,
         ]
-    })
+    });
+    query::each_event(case, &filter, &mut |row| listing.push(row))?;
+    Ok(listing.finish()?)
 }
 
 pub fn entities(case: &Case, args: EntitiesArgs) -> anyhow::Result<()> {
-    let rows = query::entities(case, args.kind.as_deref())?;
-    print_rows(&rows, args.json, &["KIND", "EVENTS", "FIRST SEEN", "LAST SEEN", "KEY"], |r| {
-        vec![
-            r.kind.clone(),
+    let mut listing = Listing::new(args.json, &["KIND", "EVENTS", "FIRST SEEN", "LAST SEEN", "KEY"], |r: &query::EntityRow| {
+        cells![
+            r.kind,
             r.events.to_string(),
             r.first_seen.clone().unwrap_or_else(|| "-".into()),
             r.last_seen.clone().unwrap_or_else(|| "-".into()),
-            r.key.clone(),
+            r.key,
         ]
-    })
+    });
+    query::each_entity(case, args.kind.as_deref(), &mut |row| listing.push(row))?;
+    Ok(listing.finish()?)
 }
 
 pub fn errors(case: &Case, args: JsonArg) -> anyhow::Result<()> {
-    let rows = query::errors(case)?;
-    print_rows(&rows, args.json, &["FILE", "WHERE", "REASON"], |r| {
+    let mut listing = Listing::new(args.json, &["FILE", "WHERE", "REASON"], |r: &query::ErrorRow| {
         let at = match r.line {
             Some(l) => format!("line {}", l),
             None => format!("byte {}", r.offset),
         };
-        vec![r.file.clone(), at, r.reason.clone()]
-    })
+        cells![r.file, at, r.reason]
+    });
+    query::each_error(case, &mut |row| listing.push(row))?;
+    Ok(listing.finish()?)
 }

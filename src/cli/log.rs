@@ -2,7 +2,7 @@
 //! `verify` (everything the case can be checked against: see
 //! `kordon::store::verify`).
 
-use super::output::print_rows;
+use super::output::{cells, print_rows, say};
 use clap::Args;
 use kordon::error::{Code, Error};
 use kordon::store::{activity, verify, Case};
@@ -48,9 +48,9 @@ pub fn log(case: &Case, args: LogArgs) -> anyhow::Result<()> {
     if args.head {
         let head = verify::head(case)?.ok_or_else(|| Error::input(Code::NotFound, "the activity log is empty: nothing to anchor yet"))?;
         if args.json {
-            println!("{}", serde_json::to_string(&head)?);
+            super::output::json(&head)?;
         } else {
-            println!("{}", head);
+            say!("{}", head)?;
         }
         return Ok(());
     }
@@ -64,30 +64,30 @@ pub fn log(case: &Case, args: LogArgs) -> anyhow::Result<()> {
         if details.chars().count() > 120 {
             details = details.chars().take(119).collect::<String>() + "…";
         }
-        vec![r.id.to_string(), r.time.clone(), r.actor.clone(), r.action.clone(), r.target.clone().unwrap_or_default(), details]
+        cells![r.id.to_string(), r.time, r.actor, r.action, r.target.clone().unwrap_or_default(), details]
     })
 }
 
 pub fn verify(case: &Case, args: VerifyArgs) -> anyhow::Result<()> {
     let v = verify::verify(case, args.expect_head.as_ref())?;
     if args.json {
-        println!("{}", serde_json::to_string(&v)?);
+        super::output::json(&v)?;
     } else if v.ok {
-        println!(
+        say!(
             "OK: the activity log's {} row(s) chain correctly{}; the {} imported file(s) carry the SHA-256 and the record counts their imports recorded; triage and comments are what the log records; every reference in the case resolves.",
             v.activity_rows,
             if v.head_checked { " and still hold the head kept outside the case" } else { "" },
             v.files_checked
-        );
+        )?;
         if let Some(h) = &v.head {
-            println!("Head: {} (keep it outside the case: `kordon verify --expect-head {}` checks it later)", h, h);
+            say!("Head: {} (keep it outside the case: `kordon verify --expect-head {}` checks it later)", h, h)?;
         }
         for l in &v.limits {
-            println!("Not proven: {}", l);
+            say!("Not proven: {}", l)?;
         }
     } else {
         for p in &v.problems {
-            println!("TAMPERED: {}", p);
+            say!("TAMPERED: {}", p)?;
         }
     }
     if v.ok {

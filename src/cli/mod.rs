@@ -11,8 +11,9 @@ mod list;
 mod output;
 
 use clap::{Parser, Subcommand};
+use output::{tell, Stream};
 use kordon::error::Error;
-use kordon::store::Case;
+use kordon::store::{Access, Case};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -96,20 +97,33 @@ pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            // Usage errors quote the arguments, which may come from evidence
+            // (a pod name pasted into a script): plain text, escaped.
+            let stream = if e.use_stderr() { Stream::Err } else { Stream::Out };
+            let _ = output::block(stream, &e.render().to_string());
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
     match dispatch(cli) {
         Ok(()) => 0,
+        // `kordon events | head`: the reader had enough.
+        Err(e) if broken_pipe(&e) => 0,
         Err(e) => {
-            match e.downcast_ref::<Error>() {
-                Some(k) => eprintln!("error[{}]: {}", k.code(), k),
-                None => eprintln!("error: {:#}", e),
-            }
+            let _ = match e.downcast_ref::<Error>() {
+                Some(k) => tell!("error[{}]: {}", k.code(), k),
+                None => tell!("error: {}", format!("{:#}", e)),
+            };
             1
         }
     }
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    let io = e.downcast_ref::<std::io::Error>().or_else(|| match e.downcast_ref::<Error>() {
+        Some(Error::Io { source, .. }) => Some(source),
+        _ => None,
+    });
+    io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 fn case_path(cli: &Cli) -> anyhow::Result<PathBuf> {
@@ -119,6 +133,41 @@ fn case_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("io", "kordon", "kordon")
         .ok_or_else(|| anyhow::anyhow!("no home folder to keep the default case in; pass --case PATH"))?;
     Ok(dirs.data_dir().join("default.kordon"))
+}
+
+/// What a command does with the case: `None` for `import`, the one command
+/// that may create it. The others need an existing case, and the reading
+/// ones also work on a read-only medium.
+fn access(command: &Command) -> Option<Access> {
+    match command {
+        Command::Import(_) => None,
+        Command::Sources(_)
+        | Command::Events(_)
+        | Command::Entities(_)
+        | Command::Errors(_)
+        | Command::Rules(_)
+        | Command::Incidents(_)
+        | Command::Show(_)
+        | Command::Graph(_)
+        | Command::Log(_)
+        | Command::Verify(_)
+        | Command::Cluster { .. }
+        | Command::Snapshot(_)
+        | Command::Actions(_)
+        | Command::Findings(_) => Some(Access::Read),
+        Command::Detect(_)
+        | Command::Correlate(_)
+        | Command::Triage(_)
+        | Command::Comment(_)
+        | Command::Verdict(_)
+        | Command::FollowUp(_)
+        | Command::Move(_)
+        | Command::Isolate(_)
+        | Command::Release(_)
+        | Command::Terminate(_)
+        | Command::Restore(_)
+        | Command::Reconcile(_) => Some(Access::Write),
+    }
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
@@ -133,7 +182,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         _ => cli,
     };
     let path = case_path(&cli)?;
-    let mut case = Case::open(&path)?;
+    let mut case = match access(&cli.command) {
+        // Importing is how a case starts.
+        None => Case::open(&path)?,
+        Some(access) => Case::open_existing(&path, access)?,
+    };
     let clock = kordon::clock::from_env();
     match cli.command {
         Command::Import(args) => import::run(&mut case, args),

@@ -1,6 +1,7 @@
 //! `triage`, `comment` and `verdict`: what investigators decide, each change
 //! validated and logged (see `kordon::triage`).
 
+use super::output::say;
 use clap::Args;
 use kordon::incident;
 use kordon::store::Case;
@@ -96,30 +97,30 @@ fn print(t: &Triage, json: bool, spelling: Spelling) -> anyhow::Result<()> {
     let mut t = t.clone();
     triage::vocabulary().respell(spelling, &mut t.classification, &mut t.determination);
     if json {
-        println!("{}", serde_json::to_string(&t)?);
+        super::output::json(&t)?;
         return Ok(());
     }
-    println!("{}  status {}", t.incident, t.status);
+    say!("{}  status {}", t.incident, t.status)?;
     if let Some(c) = &t.classification {
-        println!("  classification: {} / {}", c, t.determination.as_deref().unwrap_or("-"));
+        say!("  classification: {} / {}", c, t.determination.as_deref().unwrap_or("-"))?;
     }
     if let Some(o) = &t.owner {
-        println!("  owner: {}", o);
+        say!("  owner: {}", o)?;
     }
     if let Some(s) = &t.severity_override {
-        println!("  severity (override): {}", s);
+        say!("  severity (override): {}", s)?;
     }
     if !t.tags.is_empty() {
-        println!("  tags: {}", t.tags.join(", "));
+        say!("  tags: {}", t.tags.join(", "))?;
     }
     for c in &t.comments {
-        println!("  comment {} by {} at {}: {}", c.id, c.author, c.time, c.body);
+        say!("  comment {} by {} at {}: {}", c.id, c.author, c.time, c.body)?;
     }
     for v in &t.verdicts {
-        println!("  verdict: {} {} is {} ({} at {})", v.entity_kind, v.entity_key, v.verdict, v.author, v.time);
+        say!("  verdict: {} {} is {} ({} at {})", v.entity_kind, v.entity_key, v.verdict, v.author, v.time)?;
     }
     for f in &t.follow_up {
-        println!("  follow-up: [{}] {} ({} at {})", if f.done { "x" } else { " " }, f.item, f.author, f.time);
+        say!("  follow-up: [{}] {} ({} at {})", if f.done { "x" } else { " " }, f.item, f.author, f.time)?;
     }
     Ok(())
 }
@@ -187,6 +188,6 @@ pub fn move_signal(case: &mut Case, args: MoveArgs) -> anyhow::Result<()> {
         }
         None => triage::split_signal(case, clock.as_ref(), &actor, &args.signal)?,
     };
-    println!("{} is now in {} (placed by hand: correlation leaves it there).", args.signal, incident::format_incident_id(id));
+    say!("{} is now in {} (placed by hand: correlation leaves it there).", args.signal, incident::format_incident_id(id))?;
     Ok(())
 }

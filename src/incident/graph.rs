@@ -489,8 +489,22 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
     }
 }
 
+/// A DOT quoted string's content. Line breaks become Graphviz's `\n`;
+/// other control characters (hostile names) become their visible escape,
+/// its backslash doubled so Graphviz shows it as text: the output stays
+/// valid DOT and never drives the terminal it is printed on.
 fn dot_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if crate::text::is_unsafe(c) => out.push_str(&crate::text::escape_char(c).replace('\\', "\\\\")),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn kind_colour(kind: &str) -> &'static str {

@@ -7,6 +7,7 @@
 //! every core shares the work and memory stays bounded by the queues
 //! between them.
 
+pub mod cancel;
 pub mod framing;
 pub mod input;
 pub mod limits;
@@ -32,6 +33,9 @@ pub struct ImportOptions {
     pub limits: Limits,
     /// Refuse the import on the first record that cannot be parsed.
     pub strict: bool,
+    /// Raised to cancel, best through [`cancel::request`]. The import raises
+    /// it itself at its point of no return, so it stays raised after a
+    /// commit (see [`cancel`]).
     pub cancel: Arc<AtomicBool>,
     pub clock: Arc<dyn Clock>,
     /// Who is importing, for the activity log.
@@ -232,7 +236,7 @@ fn write_all(
 
     for msg in rx.iter() {
         if opts.cancel.load(Ordering::Relaxed) {
-            return Err(Error::input(Code::Cancelled, "import cancelled; the case is unchanged"));
+            return Err(cancel::cancelled());
         }
         match msg {
             Msg::Bundle { name, sha256, manifest } => {
@@ -398,12 +402,13 @@ fn write_all(
         // The reader stopped early: a cancel (the flag may have been raised
         // after the loop's last check), or an error the caller reports.
         if opts.cancel.load(Ordering::SeqCst) {
-            return Err(Error::input(Code::Cancelled, "import cancelled; the case is unchanged"));
+            return Err(cancel::cancelled());
         }
         return Err(Error::input(Code::Io, "the import stopped before the end of its input"));
     }
+    // Saves the finishing work; the outcome is decided only at the commit.
     if opts.cancel.load(Ordering::SeqCst) {
-        return Err(Error::input(Code::Cancelled, "import cancelled; the case is unchanged"));
+        return Err(cancel::cancelled());
     }
     writer.flush()?;
     drop(writer);
@@ -440,6 +445,7 @@ fn write_all(
         "UPDATE imports SET finished_ns = ?2, summary = ?3 WHERE id = ?1",
         rusqlite::params![import_id, finished, serde_json::to_string(&summary).unwrap_or_default()],
     )?;
+    cancel::decide_commit(&opts.cancel)?;
     tx.commit()?;
     Ok(summary)
 }

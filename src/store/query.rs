@@ -70,7 +70,20 @@ pub fn fts_query(text: &str) -> Option<String> {
     }
 }
 
+/// The events that pass the filter, oldest first, in memory: for the app's
+/// pages, which are limited. Listings use [`each_event`].
 pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
+    collect(|each| each_event(case, f, each))
+}
+
+/// Entity kinds and keys remembered while listing events (a few MiB): the
+/// same few thousand entities are named again and again, but a case with
+/// millions of distinct ones (addresses) must not grow the listing.
+const KNOWN_ENTITIES: usize = 50_000;
+
+/// Hands each event that passes the filter to `each` as it is read, oldest
+/// first: a listing of a million events holds one at a time.
+pub fn each_event(case: &Case, f: &EventFilter, each: &mut dyn FnMut(EventRow) -> Result<()>) -> Result<()> {
     let mut sql = String::from(
         "SELECT e.id, e.key, e.time_ns, e.source, e.kind, e.severity, e.rule, e.title, e.message, e.tactics,
                 e.techniques, e.fields, s.name, s.inner_path, e.line, e.offset,
@@ -147,7 +160,6 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
     }
     let mut st = case.conn.prepare(&sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args))?;
-    let mut out = Vec::new();
     let mut entity = case.conn.prepare_cached("SELECT kind, key FROM entities WHERE id = ?1")?;
     let mut decoder = crate::store::raw::Decoder::new(&case.conn);
     let mut known: std::collections::HashMap<i64, (String, String)> = std::collections::HashMap::new();
@@ -162,6 +174,9 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
         let raw = if f.with_raw { Some(decoder.decode(r.get(19)?, &r.get::<_, Vec<u8>>(17)?)?) } else { None };
         let refs: Vec<(i64, String)> = serde_json::from_str(&refs).unwrap_or_default();
         let mut entities = Vec::with_capacity(refs.len());
+        if known.len() >= KNOWN_ENTITIES {
+            known.clear();
+        }
         for (id, role) in refs {
             if let std::collections::hash_map::Entry::Vacant(v) = known.entry(id) {
                 match entity.query_row([id], |e| Ok((e.get(0)?, e.get(1)?))) {
@@ -176,7 +191,7 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
             entities.push(EntityLink { kind, key, role });
         }
         entities.sort_by(|a, b| (&a.kind, &a.key, &a.role).cmp(&(&b.kind, &b.key, &b.role)));
-        out.push(EventRow {
+        each(EventRow {
             id: format_id(r.get(1)?),
             time: r.get::<_, Option<i64>>(2)?.map(format_ns),
             source: r.get(3)?,
@@ -194,9 +209,9 @@ pub fn events(case: &Case, f: &EventFilter) -> Result<Vec<EventRow>> {
             offset: r.get(15)?,
             records: r.get(16)?,
             raw: raw.map(|raw| String::from_utf8_lossy(&raw).into_owned()),
-        });
+        })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn split_words(s: &str) -> Vec<String> {
@@ -215,17 +230,32 @@ pub struct EntityRow {
 }
 
 pub fn entities(case: &Case, kind: Option<&str>) -> Result<Vec<EntityRow>> {
-    entities_where(case, kind, None)
+    collect(|each| each_entity(case, kind, each))
+}
+
+/// Hands each entity (of this kind) to `each` as it is read.
+pub fn each_entity(case: &Case, kind: Option<&str>, each: &mut dyn FnMut(EntityRow) -> Result<()>) -> Result<()> {
+    entities_where(case, kind, None, each)
 }
 
 /// One entity by id, with its attributes.
 pub fn entity(case: &Case, id: i64) -> Result<EntityRow> {
-    entities_where(case, None, Some(id))?
+    collect(|each| entities_where(case, None, Some(id), each))?
         .pop()
         .ok_or_else(|| Error::input(Code::NotFound, format!("no entity {} in this case", format_id(id))))
 }
 
-fn entities_where(case: &Case, kind: Option<&str>, id: Option<i64>) -> Result<Vec<EntityRow>> {
+/// The rows a visitor query hands out, in memory.
+fn collect<T>(query: impl FnOnce(&mut dyn FnMut(T) -> Result<()>) -> Result<()>) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    query(&mut |row| {
+        out.push(row);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn entities_where(case: &Case, kind: Option<&str>, id: Option<i64>, each: &mut dyn FnMut(EntityRow) -> Result<()>) -> Result<()> {
     if let Some(k) = kind {
         if EntityKind::parse(k).is_none() {
             let all: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -240,17 +270,17 @@ fn entities_where(case: &Case, kind: Option<&str>, id: Option<i64>) -> Result<Ve
     let mut attrs = case.conn.prepare_cached("SELECT name, value FROM entity_attrs WHERE entity_id = ?1 ORDER BY name")?;
     // id, kind, key, first seen, last seen, events
     type Row = (i64, String, String, Option<i64>, Option<i64>, i64);
-    let rows: Vec<Row> = st
-        .query_map(rusqlite::params![kind, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, kind, key, first, last, events) in rows {
+    let rows = st.query_map(rusqlite::params![kind, id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    })?;
+    for row in rows {
+        let (id, kind, key, first, last, events): Row = row?;
         let mut map = serde_json::Map::new();
         for a in attrs.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
             let (name, value) = a?;
             map.insert(name, serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)));
         }
-        out.push(EntityRow {
+        each(EntityRow {
             id: format_id(id),
             kind,
             key,
@@ -258,9 +288,9 @@ fn entities_where(case: &Case, kind: Option<&str>, id: Option<i64>) -> Result<Ve
             last_seen: last.map(format_ns),
             events,
             attrs: map,
-        });
+        })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -325,22 +355,26 @@ pub struct ErrorRow {
 }
 
 pub fn errors(case: &Case) -> Result<Vec<ErrorRow>> {
-    errors_where(case, None)
+    collect(|each| each_error(case, each))
+}
+
+/// Hands each unparsable record to `each` as it is read.
+pub fn each_error(case: &Case, each: &mut dyn FnMut(ErrorRow) -> Result<()>) -> Result<()> {
+    errors_where(case, None, each)
 }
 
 /// The records one import could not parse.
 pub fn errors_of_import(case: &Case, import_id: i64) -> Result<Vec<ErrorRow>> {
-    errors_where(case, Some(import_id))
+    collect(|each| errors_where(case, Some(import_id), each))
 }
 
-fn errors_where(case: &Case, import_id: Option<i64>) -> Result<Vec<ErrorRow>> {
+fn errors_where(case: &Case, import_id: Option<i64>, each: &mut dyn FnMut(ErrorRow) -> Result<()>) -> Result<()> {
     let mut st = case.conn.prepare(
         "SELECT p.id, s.name, s.inner_path, s.sha256, p.line, p.offset, p.reason, p.raw
          FROM parse_errors p JOIN sources s ON s.id = p.source_id
          WHERE ?1 IS NULL OR s.import_id = ?1 ORDER BY p.source_id, p.offset",
     )?;
-    let rows = st
-        .query_map([import_id], |r| {
+    let rows = st.query_map([import_id], |r| {
             let name: String = r.get(1)?;
             let inner: Option<String> = r.get(2)?;
             let raw: Vec<u8> = r.get(7)?;
@@ -355,7 +389,9 @@ fn errors_where(case: &Case, import_id: Option<i64>) -> Result<Vec<ErrorRow>> {
                 raw: String::from_utf8_lossy(&raw).into_owned(),
                 raw_hex: text.is_err().then(|| hex::encode(&raw)),
             })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+        })?;
+    for row in rows {
+        each(row?)?;
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ use kordon::app::{self, PipelineProgress};
 use kordon::error::Code;
 use kordon::incident::{self, detail};
 use kordon::ingest::ImportOptions;
-use kordon::store::{query, Case};
+use kordon::store::{query, Access, Case};
 use serde::Serialize;
 use std::path::PathBuf;
 use tauri::ipc::{Channel, Response};
@@ -68,7 +68,7 @@ pub fn open_case(state: State<'_, AppState>, path: String) -> ApiResult<app::Cas
     if !path.is_file() {
         return Err(ApiError::new(Code::NotFound, format!("{}: no such case file", path.display())));
     }
-    install(&state, Case::open(&path)?)
+    install(&state, Case::open_existing(&path, Access::Write)?)
 }
 
 #[tauri::command(async)]
