@@ -268,4 +268,11 @@ fn a_raw_record_rewritten_or_swapped_in_place_is_named() {
     );
     let p = problems(&t);
     assert!(p.contains("kube-apiserver-audit.log.gz: its"), "{}", p);
+
+    // A compressed record cut short: named, and the rest still checked.
+    let t = demo_case();
+    sql(&t, "UPDATE events SET raw = substr(raw, 1, 12) WHERE id = (SELECT id FROM events WHERE raw_dict IS NOT NULL ORDER BY id LIMIT 1)");
+    let p = problems(&t);
+    assert!(p.contains("its stored record does not decompress"), "{}", p);
+    assert!(p.contains("raw record(s) are not the ones its import stored"), "{}", p);
 }

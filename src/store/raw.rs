@@ -53,11 +53,24 @@ impl Encoder {
     }
 }
 
-/// Decompresses raw records, caching the dictionaries it loads.
+/// Decompresses raw records, caching a decompressor per dictionary: `verify`
+/// decompresses every record of a case, and a context built per record
+/// cost more than the decompression itself.
 pub struct Decoder<'c> {
     conn: &'c Connection,
-    dicts: HashMap<i64, zstd::dict::DecoderDictionary<'static>>,
+    dicts: HashMap<i64, Loaded>,
 }
+
+/// A dictionary, ready: the bulk decompressor for records that say their
+/// size (all that Kordon writes), the prepared dictionary for any other.
+struct Loaded {
+    bulk: zstd::bulk::Decompressor<'static>,
+    prepared: zstd::dict::DecoderDictionary<'static>,
+}
+
+/// A record that says it is larger than this is read as a stream, not
+/// into a buffer of the size it claims.
+const BULK_LIMIT: u64 = 64 << 20;
 
 impl<'c> Decoder<'c> {
     pub fn new(conn: &'c Connection) -> Decoder<'c> {
@@ -67,19 +80,31 @@ impl<'c> Decoder<'c> {
     /// The exact raw bytes of a stored record.
     pub fn decode(&mut self, dict: Option<i64>, stored: &[u8]) -> Result<Vec<u8>> {
         let Some(id) = dict else { return Ok(stored.to_vec()) };
+        let failed = |e| crate::error::Error::io("decompressing a raw record", e);
         if !self.dicts.contains_key(&id) {
             let bytes: Option<Vec<u8>> =
                 self.conn.query_row("SELECT dict FROM raw_dicts WHERE id = ?1", [id], |r| r.get(0)).optional()?;
             let bytes = bytes.ok_or_else(|| {
                 crate::error::Error::input(crate::error::Code::BadCase, format!("raw dictionary {} is missing from the case", id))
             })?;
-            self.dicts.insert(id, zstd::dict::DecoderDictionary::copy(&bytes));
+            let bulk = zstd::bulk::Decompressor::with_dictionary(&bytes).map_err(failed)?;
+            self.dicts.insert(id, Loaded { bulk, prepared: zstd::dict::DecoderDictionary::copy(&bytes) });
         }
-        let dict = &self.dicts[&id];
+        let loaded = self.dicts.get_mut(&id).expect("loaded above");
+        if let Ok(Some(size)) = zstd::zstd_safe::get_frame_content_size(stored) {
+            if size <= BULK_LIMIT {
+                // A frame that lies about its size goes the stream's way,
+                // which says what is wrong with it.
+                if let Ok(out) = loaded.bulk.decompress(stored, size as usize) {
+                    if out.len() as u64 == size {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
         let mut out = Vec::new();
-        let mut decoder = zstd::stream::read::Decoder::with_prepared_dictionary(stored, dict)
-            .map_err(|e| crate::error::Error::io("decompressing a raw record", e))?;
-        std::io::copy(&mut decoder, &mut out).map_err(|e| crate::error::Error::io("decompressing a raw record", e))?;
+        let mut decoder = zstd::stream::read::Decoder::with_prepared_dictionary(stored, &loaded.prepared).map_err(failed)?;
+        std::io::copy(&mut decoder, &mut out).map_err(failed)?;
         Ok(out)
     }
 }

@@ -160,7 +160,7 @@ pub fn verify(case: &Case, expected: Option<&Head>) -> Result<Verification> {
     let sources: Vec<(i64, i64, String, Option<String>, String, String)> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let kept = records_per_source(case)?;
+    let kept = records_per_source(case, &mut problems)?;
     for (id, import_id, name, inner, format, sha) in &sources {
         let label = file_label(name, inner.as_deref());
         if format == "kordon" {
@@ -287,7 +287,7 @@ impl Recorded {
 /// records, and the records that did not parse — counted and digested as
 /// the import did ([`RecordsDigest`]), each record decompressed and hashed
 /// again. The digests wait in order in a temporary table, not in memory.
-fn records_per_source(case: &Case) -> Result<HashMap<i64, (u64, String)>> {
+fn records_per_source(case: &Case, problems: &mut Vec<String>) -> Result<HashMap<i64, (u64, String)>> {
     let conn = &case.conn;
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS verify_records (
@@ -298,14 +298,26 @@ fn records_per_source(case: &Case) -> Result<HashMap<i64, (u64, String)>> {
     let mut decoder = Decoder::new(conn);
     let mut insert = conn.prepare("INSERT INTO temp.verify_records (source_id, offset, digest, n) VALUES (?1, ?2, ?3, ?4)")?;
     let mut n = 0i64;
-    for table in ["SELECT source_id, offset, raw_dict, raw FROM events", "SELECT source_id, offset, raw_dict, raw FROM event_records", "SELECT source_id, offset, NULL, raw FROM parse_errors"] {
-        let mut st = conn.prepare(table)?;
+    for (table, query) in [
+        ("events", "SELECT source_id, offset, raw_dict, raw, rowid FROM events"),
+        ("event_records", "SELECT source_id, offset, raw_dict, raw, rowid FROM event_records"),
+        ("parse_errors", "SELECT source_id, offset, NULL, raw, rowid FROM parse_errors"),
+    ] {
+        let mut st = conn.prepare(query)?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let stored: Vec<u8> = r.get(3)?;
-            let raw = decoder.decode(r.get(2)?, &stored)?;
+            // A record that no longer decompresses counts as changed: its
+            // file's digest cannot match, and the rest is still checked.
+            let digest = match decoder.decode(r.get(2)?, &stored) {
+                Ok(raw) => record_digest(&raw),
+                Err(e) => {
+                    problems.push(format!("{} row {}: its stored record does not decompress ({})", table, r.get::<_, i64>(4)?, e));
+                    [0u8; 32]
+                }
+            };
             n += 1;
-            insert.execute(rusqlite::params![r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, &record_digest(&raw)[..], n])?;
+            insert.execute(rusqlite::params![r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, &digest[..], n])?;
         }
     }
     let mut out: HashMap<i64, (u64, String)> = HashMap::new();
