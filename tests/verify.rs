@@ -143,39 +143,52 @@ fn a_changed_comment_is_named() {
     assert!(p.contains(&format!("comment 1 on {}: it differs from what the activity log recorded", id)), "{}", p);
 }
 
+/// Deletes the events `select` picks (a query of their ids) with their
+/// further records, links and signals, as someone covering their tracks
+/// would: no reference is left dangling.
+fn delete_events(t: &TestCase, select: &str) {
+    sql(
+        t,
+        &format!(
+            "PRAGMA foreign_keys = OFF;
+             CREATE TEMP TABLE gone AS {};
+             DELETE FROM incident_signals WHERE event_id IN (SELECT id FROM gone);
+             DELETE FROM event_entities WHERE event_id IN (SELECT id FROM gone);
+             DELETE FROM event_records WHERE event_id IN (SELECT id FROM gone);
+             DELETE FROM events WHERE id IN (SELECT id FROM gone);",
+            select
+        ),
+    );
+}
+
 #[test]
 fn a_file_deleted_with_its_events_is_named() {
     let t = demo_case();
-    // Everything of one file, links and signals included: no reference is
-    // left dangling, only the log remembers the file.
+    // Everything of one file: only the log remembers it.
+    let file = "falco/aks-nodepool1-31415926-vmss000001.jsonl";
+    delete_events(&t, &format!("SELECT e.id FROM events e JOIN sources s ON s.id = e.source_id WHERE s.inner_path = '{}'", file));
     sql(
         &t,
-        "PRAGMA foreign_keys = OFF;
-         CREATE TEMP TABLE gone AS SELECT e.id FROM events e JOIN sources s ON s.id = e.source_id WHERE s.inner_path = 'falco/aks-nodepool1-31415926-vmss000001.jsonl';
-         DELETE FROM incident_signals WHERE event_id IN (SELECT id FROM gone);
-         DELETE FROM event_entities WHERE event_id IN (SELECT id FROM gone);
-         DELETE FROM event_records WHERE event_id IN (SELECT id FROM gone) OR source_id IN (SELECT id FROM sources WHERE inner_path = 'falco/aks-nodepool1-31415926-vmss000001.jsonl');
-         DELETE FROM events WHERE id IN (SELECT id FROM gone);
-         DELETE FROM parse_errors WHERE source_id IN (SELECT id FROM sources WHERE inner_path = 'falco/aks-nodepool1-31415926-vmss000001.jsonl');
-         DELETE FROM sources WHERE inner_path = 'falco/aks-nodepool1-31415926-vmss000001.jsonl';",
+        &format!(
+            "PRAGMA foreign_keys = OFF;
+             DELETE FROM event_records WHERE source_id IN (SELECT id FROM sources WHERE inner_path = '{0}');
+             DELETE FROM parse_errors WHERE source_id IN (SELECT id FROM sources WHERE inner_path = '{0}');
+             DELETE FROM sources WHERE inner_path = '{0}';",
+            file
+        ),
     );
     let p = problems(&t);
-    assert!(p.contains("falco/aks-nodepool1-31415926-vmss000001.jsonl: import 1 recorded it"), "{}", p);
+    assert!(p.contains(&format!("{}: import 1 recorded it", file)), "{}", p);
     assert!(p.contains("the case no longer has it"), "{}", p);
 }
 
 #[test]
 fn an_event_deleted_with_its_links_is_named() {
     let t = demo_case();
-    sql(
+    delete_events(
         &t,
-        "PRAGMA foreign_keys = OFF;
-         CREATE TEMP TABLE gone AS SELECT e.id FROM events e JOIN sources s ON s.id = e.source_id
-             WHERE s.inner_path = 'audit/kube-apiserver-audit.log.gz' AND e.kind = 'telemetry' ORDER BY e.id LIMIT 1;
-         DELETE FROM incident_signals WHERE event_id IN (SELECT id FROM gone);
-         DELETE FROM event_entities WHERE event_id IN (SELECT id FROM gone);
-         DELETE FROM event_records WHERE event_id IN (SELECT id FROM gone);
-         DELETE FROM events WHERE id IN (SELECT id FROM gone);",
+        "SELECT e.id FROM events e JOIN sources s ON s.id = e.source_id
+             WHERE s.inner_path = 'audit/kube-apiserver-audit.log.gz' AND e.kind = 'telemetry' ORDER BY e.id LIMIT 1",
     );
     let p = problems(&t);
     assert!(p.contains("kube-apiserver-audit.log.gz: the case keeps"), "{}", p);

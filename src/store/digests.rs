@@ -14,6 +14,7 @@ use super::Digest;
 use crate::error::Result;
 use rusqlite::{params, Connection};
 use sha2::Digest as _;
+use std::collections::BTreeMap;
 
 /// The running digest of records given in order.
 #[derive(Default)]
@@ -34,20 +35,21 @@ impl RecordsDigest {
     }
 }
 
-/// Records that wait in memory (40 bytes each, 20 MiB): a file of more
-/// spills sorted runs to a temporary table, so memory stays bounded.
+/// Records that wait in memory (48 bytes each, 24 MiB): beyond, sorted
+/// runs spill to a temporary table, so memory stays bounded.
 const MEMORY_RECORDS: usize = 1 << 19;
 
-/// One file's record digests as they are stored, in any order.
+/// Record digests by source, given in any order: one file's as an import
+/// stores them, or every file's as `verify` reads the case table by table.
 #[derive(Default)]
-pub struct FileDigests {
-    waiting: Vec<(i64, Digest)>,
+pub struct Digests {
+    waiting: Vec<(i64, i64, Digest)>,
     spilled: i64,
 }
 
-impl FileDigests {
-    pub fn add(&mut self, conn: &Connection, offset: i64, digest: Digest) -> Result<()> {
-        self.waiting.push((offset, digest));
+impl Digests {
+    pub fn add(&mut self, conn: &Connection, source: i64, offset: i64, digest: Digest) -> Result<()> {
+        self.waiting.push((source, offset, digest));
         if self.waiting.len() >= MEMORY_RECORDS {
             self.spill(conn)?;
         }
@@ -57,51 +59,52 @@ impl FileDigests {
     fn spill(&mut self, conn: &Connection) -> Result<()> {
         if self.spilled == 0 {
             conn.execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS file_records (
-                     offset INTEGER NOT NULL, digest BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (offset, digest, n)
+                "CREATE TEMP TABLE IF NOT EXISTS record_digests (
+                     source INTEGER NOT NULL, offset INTEGER NOT NULL, digest BLOB NOT NULL, n INTEGER NOT NULL,
+                     PRIMARY KEY (source, offset, digest, n)
                  ) WITHOUT ROWID;
-                 DELETE FROM temp.file_records;",
+                 DELETE FROM temp.record_digests;",
             )?;
         }
         self.waiting.sort_unstable();
-        let mut insert = conn.prepare_cached("INSERT INTO temp.file_records (offset, digest, n) VALUES (?1, ?2, ?3)")?;
-        for (offset, digest) in self.waiting.drain(..) {
+        let mut insert = conn.prepare_cached("INSERT INTO temp.record_digests (source, offset, digest, n) VALUES (?1, ?2, ?3, ?4)")?;
+        for (source, offset, digest) in self.waiting.drain(..) {
             self.spilled += 1;
-            insert.execute(params![offset, &digest[..], self.spilled])?;
+            insert.execute(params![source, offset, &digest[..], self.spilled])?;
         }
         Ok(())
     }
 
-    /// The count and digest of the records given, and a fresh start.
-    pub fn finish(&mut self, conn: &Connection) -> Result<(u64, String)> {
+    /// Each source's count and records digest, and a fresh start.
+    pub fn finish(&mut self, conn: &Connection) -> Result<BTreeMap<i64, (u64, String)>> {
+        let mut out = Grouped::default();
         self.waiting.sort_unstable();
-        let mut digest = RecordsDigest::default();
         let mut waiting = self.waiting.drain(..).peekable();
         if self.spilled > 0 {
             // Merge the runs on disk with what waits in memory.
-            let mut st = conn.prepare_cached("SELECT offset, digest FROM temp.file_records ORDER BY offset, digest")?;
+            let mut st = conn.prepare_cached("SELECT source, offset, digest FROM temp.record_digests ORDER BY source, offset, digest")?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                let on_disk: (i64, Vec<u8>) = (r.get(0)?, r.get(1)?);
-                while let Some((o, d)) = waiting.next_if(|(o, d)| (*o, &d[..]) < (on_disk.0, &on_disk.1[..])) {
-                    digest.add(o, &d);
+                let (source, offset, digest): (i64, i64, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                while let Some((s, o, d)) = waiting.next_if(|(s, o, d)| (*s, *o, &d[..]) < (source, offset, &digest[..])) {
+                    out.add(s, o, &d);
                 }
-                digest.add(on_disk.0, &on_disk.1);
+                out.add(source, offset, &digest);
             }
-            conn.execute("DELETE FROM temp.file_records", [])?;
+            conn.execute("DELETE FROM temp.record_digests", [])?;
             self.spilled = 0;
         }
-        for (o, d) in waiting {
-            digest.add(o, &d);
+        for (s, o, d) in waiting {
+            out.add(s, o, &d);
         }
-        Ok((digest.count, digest.finish()))
+        Ok(out.finish())
     }
 
     /// Drops what was given (the caller rolled the file back).
     pub fn clear(&mut self, conn: &Connection) -> Result<()> {
         self.waiting.clear();
         if self.spilled > 0 {
-            conn.execute("DELETE FROM temp.file_records", [])?;
+            conn.execute("DELETE FROM temp.record_digests", [])?;
             self.spilled = 0;
         }
         Ok(())
@@ -113,12 +116,43 @@ impl FileDigests {
     }
 }
 
+/// Records in (source, offset, digest) order, digested source by source.
+#[derive(Default)]
+struct Grouped {
+    done: BTreeMap<i64, (u64, String)>,
+    current: Option<(i64, RecordsDigest)>,
+}
+
+impl Grouped {
+    fn add(&mut self, source: i64, offset: i64, digest: &[u8]) {
+        if self.current.as_ref().is_none_or(|(s, _)| *s != source) {
+            self.close();
+            self.current = Some((source, RecordsDigest::default()));
+        }
+        if let Some((_, d)) = self.current.as_mut() {
+            d.add(offset, digest);
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some((s, d)) = self.current.take() {
+            self.done.insert(s, (d.count, d.finish()));
+        }
+    }
+
+    fn finish(mut self) -> BTreeMap<i64, (u64, String)> {
+        self.close();
+        self.done
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn digest_of(records: &[(i64, Digest)]) -> String {
-        let mut sorted = records.to_vec();
+    fn digest_of<'a>(records: impl IntoIterator<Item = &'a (i64, Digest)>) -> String {
+        let records: Vec<(i64, Digest)> = records.into_iter().copied().collect();
+        let mut sorted = records;
         sorted.sort();
         let mut d = RecordsDigest::default();
         for (o, g) in &sorted {
@@ -130,7 +164,8 @@ mod tests {
     #[test]
     fn the_digest_is_the_same_in_any_order_and_whether_or_not_it_spilled() {
         let conn = Connection::open_in_memory().unwrap();
-        // Offsets out of order, one offset twice (a record of two events).
+        // Offsets out of order, one offset twice (a record of two events),
+        // two sources interleaved.
         let records: Vec<(i64, Digest)> = (0..(MEMORY_RECORDS as i64 + 1000))
             .map(|i| {
                 let offset = (i * 7919) % 100_003;
@@ -138,20 +173,21 @@ mod tests {
             })
             .chain([(42, [7u8; 32])])
             .collect();
-        let mut files = FileDigests::default();
+        let (odd, even): (Vec<_>, Vec<_>) = records.iter().partition(|(o, _)| o % 2 == 1);
+        let mut digests = Digests::default();
         for (o, d) in &records {
-            files.add(&conn, *o, *d).unwrap();
+            digests.add(&conn, 1 + o % 2, *o, *d).unwrap();
         }
-        assert!(files.spilled() > 0, "a run went to disk");
-        let (count, digest) = files.finish(&conn).unwrap();
-        assert_eq!(count, records.len() as u64);
-        assert_eq!(digest, digest_of(&records));
-        // In memory only, the same answer; and the next file starts afresh.
+        assert!(digests.spilled() > 0, "a run went to disk");
+        let by_source = digests.finish(&conn).unwrap();
+        assert_eq!(by_source[&2], (odd.len() as u64, digest_of(&odd)));
+        assert_eq!(by_source[&1], (even.len() as u64, digest_of(&even)));
+        // In memory only, the same answer; and the next round starts afresh.
         let few = &records[..100];
         for (o, d) in few.iter().rev() {
-            files.add(&conn, *o, *d).unwrap();
+            digests.add(&conn, 5, *o, *d).unwrap();
         }
-        assert_eq!(files.finish(&conn).unwrap(), (100, digest_of(few)));
+        assert_eq!(digests.finish(&conn).unwrap().into_iter().collect::<Vec<_>>(), [(5, (100, digest_of(few)))]);
         // Any record changed, the digest changes.
         let mut changed = few.to_vec();
         changed[3].1[0] ^= 1;

@@ -26,12 +26,12 @@
 //! What it does not prove yet is listed in every result ([`LIMITS`]).
 
 use super::raw::Decoder;
-use super::digests::RecordsDigest;
+use super::digests::{Digests, RecordsDigest};
 use super::{activity, file_label, record_digest, Case};
 use crate::error::Result;
 use serde::Serialize;
 use sha2::Digest;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
@@ -285,19 +285,11 @@ impl Recorded {
 
 /// The raw records the case keeps per file — events' own, their further
 /// records, and the records that did not parse — counted and digested as
-/// the import did ([`RecordsDigest`]), each record decompressed and hashed
-/// again. The digests wait in order in a temporary table, not in memory.
-fn records_per_source(case: &Case, problems: &mut Vec<String>) -> Result<HashMap<i64, (u64, String)>> {
+/// the import did ([`Digests`]), each record decompressed and hashed again.
+fn records_per_source(case: &Case, problems: &mut Vec<String>) -> Result<BTreeMap<i64, (u64, String)>> {
     let conn = &case.conn;
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS verify_records (
-             source_id INTEGER NOT NULL, offset INTEGER NOT NULL, digest BLOB NOT NULL, n INTEGER NOT NULL,
-             PRIMARY KEY (source_id, offset, digest, n)) WITHOUT ROWID;
-         DELETE FROM temp.verify_records;",
-    )?;
     let mut decoder = Decoder::new(conn);
-    let mut insert = conn.prepare("INSERT INTO temp.verify_records (source_id, offset, digest, n) VALUES (?1, ?2, ?3, ?4)")?;
-    let mut n = 0i64;
+    let mut digests = Digests::default();
     for (table, query) in [
         ("events", "SELECT source_id, offset, raw_dict, raw, rowid FROM events"),
         ("event_records", "SELECT source_id, offset, raw_dict, raw, rowid FROM event_records"),
@@ -316,31 +308,10 @@ fn records_per_source(case: &Case, problems: &mut Vec<String>) -> Result<HashMap
                     [0u8; 32]
                 }
             };
-            n += 1;
-            insert.execute(rusqlite::params![r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, &digest[..], n])?;
+            digests.add(conn, r.get(0)?, r.get(1)?, digest)?;
         }
     }
-    let mut out: HashMap<i64, (u64, String)> = HashMap::new();
-    let mut st = conn.prepare("SELECT source_id, offset, digest FROM temp.verify_records ORDER BY source_id, offset, digest")?;
-    let mut rows = st.query([])?;
-    let mut current: Option<(i64, RecordsDigest)> = None;
-    while let Some(r) = rows.next()? {
-        let source: i64 = r.get(0)?;
-        if current.as_ref().is_none_or(|(s, _)| *s != source) {
-            if let Some((s, d)) = current.take() {
-                out.insert(s, (d.count, d.finish()));
-            }
-            current = Some((source, RecordsDigest::default()));
-        }
-        if let Some((_, d)) = current.as_mut() {
-            d.add(r.get(1)?, &r.get::<_, Vec<u8>>(2)?);
-        }
-    }
-    if let Some((s, d)) = current {
-        out.insert(s, (d.count, d.finish()));
-    }
-    conn.execute("DELETE FROM temp.verify_records", [])?;
-    Ok(out)
+    digests.finish(conn)
 }
 
 /// Rows whose foreign keys point at no row, summed up per table and target

@@ -9,7 +9,7 @@
 
 use crate::error::Result;
 use crate::model::{EntityKind, NewEvent, Severity};
-use crate::store::digests::FileDigests;
+use crate::store::digests::Digests;
 use crate::store::{digest_prefix, record_digest, stable_id, Digest};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{BTreeMap, HashMap};
@@ -282,7 +282,7 @@ pub struct EventWriter<'c> {
     insert_record: rusqlite::Statement<'c>,
     insert_text: rusqlite::Statement<'c>,
     /// The current file's records, for what its import commits to.
-    digests: FileDigests,
+    digests: Digests,
 }
 
 impl<'c> EventWriter<'c> {
@@ -307,19 +307,21 @@ impl<'c> EventWriter<'c> {
                 "INSERT INTO event_records (event_id, source_id, line, offset, raw_dict, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
             insert_text: conn.prepare("INSERT INTO events_fts (rowid, title, message, search) VALUES (?1, ?2, ?3, ?4)")?,
-            digests: FileDigests::default(),
+            digests: Digests::default(),
         })
     }
 
     /// Notes a record stored for the current file's digest.
     fn stored(&mut self, at: Locator, digest: &Digest) -> Result<()> {
-        self.digests.add(self.conn, at.offset as i64, *digest)
+        // One file at a time: its records go under one key.
+        self.digests.add(self.conn, 0, at.offset as i64, *digest)
     }
 
     /// The current file's raw records — as many, and their digest
     /// ([`super::digests`]) — and a fresh start for the next file.
     pub fn end_file_records(&mut self) -> Result<(u64, String)> {
-        self.digests.finish(self.conn)
+        let mut by_source = self.digests.finish(self.conn)?;
+        Ok(by_source.remove(&0).unwrap_or_else(|| (0, super::digests::RecordsDigest::default().finish())))
     }
 
     /// Sets how the raw records that follow are stored: compressed with this
