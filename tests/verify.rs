@@ -2,7 +2,8 @@
 //! a deletion or a swap of activity rows made with SQL outside Kordon, a
 //! source file's hash rewritten, a file or an event deleted, a triage state
 //! or a comment changed, or the log rewritten whole against the head kept
-//! outside the case, fails and names what changed.
+//! outside the case, an event, an entity or a link edited, fails and names
+//! what changed.
 
 use crate::util::{fixture, TestCase};
 
@@ -288,4 +289,82 @@ fn a_raw_record_rewritten_or_swapped_in_place_is_named() {
     let p = problems(&t);
     assert!(p.contains("its stored record does not decompress"), "{}", p);
     assert!(p.contains("raw record(s) are not the ones its import stored"), "{}", p);
+}
+
+#[test]
+fn an_edited_event_entity_or_attribute_is_named() {
+    let edits = [
+        ("UPDATE events SET title = 'Routine API call' WHERE id = (SELECT MIN(id) FROM events WHERE kind = 'alert')", "the events were changed outside Kordon"),
+        ("UPDATE events SET severity = 0 WHERE id = (SELECT MIN(id) FROM events WHERE severity > 2)", "the events were changed outside Kordon"),
+        ("UPDATE events SET fields = json_set(fields, '$.verb', 'get') WHERE id = (SELECT MIN(id) FROM events WHERE json_extract(fields, '$.verb') = 'create')", "the events were changed outside Kordon"),
+        ("UPDATE entities SET key = 'shop/decoy' WHERE id = (SELECT MIN(id) FROM entities WHERE kind = 'pod')", "the entities were changed outside Kordon"),
+        ("UPDATE entity_attrs SET value = '\"10.0.0.9\"' WHERE (entity_id, name) IN (SELECT entity_id, name FROM entity_attrs LIMIT 1)", "the entity attrs were changed outside Kordon"),
+        // A link the events do not list, and one they list taken away.
+        ("INSERT INTO event_entities SELECT (SELECT MIN(id) FROM entities), MIN(id), 'subject' FROM events", "link(s) were added outside Kordon"),
+        ("DELETE FROM event_entities WHERE (entity_id, event_id, role) IN (SELECT entity_id, event_id, role FROM event_entities LIMIT 3)", "3 event–entity link(s) the events list are missing"),
+    ];
+    for (edit, named) in edits {
+        let t = demo_case();
+        sql(&t, edit);
+        let p = problems(&t);
+        assert!(p.contains(named), "{}: {}", edit, p);
+        assert!(p.contains("committed to") || p.contains("link(s)"), "{}", p);
+    }
+}
+
+/// The demo's attack requests as two files: the stages received first,
+/// and the completed stages (which outrank them) in a second file.
+fn audit_in_two_files(t: &TestCase) -> (std::path::PathBuf, std::path::PathBuf) {
+    let text = std::fs::read_to_string(fixture("demo/src/audit-attack.jsonl")).unwrap();
+    let (first, second): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.contains("\"stage\":\"RequestReceived\""));
+    assert!(!first.is_empty() && !second.is_empty());
+    let (a, b) = (t.dir.path().join("received.jsonl"), t.dir.path().join("completed.jsonl"));
+    std::fs::write(&a, first.join("\n") + "\n").unwrap();
+    std::fs::write(&b, second.join("\n") + "\n").unwrap();
+    (a, b)
+}
+
+#[test]
+fn imports_that_rewrite_earlier_events_keep_the_commitment_and_an_earlier_edit_still_shows() {
+    let t = TestCase::new();
+    let (a, b) = audit_in_two_files(&t);
+    t.import(&[&a]);
+    let before: String = rusqlite::Connection::open(&t.case).unwrap().query_row("SELECT fields FROM events ORDER BY id LIMIT 1", [], |r| r.get(0)).unwrap();
+    let second = t.import(&[&b]);
+    assert!(second["events_merged"].as_u64().unwrap() > 0, "{}", second);
+    let after: String = rusqlite::Connection::open(&t.case).unwrap().query_row("SELECT fields FROM events ORDER BY id LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert_ne!(before, after, "the second import rewrote the events of the first");
+    t.ok(&["detect"]);
+    t.ok(&["correlate"]);
+    assert_eq!(verify_json(&t)["ok"], true);
+
+    // An edit before an import is not absorbed by it.
+    let t = TestCase::new();
+    let (a, b) = audit_in_two_files(&t);
+    t.import(&[&a]);
+    sql(&t, "UPDATE events SET message = 'nothing happened' WHERE id = (SELECT MIN(id) FROM events)");
+    t.import(&[&b]);
+    let p = problems(&t);
+    assert!(p.contains("the events were changed outside Kordon: their rows no longer add up to what log row 2 committed to"), "{}", p);
+}
+
+#[test]
+fn a_case_from_before_the_commitment_is_taken_as_found_and_says_so() {
+    let t = demo_case();
+    // As an older Kordon wrote it: no commitment in the log.
+    sql(&t, "UPDATE activity SET details = json_remove(details, '$.derived')");
+    rechain(&t, 1);
+    let v = verify_json(&t);
+    assert_eq!(v["ok"], true, "{}", v);
+    let limits = v["limits"].to_string();
+    assert!(limits.contains("imported by an older Kordon, whose log does not commit to them"), "{}", limits);
+
+    // Its next import commits to everything as found, and says so.
+    t.import(&[&fixture("samples/falco/plain.jsonl")]);
+    let v = verify_json(&t);
+    assert_eq!(v["ok"], true, "{}", v);
+    let limits = v["limits"].to_string();
+    assert!(limits.contains("log row 4 committed to the events and entities as it found them"), "{}", limits);
+    sql(&t, "UPDATE events SET title = 'x' WHERE id = (SELECT MIN(id) FROM events)");
+    assert!(problems(&t).contains("the events were changed outside Kordon"));
 }

@@ -5,7 +5,7 @@
 use super::output::{cells, print_rows, say};
 use clap::Args;
 use kordon::error::{Code, Error};
-use kordon::store::{activity, verify, Case};
+use kordon::store::{activity, derived, verify, Case};
 use kordon::time::format_ns;
 use serde::Serialize;
 
@@ -60,7 +60,12 @@ pub fn log(case: &Case, args: LogArgs) -> anyhow::Result<()> {
         .map(|e| LogRow { id: e.id, time: format_ns(e.at_ns), actor: e.actor, action: e.action, target: e.target, details: e.details, hash: e.hash })
         .collect();
     print_rows(&rows, args.json, &["ID", "TIME", "ACTOR", "ACTION", "TARGET", "DETAILS"], |r| {
-        let mut details = r.details.to_string();
+        // The commitment to the derived tables is kilobytes of hex: `--json` has it.
+        let mut shown = r.details.clone();
+        if let Some(map) = shown.as_object_mut() {
+            map.remove(derived::LOG_KEY);
+        }
+        let mut details = shown.to_string();
         if details.chars().count() > 120 {
             details = details.chars().take(119).collect::<String>() + "…";
         }
@@ -74,7 +79,7 @@ pub fn verify(case: &Case, args: VerifyArgs) -> anyhow::Result<()> {
         super::output::json(&v)?;
     } else if v.ok {
         say!(
-            "OK: the activity log's {} row(s) chain correctly{}; the {} imported file(s) carry the SHA-256 and the record counts their imports recorded; triage and comments are what the log records; every reference in the case resolves.",
+            "OK: the activity log's {} row(s) chain correctly{}; the {} imported file(s) carry the SHA-256 and the record counts their imports recorded; the events, entities and their attributes add up to what the log committed to; triage and comments are what the log records; every reference in the case resolves.",
             v.activity_rows,
             if v.head_checked { " and still hold the head kept outside the case" } else { "" },
             v.files_checked

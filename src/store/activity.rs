@@ -49,7 +49,22 @@ pub fn append(
         Some((id, hash)) => (id + 1, hash),
         None => (1, GENESIS.to_string()),
     };
-    let details = serde_json::to_string(details).unwrap_or_else(|_| "{}".into());
+    // The entry that ends a change of the derived tables commits to them.
+    let details = match super::derived::commit_pending(conn)? {
+        None => serde_json::to_string(details),
+        Some((states, adopted)) => {
+            let mut details = match details {
+                serde_json::Value::Object(map) => map.clone(),
+                other => serde_json::Map::from_iter([("value".to_string(), other.clone())]),
+            };
+            details.insert(super::derived::LOG_KEY.into(), states);
+            if adopted {
+                details.insert(super::derived::ADOPTED_KEY.into(), true.into());
+            }
+            serde_json::to_string(&details)
+        }
+    }
+    .unwrap_or_else(|_| "{}".into());
     let hash = row_hash(&prev, id, at_ns, actor, action, target, &details);
     conn.execute(
         "INSERT INTO activity (id, at_ns, actor, action, target, details, prev_hash, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",

@@ -19,6 +19,7 @@
 //! with its own code (see [`crate::error::store_code`]).
 
 pub mod activity;
+pub mod derived;
 pub mod digests;
 pub mod query;
 pub mod raw;
@@ -92,6 +93,7 @@ impl Case {
             case.stamp()?;
         }
         case.migrate()?;
+        derived::install(&case.conn)?;
         Ok(case)
     }
 
@@ -114,6 +116,7 @@ impl Case {
         case.configure().map_err(|e| in_case(path, e))?;
         case.stamp()?;
         case.migrate()?;
+        derived::install(&case.conn)?;
         Ok(case)
     }
 
@@ -139,6 +142,7 @@ impl Case {
         case.conn.execute_batch(NEW_CASE_PAGE_SIZE)?;
         case.configure()?;
         case.migrate()?;
+        derived::install(&case.conn)?;
         Ok(case)
     }
 

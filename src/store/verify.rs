@@ -20,12 +20,19 @@
 //! - Triage: the incidents' status, classification, determination, owner,
 //!   severity, tags, verdicts, follow-up ticks and comments equal the
 //!   replay of the log ([`crate::triage::replay`]).
+//! - Derived data: the events' normalized columns (title, message, fields,
+//!   severity, entity links …), the entities and their attributes add up
+//!   to what the newest log entry that changed them committed to
+//!   ([`derived`]), and the index of event–entity links holds exactly the
+//!   links the events list. A case begun by an older Kordon is committed to
+//!   as found by its next import, which the result says.
 //! - References: every foreign key resolves (an import writes them whole by
 //!   construction; a row deleted outside Kordon leaves links to nothing).
 //!
 //! What it does not prove yet is listed in every result ([`LIMITS`]).
 
 use super::raw::Decoder;
+use super::derived;
 use super::digests::{Digests, RecordsDigest};
 use super::{activity, file_label, record_digest, Case};
 use crate::error::Result;
@@ -51,7 +58,7 @@ pub struct Verification {
 
 /// What `verify` does not prove (see the module doc).
 pub const LIMITS: &[&str] = &[
-    "the events' normalized fields (title, message, fields, entities) are what Kordon made of the raw records, and the log does not commit to them yet: an edit of those alone passes",
+    "the search index, the signals and how incidents group them are not checked: `detect` and `correlate` derive them again from the events",
 ];
 
 /// Without a head kept outside the case, this one more.
@@ -243,6 +250,8 @@ pub fn verify(case: &Case, expected: Option<&Head>) -> Result<Verification> {
     problems.extend(crate::triage::replay::check(&case.conn, &log)?);
     problems.extend(dangling_references(case)?);
     let mut limits: Vec<String> = LIMITS.iter().map(|l| l.to_string()).collect();
+    check_derived(case, &log, &mut problems, &mut limits)?;
+    problems.extend(link_mismatches(case)?);
     if expected.is_none() {
         limits.push(NO_HEAD.to_string());
     }
@@ -255,6 +264,65 @@ pub fn verify(case: &Case, expected: Option<&Head>) -> Result<Verification> {
         head_checked: expected.is_some(),
         limits,
     })
+}
+
+/// The events, entities and attributes add up to what the log committed
+/// to last ([`derived`]).
+fn check_derived(case: &Case, log: &[activity::Entry], problems: &mut Vec<String>, limits: &mut Vec<String>) -> Result<()> {
+    let now = derived::recompute(&case.conn)?;
+    let committed = log.iter().rev().find_map(|e| Some((e.id, e.details.get(derived::LOG_KEY)?)));
+    match committed {
+        None if now.values().any(|s| *s != derived::State::default()) => limits.push(UNCOMMITTED.to_string()),
+        None => {}
+        Some((row, v)) => match derived::Commitment::from_json(v) {
+            None => problems.push(format!("log row {}: what it commits to of the events and entities is unreadable", row)),
+            Some(c) => {
+                for (table, have) in &now {
+                    let want = c.states.get(table).cloned().unwrap_or_default();
+                    if *have != want {
+                        problems.push(format!(
+                            "the {} were changed outside Kordon: their rows no longer add up to what log row {} committed to (state {}, committed {})",
+                            table.replace('_', " "),
+                            row,
+                            have.short(),
+                            want.short()
+                        ));
+                    }
+                }
+            }
+        },
+    }
+    if let Some(e) = log.iter().find(|e| e.details.get(derived::ADOPTED_KEY).is_some_and(|v| v == true)) {
+        limits.push(format!(
+            "log row {} committed to the events and entities as it found them (the case was begun by an older Kordon): a change made before it cannot show",
+            e.id
+        ));
+    }
+    Ok(())
+}
+
+/// Without a commitment in the log, this one more.
+pub const UNCOMMITTED: &str = "the events and entities were imported by an older Kordon, whose log does not commit to them: an edit of their normalized fields passes until the next import";
+
+/// Event–entity links that the events' own lists (`entity_refs`, committed
+/// with the events) do not have, or that are missing from the index of
+/// links: the graph and "everything about this pod" read the index.
+fn link_mismatches(case: &Case) -> Result<Vec<String>> {
+    let listed = "SELECT e.id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM events e, json_each(e.entity_refs) j";
+    let indexed = "SELECT event_id, entity_id, role FROM event_entities";
+    let count = |a: &str, b: &str| -> Result<i64> {
+        Ok(case.conn.query_row(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})"), [], |r| r.get(0))?)
+    };
+    let mut problems = Vec::new();
+    let extra = count(indexed, listed)?;
+    if extra > 0 {
+        problems.push(format!("{} event–entity link(s) were added outside Kordon: the events they join do not list them", extra));
+    }
+    let missing = count(listed, indexed)?;
+    if missing > 0 {
+        problems.push(format!("{} event–entity link(s) the events list are missing from the case's index of links", missing));
+    }
+    Ok(problems)
 }
 
 /// A file as its import's log row recorded it.

@@ -1,0 +1,3 @@
+#![no_main]
+// What this target checks: kordon_fuzzing::kubeconfig.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kordon_fuzzing::run("kubeconfig", data));

@@ -1,0 +1,109 @@
+//! A kubeconfig read as `kordon cluster contexts`, `isolate` and the app
+//! read it, up to the point where Kordon would connect.
+//!
+//! Input: the kubeconfig's bytes. What must hold: no context whose
+//! credentials come from a command (an exec plugin, an auth provider's
+//! `cmd-path`) is accepted without trust, judged on the kubeconfig as the
+//! kube client reads it; and no credential in the file shows in what Kordon
+//! says of it — its messages and its descriptions of the contexts.
+
+use kordon::cluster::connect::{resolve, ConnectOptions};
+use kordon::cluster::kubeconfig;
+
+/// Contexts tried by name, beyond the current one.
+const CONTEXTS: usize = 8;
+
+pub fn run(data: &[u8]) {
+    let path = crate::scratch().join("kubeconfig");
+    std::fs::write(&path, data).expect("the kubeconfig written");
+    let secrets = secrets(data);
+    let opts = ConnectOptions { kubeconfig: Some(path.clone()), context: None, trust_exec: false };
+    let mut names = vec![None];
+    match kubeconfig::load(Some(&path)) {
+        Ok((kc, files)) => {
+            let all = kubeconfig::contexts(&kc, &files);
+            shown(&secrets, &format!("{all:?}"));
+            names.extend(all.into_iter().take(CONTEXTS).map(|c| Some(c.name)));
+        }
+        Err(e) => shown(&secrets, &e.to_string()),
+    }
+    for name in names {
+        match resolve(&ConnectOptions { context: name, ..opts.clone() }) {
+            Ok((kc, ctx)) => {
+                assert!(!runs_command(&kc, &ctx.name), "context '{}' runs a command and was accepted untrusted", ctx.name);
+                shown(&secrets, &format!("{ctx:?}"));
+            }
+            Err(e) => shown(&secrets, &e.to_string()),
+        }
+    }
+    std::fs::remove_file(&path).expect("the kubeconfig removed");
+}
+
+/// Whether the kube client would run a program for this context's
+/// credentials, read from its own parse of the file.
+fn runs_command(kc: &kube::config::Kubeconfig, context: &str) -> bool {
+    let Some(user) = kc.contexts.iter().find(|c| c.name == context).and_then(|c| c.context.as_ref()).and_then(|c| c.user.clone())
+    else {
+        return false;
+    };
+    let Some(auth) = kc.auth_infos.iter().find(|a| a.name == user).and_then(|a| a.auth_info.as_ref()) else {
+        return false;
+    };
+    auth.exec.is_some() || auth.auth_provider.as_ref().is_some_and(|p| p.config.contains_key("cmd-path"))
+}
+
+/// Keys whose value is a credential.
+const SECRET_KEYS: &[&str] =
+    &["token", "password", "client-key-data", "id-token", "refresh-token", "access-token", "client-secret", "value"];
+
+/// The credentials written as `key: value` lines, where the value is
+/// plainly one: eight or more letters and digits found nowhere else in the
+/// file (a value that is also a name or a server is shown as that).
+fn secrets(data: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(data);
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start().trim_start_matches("- ");
+        let Some((key, value)) = line.split_once(':') else { continue };
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        if SECRET_KEYS.contains(&key.trim())
+            && value.len() >= 8
+            && value.bytes().all(|b| b.is_ascii_alphanumeric())
+            && text.matches(value).count() == 1
+        {
+            found.push(value.to_string());
+        }
+    }
+    found
+}
+
+fn shown(secrets: &[String], said: &str) {
+    for s in secrets {
+        assert!(!said.contains(s.as_str()), "a credential from the kubeconfig is shown: {said}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_credentials_checked_are_the_plain_ones_found_once() {
+        let kc = b"users:\n- name: a\n  user:\n    token: abcdef0123456789\n    password: 'Sup3rSecretPass'\n- name: b\n  user: {token: short}\n- name: c\n  user:\n    token: clustername1\ncontexts:\n- name: clustername1\n";
+        assert_eq!(secrets(kc), ["abcdef0123456789", "Sup3rSecretPass"]);
+        shown(&secrets(kc), "context 'clustername1': no server");
+        let leaked = std::panic::catch_unwind(|| shown(&secrets(kc), "line 4: token: abcdef0123456789"));
+        assert!(leaked.is_err(), "a credential in a message is caught");
+    }
+
+    #[test]
+    fn a_command_is_told_from_the_kube_clients_own_reading() {
+        let read = |yaml: &str| kube::config::Kubeconfig::from_yaml(yaml).unwrap();
+        let exec = read("contexts: [{name: c, context: {cluster: k, user: u}}]\nusers: [{name: u, user: {exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}}}]\n");
+        assert!(runs_command(&exec, "c"));
+        let gcp = read("contexts: [{name: c, context: {cluster: k, user: u}}]\nusers: [{name: u, user: {auth-provider: {name: gcp, config: {cmd-path: /bin/gcloud}}}}]\n");
+        assert!(runs_command(&gcp, "c"));
+        let token = read("contexts: [{name: c, context: {cluster: k, user: u}}]\nusers: [{name: u, user: {token: t}}]\n");
+        assert!(!runs_command(&token, "c"));
+    }
+}
