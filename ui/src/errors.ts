@@ -31,6 +31,11 @@ export function errorText(err: BackendErrorShape, context?: "import"): string {
   switch (err.code) {
     case "cancelled":
       return context === "import" ? "Import cancelled" : "Cancelled";
+    // What to do next differs, and the core's message says which file.
+    case "read_only":
+      return `${err.message}. Nothing was changed: copy the case to a folder you can write to and open the copy.`;
+    case "disk_full":
+      return `${err.message}. Nothing was changed: the case is as it was. Free some space and try again.`;
     default:
       return err.message || err.code;
   }

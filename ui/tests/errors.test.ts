@@ -20,6 +20,15 @@ describe("backend errors", () => {
     expect(errorText({ code: "cancelled", message: "whatever the core says" }, "import")).toBe("Import cancelled");
     expect(errorText({ code: "zip_bomb", message: "refused: ratio 1:5000" })).toBe("refused: ratio 1:5000");
   });
+
+  it("tells a full disk from a read-only medium, with what to do", () => {
+    const full = errorText({ code: "disk_full", message: "disk full: writing case.kordon" });
+    expect(full).toContain("disk full: writing case.kordon");
+    expect(full).toContain("Free some space");
+    const ro = errorText({ code: "read_only", message: "case.kordon: read-only medium" });
+    expect(ro).toContain("copy the case to a folder you can write to");
+    expect(ro).not.toContain("Free some space");
+  });
 });
 
 describe("formatting", () => {
