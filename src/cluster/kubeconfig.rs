@@ -91,6 +91,7 @@ pub fn load(explicit: Option<&Path>) -> Result<(Kubeconfig, Vec<PathBuf>)> {
     let files = locate(explicit)?;
     let mut merged: Option<Kubeconfig> = None;
     for f in &files {
+        refuse_cut_utf16(f)?;
         let kc = Kubeconfig::read_from(f).map_err(|e| {
             Error::input(Code::InvalidArgument, format!("{}: not a readable kubeconfig: {}", f.display(), redact::message(&e.to_string())))
         })?;
@@ -102,6 +103,21 @@ pub fn load(explicit: Option<&Path>) -> Result<(Kubeconfig, Vec<PathBuf>)> {
         });
     }
     Ok((merged.expect("at least one file"), files))
+}
+
+/// A kubeconfig that says it is UTF-16 (a Windows editor's byte-order
+/// mark) but ends in half a character. kube 5.0 reads such a file by
+/// indexing past its end and panics, which takes the app down with it;
+/// found by fuzzing (`fuzz/regressions/kubeconfig/`).
+fn refuse_cut_utf16(f: &Path) -> Result<()> {
+    let bytes = std::fs::read(f).map_err(|e| Error::io(format!("reading {}", f.display()), e))?;
+    if matches!(bytes.as_slice(), [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) && bytes.len() % 2 == 1 {
+        return Err(Error::input(
+            Code::InvalidArgument,
+            format!("{}: not a readable kubeconfig: UTF-16 text with an odd number of bytes (cut short?)", f.display()),
+        ));
+    }
+    Ok(())
 }
 
 fn auth_of(kc: &Kubeconfig, user: &str) -> Auth {
