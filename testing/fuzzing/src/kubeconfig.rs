@@ -56,25 +56,47 @@ fn runs_command(kc: &kube::config::Kubeconfig, context: &str) -> bool {
 const SECRET_KEYS: &[&str] =
     &["token", "password", "client-key-data", "id-token", "refresh-token", "access-token", "client-secret", "value"];
 
-/// The credentials written as `key: value` lines, where the value is
-/// plainly one: eight or more letters and digits found nowhere else in the
-/// file (a value that is also a name or a server is shown as that).
+/// The credentials in the file: the values of [`SECRET_KEYS`] wherever
+/// the YAML puts them, or, in a file that does not parse, on `key: value`
+/// lines. Only values that are plainly credentials count: eight or more
+/// characters of a token's alphabet, found nowhere else in the file (a
+/// value that is also a name or a server is shown as that).
 fn secrets(data: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(data);
     let mut found = Vec::new();
-    for line in text.lines() {
-        let line = line.trim_start().trim_start_matches("- ");
-        let Some((key, value)) = line.split_once(':') else { continue };
-        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
-        if SECRET_KEYS.contains(&key.trim())
-            && value.len() >= 8
-            && value.bytes().all(|b| b.is_ascii_alphanumeric())
-            && text.matches(value).count() == 1
-        {
-            found.push(value.to_string());
+    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text) {
+        Ok(doc) => walk(&doc, &mut found),
+        Err(_) => {
+            for line in text.lines() {
+                let line = line.trim_start().trim_start_matches("- ");
+                if let Some((key, value)) = line.split_once(':') {
+                    if SECRET_KEYS.contains(&key.trim()) {
+                        found.push(value.trim().trim_matches(|c| c == '"' || c == '\'').to_string());
+                    }
+                }
+            }
         }
     }
+    found.retain(|v| {
+        v.len() >= 8 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=._-".contains(&b)) && text.matches(v.as_str()).count() == 1
+    });
     found
+}
+
+fn walk(v: &serde_yaml_ng::Value, found: &mut Vec<String>) {
+    match v {
+        serde_yaml_ng::Value::Mapping(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v.as_str()) {
+                    (Some(k), Some(s)) if SECRET_KEYS.contains(&k) => found.push(s.to_string()),
+                    _ => walk(v, found),
+                }
+            }
+        }
+        serde_yaml_ng::Value::Sequence(items) => items.iter().for_each(|i| walk(i, found)),
+        serde_yaml_ng::Value::Tagged(t) => walk(&t.value, found),
+        _ => {}
+    }
 }
 
 fn shown(secrets: &[String], said: &str) {
@@ -91,6 +113,12 @@ mod tests {
     fn the_credentials_checked_are_the_plain_ones_found_once() {
         let kc = b"users:\n- name: a\n  user:\n    token: abcdef0123456789\n    password: 'Sup3rSecretPass'\n- name: b\n  user: {token: short}\n- name: c\n  user:\n    token: clustername1\ncontexts:\n- name: clustername1\n";
         assert_eq!(secrets(kc), ["abcdef0123456789", "Sup3rSecretPass"]);
+        // Inside another value (a quoted server spread over lines), a
+        // `key: value` line is not a credential.
+        let quoted = b"clusters:\n- name: a\n  cluster: {server: 'https://h:1\n    client-key-data: LS0tLS1CRUdJTiBF\n  '}\n";
+        assert!(secrets(quoted).is_empty());
+        // A file that does not parse is read line by line.
+        assert_eq!(secrets(b"users:\n- name: u\n  user:\n    token: abcdef0123456789\n    client-key-data: [oops\n"), ["abcdef0123456789"]);
         shown(&secrets(kc), "context 'clustername1': no server");
         let leaked = std::panic::catch_unwind(|| shown(&secrets(kc), "line 4: token: abcdef0123456789"));
         assert!(leaked.is_err(), "a credential in a message is caught");
