@@ -367,7 +367,7 @@ fn a_kubeconfig_in_utf16_cut_short_is_a_clear_error() {
     let t = TestCase::new();
     let cut = t.dir.path().join("utf16.yaml");
     let text: Vec<u8> = "apiVersion: v1\nkind: Config\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
-    std::fs::write(&cut, [&[0xFF, 0xFE][..], &text, &[b'x']].concat()).unwrap();
+    std::fs::write(&cut, [&[0xFF, 0xFE][..], &text, b"x"].concat()).unwrap();
     let err = t.refused(&["cluster", "contexts", "--kubeconfig", cut.to_str().unwrap()]);
     assert!(err.contains("UTF-16 text with an odd number of bytes"), "{}", err);
     // Whole, the same text reads.

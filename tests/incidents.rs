@@ -238,6 +238,40 @@ fn the_graph_links_identity_pod_container_processes_and_network_with_the_scan_ag
 }
 
 #[test]
+fn the_idle_replicas_of_the_attacked_pods_replicaset_fold_into_one_node_that_expands() {
+    let t = demo();
+    let (inc, _) = attack(&t);
+    let id = str_of(&inc["id"]);
+    let g: Value = serde_json::from_str(&t.ok(&["graph", id])).unwrap();
+    let nodes = g["nodes"].as_array().unwrap();
+    let of = |g: &Value, kind: &str| -> Vec<Value> {
+        g["nodes"].as_array().unwrap().iter().filter(|n| str_of(&n["kind"]) == kind).cloned().collect()
+    };
+    let pods = of(&g, "pod");
+    assert_eq!(pods.len(), 2, "the attacked pod and one node for its idle siblings: {:?}", pods);
+    let idle = pods.iter().find(|n| n["aggregated"] == true).expect("a folded node");
+    assert_eq!(str_of(&idle["label"]), "5 other pods of ReplicaSet shop/cart-7f9c6d8b5");
+    assert_eq!(idle["member_count"], 5);
+    assert_eq!(idle["signal_count"], 0, "only pods no signal names fold");
+    assert!(pods.iter().any(|n| n["key"] == "shop/cart-7f9c6d8b5-x2k4q"));
+    let containers = of(&g, "container");
+    assert_eq!(containers.len(), 2, "{:?}", containers);
+    assert!(containers.iter().any(|n| str_of(&n["label"]) == "5 containers of those 5 pods"));
+    // The fold hangs from the ReplicaSet by the same relation as its members.
+    let rs = nodes.iter().find(|n| str_of(&n["label"]) == "ReplicaSet shop/cart-7f9c6d8b5").unwrap();
+    assert!(g["edges"].as_array().unwrap().iter().any(|e| e["source"] == rs["id"] && e["target"] == idle["id"] && e["kind"] == "owns"));
+
+    // Expanded, the five pods come back one by one, each with its container.
+    let open: Value = serde_json::from_str(&t.ok(&["graph", id, "--expand", str_of(&idle["id"])])).unwrap();
+    let pods = of(&open, "pod");
+    assert_eq!(pods.len(), 6);
+    assert!(pods.iter().all(|n| n["aggregated"] == false));
+    assert_eq!(of(&open, "container").len(), 6);
+    // The same input draws the same graph.
+    assert_eq!(t.ok(&["graph", id]), t.ok(&["graph", id]));
+}
+
+#[test]
 fn incident_ids_do_not_depend_on_import_order_or_packaging() {
     let bundle = demo();
     let dir = tempfile::tempdir().unwrap();

@@ -44,6 +44,7 @@ pub fn run() {
             commands::triage::set_follow_up,
             commands::triage::verify_case,
             commands::triage::preferences,
+            commands::triage::set_drawers,
             commands::triage::set_investigator,
             commands::cluster::cluster_contexts,
             commands::cluster::cluster_prepare,

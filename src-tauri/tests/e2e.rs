@@ -54,7 +54,16 @@ async fn an_investigation_in_the_real_app() {
     assert!(title.contains("Crypto-mining"), "{}", title);
     s.css("[data-testid='tab-graph']").await.click().await.unwrap();
     s.css("#graph[data-graph-ready='true']").await;
-    s.css("[data-testid='node-list-toggle']").await.click().await.unwrap();
+    // The graph is what people look at: at 1440×900 its canvas takes most of
+    // the window and every label is readable, none covering another.
+    s.shot("02-graph").await;
+    let f = support::graph_figures(s).await;
+    let (w, h) = (f["share"]["width"].as_f64().unwrap_or(0.0), f["share"]["height"].as_f64().unwrap_or(0.0));
+    assert!(w >= 0.6 && h >= 0.55, "the canvas takes {:.0} % × {:.0} % of the window: {}", w * 100.0, h * 100.0, f);
+    assert!(f["smallestPx"].as_f64().unwrap_or(0.0) >= 11.0, "a label is drawn smaller than 11 px: {}", f);
+    assert_eq!(f["overlaps"], 0, "labels overlap: {}", f);
+    assert_eq!(f["hidden"], 0, "every label is drawn: {}", f);
+    s.click("[data-testid='drawer-open-nodes']").await;
     let mut pod = None;
     let (mut sa, mut miner) = (false, false);
     for item in s.all("[data-testid='graph-node-item']").await {
@@ -70,7 +79,6 @@ async fn an_investigation_in_the_real_app() {
     assert!(sa, "the graph lacks the cart service account");
     assert!(miner, "the graph lacks the xmrig process");
     let pod = pod.expect("the graph lacks the compromised pod");
-    s.shot("02-graph").await;
 
     // 4. Select the pod: its side panel lists the miner alert under Impact.
     pod.click().await.unwrap();
@@ -81,6 +89,8 @@ async fn an_investigation_in_the_real_app() {
         "Impact evidence of the pod: {:?}",
         impact
     );
+    // The node list closed again: the graph and the pod's side panel.
+    s.click("[data-testid='drawer-close-nodes']").await;
     s.shot("03-graph-side-panel").await;
 
     // 5. The evidence tab filtered to Discovery shows the nmap events.
@@ -233,7 +243,7 @@ async fn isolate_and_release_the_compromised_pod_from_the_graph() {
     s.css("body[data-ready='incident']").await;
     s.click("[data-testid='tab-graph']").await;
     s.css("#graph[data-graph-ready='true']").await;
-    s.click("[data-testid='node-list-toggle']").await;
+    s.click("[data-testid='drawer-open-nodes']").await;
     let mut pod = None;
     for item in s.all("[data-testid='graph-node-item'][data-kind='pod']").await {
         if item.text().await.unwrap_or_default().contains("cart-7f9c6d8b5-x2k4q") {

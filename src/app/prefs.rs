@@ -1,17 +1,34 @@
-//! The investigator's preferences, kept in the app's data folder: for now
-//! the name the activity log records for their changes. Without one the OS
-//! user name stands in (the `KORDON_ACTOR` environment variable first, so
-//! scripted runs and tests can name themselves).
+//! The investigator's preferences, kept in the app's data folder: the name
+//! the activity log records for their changes, and how they arranged the
+//! incident page's drawers. Without a name the OS user name stands in (the
+//! `KORDON_ACTOR` environment variable first, so scripted runs and tests can
+//! name themselves).
 
 use crate::error::{Code, Error, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
+
+/// The drawers of the incident page: the story, the graph's node list and its
+/// side panel.
+pub const DRAWERS: [&str; 3] = ["story", "nodes", "side"];
+/// Narrowest and widest a drawer may be set (CSS pixels).
+pub const DRAWER_WIDTH: (u32, u32) = (160, 1200);
+
+/// One drawer as the investigator left it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Drawer {
+    pub open: bool,
+    pub width: u32,
+}
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct Preferences {
     /// The investigator's name for the activity log; `None` = the OS user.
     pub investigator: Option<String>,
+    /// By drawer name (`DRAWERS`); a drawer not listed has the app's default.
+    pub drawers: BTreeMap<String, Drawer>,
 }
 
 /// What the app shows: the stored preferences and the name in effect.
@@ -46,6 +63,19 @@ pub fn clean_name(name: &str) -> Result<Option<String>> {
     Ok(Some(n.to_string()))
 }
 
+/// Checks drawer settings from the app: known names only, widths clamped.
+pub fn clean_drawers(drawers: BTreeMap<String, Drawer>) -> Result<BTreeMap<String, Drawer>> {
+    drawers
+        .into_iter()
+        .map(|(name, d)| {
+            if !DRAWERS.contains(&name.as_str()) {
+                return Err(Error::input(Code::InvalidArgument, format!("no drawer is called '{}'", name)));
+            }
+            Ok((name, Drawer { open: d.open, width: d.width.clamp(DRAWER_WIDTH.0, DRAWER_WIDTH.1) }))
+        })
+        .collect()
+}
+
 pub fn os_user() -> String {
     ["KORDON_ACTOR", "USER", "USERNAME"]
         .iter()
@@ -67,7 +97,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("sub").join("preferences.json");
         assert_eq!(load(&p), Preferences::default());
-        let prefs = Preferences { investigator: clean_name("  Ada Lovelace ").unwrap() };
+        let prefs = Preferences { investigator: clean_name("  Ada Lovelace ").unwrap(), ..Default::default() };
         save(&p, &prefs).unwrap();
         assert_eq!(load(&p).investigator.as_deref(), Some("Ada Lovelace"));
         std::fs::write(&p, b"{not json").unwrap();
@@ -79,6 +109,24 @@ mod tests {
         assert_eq!(clean_name("   ").unwrap(), None);
         assert!(clean_name("a\u{7}b").is_err());
         assert!(clean_name(&"x".repeat(101)).is_err());
-        assert_eq!(view(&Preferences { investigator: Some("Ada".into()) }).investigator_in_effect, "Ada");
+        assert_eq!(view(&Preferences { investigator: Some("Ada".into()), ..Default::default() }).investigator_in_effect, "Ada");
+    }
+
+    #[test]
+    fn drawers_are_checked_and_kept_beside_the_name() {
+        let mut d = BTreeMap::new();
+        d.insert("story".to_string(), Drawer { open: false, width: 20 });
+        d.insert("side".to_string(), Drawer { open: true, width: 5000 });
+        let clean = clean_drawers(d.clone()).unwrap();
+        assert_eq!(clean["story"], Drawer { open: false, width: DRAWER_WIDTH.0 });
+        assert_eq!(clean["side"].width, DRAWER_WIDTH.1);
+        d.insert("sidebar".to_string(), Drawer { open: true, width: 300 });
+        assert!(clean_drawers(d).unwrap_err().to_string().contains("'sidebar'"));
+        // A file from before drawers existed still loads, with its name.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("preferences.json");
+        std::fs::write(&p, br#"{"investigator":"Ada"}"#).unwrap();
+        assert_eq!(load(&p).investigator.as_deref(), Some("Ada"));
+        assert!(load(&p).drawers.is_empty());
     }
 }

@@ -37,6 +37,27 @@ struct Raw {
     graph_kinds: Vec<String>,
     #[serde(default)]
     graph_linked_kinds: Vec<String>,
+    #[serde(default)]
+    quiet_context: Vec<RawQuiet>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuiet {
+    relation: String,
+    kind: String,
+    label: String,
+}
+
+/// Quiet context the graph folds: the nodes of `kind` that one node links to
+/// by `relation` and that no signal names, when there are two or more, become
+/// one node worded by `label` (`{n}` members, `{other}` "other " when the hub
+/// keeps a signalled one, `{hub}` the hub's label).
+#[derive(Debug, Clone)]
+pub struct QuietRule {
+    pub relation: String,
+    pub kind: EntityKind,
+    pub label: String,
 }
 
 /// The validated configuration.
@@ -56,6 +77,7 @@ pub struct Config {
     /// Kinds drawn only as an end of a relation (a cluster someone got the
     /// credentials of), never merely because a signal names them.
     pub graph_linked_kinds: Vec<EntityKind>,
+    pub quiet_context: Vec<QuietRule>,
 }
 
 /// The configuration shipped with Kordon (validated by its tests).
@@ -102,6 +124,17 @@ impl Config {
             max_nodes: raw.max_nodes,
             graph_kinds: kinds(&raw.graph_kinds, "graph_kinds")?,
             graph_linked_kinds: kinds(&raw.graph_linked_kinds, "graph_linked_kinds")?,
+            quiet_context: raw
+                .quiet_context
+                .into_iter()
+                .map(|q| {
+                    let kind = kinds(std::slice::from_ref(&q.kind), "quiet_context")?[0];
+                    if !q.label.contains("{n}") {
+                        return Err(bad(format!("quiet_context label '{}' needs {{n}}", q.label)));
+                    }
+                    Ok(QuietRule { relation: q.relation, kind, label: q.label })
+                })
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -203,5 +236,6 @@ mod tests {
         assert!(refused(&base.replace("{technique: T1496, title: Crypto-mining}", "{title: Crypto-mining}"))
             .contains("exactly one of technique or tactic"));
         assert!(refused(&format!("{}\nsurprise: 1\n", base)).contains("unknown field"));
+        assert!(refused(&base.replace("label: \"{n} {other}pods of {hub}\"", "label: \"some pods\"")).contains("needs {n}"));
     }
 }

@@ -11,8 +11,14 @@
 //! threshold halves, and as a last resort nodes named by signals aggregate
 //! too. The result is deterministic: ids derive from entity ids, and nodes
 //! are visited in key order.
+//!
+//! Quiet context folds sooner: the idle replicas of the attacked pod's
+//! ReplicaSet, their containers and addresses say nothing about the attack
+//! but would fill its row. The rules of `quiet_context` fold such nodes from
+//! two on, worded after the node they hang from ("5 other pods of
+//! ReplicaSet shop/cart-7f9c6d8b5"); like any aggregate they expand.
 
-use super::config::Config;
+use super::config::{Config, QuietRule};
 use super::evidence::Evidence;
 use super::relations::{self, Relation};
 use super::summary::subject_label;
@@ -50,6 +56,8 @@ struct NodeData {
     signals: usize,
     /// Ports on the links that made this aggregate (addresses).
     ports: BTreeSet<u64>,
+    /// Set when quiet context folded into this node: its label.
+    folded: Option<String>,
 }
 
 impl NodeData {
@@ -68,6 +76,7 @@ impl NodeData {
             signal_keys: BTreeSet::new(),
             signals: 0,
             ports: BTreeSet::new(),
+            folded: None,
         }
     }
 }
@@ -134,7 +143,8 @@ pub struct Graph {
     pub aggregate_over: usize,
 }
 
-struct Builder {
+struct Builder<'c> {
+    quiet: &'c [QuietRule],
     g: StableDiGraph<NodeData, EdgeData>,
     /// Node ids the investigator asked to see member by member.
     keep: HashSet<i64>,
@@ -152,7 +162,7 @@ fn merge_edge(g: &mut StableDiGraph<NodeData, EdgeData>, a: NodeIndex, b: NodeIn
     }
 }
 
-impl Builder {
+impl Builder<'_> {
     fn sort_key(&self, n: NodeIndex) -> (EntityKind, i64) {
         let d = &self.g[n];
         (d.kind, *d.members.iter().next().unwrap_or(&0))
@@ -174,20 +184,47 @@ impl Builder {
                     groups.entry((tag, e.weight().kind.clone(), md.kind)).or_default().push(m);
                 }
             }
-            for ((tag, kind, _), mut members) in groups {
+            for ((tag, kind, member_kind), mut members) in groups {
                 members.sort_by_key(|m| self.sort_key(*m));
                 members.dedup();
-                if members.len() <= threshold {
+                let quiet = (tag == 0)
+                    .then(|| self.quiet.iter().find(|q| q.relation == kind && q.kind == member_kind))
+                    .flatten()
+                    .filter(|_| !allow_pinned && members.iter().all(|m| !self.g[*m].pinned));
+                let over = match quiet {
+                    Some(_) => members.len() >= 2,
+                    None => members.len() > threshold,
+                };
+                if !over {
                     continue;
                 }
-                self.merge(n, tag, &kind, &members);
+                let label = quiet.map(|q| self.quiet_label(n, &kind, member_kind, &q.label, members.len()));
+                let a = self.merge(n, tag, &kind, &members);
+                self.g[a].folded = label;
                 return true;
             }
         }
         false
     }
 
-    fn merge(&mut self, hub: NodeIndex, tag: u8, kind: &str, members: &[NodeIndex]) {
+    /// The wording of a quiet fold under `hub` (see `QuietRule`).
+    fn quiet_label(&self, hub: NodeIndex, relation: &str, kind: EntityKind, template: &str, n: usize) -> String {
+        let h = &self.g[hub];
+        let hub_label = match (h.members.len(), h.keys.values().next()) {
+            (1, Some(key)) => node_label(h.kind, key),
+            // Folded under a fold: "5 containers of those 5 pods", not the
+            // whole chain of labels.
+            (m, _) => format!("those {} {}", m, plural(h.kind)),
+        };
+        // "other" when the hub keeps a member of that kind a signal names.
+        let other = self
+            .g
+            .edges_directed(hub, Direction::Outgoing)
+            .any(|e| e.weight().kind == relation && self.g[e.target()].kind == kind && self.g[e.target()].pinned);
+        template.replace("{n}", &n.to_string()).replace("{other}", if other { "other " } else { "" }).replace("{hub}", &hub_label)
+    }
+
+    fn merge(&mut self, hub: NodeIndex, tag: u8, kind: &str, members: &[NodeIndex]) -> NodeIndex {
         let mut agg = NodeData::empty(self.g[members[0]].kind);
         let set: HashSet<NodeIndex> = members.iter().copied().collect();
         let mut moved: Vec<(bool, NodeIndex, EdgeData)> = Vec::new();
@@ -235,6 +272,7 @@ impl Builder {
                 merge_edge(&mut self.g, other, a, w);
             }
         }
+        a
     }
 }
 
@@ -289,6 +327,15 @@ fn node_label(kind: EntityKind, key: &str) -> String {
             format!("{} ({})", path, pid)
         }
         k => subject_label(k, key),
+    }
+}
+
+fn plural(kind: EntityKind) -> String {
+    match kind {
+        EntityKind::Ip => "addresses".into(),
+        EntityKind::Process => "processes".into(),
+        EntityKind::Identity => "identities".into(),
+        k => format!("{}s", k.as_str()),
     }
 }
 
@@ -374,7 +421,7 @@ pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
     }
     let raw_entities = info.len();
 
-    let mut b = Builder { g: StableDiGraph::new(), keep: HashSet::new() };
+    let mut b = Builder { quiet: &cfg.quiet_context, g: StableDiGraph::new(), keep: HashSet::new() };
     let mut index: HashMap<i64, NodeIndex> = HashMap::new();
     for (id, d) in info {
         index.insert(id, b.g.add_node(d));
@@ -394,7 +441,7 @@ pub fn build(ev: &Evidence, cfg: &Config, expand: &[String]) -> Graph {
     // Expanding: find which aggregates the ids name in an unexpanded build,
     // then rebuild keeping their members apart.
     if !wanted.is_empty() {
-        let mut plain = Builder { g: b.g.clone(), keep: HashSet::new() };
+        let mut plain = Builder { quiet: b.quiet, g: b.g.clone(), keep: HashSet::new() };
         aggregate_all(&mut plain, cfg, &mut threshold.clone());
         for d in plain.g.node_weights() {
             if d.members.len() > 1 && wanted.contains(aggregate_id(&d.members).as_str()) {
@@ -439,7 +486,7 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
             kind: d.kind.as_str().into(),
             label: match &key {
                 Some(k) => node_label(d.kind, k),
-                None => aggregate_label(d),
+                None => d.folded.clone().unwrap_or_else(|| aggregate_label(d)),
             },
             key,
             tactics,
@@ -474,7 +521,7 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
                 evidence_count: w.evidence.len(),
                 evidence: listed(&w.evidence),
                 ports: w.ports.iter().copied().collect(),
-                label: None,
+                label: relations::edge_words(&w.kind, &w.ports.iter().copied().collect::<Vec<_>>()),
             }
         })
         .collect();

@@ -46,6 +46,9 @@ struct RawRule {
 struct RawFile {
     version: u32,
     relations: Vec<RawRule>,
+    /// How the graph words each relation on its edge (`{ports}`: " :4444").
+    #[serde(default)]
+    verbs: BTreeMap<String, String>,
 }
 
 fn end(text: &str) -> Result<End> {
@@ -58,12 +61,51 @@ fn end(text: &str) -> Result<End> {
     Ok(End { kind, role: role.to_string() })
 }
 
-pub fn parse_rules(text: &str) -> Result<Vec<Rule>> {
+fn parse_file(text: &str) -> Result<RawFile> {
     let raw: RawFile = serde_yaml_ng::from_str(text)
         .map_err(|e| Error::input(Code::InvalidRules, format!("relations: {}", e)))?;
     if raw.version != 1 {
         return Err(Error::input(Code::InvalidRules, format!("relations: version {} is not supported", raw.version)));
     }
+    Ok(raw)
+}
+
+/// The wording of each relation kind on the graph's edges; every kind a
+/// relation names has one, and no wording names a kind no relation has.
+pub fn parse_verbs(text: &str) -> Result<BTreeMap<String, String>> {
+    let raw = parse_file(text)?;
+    let kinds: BTreeSet<&str> = raw.relations.iter().map(|r| r.kind.as_str()).collect();
+    for k in &kinds {
+        if !raw.verbs.contains_key(*k) {
+            return Err(Error::input(Code::InvalidRules, format!("relations: no verb words '{}'", k)));
+        }
+    }
+    for k in raw.verbs.keys() {
+        if !kinds.contains(k.as_str()) {
+            return Err(Error::input(Code::InvalidRules, format!("relations: verb for '{}', which no relation has", k)));
+        }
+    }
+    Ok(raw.verbs)
+}
+
+pub fn verbs() -> &'static BTreeMap<String, String> {
+    static VERBS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    VERBS.get_or_init(|| parse_verbs(RELATIONS_YAML).expect("data/relations.yaml is valid (pinned by tests)"))
+}
+
+/// An edge's words: its relation's verb, with the ports it saw.
+pub fn edge_words(kind: &str, ports: &[u64]) -> Option<String> {
+    let verb = verbs().get(kind)?;
+    let ports = if ports.is_empty() {
+        String::new()
+    } else {
+        format!(" :{}", ports.iter().map(u64::to_string).collect::<Vec<_>>().join(","))
+    };
+    Some(verb.replace("{ports}", &ports))
+}
+
+pub fn parse_rules(text: &str) -> Result<Vec<Rule>> {
+    let raw = parse_file(text)?;
     raw.relations
         .iter()
         .map(|r| {
@@ -148,6 +190,18 @@ mod tests {
     use super::*;
     use crate::incident::signals::Named;
     use crate::model::{Severity, Source};
+
+    #[test]
+    fn every_relation_has_its_words_on_the_graph() {
+        assert_eq!(edge_words("connected-to", &[4444]).as_deref(), Some("connected to :4444"));
+        assert_eq!(edge_words("connected-to", &[]).as_deref(), Some("connected to"));
+        assert_eq!(edge_words("started", &[]).as_deref(), Some("started"));
+        assert_eq!(edge_words("can", &[]), None, "permissions are worded by the blast radius");
+        let missing = RELATIONS_YAML.replace("  started: started\n", "");
+        assert!(parse_verbs(&missing).unwrap_err().to_string().contains("no verb words 'started'"));
+        let stray = format!("{}  teleported: teleported\n", RELATIONS_YAML);
+        assert!(parse_verbs(&stray).unwrap_err().to_string().contains("'teleported'"));
+    }
 
     fn ev(key: i64, t: i64, ents: &[(i64, EntityKind, &str)], fields: serde_json::Value) -> Signal {
         Signal {

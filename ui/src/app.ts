@@ -5,7 +5,8 @@ import { errorText, isBenign, toBackendError, type BackendError } from "./errors
 import { fmtTime } from "./format";
 import { IDLE, importReducer, type ImportAction, type ImportState } from "./logic/importState";
 import { DEFAULT_SORT } from "./logic/queue";
-import type { AppInfo, Backend, CaseInfo, EventRow, IncidentRow, Preferences, TriageChange, Verification, Vocabulary } from "./types";
+import { drawersFrom, type DrawerName } from "./logic/drawers";
+import type { AppInfo, Backend, CaseInfo, DrawerPref, EventRow, IncidentRow, Preferences, TriageChange, Verification, Vocabulary } from "./types";
 import { CaptureDialog } from "./views/capture";
 import { emptyNote, rawRecordView, severityBadge } from "./views/common";
 import { HardeningView } from "./views/hardening";
@@ -54,6 +55,8 @@ export class App {
   importState: ImportState = IDLE;
   route: Route = { name: "start" };
   presentation = false;
+  /** The graph has the whole window (focus mode). */
+  focus = false;
   readonly queueState: QueueState = { filter: { text: "", minSeverity: "" }, sort: { ...DEFAULT_SORT }, selected: null, checked: new Set() };
   vocabulary: Vocabulary | null = null;
   prefs: Preferences | null = null;
@@ -79,6 +82,7 @@ export class App {
   private pendingG = 0;
   private unlistenDrop: (() => void) | null = null;
   private renderToken = 0;
+  private drawerSave: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -179,6 +183,7 @@ export class App {
             ["1 2 3 4 5", "graph, evidence, timeline, triage, hardening"],
             ["x", "tick a queue row for a bulk change"],
             ["f", "fit the graph"],
+            ["z", "focus: the graph alone (Esc leaves)"],
             ["p", "presentation mode"],
           ].map(([k, v]) => [h("dt", null, h("kbd", null, k!)), h("dd", null, v!)]),
         ),
@@ -258,6 +263,7 @@ export class App {
       return;
     }
     this.route = route;
+    this.setFocus(false);
     this.incidentPage?.destroy();
     this.incidentPage = null;
     this.queueView = null;
@@ -314,6 +320,7 @@ export class App {
           presentation: () => this.presentation,
           onError: (e) => this.showError(e),
           onTab: (tab) => {
+            if (tab !== "graph") this.setFocus(false);
             if (this.route.name === "incident") this.navigate({ name: "incident", id: this.route.id, tab });
           },
           onReady: () => {
@@ -322,6 +329,9 @@ export class App {
           onTriageChanged: () => void this.afterTriage(),
           onCapture: () => this.openCapture(),
           onImport: () => void this.pickAndImport("files"),
+          drawers: drawersFrom(this.prefs?.drawers),
+          onDrawer: (name, state) => this.saveDrawer(name, state),
+          onFocus: () => this.setFocus(!this.focus),
         });
         this.incidentPage = page;
         this.view.append(page.el);
@@ -704,6 +714,33 @@ export class App {
     this.searchPanel.hidden = true;
   }
 
+  // ---- drawers and focus -------------------------------------------------------
+
+  /** Remembers a drawer (per user, in the core's preferences), a moment after the last change. */
+  private saveDrawer(name: DrawerName, state: DrawerPref): void {
+    const drawers = { ...(this.prefs?.drawers ?? {}), [name]: state };
+    if (this.prefs) this.prefs = { ...this.prefs, drawers };
+    if (this.drawerSave) clearTimeout(this.drawerSave);
+    this.drawerSave = setTimeout(() => {
+      this.drawerSave = null;
+      this.backend.setDrawers(drawers).then(
+        (p) => (this.prefs = p),
+        (e) => this.showError(e),
+      );
+    }, 300);
+  }
+
+  /** Focus mode: the incident's graph alone, over the whole window. */
+  setFocus(on: boolean): void {
+    if (on && (this.route.name !== "incident" || !this.incidentPage)) return;
+    if (on === this.focus) return;
+    this.focus = on;
+    document.documentElement.classList.toggle("graph-focus", on);
+    if (on) this.incidentPage?.selectTab("graph");
+    this.root.querySelector("[data-testid='graph-focus']")?.setAttribute("aria-pressed", String(on));
+    this.incidentPage?.graphView?.relayoutRoom();
+  }
+
   // ---- presentation and keys ---------------------------------------------------
 
   togglePresentation(): void {
@@ -741,7 +778,8 @@ export class App {
         if (afterG) this.navigate({ name: "queue" });
         return;
       case "Escape":
-        if (!this.searchPanel.hidden) this.closeSearch();
+        if (this.focus) this.setFocus(false);
+        else if (!this.searchPanel.hidden) this.closeSearch();
         else if (this.route.name === "incident" || this.route.name === "hardening") this.navigate({ name: "queue" });
         return;
       case "p":
@@ -752,6 +790,7 @@ export class App {
       const i = ["1", "2", "3", "4", "5"].indexOf(e.key);
       if (i >= 0) this.incidentPage.selectTab(TABS[i]!);
       else if (e.key === "f") this.incidentPage.fitGraph();
+      else if (e.key === "z") this.setFocus(!this.focus);
     } else if (this.route.name === "queue" && this.queueView) {
       if (e.key === "j") this.queueView.move(1);
       else if (e.key === "k") this.queueView.move(-1);

@@ -94,6 +94,7 @@ export function tauriBackend(): Backend {
     verifyCase: () => call<Verification>("verify_case"),
     preferences: () => call<Preferences>("preferences"),
     setInvestigator: (name) => call<Preferences>("set_investigator", { name }),
+    setDrawers: (drawers) => call<Preferences>("set_drawers", { drawers }),
     clusterContexts: (kubeconfig) => call<Contexts>("cluster_contexts", { kubeconfig }),
     clusterPrepare: (request) => call<ActionPreview>("cluster_prepare", { request }),
     clusterApply: (actionId, confirm) => call<ActionRow>("cluster_apply", { actionId, confirm }),

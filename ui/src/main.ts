@@ -14,11 +14,12 @@ async function pickBackend(): Promise<Backend> {
 }
 
 const root = document.getElementById("app");
-const measure = /^#\/measure-graph\/(\d+)\/(\d+)$/.exec(location.hash);
+const measure = /^#\/measure-graph\/(\d+)\/(\d+)(?:\/(\d+)x(\d+))?$/.exec(location.hash);
 if (root && measure) {
   // The graph measurement page (src-tauri/tests/measure.rs), not part of the app's navigation.
   void import("./measure").then(async (m) => {
-    const r = await m.measureGraph(root, Number(measure[1]), Number(measure[2]));
+    const stage = measure[3] ? { width: Number(measure[3]), height: Number(measure[4]) } : null;
+    const r = await m.measureGraph(root, Number(measure[1]), Number(measure[2]), stage);
     document.body.dataset.measure = JSON.stringify(r);
   });
 } else if (root) void pickBackend().then((b) => mountApp(root, b));

@@ -3,22 +3,19 @@
 // webview — and measures how long it takes to appear and how smoothly it pans.
 // src-tauri/tests/measure.rs opens it in the built app and reads the result
 // from `document.body.dataset.measure`. Nothing in the app links here.
-import { GraphView } from "./views/graphView";
+import { GraphView, type GraphFigures } from "./views/graphView";
+import { frame, measurePan, type PanFigures } from "./graph/panMeasure";
 import type { Backend, Graph, GraphEdge, GraphNode, IncidentRow } from "./types";
 
-export interface GraphMeasure {
+export interface GraphMeasure extends PanFigures {
   nodes: number;
   edges: number;
   /** From asking for the graph to the first frame drawn with it. */
   showMs: number;
-  /** Frames drawn per second while the view pans continuously. */
-  panFps: number;
-  panSeconds: number;
   /** Frames per second of this webview with nothing to draw (its ceiling here). */
   idleFps: number;
-  /** How far the drag moved the pointer, and how far the graph panned (they must agree). */
-  draggedPx: number;
-  pannedPx: number;
+  /** The labels and canvas after Fit. */
+  labels: GraphFigures;
 }
 
 const KINDS = ["identity", "workload", "pod", "container", "process", "ip"];
@@ -75,11 +72,18 @@ export function syntheticGraph(nodeCount: number, edgeCount: number): Graph {
   return { incident: "INC-00000000", nodes, edges };
 }
 
-function frame(): Promise<number> {
-  return new Promise((resolve) => requestAnimationFrame((t) => resolve(t)));
-}
-
-export async function measureGraph(root: HTMLElement, nodeCount: number, edgeCount: number, panSeconds = 3): Promise<GraphMeasure> {
+/**
+ * Draws the synthetic graph in the real GraphView, in a canvas of `stage`
+ * CSS pixels (the size the incident page gives it: measure.rs passes what it
+ * measured there), then measures how fast it appears, its labels and panning.
+ */
+export async function measureGraph(
+  root: HTMLElement,
+  nodeCount: number,
+  edgeCount: number,
+  stage: { width: number; height: number } | null = null,
+  panSeconds = 3,
+): Promise<GraphMeasure> {
   const graph = syntheticGraph(nodeCount, edgeCount);
   const incident: IncidentRow = {
     id: graph.incident,
@@ -114,36 +118,19 @@ export async function measureGraph(root: HTMLElement, nodeCount: number, edgeCou
   }
   const idleFps = idleFrames / ((idleNow - idleStart) / 1000);
   root.replaceChildren(view.el);
-  view.el.style.height = "100vh";
+  if (stage) {
+    // The canvas alone, at the size given: no toolbar height to subtract.
+    view.el.style.width = `${stage.width}px`;
+    view.container.parentElement!.style.height = `${stage.height}px`;
+    view.container.parentElement!.parentElement!.style.height = `${stage.height}px`;
+    view.container.parentElement!.parentElement!.dataset.fixedHeight = "true";
+  } else view.el.style.height = "100vh";
   const t0 = performance.now();
   await view.load();
   await frame();
   await frame();
   const showMs = performance.now() - t0;
-  // Pan as a person does: press on the background and drag, one step per
-  // frame (Cytoscape draws from a texture while a gesture pans the view).
-  const canvas = view.container.querySelector("canvas:last-of-type") ?? view.container;
-  const box = view.container.getBoundingClientRect();
-  let x = box.left + 20;
-  const y = box.top + 20;
-  const mouse = (type: string, target: EventTarget) =>
-    target.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0, buttons: type === "mouseup" ? 0 : 1, view: window }));
-  const before = view.pan();
-  const x0 = x;
-  mouse("mousedown", canvas);
-  let frames = 0;
-  const start = await frame();
-  let now = start;
-  while (now - start < panSeconds * 1000) {
-    x += 2;
-    mouse("mousemove", canvas);
-    now = await frame();
-    frames++;
-  }
-  mouse("mouseup", canvas);
-  const panFps = frames / ((now - start) / 1000);
-  await frame();
-  const after = view.pan();
-  const pannedPx = before && after ? after.x - before.x : NaN;
-  return { nodes: graph.nodes.length, edges: graph.edges.length, showMs, panFps, panSeconds, idleFps, draggedPx: x - x0, pannedPx };
+  const labels = view.figures();
+  const pan = await measurePan(view, panSeconds);
+  return { nodes: graph.nodes.length, edges: graph.edges.length, showMs, idleFps, ...pan, labels };
 }

@@ -409,8 +409,16 @@ export interface Verification {
   limits: string[];
 }
 
+/** A drawer of the incident page as the investigator left it (CSS pixels). */
+export interface DrawerPref {
+  open: boolean;
+  width: number;
+}
+
 export interface Preferences {
   investigator: string | null;
+  /** By drawer name ("story", "nodes", "side"); absent ones take the defaults. */
+  drawers?: Record<string, DrawerPref>;
   investigator_in_effect: string;
   os_user: string;
 }
@@ -619,6 +627,8 @@ export interface Backend {
   verifyCase(): Promise<Verification>;
   preferences(): Promise<Preferences>;
   setInvestigator(name: string): Promise<Preferences>;
+  /** Remembers how the drawers were left (per user, in the app's data folder). */
+  setDrawers(drawers: Record<string, DrawerPref>): Promise<Preferences>;
   clusterContexts(kubeconfig: string | null): Promise<Contexts>;
   /** Looks up, checks and dry-runs; changes nothing. */
   clusterPrepare(request: ActionRequest): Promise<ActionPreview>;

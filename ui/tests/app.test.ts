@@ -161,7 +161,7 @@ describe("incident page", () => {
 
   it("expands an aggregated node", async () => {
     await openIncident();
-    const agg = $$("[data-testid='graph-node-item']").find((i) => (i.dataset.id ?? "").startsWith("agg-"))!;
+    const agg = $$("[data-testid='graph-node-item'][data-kind='ip']").find((i) => (i.dataset.id ?? "").startsWith("agg-"))!;
     agg.click();
     await waitFor(() => $("[data-testid='expand-node']"))!;
     $("[data-testid='expand-node']")!.click();
@@ -169,6 +169,56 @@ describe("incident page", () => {
     const call = mock.calls.filter((c) => c.cmd === "incident_graph").pop()!;
     expect((call.args as { expand: string[] }).expand).toEqual([agg.dataset.id]);
     expect($("#graph")!.dataset.graphReady).toBe("true");
+  });
+
+  it("a story step shows its part of the attack path in the graph, and again the whole", async () => {
+    await openIncident();
+    $("[data-testid='tab-evidence']")!.click();
+    const show = $$("[data-testid='story-step-show']");
+    expect(show.length).toBeGreaterThan(2);
+    show[0]!.click();
+    expect($("[data-testid='tab-graph']")!.getAttribute("aria-selected")).toBe("true");
+    expect(show[0]!.getAttribute("aria-pressed")).toBe("true");
+    expect(Number($("#graph")!.dataset.focus)).toBeGreaterThan(0);
+    const cy = (app.page!.graphView as unknown as { cy: import("cytoscape").Core }).cy;
+    expect(cy.nodes(".focus").length).toBe(Number($("#graph")!.dataset.focus));
+    expect(cy.nodes(".dim").length).toBeGreaterThan(0);
+    show[0]!.click();
+    expect(show[0]!.getAttribute("aria-pressed")).toBe("false");
+    expect($("#graph")!.dataset.focus).toBe("");
+    // The story's whole path, emphasized; the rest dimmed.
+    expect(cy.nodes(".path").length).toBeGreaterThan(5);
+    expect(cy.edges(".path").length).toBeGreaterThan(5);
+  });
+
+  it("drawers open, close and are remembered for the next incident", async () => {
+    await openIncident();
+    expect($("[data-testid='drawer-story']")!.dataset.open).toBe("true");
+    $("[data-testid='drawer-close-story']")!.click();
+    expect($("[data-testid='drawer-story']")!.dataset.open).toBe("false");
+    await waitFor(() => mock.calls.some((c) => c.cmd === "set_drawers"));
+    const call = mock.calls.filter((c) => c.cmd === "set_drawers").pop()!;
+    expect((call.args as { drawers: Record<string, { open: boolean }> }).drawers.story!.open).toBe(false);
+    app.navigate({ name: "queue" });
+    await ready("queue");
+    $(`[data-testid='incident-row'][data-id='${DEMO_ID}']`)!.click();
+    await ready("incident");
+    expect($("[data-testid='drawer-story']")!.dataset.open).toBe("false");
+    $("[data-testid='drawer-open-story']")!.click();
+    expect($("[data-testid='drawer-story']")!.dataset.open).toBe("true");
+  });
+
+  it("focus mode gives the graph the window; Esc gives it back", async () => {
+    await openIncident();
+    $("[data-testid='graph-focus']")!.click();
+    expect(document.documentElement.classList.contains("graph-focus")).toBe(true);
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(document.documentElement.classList.contains("graph-focus")).toBe(false);
+    expect(document.body.dataset.ready).toBe("incident");
+    document.dispatchEvent(new KeyboardEvent("keydown", { key: "z", bubbles: true }));
+    expect(document.documentElement.classList.contains("graph-focus")).toBe(true);
+    app.navigate({ name: "queue" });
+    expect(document.documentElement.classList.contains("graph-focus")).toBe(false);
   });
 
   it("graph filters hide nodes from the list", async () => {

@@ -71,21 +71,23 @@ describe("permission nodes in the graph model", () => {
     expect(grantsOf(small, "pod")).toEqual([]);
   });
 
-  it("are laid out in the column right after the identity, before the workloads", () => {
-    expect(bandOf("permission")).toBe(BANDS.permission);
-    expect(BANDS.identity).toBeLessThan(BANDS.permission);
-    expect(BANDS.permission).toBeLessThan(BANDS.workload);
+  it("are stacked under their identity, in its column, before the workloads", () => {
+    expect(bandOf("permission")).toBe(BANDS.identity);
     const res = layeredLayout(small.nodes, small.edges);
-    expect(res.rank.get("perm")).toBe(res.rank.get("sa")! + 1);
+    expect(res.rank.get("perm")).toBe(res.rank.get("sa"));
+    expect(res.positions.get("perm")!.y).toBeGreaterThan(res.positions.get("sa")!.y);
     expect(res.rank.get("wl")!).toBeGreaterThan(res.rank.get("perm")!);
     expect(res.context).not.toContain("perm");
-    // In the demo: the identity, then its permissions, then the Deployment.
+    // In the demo: the identity, its permissions under it, then the Deployment.
     const demo = layeredLayout(demoGraph.nodes, demoGraph.edges);
     const id = (label: string) => demoGraph.nodes.find((n) => n.label === label)!.id;
+    const sa = id("service account shop/cart");
     const perms = demoGraph.nodes.filter((n) => n.kind === "permission").map((n) => n.label);
     expect(perms.sort()).toEqual(["pods in shop", "pods/exec in shop", "pods/log in shop", "secrets in shop"]);
+    const column = demo.ranks[demo.rank.get(sa)!]!;
+    expect(column[0]).toBe(sa);
     for (const p of perms) {
-      expect(demo.rank.get(id(p)), p).toBe(demo.rank.get(id("service account shop/cart"))! + 1);
+      expect(demo.rank.get(id(p)), p).toBe(demo.rank.get(sa));
       expect(demo.rank.get(id("Deployment shop/cart"))!, p).toBeGreaterThan(demo.rank.get(id(p))!);
       expect(demo.context, p).not.toContain(id(p));
     }

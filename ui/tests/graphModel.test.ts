@@ -4,7 +4,9 @@ import {
   defaultFilter,
   graphTimeRange,
   groupEvidenceByTactic,
+  labelBudget,
   nodeLabel,
+  wrapLabel,
   replayRange,
   tooltipLines,
   visibleAt,
@@ -70,7 +72,7 @@ describe("time slider visibility", () => {
     expect(start.nodes.has(miner.id)).toBe(false);
     const end = visibleElements(demoGraph, { ...f, time: range.max });
     expect(end.nodes.has(miner.id)).toBe(true);
-    expect(prev).toBeLessThan(demoGraph.nodes.length); // pods seen after the incident only appear at "all"
+    expect(start.nodes.size).toBeLessThan(end.nodes.size);
     expect(graphTimeRange(demoGraph)!.min).toBeLessThan(range.min);
   });
 
@@ -88,17 +90,55 @@ describe("labels", () => {
   it("adds tactic badges and member counts", () => {
     expect(nodeLabel(pod)).toContain("EXE");
     expect(nodeLabel(pod)).toContain("IMP");
-    const agg = demoGraph.nodes.find((n) => n.aggregated)!;
-    expect(nodeLabel(agg)).toContain("[×100]");
-    expect(tooltipLines(agg)[1]).toBe("100 × ip");
+    const agg = demoGraph.nodes.find((n) => n.aggregated && n.kind === "ip")!;
+    // The label says how many already; one that does not gets the count.
+    expect(nodeLabel(agg)).toMatch(/^103 addresses in 10\.244\.0\.0\/16/);
+    expect(nodeLabel({ ...agg, label: "addresses of the scan" })).toContain("[×103]");
+    expect(tooltipLines(agg)[1]).toBe("103 × ip");
     expect(tooltipLines(pod).join(" ")).toContain("366 evidence events");
   });
 
   it("expands an aggregate into its members (mock)", () => {
-    const agg = demoGraph.nodes.find((n) => n.aggregated)!;
+    const agg = demoGraph.nodes.find((n) => n.aggregated && n.kind === "ip")!;
     const g = expandGraph(demoGraph, [agg.id]);
     expect(g.nodes.some((n) => n.id === agg.id)).toBe(false);
     expect(g.nodes.length).toBe(demoGraph.nodes.length - 1 + agg.member_count);
+  });
+});
+
+describe("labels within their budget", () => {
+  it("wrap at a slash, dash or space near the end of a line, and end in … when cut", () => {
+    expect(wrapLabel("ReplicaSet shop/cart-7f9c6d8b5", 14, 2)).toBe("ReplicaSet\nshop/cart-7f9…");
+    expect(wrapLabel("ReplicaSet shop/cart-7f9c6d8b5", 14, 3)).toBe("ReplicaSet\nshop/cart-\n7f9c6d8b5");
+    expect(wrapLabel("10.0.0.1", 14, 2)).toBe("10.0.0.1");
+    // No break near: a hard cut.
+    expect(wrapLabel("aaaaaaaaaaaaaaaaaaaa", 8, 3)).toBe("aaaaaaaa\naaaaaaaa\naaaa");
+    for (const [chars, lines] of [[6, 1], [10, 2], [14, 3], [20, 4]] as const)
+      for (const n of demoGraph.nodes) {
+        const out = wrapLabel(n.label, chars, lines).split("\n");
+        expect(out.length).toBeLessThanOrEqual(lines);
+        for (const l of out) expect(l.length, n.label).toBeLessThanOrEqual(chars);
+      }
+  });
+
+  it("keep the tactics line only when a third line is left, and shorten it to fit", () => {
+    const one = nodeLabel(pod, { chars: 14, lines: 2 });
+    expect(one.split("\n")).toHaveLength(2);
+    expect(one).not.toContain("EXE");
+    const three = nodeLabel(pod, { chars: 14, lines: 3 }).split("\n");
+    expect(three).toHaveLength(3);
+    expect(three[2]!.length).toBeLessThanOrEqual(14);
+    expect(three[2]).toMatch(/\+\d+$/);
+  });
+
+  it("follow the room the layout gives: wider gaps, longer lines; taller gaps, more lines", () => {
+    const narrow = labelBudget(92, 62);
+    const wide = labelBudget(240, 110);
+    expect(wide.chars).toBeGreaterThan(narrow.chars);
+    expect(wide.lines).toBeGreaterThan(narrow.lines);
+    expect(narrow.lines).toBeGreaterThanOrEqual(1);
+    // A line never runs wider than its column less the margin (12 px text, 0.6 em a glyph).
+    expect(narrow.chars * 12 * 0.6).toBeLessThanOrEqual(92 - 14);
   });
 });
 

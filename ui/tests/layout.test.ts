@@ -107,18 +107,65 @@ describe("layered layout", () => {
   });
 });
 
-describe("a stage taller than wide", () => {
-  it("gets the same layout with rows and columns swapped", async () => {
-    const { transposed } = await import("../src/views/graphView");
-    const lay = layeredLayout(
-      [
-        { id: "a", kind: "identity", order: 0 },
-        { id: "b", kind: "pod", order: 1 },
-      ],
-      [{ source: "a", target: "b" }],
-    );
-    const t = transposed(lay);
-    for (const [id, p] of lay.positions) expect(t.positions.get(id)).toEqual({ x: p.y, y: p.x });
-    expect(t.ranks).toEqual(lay.ranks);
+describe("spacing for the room", () => {
+  it("fills a wide room with wide gaps and a narrow one with narrow gaps, within bounds", async () => {
+    const { spacingFor, DEFAULT_LAYOUT } = await import("../src/graph/layout");
+    const sizes = [1, 5, 1, 1, 2, 2, 1, 4, 5, 3, 6];
+    const wide = spacingFor({ width: 2400, height: 900 }, sizes, true, DEFAULT_LAYOUT);
+    const narrow = spacingFor({ width: 1200, height: 500 }, sizes, true, DEFAULT_LAYOUT);
+    expect(wide.rankGap).toBeGreaterThan(narrow.rankGap);
+    expect(narrow.rankGap).toBe(Math.floor(1200 / sizes.length));
+    expect(narrow.rowGap).toBe(Math.floor(500 / (6 + 1.5)));
+    const tiny = spacingFor({ width: 200, height: 100 }, sizes, true, DEFAULT_LAYOUT);
+    expect(tiny.rankGap).toBe(DEFAULT_LAYOUT.rankGapMin);
+    expect(tiny.rowGap).toBe(DEFAULT_LAYOUT.rowGapMin);
+    // A column too long for the room wraps into sub-columns.
+    expect(spacingFor({ width: 1000, height: 500 }, [40], false, DEFAULT_LAYOUT).perColumn).toBe(Math.floor(500 / 62));
+  });
+
+  it("makes the demo's layout as wide and tall as the room at zoom 1", () => {
+    const room = { width: 1040, height: 520 };
+    const r = layeredLayout(nodes, edges, { room });
+    const xs = [...r.positions.values()].map((p) => p.x);
+    const ys = [...r.positions.values()].map((p) => p.y);
+    const width = Math.max(...xs) - Math.min(...xs) + r.rankGap;
+    const height = Math.max(...ys) - Math.min(...ys) + r.rowGap;
+    expect(width).toBeLessThanOrEqual(room.width * 1.25);
+    expect(width).toBeGreaterThanOrEqual(room.width * 0.75);
+    expect(height).toBeLessThanOrEqual(room.height * 1.1);
+  });
+});
+
+describe("a narrow room", () => {
+  it("folds process trees into fewer columns before labels would shrink", () => {
+    const wide = layeredLayout(nodes, edges, { room: { width: 1400, height: 600 } });
+    const narrow = layeredLayout(nodes, edges, { room: { width: 700, height: 600 } });
+    expect(narrow.ranks.length).toBeLessThan(wide.ranks.length);
+    // Still the chain's order: runc before the shell it started, or in its column.
+    const id = (label: string) => demoGraph.nodes.find((n) => n.label === label)!.id;
+    expect(narrow.rank.get(id("/bin/sh (2291847)"))!).toBeGreaterThanOrEqual(narrow.rank.get(id("/usr/bin/runc (2291839)"))!);
+    expect(narrow.rank.get(id("198.51.100.77"))!).toBeGreaterThan(narrow.rank.get(id("/usr/bin/runc (2291839)"))!);
+    // Without a room nothing folds.
+    expect(layeredLayout(nodes, edges).ranks.length).toBe(wide.ranks.length);
+  });
+});
+
+describe("a graph too big for its room", () => {
+  it("wraps long columns to the room's shape so that Fit shrinks it least", async () => {
+    const { spacingFor, DEFAULT_LAYOUT } = await import("../src/graph/layout");
+    const room = { width: 1000, height: 600 };
+    const sizes = [10, 20, 60, 80, 150, 180];
+    const s = spacingFor(room, sizes, true, DEFAULT_LAYOUT);
+    const zoomAt = (pc: number) => {
+      let units = 0;
+      let tallest = 1;
+      for (const n of sizes) {
+        const cols = Math.ceil(n / pc);
+        units += cols;
+        tallest = Math.max(tallest, Math.ceil(n / cols));
+      }
+      return Math.min(room.width / (units * DEFAULT_LAYOUT.rankGapMin), room.height / ((tallest + 1.5) * DEFAULT_LAYOUT.rowGapMin));
+    };
+    for (let pc = 4; pc <= DEFAULT_LAYOUT.maxPerColumn; pc++) expect(zoomAt(s.perColumn)).toBeGreaterThanOrEqual(zoomAt(pc));
   });
 });

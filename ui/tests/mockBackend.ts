@@ -9,6 +9,7 @@ import goldenFindings from "../../fixtures/golden/hardening/demo-findings.json";
 import demoSnapshot from "../../fixtures/demo/src/snapshot.json";
 import { parseTime } from "../src/format";
 import type {
+  DrawerPref,
   ActionPreview,
   ActionRow,
   AppInfo,
@@ -118,6 +119,7 @@ export type Command =
   | "verify_case"
   | "preferences"
   | "set_investigator"
+  | "set_drawers"
   | "cluster_contexts"
   | "cluster_prepare"
   | "cluster_apply"
@@ -141,6 +143,7 @@ export interface MockBackend extends Backend {
   /** What verify_case answers. */
   verification: Verification;
   investigator: string | null;
+  drawers: Record<string, DrawerPref>;
   incidents: IncidentRow[];
   importReport: ImportReport;
   progress: ImportProgress[];
@@ -635,6 +638,7 @@ export function mockBackend(): MockBackend {
     importGate: null,
     verification: { ok: true, activity_rows: 12, files_checked: 9, problems: [], head: { row: 12, hash: "ab".repeat(32) }, head_checked: true, limits: ["raw record bytes are not yet committed to"] },
     investigator: null,
+    drawers: {},
     incidents: demoIncidents.map((r) => ({ ...r })),
     importReport: sampleReport,
     progress: [
@@ -819,6 +823,11 @@ export function mockBackend(): MockBackend {
         mock.investigator = name.trim() || null;
         return prefsView();
       }),
+    setDrawers: (drawers) =>
+      call<Preferences>("set_drawers", { drawers }, () => {
+        mock.drawers = structuredClone(drawers);
+        return prefsView();
+      }),
     clusterContexts: (kubeconfig) =>
       call("cluster_contexts", { kubeconfig }, () => ({ files: [kubeconfig ?? "kubeconfig"], contexts: structuredClone(contexts).map((c) => ({ ...c, files: [kubeconfig ?? "kubeconfig"] })) })),
     clusterPrepare: (request) =>
@@ -923,7 +932,7 @@ export function mockBackend(): MockBackend {
   };
 
   function prefsView(): Preferences {
-    return { investigator: mock.investigator, investigator_in_effect: mock.investigator ?? "tester", os_user: "tester" };
+    return { investigator: mock.investigator, drawers: structuredClone(mock.drawers), investigator_in_effect: mock.investigator ?? "tester", os_user: "tester" };
   }
 
   function open(path: string, name: string): CaseInfo {

@@ -79,7 +79,17 @@ pub fn preferences(state: State<'_, AppState>) -> prefs::PreferencesView {
 
 #[tauri::command]
 pub fn set_investigator(state: State<'_, AppState>, name: String) -> ApiResult<prefs::PreferencesView> {
-    let p = prefs::Preferences { investigator: prefs::clean_name(&name)? };
+    let p = prefs::Preferences { investigator: prefs::clean_name(&name)?, ..state.prefs() };
+    state.set_prefs(p.clone())?;
+    Ok(prefs::view(&p))
+}
+
+#[tauri::command]
+pub fn set_drawers(
+    state: State<'_, AppState>,
+    drawers: std::collections::BTreeMap<String, prefs::Drawer>,
+) -> ApiResult<prefs::PreferencesView> {
+    let p = prefs::Preferences { drawers: prefs::clean_drawers(drawers)?, ..state.prefs() };
     state.set_prefs(p.clone())?;
     Ok(prefs::view(&p))
 }

@@ -72,7 +72,7 @@ pub fn display() -> (String, Option<Kill>) {
         }
         let child = Command::new("Xvfb")
             .arg(format!(":{}", n))
-            .args(["-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+            .args(["-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -239,4 +239,25 @@ pub async fn launch_with_env(prepare: &[(&str, Vec<u8>)], env: &[(&str, String)]
         }
     };
     App { session: Session { client, shots: repo().join("docs/screenshots") }, data, _driver: driver, _xvfb: xvfb }
+}
+
+/// The figures of the graph on screen (`kordon:measure`, see
+/// ui/src/graph/figures.ts): the canvas's share of the window, the smallest
+/// label drawn, overlapping labels; panned for `pan_seconds` when not zero.
+pub async fn graph_figures_panned(s: &Session, pan_seconds: u32) -> serde_json::Value {
+    s.client
+        .execute(
+            "const g = document.getElementById('graph'); delete g.dataset.figures; \
+             g.dispatchEvent(new CustomEvent('kordon:measure', {detail: {panSeconds: arguments[0]}}));",
+            vec![serde_json::json!(pan_seconds)],
+        )
+        .await
+        .unwrap();
+    s.wait_for("#graph[data-figures]", Duration::from_secs(60)).await;
+    let text = s.client.execute("return document.getElementById('graph').dataset.figures;", vec![]).await.unwrap();
+    serde_json::from_str(text.as_str().unwrap_or("{}")).unwrap()
+}
+
+pub async fn graph_figures(s: &Session) -> serde_json::Value {
+    graph_figures_panned(s, 0).await
 }

@@ -1,9 +1,13 @@
 // Layered layout of an incident graph, left to right along the investigation
-// chain: outside address the credentials were used from → identity → what
-// the identity's RBAC permits (its blast radius) → workload → pod →
-// container → process → file / address / domain. Images,
-// nodes and other shared context sit in a row below, each under the nodes it
-// belongs to. Pure: no DOM, no Cytoscape.
+// chain: outside address the credentials were used from → identity (with
+// what its RBAC permits, its blast radius, stacked under it) → workload →
+// pod → container → process → file / address / domain. Images, nodes and
+// other shared context sit in a row below, each under the nodes it belongs
+// to. Pure: no DOM, no Cytoscape.
+//
+// Given the room the canvas has (`room`), the gaps are chosen so that the
+// whole graph fills it at zoom 1: Fit then leaves labels at the size they
+// were drawn, instead of shrinking a layout made for a wider screen.
 
 export interface LayoutNode {
   id: string;
@@ -30,6 +34,18 @@ export interface LayoutOptions {
   contextGap: number;
   /** Most ranks a band spreads over for chains inside it (process trees). */
   maxBandDepth: number;
+  /** The canvas's size (CSS pixels, less the fit padding): gaps fill it. */
+  room?: Room;
+  /** Bounds of the gaps chosen for a room. */
+  rankGapMin: number;
+  rankGapMax: number;
+  rowGapMin: number;
+  rowGapMax: number;
+}
+
+export interface Room {
+  width: number;
+  height: number;
 }
 
 export interface Point {
@@ -45,6 +61,9 @@ export interface LayoutResult {
   ranks: string[][];
   /** Context nodes, left to right. */
   context: string[];
+  /** The gaps used (chosen for the room when one was given). */
+  rankGap: number;
+  rowGap: number;
 }
 
 export const DEFAULT_LAYOUT: LayoutOptions = {
@@ -53,7 +72,11 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
   maxPerColumn: 40,
   sweeps: 3,
   contextGap: 150,
-  maxBandDepth: 4,
+  maxBandDepth: 3,
+  rankGapMin: 92,
+  rankGapMax: 240,
+  rowGapMin: 62,
+  rowGapMax: 110,
 };
 
 /** Band of an entity kind along the chain; -1 for context (drawn below). */
@@ -75,7 +98,8 @@ export function bandOf(kind: string, usedFrom = false): number {
     case "identity":
       return BANDS.identity;
     case "permission":
-      return BANDS.permission;
+      // Stacked under the identity it belongs to, not a column of its own.
+      return BANDS.identity;
     case "workload":
       return BANDS.workload;
     case "pod":
@@ -132,6 +156,33 @@ export function layeredLayout(
   options: Partial<LayoutOptions> = {},
 ): LayoutResult {
   const o = { ...DEFAULT_LAYOUT, ...options };
+  // A room too narrow for the columns at the smallest gap folds the chains
+  // inside a band (process trees, Deployment → ReplicaSet) into fewer
+  // columns before the labels would have to shrink.
+  let best = layOut(nodes, edges, o);
+  const room = o.room;
+  if (!room) return best;
+  for (let depth = o.maxBandDepth - 1; depth >= 1 && extent(best) > room.width + 1; depth--) {
+    const folded = layOut(nodes, edges, { ...o, maxBandDepth: depth });
+    // Kept only if it is narrower (a folded column may have to wrap instead).
+    if (extent(folded) < extent(best)) best = folded;
+  }
+  return best;
+}
+
+/** How wide the chain is drawn: its columns and half a label either side. */
+function extent(r: LayoutResult): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const id of r.rank.keys()) {
+    const x = r.positions.get(id)!.x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return Number.isFinite(min) ? max - min + r.rankGap : 0;
+}
+
+function layOut(nodes: readonly LayoutNode[], edges: readonly LayoutEdge[], o: LayoutOptions): LayoutResult {
   const kindOf = new Map(nodes.map((n) => [n.id, n.kind]));
   const valid = edges.filter((e) => kindOf.has(e.source) && kindOf.has(e.target) && e.source !== e.target);
 
@@ -157,6 +208,7 @@ export function layeredLayout(
   const intra = new Map<string, string[]>();
   for (const e of valid) {
     const b = band.get(e.source)!;
+    if (kindOf.get(e.target) === "permission") continue;
     if (b >= 0 && b === band.get(e.target)) {
       if (!intra.has(e.source)) intra.set(e.source, []);
       intra.get(e.source)!.push(e.target);
@@ -232,6 +284,19 @@ export function layeredLayout(
     for (let r = rankCount - 2; r >= 0; r--) reorder(r, upper);
   }
 
+  // Permissions under their identity: after it in its rank, whatever the sweeps did.
+  for (let r = 0; r < rankCount; r++) {
+    const ids = ranks[r]!;
+    if (ids.some((id) => kindOf.get(id) === "permission")) {
+      ranks[r] = [...ids.filter((id) => kindOf.get(id) !== "permission"), ...ids.filter((id) => kindOf.get(id) === "permission")];
+    }
+  }
+
+  const ctx = nodes.filter((n) => band.get(n.id)! < 0);
+  const { rankGap, rowGap, perColumn } = o.room
+    ? spacingFor(o.room, ranks.map((ids) => ids.length), ctx.length > 0, o)
+    : { rankGap: o.rankGap, rowGap: o.rowGap, perColumn: o.maxPerColumn };
+
   // Coordinates: ranks as columns, long ranks wrapped into sub-columns,
   // each column centred on y = 0.
   const positions = new Map<string, Point>();
@@ -240,21 +305,21 @@ export function layeredLayout(
   for (let r = 0; r < rankCount; r++) {
     const ids = ranks[r]!;
     if (ids.length === 0) continue;
-    const cols = Math.ceil(ids.length / o.maxPerColumn);
+    const cols = Math.ceil(ids.length / perColumn);
     const perCol = Math.ceil(ids.length / cols);
     ids.forEach((id, i) => {
       const c = Math.floor(i / perCol);
       const row = i % perCol;
       const inCol = Math.min(perCol, ids.length - c * perCol);
-      const y = (row - (inCol - 1) / 2) * o.rowGap;
-      positions.set(id, { x: x + c * o.rankGap * 0.6, y });
+      const y = (row - (inCol - 1) / 2) * rowGap;
+      positions.set(id, { x: x + c * rankGap * WRAP_STEP, y });
       if (y > maxY) maxY = y;
     });
-    x += (cols - 1) * o.rankGap * 0.6 + o.rankGap;
+    x += (cols - 1) * rankGap * WRAP_STEP + rankGap;
   }
 
   // Context row: each under the mean x of its neighbours, kept apart.
-  const ctx = nodes.filter((n) => band.get(n.id)! < 0);
+  const contextGap = o.room ? rankGap : o.contextGap;
   const want = new Map<string, number>();
   const nbrX = new Map<string, number[]>();
   const addX = (c: string, other: string) => {
@@ -276,15 +341,66 @@ export function layeredLayout(
   const context = [...ctx]
     .sort((a, b) => want.get(a.id)! - want.get(b.id)! || byOrder(a, b))
     .map((n) => n.id);
-  const ctxY = maxY + o.rowGap * 2;
+  const ctxY = maxY + rowGap * CONTEXT_STEP;
   let lastX = -Infinity;
   for (const id of context) {
-    const cx = Math.max(want.get(id)!, lastX + o.contextGap);
+    const cx = Math.max(want.get(id)!, lastX + contextGap);
     positions.set(id, { x: cx, y: ctxY });
     lastX = cx;
   }
 
-  return { positions, rank, ranks, context };
+  return { positions, rank, ranks, context, rankGap, rowGap };
+}
+
+/** A wrapped sub-column sits a whole gap after the previous one: its labels need the room. */
+const WRAP_STEP = 1;
+/** The context row sits this many row gaps below the lowest node of the chain. */
+const CONTEXT_STEP = 1.5;
+
+/**
+ * Gaps that make the graph fill `room` at zoom 1, within the options'
+ * bounds: the columns share the width, the longest column (wrapped into
+ * sub-columns where even the smallest row gap cannot hold it) the height.
+ * A graph too big for the room at the smallest gaps is drawn at them, and
+ * Fit zooms out.
+ */
+export function spacingFor(
+  room: Room,
+  rankSizes: readonly number[],
+  hasContext: boolean,
+  o: Pick<LayoutOptions, "rankGapMin" | "rankGapMax" | "rowGapMin" | "rowGapMax" | "maxPerColumn">,
+): { rankGap: number; rowGap: number; perColumn: number } {
+  const extra = hasContext ? CONTEXT_STEP : 0;
+  const shape = (perColumn: number) => {
+    let units = 0;
+    let tallest = 1;
+    for (const size of rankSizes) {
+      if (size === 0) continue;
+      const cols = Math.ceil(size / perColumn);
+      units += 1 + (cols - 1) * WRAP_STEP;
+      tallest = Math.max(tallest, Math.ceil(size / cols));
+    }
+    // The zoom Fit needs at the smallest gaps (1 or more: it fits as drawn).
+    const zoom = Math.min(room.width / (Math.max(1, units) * o.rankGapMin), room.height / ((tallest + extra) * o.rowGapMin));
+    return { perColumn, units, tallest, zoom };
+  };
+  const rowsFit = Math.max(1, Math.floor(room.height / o.rowGapMin - extra));
+  let best = shape(Math.max(4, Math.min(o.maxPerColumn, rowsFit)));
+  // Too big for the room either way: wrap long columns to the room's shape,
+  // so that Fit shrinks the graph as little as it can.
+  if (best.zoom < 1) {
+    for (let pc = 4; pc <= o.maxPerColumn; pc++) {
+      const s = shape(pc);
+      if (s.zoom > best.zoom) best = s;
+    }
+  }
+  const { perColumn, units, tallest } = best;
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  // A column's label spreads half a gap either side of it: n columns take n gaps.
+  const rankGap = Math.floor(clamp(room.width / Math.max(1, units), o.rankGapMin, o.rankGapMax));
+  // The lowest row also carries its label below the node: one more gap.
+  const rowGap = Math.floor(clamp(room.height / (tallest + extra), o.rowGapMin, o.rowGapMax));
+  return { rankGap, rowGap, perColumn };
 }
 
 /** Crossings between consecutive ranks (for tests and diagnostics; quadratic). */

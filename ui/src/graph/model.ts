@@ -122,11 +122,88 @@ export function visibleElements(graph: Graph, f: GraphFilter): { nodes: Set<stri
   return { nodes, edges };
 }
 
-export function nodeLabel(node: GraphNode): string {
-  const cut = node.label.length > 42 ? node.label.slice(0, 40) + "…" : node.label;
-  const short = node.aggregated ? `${cut} [×${node.member_count}]` : cut;
+/** Node labels at zoom 1 (CSS pixels); presentation mode scales them. */
+export const LABEL_FONT = 12;
+/** Average glyph width of the UI font, in ems (wide enough for DejaVu Sans). */
+const CHAR_EM = 0.6;
+const LINE_HEIGHT = 1.2;
+/** The largest node, whose label starts below it. */
+const NODE_MAX = 40;
+
+/** How much label a node's place in the layout has room for. */
+export interface LabelBudget {
+  /** Characters per line. */
+  chars: number;
+  /** Lines, the tactics line included. */
+  lines: number;
+}
+
+/** Unbounded: one 40-character line and the tactics (tooltips, tests). */
+export const WIDE_LABEL: LabelBudget = { chars: 40, lines: 3 };
+
+/**
+ * The label that fits between a node and its neighbours: as wide as the
+ * column gap less a margin, as many lines as the row gap holds below the node.
+ */
+export function labelBudget(rankGap: number, rowGap: number, font = LABEL_FONT): LabelBudget {
+  const chars = Math.max(6, Math.floor((rankGap - 14) / (font * CHAR_EM)));
+  const lines = Math.max(1, Math.min(4, Math.floor((rowGap - NODE_MAX / 2 - 12) / (font * LINE_HEIGHT))));
+  return { chars, lines };
+}
+
+const BREAK_AFTER = new Set([" ", "/", "-", ".", ":", ",", "_"]);
+
+/**
+ * `text` in at most `lines` lines of at most `chars` characters, broken
+ * after a space, slash, dash or dot where one is near, the last line ending
+ * in "…" when text is left over.
+ */
+export function wrapLabel(text: string, chars: number, lines: number): string {
+  const out: string[] = [];
+  let rest = text.trim();
+  while (rest.length && out.length < lines) {
+    if (rest.length <= chars) {
+      out.push(rest);
+      rest = "";
+      break;
+    }
+    if (out.length === lines - 1) {
+      out.push(rest.slice(0, chars - 1).trimEnd() + "…");
+      rest = "";
+      break;
+    }
+    let cut = chars;
+    for (let i = chars; i >= Math.ceil(chars / 2); i--) {
+      if (BREAK_AFTER.has(rest[i - 1]!)) {
+        cut = i;
+        break;
+      }
+    }
+    out.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  return out.join("\n");
+}
+
+/** A node's label within its budget: the name, and its tactics when a line is left for them. */
+export function nodeLabel(node: GraphNode, budget: LabelBudget = WIDE_LABEL): string {
+  const name = node.aggregated && !/^\d/.test(node.label) ? `${node.label} [×${node.member_count}]` : node.label;
   const tactics = sortTactics(node.tactics ?? []);
-  return tactics.length ? `${short}\n${tactics.map(tacticShort).join(" · ")}` : short;
+  const tacticLine = tactics.length > 0 && budget.lines >= 3;
+  const text = wrapLabel(name, budget.chars, budget.lines - (tacticLine ? 1 : 0));
+  if (!tacticLine) return text;
+  const codes = tactics.map(tacticShort);
+  let line = "";
+  for (let i = 0; i < codes.length; i++) {
+    const more = codes.length - i - 1;
+    const next = line ? `${line} · ${codes[i]}` : codes[i]!;
+    if (next.length + (more ? ` +${more}`.length : 0) > budget.chars) {
+      line = line ? `${line} +${codes.length - i}` : `${codes.length} tactics`;
+      break;
+    }
+    line = next;
+  }
+  return `${text}\n${line}`;
 }
 
 export function tooltipLines(node: GraphNode): string[] {
@@ -195,8 +272,8 @@ export const SEVERITY_BORDER: Record<string, { width: number; color: string }> =
   info: { width: 1, color: "#8fa3b8" },
 };
 
-/** Cytoscape element definitions with preset positions. */
-export function toElements(graph: Graph, positions: Map<string, Point>) {
+/** Cytoscape element definitions with preset positions and labels within `budget`. */
+export function toElements(graph: Graph, positions: Map<string, Point>, budget: LabelBudget = WIDE_LABEL) {
   const nodes = graph.nodes.map((n) => {
     const st = kindStyle(n.kind);
     const sev = n.severity ? SEVERITY_BORDER[n.severity] : undefined;
@@ -204,7 +281,7 @@ export function toElements(graph: Graph, positions: Map<string, Point>) {
       group: "nodes" as const,
       data: {
         id: n.id,
-        label: nodeLabel(n),
+        label: nodeLabel(n, budget),
         kind: n.kind,
         color: st.color,
         shape: st.shape,
@@ -212,7 +289,7 @@ export function toElements(graph: Graph, positions: Map<string, Point>) {
         borderWidth: sev?.width ?? 1,
         borderColor: sev?.color ?? "#9aa5b1",
         aggregated: n.aggregated ? 1 : 0,
-        size: n.aggregated ? 56 : 34 + Math.min(16, Math.log2(1 + n.signal_count) * 4),
+        size: n.aggregated ? NODE_MAX : 26 + Math.min(14, Math.log2(1 + n.signal_count) * 3.5),
       },
       position: { ...(positions.get(n.id) ?? { x: 0, y: 0 }) },
       classes: [n.aggregated ? "aggregated" : "", n.signal_count > 0 ? "signalled" : "", n.kind === "permission" ? "permission" : ""]
@@ -229,11 +306,15 @@ export function toElements(graph: Graph, positions: Map<string, Point>) {
 }
 
 /** Cytoscape stylesheet; presentation mode draws thicker lines and text. */
+/** How much larger presentation mode draws the graph's text and lines. */
+export const PRESENTATION_SCALE = 1.5;
+
 export function cyStyle(opts: { presentation: boolean; dark: boolean; large: boolean }) {
-  const scale = opts.presentation ? 1.6 : 1;
+  const scale = opts.presentation ? PRESENTATION_SCALE : 1;
   const text = opts.dark ? "#e6e9ee" : "#1d2530";
   const edge = opts.dark ? "#6f7c8c" : "#9aa5b1";
   const outline = opts.dark ? "#11161c" : "#ffffff";
+  const pathColor = opts.dark ? "#ff7b6b" : "#c0392b";
   return [
     {
       selector: "node",
@@ -245,16 +326,19 @@ export function cyStyle(opts: { presentation: boolean; dark: boolean; large: boo
         "border-width": `mapData(borderWidth, 0, 6, 0, ${6 * scale})`,
         "border-color": "data(borderColor)",
         label: "data(label)",
-        "font-size": 11 * scale,
+        "font-size": LABEL_FONT * scale,
+        "line-height": LINE_HEIGHT,
         color: text,
         "text-valign": "bottom",
         "text-margin-y": 4,
-        // Wrapping measures every label line by line: too slow for thousands.
-        "text-wrap": opts.large ? "ellipsis" : "wrap",
-        "text-max-width": `${170 * scale}px`,
+        // Labels come wrapped to their budget (nodeLabel): Cytoscape keeps
+        // the lines and never wraps again.
+        "text-wrap": opts.large ? "none" : "wrap",
+        "text-max-width": "1000px",
         "text-outline-color": outline,
         "text-outline-width": opts.large ? 0 : 2,
-        "min-zoomed-font-size": opts.large ? 8 : 0,
+        // Labels too small to read are not drawn; zooming in reveals them.
+        "min-zoomed-font-size": 9,
       },
     },
     {
@@ -292,6 +376,26 @@ export function cyStyle(opts: { presentation: boolean; dark: boolean; large: boo
       selector: "edge.can",
       style: { "line-style": "dashed", "line-color": "#c9973a", "target-arrow-color": "#c9973a", "target-arrow-shape": opts.large ? "none" : "tee" },
     },
+    // The attack path the story tells, emphasized with its verbs; the rest
+    // dimmed and unlabelled. A story step shown is drawn the same way.
+    { selector: "node.dim", style: { opacity: 0.35 } },
+    // Landmarks (graph/landmarks.ts): readable labels on a zoomed-out graph.
+    { selector: "node.landmark", style: { "text-outline-width": 0, "text-background-color": outline, "text-background-opacity": 0.85, "text-background-padding": "2px", "z-index": 10 } },
+    { selector: "edge.dim", style: { opacity: 0.25, label: "" } },
+    {
+      selector: "edge.path, edge.focus",
+      style: {
+        width: 2.5 * scale,
+        "line-color": pathColor,
+        "target-arrow-color": pathColor,
+        "font-size": 10.5 * scale,
+        "font-weight": "bold",
+        color: opts.dark ? "#ffb4a8" : "#9b2c1c",
+        label: opts.large ? "" : "data(label)",
+      },
+    },
+    { selector: "edge.focus", style: { width: 4 * scale } },
+    { selector: "node.focus", style: { "overlay-color": pathColor, "overlay-opacity": 0.18, "overlay-padding": 6 } },
     { selector: "edge:selected", style: { "line-color": "#3b82f6", "target-arrow-color": "#3b82f6", width: 3 * scale } },
   ];
 }

@@ -4,7 +4,11 @@ import type { Core, EventObject, NodeSingular, StylesheetJson } from "cytoscape"
 import { clear, h } from "../dom";
 import { toBackendError } from "../errors";
 import { fmtMs, fmtTime, parseTime } from "../format";
-import { layeredLayout, type LayoutResult } from "../graph/layout";
+import { DEFAULT_LAYOUT, layeredLayout, type LayoutResult } from "../graph/layout";
+import { labelFigures, share, type LabelFigures } from "../graph/figures";
+import type { PanFigures } from "../graph/panMeasure";
+import { landmarkWeight, pickLandmarks, type LandmarkCandidate } from "../graph/landmarks";
+import { emphasisOf, pathOf, storyPath, type Path } from "../graph/path";
 import { startSnapshotPan } from "../graph/snapshotPan";
 import {
   cyStyle,
@@ -16,6 +20,12 @@ import {
   graphTactics,
   groupEvidenceByTactic,
   kindStyle,
+  LABEL_FONT,
+  labelBudget,
+  PRESENTATION_SCALE,
+  nodeLabel,
+  WIDE_LABEL,
+  type LabelBudget,
   replayRange,
   toElements,
   tooltipLines,
@@ -24,7 +34,10 @@ import {
 } from "../graph/model";
 import { CONTEXT_COLOR, tacticColor, tacticName } from "../tactics";
 import type { Backend, EntityInfo, EvidenceEvent, Graph, GraphEdge, GraphNode, IncidentRow } from "../types";
+import { DRAWER_DEFAULTS, type DrawerName, type Drawers } from "../logic/drawers";
+import type { DrawerPref } from "../types";
 import { emptyNote, severityBadge, tacticChip } from "./common";
+import { Drawer } from "./drawer";
 
 export interface GraphViewOptions {
   backend: Backend;
@@ -37,10 +50,23 @@ export interface GraphViewOptions {
   onEvidence: (id: string) => void;
   /** Controls the page adds to a node's side panel (the verdict picker). */
   nodeExtras?: (n: GraphNode) => HTMLElement | null;
+  /** How the investigator left the node list and the side panel. */
+  drawers?: Drawers;
+  onDrawer?: (name: DrawerName, state: DrawerPref) => void;
+  /** The focus button: the graph takes the whole window, or gives it back. */
+  onFocus?: () => void;
+  /** The story's steps: their evidence is the attack path drawn emphasized. */
+  storySteps?: readonly { evidence: readonly string[] }[];
+  /** A click on the background ended a story step's highlight. */
+  onHighlightCleared?: () => void;
 }
 
 const SLIDER_MAX = 1000;
 const LARGE = 300;
+/** Space Fit leaves around the graph (CSS pixels). */
+const FIT_PADDING = 24;
+/** Fit never enlarges a small graph past this zoom. */
+const FIT_MAX_ZOOM = 1.5;
 
 type CytoscapeFactory = typeof import("cytoscape");
 let cytoscapeModule: Promise<CytoscapeFactory> | null = null;
@@ -55,12 +81,26 @@ function loadCytoscape(): Promise<CytoscapeFactory> {
   return cytoscapeModule;
 }
 
-/** The same layout with its axes swapped (columns become rows). */
-export function transposed(layout: LayoutResult): LayoutResult {
-  const positions = new Map<string, { x: number; y: number }>();
-  for (const [id, p] of layout.positions) positions.set(id, { x: p.y, y: p.x });
-  return { ...layout, positions };
+/** The graph on screen after Fit (see graph/figures.ts). */
+export interface GraphFigures extends LabelFigures {
+  canvas: { width: number; height: number };
+  window: { width: number; height: number };
+  share: { width: number; height: number };
+  zoom: number;
+  nodes: number;
+  /** From asking for the graph to its first frame (ms). */
+  firstFrameMs: number | null;
+  pan?: PanFigures;
+  /** The canvas size, gaps and label budget the layout was made for. */
+  laidOut: { width: number; height: number; rankGap: number; rowGap: number; chars: number; lines: number };
+  /** The boxes of the overlapping labels listed in `examples`. */
+  boxes: import("../graph/figures").DrawnLabel[];
 }
+
+/** Labels smaller than this on screen are not drawn (cyStyle's min-zoomed-font-size). */
+const MIN_DRAWN_PX = 9;
+/** A landmark's label on screen (CSS pixels), whatever the zoom. */
+const LANDMARK_PX = 12;
 
 export function prefersDark(): boolean {
   return typeof matchMedia === "function" && matchMedia("(prefers-color-scheme: dark)").matches;
@@ -70,7 +110,7 @@ export class GraphView {
   readonly el: HTMLElement;
   readonly container: HTMLElement;
   private cy: Core | null = null;
-  /** Ends a pan in progress (large graphs: see graph/snapshotPan.ts). */
+  /** Ends a pan in progress (see graph/snapshotPan.ts). */
   private endPan: (() => void) | null = null;
   /** Keys of the pods a Kordon isolation holds (shown on the nodes). */
   private isolated = new Set<string>();
@@ -85,8 +125,11 @@ export class GraphView {
   private entityToken = 0;
   private loadToken = 0;
   private knownTactics = new Set<string>();
+  /** How much label each node has room for in the current layout. */
+  private budget: LabelBudget = WIDE_LABEL;
 
   private readonly filters: HTMLElement;
+  private readonly filterSummary: HTMLElement;
   private readonly list: HTMLElement;
   private readonly listCount: HTMLElement;
   private readonly side: HTMLElement;
@@ -95,11 +138,30 @@ export class GraphView {
   private readonly sliderLabel: HTMLElement;
   private readonly playButton: HTMLButtonElement;
   private readonly status: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly nodesDrawer: Drawer;
+  private readonly sideDrawer: Drawer;
+  private resizeFrame = 0;
+  private keepView = false;
+  private observer: ResizeObserver | null = null;
+  /** The canvas size the current layout was made for. */
+  private laidOutFor = { width: 0, height: 0 };
+  /** The investigator dragged a node: keep their arrangement. */
+  private userPlaced = false;
+  /** The story's path, and the part of it a story step asked to show. */
+  private path: Path = { nodes: new Set(), edges: new Set() };
+  private focusPath: Path | null = null;
+  /** Nodes whose labels are drawn at a readable size while the rest are too small. */
+  private landmarks = new Set<string>();
+  private landmarkTimer: ReturnType<typeof setTimeout> | null = null;
+  /** From asking for the graph to its first frame, for the measurement tests. */
+  private firstFrameMs: number | null = null;
 
   constructor(private readonly o: GraphViewOptions) {
     this.container = h("div", { id: "graph", className: "graph-canvas", "data-graph-ready": "false", "aria-label": "Incident graph" });
     this.tooltip = h("div", { className: "graph-tooltip", role: "tooltip", hidden: true });
     this.filters = h("div", { className: "graph-filters" });
+    this.filterSummary = h("span", { className: "muted small", "data-testid": "graph-filter-summary" });
     this.listCount = h("span", { className: "muted small" });
     this.list = h("ul", { className: "node-list", "aria-label": "Graph nodes" });
     this.side = h("aside", { className: "side-panel", "data-testid": "side-panel", "aria-live": "polite" }, emptyNote("Select a node to see its attributes and evidence."));
@@ -123,7 +185,11 @@ export class GraphView {
       btn("Fit", "Fit the graph (f)", () => this.fit(), "graph-fit"),
       btn("+", "Zoom in", () => this.zoom(1.25)),
       btn("−", "Zoom out", () => this.zoom(0.8)),
-      btn("Re-layout", "Lay the visible nodes out again", () => this.relayout(), "graph-relayout"),
+      btn("Re-layout", "Lay the visible nodes out again", () => {
+        this.userPlaced = false;
+        this.relayout();
+      }, "graph-relayout"),
+      o.onFocus ? btn("Focus", "The graph alone, the whole window (z)", () => o.onFocus?.(), "graph-focus") : null,
       h("span", { className: "sep" }),
       this.playButton,
       this.slider,
@@ -134,24 +200,124 @@ export class GraphView {
         : null,
       this.status,
     );
-    this.el = h(
-      "div",
-      { className: "graph-view" },
-      toolbar,
-      this.filters,
-      h(
-        "div",
-        { className: "graph-body" },
-        h(
-          "details",
-          { className: "node-list-box", open: false },
-          h("summary", { "data-testid": "node-list-toggle" }, "Nodes ", this.listCount),
-          this.list,
-        ),
-        h("div", { className: "graph-stage" }, this.container, this.tooltip),
-        this.side,
-      ),
-    );
+    const drawers = o.drawers ?? DRAWER_DEFAULTS;
+    const onLayout = () => this.stageResized();
+    this.nodesDrawer = new Drawer({
+      name: "nodes",
+      title: "Nodes",
+      side: "left",
+      state: drawers.nodes,
+      content: h("div", { className: "node-list-box" }, h("p", { className: "muted small" }, "Every node, in the graph's order ", this.listCount), this.list),
+      onChange: (st) => o.onDrawer?.("nodes", st),
+      onLayout,
+    });
+    this.sideDrawer = new Drawer({
+      name: "side",
+      title: "Details",
+      side: "right",
+      state: drawers.side,
+      content: this.side,
+      onChange: (st) => o.onDrawer?.("side", st),
+      onLayout,
+    });
+    // The side panel takes room only once a node is selected.
+    this.sideDrawer.el.hidden = true;
+    this.body = h("div", { className: "graph-body" }, this.nodesDrawer.el, h("div", { className: "graph-stage" }, this.container, this.tooltip), this.sideDrawer.el);
+    // Filters fold away: closed, they take one line of the toolbar, not the canvas's height.
+    const filterBox = h("details", { className: "graph-filter-box" }, h("summary", { "data-testid": "graph-filters-toggle" }, "Filters ", this.filterSummary), this.filters);
+    this.el = h("div", { className: "graph-view" }, toolbar, filterBox, this.body);
+    window.addEventListener("resize", this.onWindowResize);
+    // Whatever changes the canvas's size (a drawer, the header above growing,
+    // focus mode), the graph follows: resized, and laid out for the new room.
+    if (!o.headless && typeof ResizeObserver === "function") {
+      this.observer = new ResizeObserver(() => this.stageResized());
+      this.observer.observe(this.container);
+      this.observer.observe(this.filters);
+    }
+    // A measurement test asks for the figures of what is on screen.
+    this.container.addEventListener("kordon:measure", ((e: CustomEvent<{ panSeconds?: number }>) => void this.answerMeasure(e.detail)) as EventListener);
+  }
+
+  private async answerMeasure(detail: { panSeconds?: number } | null) {
+    const figures: GraphFigures = this.figures();
+    if (detail?.panSeconds) {
+      const { measurePan } = await import("../graph/panMeasure");
+      figures.pan = await measurePan(this, detail.panSeconds);
+    }
+    this.container.dataset.figures = JSON.stringify(figures);
+  }
+
+  /** The canvas's share of the window and the labels as drawn now. */
+  figures(): GraphFigures {
+    const cy = this.cy;
+    const rect = this.container.getBoundingClientRect();
+    const canvas = { width: rect.width, height: rect.height };
+    const win = { width: window.innerWidth, height: window.innerHeight };
+    const labels: import("../graph/figures").DrawnLabel[] = [];
+    const zoom = cy?.zoom() ?? 1;
+    cy?.nodes(":visible").forEach((n) => {
+      if (!String(n.data("label") ?? "")) return;
+      const b = n.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
+      const fontPx = parseFloat(String(n.style("font-size"))) * zoom;
+      labels.push({ id: n.id(), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2, fontPx });
+    });
+    const lf = labelFigures(labels, MIN_DRAWN_PX);
+    const overlapIds = new Set(lf.examples.flat());
+    return {
+      ...lf,
+      canvas,
+      window: win,
+      share: share(canvas, win),
+      zoom,
+      nodes: cy?.nodes(":visible").length ?? 0,
+      firstFrameMs: this.firstFrameMs,
+      laidOut: { ...this.laidOutFor, rankGap: this.layout?.rankGap ?? 0, rowGap: this.layout?.rowGap ?? 0, ...this.budget },
+      boxes: labels.filter((l) => overlapIds.has(l.id)),
+    };
+  }
+
+  private readonly onWindowResize = () => this.stageResized();
+
+  /**
+   * The graph fills the window below its toolbar (CSS cannot know how tall
+   * the header above is); the canvas follows its stage's new size.
+   */
+  private stageResized(keepView = false): void {
+    if (this.o.headless) return;
+    // The side panel opening on a selection keeps the view as it is: the
+    // investigator is looking at that node, not asking for a new layout.
+    this.keepView ||= keepView;
+    if (this.resizeFrame) return;
+    this.resizeFrame = requestAnimationFrame(() => {
+      this.resizeFrame = 0;
+      const keep = this.keepView;
+      this.keepView = false;
+      this.fillHeight();
+      const cy = this.cy;
+      if (!cy) return;
+      cy.resize();
+      const w = this.container.clientWidth;
+      const hgt = this.container.clientHeight;
+      if (keep) {
+        this.laidOutFor = { width: w, height: hgt };
+        const el = this.selected ? cy.getElementById(this.selected) : null;
+        if (el && el.nonempty() && el.visible()) {
+          const ext = cy.extent();
+          const p = el.position();
+          if (p.x < ext.x1 || p.x > ext.x2 || p.y < ext.y1 || p.y > ext.y2) cy.center(el);
+        }
+        return;
+      }
+      // New room, new gaps (unless the investigator placed nodes by hand).
+      const moved = Math.abs(w - this.laidOutFor.width) > 24 || Math.abs(hgt - this.laidOutFor.height) > 24;
+      if (moved && !this.userPlaced) this.relayout();
+    });
+  }
+
+  private fillHeight(): void {
+    if (!this.body.isConnected || this.body.dataset.fixedHeight) return;
+    const top = this.body.getBoundingClientRect().top;
+    this.body.style.height = `${Math.max(320, Math.floor(window.innerHeight - top - 12))}px`;
   }
 
   setEvidence(rows: EvidenceEvent[]): void {
@@ -161,6 +327,7 @@ export class GraphView {
 
   async load(): Promise<void> {
     const token = ++this.loadToken;
+    const t0 = performance.now();
     this.container.dataset.graphReady = "false";
     this.status.textContent = "Loading the graph…";
     let graph: Graph;
@@ -185,30 +352,50 @@ export class GraphView {
     this.knownTactics = new Set(graphTactics(graph));
     this.filter = f;
     this.range = replayRange(this.o.incident, graph);
+    // The filters sit above the canvas: drawn first, so that the canvas's
+    // height (and the layout made for it) is final.
+    this.renderFilters();
     await this.build(token);
     if (token !== this.loadToken) return;
-    this.renderFilters();
     this.status.textContent = `${graph.nodes.length} nodes, ${graph.edges.length} edges`;
+    if (!this.o.headless && this.cy) {
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      if (token === this.loadToken) this.firstFrameMs = performance.now() - t0;
+    }
   }
   private computeLayout(graph: Graph, only?: Set<string>): LayoutResult {
     const nodes = graph.nodes
       .filter((n) => !only || only.has(n.id))
       .map((n) => ({ id: n.id, kind: n.kind, order: parseTime(n.first_seen) }));
     const edges = graph.edges.filter((e) => !only || (only.has(e.source) && only.has(e.target)));
-    const layout = layeredLayout(nodes, edges);
-    // The chain reads left to right; in a stage taller than wide it reads
-    // top to bottom instead, so that fitting it does not shrink it to a strip.
-    const stage = this.container;
-    if (!this.o.headless && stage.clientHeight > stage.clientWidth) return transposed(layout);
+    const scale = this.o.presentation() ? PRESENTATION_SCALE : 1;
+    const w = this.container.clientWidth;
+    const hgt = this.container.clientHeight;
+    this.laidOutFor = { width: w, height: hgt };
+    // The gaps fill the canvas at zoom 1, so that Fit keeps labels at their size.
+    const room = !this.o.headless && w > 0 && hgt > 0 ? { width: w - 2 * FIT_PADDING, height: hgt - 2 * FIT_PADDING } : undefined;
+    const layout = layeredLayout(nodes, edges, {
+      room,
+      rankGapMin: DEFAULT_LAYOUT.rankGapMin * scale,
+      rankGapMax: DEFAULT_LAYOUT.rankGapMax * scale,
+      rowGapMin: DEFAULT_LAYOUT.rowGapMin * scale,
+      rowGapMax: DEFAULT_LAYOUT.rowGapMax * scale,
+    });
+    const large = graph.nodes.length > LARGE;
+    this.budget = room ? labelBudget(layout.rankGap, layout.rowGap, LABEL_FONT * scale) : WIDE_LABEL;
+    if (large) this.budget = { chars: this.budget.chars, lines: 1 };
     return layout;
   }
 
   private async build(token: number) {
     const graph = this.graph!;
+    if (!this.o.headless) this.fillHeight();
     this.layout = this.computeLayout(graph);
     this.endPan?.();
     this.cy?.destroy();
     this.cy = null;
+    this.userPlaced = false;
+    this.landmarks = new Set();
     let cytoscape: CytoscapeFactory;
     try {
       cytoscape = await loadCytoscape();
@@ -220,7 +407,7 @@ export class GraphView {
       return;
     }
     if (token !== this.loadToken) return;
-    const elements = toElements(graph, this.layout.positions);
+    const elements = toElements(graph, this.layout.positions, this.budget);
     const large = graph.nodes.length > LARGE;
     const style = cyStyle({ presentation: this.o.presentation(), dark: prefersDark(), large });
     const common = {
@@ -236,8 +423,10 @@ export class GraphView {
       : cytoscape({
           ...common,
           container: this.container,
-          // Large graphs pan by moving a picture of themselves (graph/snapshotPan.ts).
-          userPanningEnabled: !large,
+          // Graphs pan by moving a picture of themselves (graph/snapshotPan.ts):
+          // in a software-rendered webview even the demo's pans at 23
+          // frames/s through Cytoscape's own redraws.
+          userPanningEnabled: false,
           textureOnViewport: large,
           hideEdgesOnViewport: large,
           hideLabelsOnViewport: large,
@@ -249,14 +438,21 @@ export class GraphView {
         });
     const cy = this.cy;
     cy.on("tap", "node", (e: EventObject) => this.selectNode(e.target.id()));
+    cy.on("dragfree", "node", () => (this.userPlaced = true));
     cy.on("dbltap", "node", (e: EventObject) => {
       const n = this.nodeById(e.target.id());
       if (n?.aggregated) void this.expand(n.id);
     });
     cy.on("tap", (e: EventObject) => {
-      if (e.target === cy) this.clearSelection();
+      if (e.target === cy) {
+        this.clearSelection();
+        if (this.focusPath) {
+          this.highlight(null);
+          this.o.onHighlightCleared?.();
+        }
+      }
     });
-    if (large) {
+    {
       cy.on("tapstart", (e: EventObject) => {
         const m = e.originalEvent;
         if (e.target !== cy || !(m instanceof MouseEvent) || m.button !== 0) return;
@@ -266,13 +462,55 @@ export class GraphView {
     }
     cy.on("mouseover", "node", (e: EventObject) => this.showTooltip(e.target as NodeSingular));
     cy.on("mouseout", "node", () => (this.tooltip.hidden = true));
-    cy.on("viewport", () => (this.tooltip.hidden = true));
+    cy.on("viewport", () => {
+      this.tooltip.hidden = true;
+      // Once the view settles, the landmarks for its zoom.
+      if (this.landmarkTimer) clearTimeout(this.landmarkTimer);
+      this.landmarkTimer = setTimeout(() => this.updateLandmarks(), 120);
+    });
+    this.path = storyPath(graph, this.o.storySteps ?? []);
+    this.applyEmphasis();
     this.applyVisibility();
     if (this.isolated.size) this.setIsolated(this.isolated);
-    if (!this.o.headless) cy.fit(undefined, 30);
+    if (!this.o.headless) this.fit();
     if (this.selected && cy.getElementById(this.selected).nonempty()) this.selectNode(this.selected);
     else if (this.selected) this.clearSelection();
     this.container.dataset.graphReady = "true";
+  }
+
+  /** Draws the story's path emphasized (and a step's part of it, when one is shown). */
+  private applyEmphasis() {
+    const cy = this.cy;
+    if (!cy) return;
+    const classes = ["path", "dim", "focus"];
+    cy.batch(() => {
+      cy.nodes().forEach((n) => {
+        const e = emphasisOf(n.id(), "node", this.path, this.focusPath);
+        for (const c of classes) n.toggleClass(c, c === e);
+      });
+      cy.edges().forEach((n) => {
+        const e = emphasisOf(n.id(), "edge", this.path, this.focusPath);
+        for (const c of classes) n.toggleClass(c, c === e);
+      });
+    });
+    this.container.dataset.focus = this.focusPath ? String(this.focusPath.nodes.size) : "";
+  }
+
+  /**
+   * Shows the part of the graph a story step's evidence names (null: the
+   * whole story again); the view centres on it. Returns how many nodes.
+   */
+  highlight(evidence: readonly string[] | null): number {
+    this.focusPath = evidence && this.graph ? pathOf(this.graph, evidence) : null;
+    this.applyEmphasis();
+    const cy = this.cy;
+    const n = this.focusPath?.nodes.size ?? 0;
+    if (cy && n && !this.o.headless) {
+      const els = cy.collection();
+      for (const id of this.focusPath!.nodes) els.merge(cy.getElementById(id));
+      cy.animate({ center: { eles: els } }, { duration: 200 });
+    }
+    return n;
   }
 
   private nodeById(id: string): GraphNode | undefined {
@@ -305,6 +543,8 @@ export class GraphView {
       });
     });
     this.renderList(vis.nodes);
+    const hidden = this.graph.nodes.length - vis.nodes.size;
+    this.filterSummary.textContent = hidden ? `(${hidden} of ${this.graph.nodes.length} nodes hidden)` : "(all shown)";
   }
 
   private renderList(visible: Set<string>) {
@@ -429,10 +669,18 @@ export class GraphView {
       b.setAttribute("aria-pressed", on ? "true" : "false");
     }
     this.renderSide(id);
+    if (this.sideDrawer.el.hidden) {
+      this.sideDrawer.el.hidden = false;
+      this.stageResized(true);
+    }
   }
 
   private clearSelection() {
     this.selected = null;
+    if (!this.sideDrawer.el.hidden) {
+      this.sideDrawer.el.hidden = true;
+      this.stageResized(true);
+    }
     this.cy?.elements(":selected").unselect();
     clear(this.side);
     this.side.append(emptyNote("Select a node to see its attributes and evidence."));
@@ -635,7 +883,43 @@ export class GraphView {
   }
 
   fit(): void {
-    this.cy?.fit(this.cy.elements(":visible"), 30);
+    const cy = this.cy;
+    if (!cy) return;
+    cy.fit(cy.elements(":visible"), FIT_PADDING);
+    if (cy.zoom() > FIT_MAX_ZOOM) {
+      cy.zoom(FIT_MAX_ZOOM);
+      cy.center(cy.elements(":visible"));
+    }
+    this.updateLandmarks();
+  }
+
+  /**
+   * Zoomed out past readable labels, the most telling nodes keep theirs at
+   * a readable size where they do not cover each other (graph/landmarks.ts);
+   * zoomed in, every label is drawn as usual.
+   */
+  private updateLandmarks(): void {
+    const cy = this.cy;
+    if (!cy || this.o.headless || !this.graph) return;
+    const zoom = cy.zoom();
+    const scale = this.o.presentation() ? PRESENTATION_SCALE : 1;
+    const want = new Set<string>();
+    if (LABEL_FONT * scale * zoom < MIN_DRAWN_PX) {
+      const byId = new Map(this.graph.nodes.map((n) => [n.id, n]));
+      const cands: LandmarkCandidate[] = [];
+      cy.nodes(":visible").forEach((el) => {
+        const n = byId.get(el.id());
+        if (!n) return;
+        const p = el.renderedPosition();
+        cands.push({ id: n.id, x: p.x, y: p.y, radius: el.renderedWidth() / 2, label: String(el.data("label") ?? ""), weight: landmarkWeight(n, this.path.nodes.has(n.id)) });
+      });
+      for (const id of pickLandmarks(cands, LANDMARK_PX * scale, { width: cy.width(), height: cy.height() })) want.add(id);
+    }
+    cy.batch(() => {
+      for (const id of this.landmarks) if (!want.has(id)) cy.getElementById(id).removeClass("landmark").removeStyle("font-size");
+      for (const id of want) cy.getElementById(id).addClass("landmark").style("font-size", (LANDMARK_PX * scale) / zoom);
+    });
+    this.landmarks = want;
   }
 
   zoom(factor: number): void {
@@ -649,9 +933,16 @@ export class GraphView {
     if (!this.cy || !this.graph || !this.filter) return;
     const vis = visibleElements(this.graph, this.filter);
     const lay = this.computeLayout(this.graph, vis.nodes);
+    this.layout = lay;
     const cy = this.cy;
+    const byId = new Map(this.graph.nodes.map((n) => [n.id, n]));
     cy.batch(() => {
-      for (const [id, p] of lay.positions) cy.getElementById(id).position(p);
+      for (const [id, p] of lay.positions) {
+        const el = cy.getElementById(id);
+        el.position(p);
+        const n = byId.get(id);
+        if (n) el.data("label", nodeLabel(n, this.budget));
+      }
     });
     this.fit();
   }
@@ -678,20 +969,33 @@ export class GraphView {
     this.playButton.textContent = "▶ Play";
   }
 
+  /** Presentation mode: larger labels, laid out again so that they still fit. */
   setPresentation(on: boolean): void {
     if (!this.cy || !this.graph) return;
     const style = cyStyle({ presentation: on, dark: prefersDark(), large: this.graph.nodes.length > LARGE });
     this.cy.style(style as unknown as StylesheetJson);
+    this.relayout();
   }
 
   /** Called when the tab becomes visible: the canvas may have had no size. */
   shown(): void {
-    if (!this.cy || this.o.headless) return;
+    if (this.o.headless) return;
+    this.fillHeight();
+    if (!this.cy) return;
     this.cy.resize();
     this.fit();
   }
 
+  /** The window or the page around the graph changed (focus mode, a drawer). */
+  relayoutRoom(): void {
+    this.stageResized();
+  }
+
   destroy(): void {
+    window.removeEventListener("resize", this.onWindowResize);
+    this.observer?.disconnect();
+    if (this.landmarkTimer) clearTimeout(this.landmarkTimer);
+    if (this.resizeFrame) cancelAnimationFrame(this.resizeFrame);
     this.stopPlay();
     this.endPan?.();
     this.cy?.destroy();

@@ -6,7 +6,10 @@ import type { Span } from "../logic/evidence";
 import { podsOf } from "../logic/capture";
 import { refsOf, storySteps, type EvidenceRef } from "../logic/story";
 import type { ActionRow, Backend, Detail, EvidenceEvent, GraphNode, IncidentRow, Triage } from "../types";
+import type { DrawerName, Drawers } from "../logic/drawers";
+import type { DrawerPref } from "../types";
 import { ContainmentDialog, type ContainmentKind } from "./containment";
+import { Drawer } from "./drawer";
 import { emptyNote, richText, severityBadge, tacticChip, timeSpan } from "./common";
 import { EvidenceView } from "./evidence";
 import { GraphView } from "./graphView";
@@ -32,6 +35,11 @@ export interface IncidentPageOptions {
   onCapture?: () => void;
   /** "Import a kubectl export…" (the import's file picker). */
   onImport?: () => void;
+  /** How the investigator left the drawers, and where a change goes. */
+  drawers?: Drawers;
+  onDrawer?: (name: DrawerName, state: DrawerPref) => void;
+  /** The graph's focus button. */
+  onFocus?: () => void;
 }
 
 export class IncidentPage {
@@ -83,6 +91,8 @@ export class IncidentPage {
 
   private showTriage(t: Triage) {
     if (this.detail && this.header) this.header.replaceWith((this.header = this.headerView(this.detail.incident, t)));
+    // The header may have grown: the graph below fills what is left.
+    this.graph?.relayoutRoom();
     this.graph?.refreshSide();
     for (const [item, el] of this.followUps) {
       const tick = t.follow_up.find((x) => x.item === item);
@@ -296,6 +306,15 @@ export class IncidentPage {
     const header = (this.header = this.headerView(inc, null));
 
     const brief = h("div", { className: "brief" }, this.storyView(d), this.recommendationView(d));
+    const story = new Drawer({
+      name: "story",
+      title: "Story",
+      side: "left",
+      state: this.o.drawers?.story ?? { open: true, width: 320 },
+      content: brief,
+      onChange: (st) => this.o.onDrawer?.("story", st),
+      onLayout: () => this.graph?.relayoutRoom(),
+    });
 
     this.graph = new GraphView({
       backend: this.o.backend,
@@ -308,6 +327,13 @@ export class IncidentPage {
         const c = this.containmentControls(n);
         const v = this.verdictControl(n);
         return c || v ? h("div", null, c, v) : null;
+      },
+      drawers: this.o.drawers,
+      onDrawer: this.o.onDrawer,
+      onFocus: this.o.onFocus,
+      storySteps: d.story.steps,
+      onHighlightCleared: () => {
+        for (const b of this.el.querySelectorAll<HTMLElement>("[data-testid='story-step-show']")) b.setAttribute("aria-pressed", "false");
       },
     });
     this.graph.setEvidence(rows);
@@ -368,7 +394,7 @@ export class IncidentPage {
 
     this.el.append(
       header,
-      h("div", { className: "incident-body" }, brief, h("div", { className: "tab-area" }, tabs, ...this.panels.values())),
+      h("div", { className: "incident-body" }, story.el, h("div", { className: "tab-area" }, tabs, ...this.panels.values())),
     );
     this.selectTab(this.tab, false);
   }
@@ -416,10 +442,34 @@ export class IncidentPage {
             ),
             h("p", null, richText(s.text)),
             this.refButtons(s.refs),
+            " ",
+            s.refs.length
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    className: "link small show-step",
+                    "data-testid": "story-step-show",
+                    "aria-pressed": "false",
+                    title: "Show this step's nodes and edges in the graph",
+                    onclick: (e: Event) => this.showStep(e.currentTarget as HTMLButtonElement, s.refs.map((r) => r.id)),
+                  },
+                  "Show in graph",
+                )
+              : null,
           ),
         ),
       ),
     );
+  }
+
+  /** A story step's "Show in graph": its part of the path, or the whole story again. */
+  private showStep(button: HTMLButtonElement, evidence: string[]) {
+    const on = button.getAttribute("aria-pressed") !== "true";
+    for (const b of this.el.querySelectorAll<HTMLElement>("[data-testid='story-step-show']")) b.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-pressed", String(on));
+    if (on) this.selectTab("graph");
+    this.graph?.highlight(on ? evidence : null);
   }
 
   private recommendationView(d: Detail): HTMLElement {
