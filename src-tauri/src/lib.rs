@@ -45,6 +45,7 @@ pub fn run() {
             commands::triage::verify_case,
             commands::triage::preferences,
             commands::triage::set_drawers,
+            commands::export::export_graph,
             commands::triage::set_investigator,
             commands::cluster::cluster_contexts,
             commands::cluster::cluster_prepare,

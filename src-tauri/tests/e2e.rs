@@ -30,7 +30,8 @@ use support::repo;
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
 async fn an_investigation_in_the_real_app() {
-    let app = support::launch(&[]).await;
+    let exports = tempfile::tempdir().unwrap();
+    let app = support::launch_with_env(&[], &[("KORDON_EXPORT_DIR", exports.path().to_string_lossy().into_owned())]).await;
     let s = &app.session;
 
     // 1. Start screen → open the demo incident.
@@ -63,6 +64,22 @@ async fn an_investigation_in_the_real_app() {
     assert!(f["smallestPx"].as_f64().unwrap_or(0.0) >= 11.0, "a label is drawn smaller than 11 px: {}", f);
     assert_eq!(f["overlaps"], 0, "labels overlap: {}", f);
     assert_eq!(f["hidden"], 0, "every label is drawn: {}", f);
+    // Exported as drawn: an SVG document with the path's verbs, a PNG picture.
+    s.click("[data-testid='graph-export-svg']").await;
+    s.click("[data-testid='graph-export-png']").await;
+    let svg_path = exports.path().join("INC-070b10ff-graph.svg");
+    let png_path = exports.path().join("INC-070b10ff-graph.png");
+    for _ in 0..100 {
+        if svg_path.exists() && png_path.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let svg = std::fs::read_to_string(&svg_path).expect("the SVG export");
+    let texts: Vec<&str> = svg.split("<tspan").skip(1).filter_map(|t| t.split('>').nth(1)?.split('<').next()).collect();
+    assert!(svg.starts_with("<svg") && texts.contains(&"connected to :4444") && texts.iter().any(|t| t.contains("xmrig")), "{:?}", texts);
+    let png = std::fs::read(&png_path).expect("the PNG export");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
     s.click("[data-testid='drawer-open-nodes']").await;
     let mut pod = None;
     let (mut sa, mut miner) = (false, false);
@@ -97,7 +114,7 @@ async fn an_investigation_in_the_real_app() {
     s.css("[data-testid='tab-evidence']").await.click().await.unwrap();
     s.css("[data-testid='tactic-filter'][data-tactic='TA0007']").await.click().await.unwrap();
     s.css("[data-testid='evidence-row']").await;
-    let rows = s.texts("[data-testid='evidence-row']").await;
+    let rows = s.text_contents("[data-testid='evidence-row']").await;
     assert!(
         rows.iter().any(|t| t.contains("nmap") || t.contains("Network scanner") || t.contains("Network Tool")),
         "Discovery evidence: {:?}",

@@ -130,6 +130,23 @@ async fn the_incident_graph_on_screen() {
             failures.push(format!("{}×{}: smallest label {:.1} px, {} overlapping pairs {}", w, h, smallest, overlaps, f["examples"]));
         }
 
+        // Presentation mode, for the room's projector: larger labels, the same room.
+        s.client.execute("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'p', bubbles: true}));", vec![]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let p = support::graph_figures(s).await;
+        s.shot(&format!("measure-graph-presentation-{}x{}", w, h)).await;
+        s.client.execute("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'p', bubbles: true}));", vec![]).await.unwrap();
+        let (pw, ph) = (p["share"]["width"].as_f64().unwrap_or(0.0), p["share"]["height"].as_f64().unwrap_or(0.0));
+        let psmall = p["smallestPx"].as_f64().unwrap_or(0.0);
+        println!(
+            "| {}×{} | demo incident, presentation mode | {:.0}×{:.0} px ({:.0} % × {:.0} %: {}) | {:.1} px ({}) | {} ({}) | | |",
+            w, h, p["canvas"]["width"].as_f64().unwrap_or(0.0), p["canvas"]["height"].as_f64().unwrap_or(0.0),
+            pw * 100.0, ph * 100.0, verdict(pw >= 0.6 && ph >= 0.55), psmall, verdict(psmall > smallest), p["overlaps"], verdict(p["overlaps"] == 0),
+        );
+        if pw < 0.6 || ph < 0.55 || psmall <= smallest {
+            failures.push(format!("{}×{}: presentation mode: canvas {:.0} % × {:.0} %, smallest label {:.1} px", w, h, pw * 100.0, ph * 100.0, psmall));
+        }
+
         // 500 nodes in the same GraphView, in a canvas of the same size.
         let (cw, ch) = (f["canvas"]["width"].as_f64().unwrap_or(800.0) as u32, f["canvas"]["height"].as_f64().unwrap_or(500.0) as u32);
         s.client

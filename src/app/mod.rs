@@ -13,6 +13,7 @@ pub mod triage;
 pub mod capture;
 pub mod heads;
 pub mod views;
+pub mod export;
 
 pub use pipeline::{analyze_import, open_demo, rebuild_demo, AnalyzeReport, Phase, PipelineProgress};
 pub use recent::RecentCase;

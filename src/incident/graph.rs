@@ -600,7 +600,9 @@ impl Graph {
                 dot_escape(&e.source),
                 dot_escape(&e.target),
                 dot_escape(&match &e.label {
-                    Some(l) => l.clone(),
+                    // A permission's verbs say it all; a relation says how many records show it.
+                    Some(l) if e.kind == "can" => l.clone(),
+                    Some(l) => format!("{} ({})", l, e.evidence_count),
                     None => format!("{} ({})", e.kind, e.evidence_count),
                 }),
             ));

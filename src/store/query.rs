@@ -35,6 +35,9 @@ pub struct EventRow {
     pub records: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<String>,
+    /// The incident this event is a signal of (context is not stored per incident).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -87,7 +90,8 @@ pub fn each_event(case: &Case, f: &EventFilter, each: &mut dyn FnMut(EventRow) -
     let mut sql = String::from(
         "SELECT e.id, e.key, e.time_ns, e.source, e.kind, e.severity, e.rule, e.title, e.message, e.tactics,
                 e.techniques, e.fields, s.name, s.inner_path, e.line, e.offset,
-                1 + (SELECT COUNT(*) FROM event_records r WHERE r.event_id = e.id), e.raw, e.entity_refs, e.raw_dict
+                1 + (SELECT COUNT(*) FROM event_records r WHERE r.event_id = e.id), e.raw, e.entity_refs, e.raw_dict,
+                (SELECT i.incident_id FROM incident_signals i WHERE i.event_id = e.id)
          FROM events e JOIN sources s ON s.id = e.source_id WHERE 1=1",
     );
     let mut args: Vec<SqlValue> = Vec::new();
@@ -209,6 +213,7 @@ pub fn each_event(case: &Case, f: &EventFilter, each: &mut dyn FnMut(EventRow) -
             offset: r.get(15)?,
             records: r.get(16)?,
             raw: raw.map(|raw| String::from_utf8_lossy(&raw).into_owned()),
+            incident: r.get::<_, Option<i64>>(20)?.map(crate::incident::format_incident_id),
         })?;
     }
     Ok(())

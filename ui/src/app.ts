@@ -83,6 +83,8 @@ export class App {
   private unlistenDrop: (() => void) | null = null;
   private renderToken = 0;
   private drawerSave: ReturnType<typeof setTimeout> | null = null;
+  /** An event to show once the incident page opened from a search hit has loaded. */
+  private pendingEvidence: string | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -335,7 +337,11 @@ export class App {
         });
         this.incidentPage = page;
         this.view.append(page.el);
-        void page.load();
+        const show = this.pendingEvidence;
+        this.pendingEvidence = null;
+        void page.load().then(() => {
+          if (show && this.incidentPage === page) void page.showEvidence(show);
+        });
         break;
       }
       case "hardening": {
@@ -693,6 +699,7 @@ export class App {
             " ",
             r.title,
           ),
+          this.searchIncident(r),
         ),
       ),
     );
@@ -708,6 +715,29 @@ export class App {
       raw,
     );
     this.searchPanel.hidden = false;
+  }
+
+  /** Which incident a hit belongs to, as a link that opens it on that event. */
+  private searchIncident(r: EventRow): HTMLElement {
+    if (!r.incident) return h("span", { className: "muted small search-incident", "data-testid": "search-result-context" }, "in no incident (not a signal)");
+    const id = r.incident;
+    const title = this.incidents.find((i) => i.id === id)?.title;
+    return h(
+      "button",
+      {
+        type: "button",
+        className: "link small search-incident",
+        "data-testid": "search-result-incident",
+        "data-incident": id,
+        title: "Open the incident on this event",
+        onclick: () => {
+          this.closeSearch();
+          this.pendingEvidence = r.id;
+          this.navigate({ name: "incident", id, tab: "evidence" });
+        },
+      },
+      `${id}${title ? ` · ${title}` : ""} ›`,
+    );
   }
 
   closeSearch(): void {

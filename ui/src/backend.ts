@@ -95,6 +95,7 @@ export function tauriBackend(): Backend {
     preferences: () => call<Preferences>("preferences"),
     setInvestigator: (name) => call<Preferences>("set_investigator", { name }),
     setDrawers: (drawers) => call<Preferences>("set_drawers", { drawers }),
+    exportGraph: (format, name, data) => call<string | null>("export_graph", { format, name, data }),
     clusterContexts: (kubeconfig) => call<Contexts>("cluster_contexts", { kubeconfig }),
     clusterPrepare: (request) => call<ActionPreview>("cluster_prepare", { request }),
     clusterApply: (actionId, confirm) => call<ActionRow>("cluster_apply", { actionId, confirm }),

@@ -317,6 +317,8 @@ export interface EventRow {
   offset: number;
   records?: unknown;
   raw?: string;
+  /** The incident this event is a signal of (absent for context). */
+  incident?: string | null;
 }
 
 export interface Named {
@@ -627,6 +629,8 @@ export interface Backend {
   verifyCase(): Promise<Verification>;
   preferences(): Promise<Preferences>;
   setInvestigator(name: string): Promise<Preferences>;
+  /** Saves the graph as drawn (SVG text or PNG base64) where the investigator chooses; null when they cancel. */
+  exportGraph(format: "svg" | "png", name: string, data: string): Promise<string | null>;
   /** Remembers how the drawers were left (per user, in the app's data folder). */
   setDrawers(drawers: Record<string, DrawerPref>): Promise<Preferences>;
   clusterContexts(kubeconfig: string | null): Promise<Contexts>;

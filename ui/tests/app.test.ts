@@ -1,7 +1,7 @@
 // The whole UI in jsdom against the mock backend (Cytoscape headless).
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mountApp, type App } from "../src/app";
-import { DEMO_ID, mockBackend, type MockBackend } from "./mockBackend";
+import { DEMO_ID, demoGraph, mockBackend, type MockBackend } from "./mockBackend";
 import { $, $$, key, mountFresh, openDemo, ready, waitFor } from "./helpers";
 
 let app: App;
@@ -191,6 +191,41 @@ describe("incident page", () => {
     expect(cy.edges(".path").length).toBeGreaterThan(5);
   });
 
+  it("selecting a node narrows the evidence to it; clearing shows every event again", async () => {
+    await openIncident();
+    const count = () => Number($(".evidence-list")!.dataset.count);
+    const all = count();
+    const item = $$("[data-testid='graph-node-item'][data-kind='process']").find((i) => i.textContent!.startsWith("/tmp/.x/xmrig"))!;
+    item.click();
+    const pill = $("[data-testid='node-filter']")!;
+    expect(pill.textContent).toContain("/tmp/.x/xmrig");
+    expect(count()).toBeGreaterThan(0);
+    expect(count()).toBeLessThan(all);
+    $("[data-testid='tab-evidence']")!.click();
+    const node = demoGraph.nodes.find((n) => n.id === item.dataset.id)!;
+    for (const r of $$("[data-testid='evidence-row']")) expect(node.evidence).toContain(r.dataset.id);
+    $("[data-testid='node-filter-clear']")!.click();
+    expect($("[data-testid='node-filter']")).toBeNull();
+    expect(count()).toBe(all);
+  });
+
+  it("exports the graph as drawn as an SVG document", async () => {
+    await openIncident();
+    $("[data-testid='graph-export-svg']")!.click();
+    await waitFor(() => mock.exports.length > 0);
+    const e = mock.exports[0]!;
+    expect(e.format).toBe("svg");
+    expect(e.name).toBe(`${DEMO_ID}-graph.svg`);
+    const doc = new DOMParser().parseFromString(e.data, "image/svg+xml");
+    expect(doc.getElementsByTagName("parsererror")).toHaveLength(0);
+    const texts = [...doc.getElementsByTagName("tspan")].map((t) => t.textContent ?? "").join(" ");
+    expect(texts).toContain("198.51.100.77");
+    // The path's verbs are there; dimmed context edges carry none.
+    expect(texts).toContain("connected to :4444");
+    expect(doc.querySelectorAll("ellipse, rect, polygon").length).toBeGreaterThan(demoGraph.nodes.length);
+    await waitFor(() => $("#graph")!.closest(".graph-view")!.textContent!.includes(`Saved /exports/${DEMO_ID}-graph.svg`));
+  });
+
   it("drawers open, close and are remembered for the next incident", async () => {
     await openIncident();
     expect($("[data-testid='drawer-story']")!.dataset.open).toBe("true");
@@ -277,10 +312,11 @@ describe("incident page", () => {
     expect($("[data-testid='tab-evidence']")!.getAttribute("aria-selected")).toBe("true");
     const total = app.page!.evidenceView!.filter;
     expect(total.span).not.toBeNull();
-    const shown = $$("[data-testid='evidence-row']").length;
+    const count = () => Number($(".evidence-list")!.dataset.count);
+    const shown = count();
     $("[data-testid='span-clear']", pill)!.click();
     expect($("[data-testid='span-filter']")).toBeNull();
-    expect($$("[data-testid='evidence-row']").length).toBeGreaterThan(shown);
+    expect(count()).toBeGreaterThan(shown);
   });
 
   it("Escape and g q go back to the queue", async () => {
@@ -321,6 +357,22 @@ describe("search and presentation", () => {
     expect(mock.calls.find((c) => c.cmd === "search")!.args).toEqual({ text: "miner", limit: 100 });
     first.click();
     await waitFor(() => $("[data-testid='search-panel'] [data-testid='raw-record']"));
+  });
+
+  it("a hit names its incident and opens it on that event", async () => {
+    await openDemo();
+    const input = $("[data-testid='search-input']") as HTMLInputElement;
+    input.value = "miner";
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true }));
+    const link = await waitFor(() => $("[data-testid='search-result-incident']"));
+    expect(link.textContent).toContain(DEMO_ID);
+    expect(link.textContent).toContain("Crypto-mining");
+    const hit = link.closest("li")!.querySelector<HTMLElement>("[data-testid='search-result']")!.dataset.id;
+    link.click();
+    await ready("incident");
+    expect($("[data-testid='search-panel']")!.hidden).toBe(true);
+    expect($("[data-testid='tab-evidence']")!.getAttribute("aria-selected")).toBe("true");
+    await waitFor(() => $(`[data-testid='evidence-row'][data-id='${hit}'].selected, [data-testid='evidence-row'][data-id='${hit}'][aria-selected='true']`));
   });
 
   it("p toggles presentation mode", async () => {

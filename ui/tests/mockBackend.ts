@@ -120,6 +120,7 @@ export type Command =
   | "preferences"
   | "set_investigator"
   | "set_drawers"
+  | "export_graph"
   | "cluster_contexts"
   | "cluster_prepare"
   | "cluster_apply"
@@ -144,6 +145,7 @@ export interface MockBackend extends Backend {
   verification: Verification;
   investigator: string | null;
   drawers: Record<string, DrawerPref>;
+  exports: { format: string; name: string; data: string }[];
   incidents: IncidentRow[];
   importReport: ImportReport;
   progress: ImportProgress[];
@@ -639,6 +641,7 @@ export function mockBackend(): MockBackend {
     verification: { ok: true, activity_rows: 12, files_checked: 9, problems: [], head: { row: 12, hash: "ab".repeat(32) }, head_checked: true, limits: ["raw record bytes are not yet committed to"] },
     investigator: null,
     drawers: {},
+    exports: [],
     incidents: demoIncidents.map((r) => ({ ...r })),
     importReport: sampleReport,
     progress: [
@@ -784,6 +787,7 @@ export function mockBackend(): MockBackend {
             file: r.file,
             line: r.line,
             offset: 0,
+            incident: r.signal ? DEMO_ID : null,
           }));
       }),
     triageVocabulary: () => call("triage_vocabulary", undefined, () => structuredClone(vocabulary)),
@@ -822,6 +826,11 @@ export function mockBackend(): MockBackend {
       call<Preferences>("set_investigator", { name }, () => {
         mock.investigator = name.trim() || null;
         return prefsView();
+      }),
+    exportGraph: (format, name, data) =>
+      call<string | null>("export_graph", { format, name, data }, () => {
+        mock.exports.push({ format, name, data });
+        return `/exports/${name}`;
       }),
     setDrawers: (drawers) =>
       call<Preferences>("set_drawers", { drawers }, () => {

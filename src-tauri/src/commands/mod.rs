@@ -6,6 +6,7 @@
 //! invoke path.
 
 pub mod cluster;
+pub mod export;
 pub mod snapshot;
 pub mod triage;
 

@@ -145,6 +145,17 @@ impl Session {
         out
     }
 
+    /// The text of each element, clipped or not (WebKitWebDriver's element
+    /// text leaves out text cut by `overflow: hidden`, as in one-line rows).
+    pub async fn text_contents(&self, css: &str) -> Vec<String> {
+        let v = self
+            .client
+            .execute("return Array.from(document.querySelectorAll(arguments[0])).map((e) => e.textContent);", vec![serde_json::json!(css)])
+            .await
+            .unwrap();
+        v.as_array().map(|a| a.iter().map(|x| x.as_str().unwrap_or("").to_string()).collect()).unwrap_or_default()
+    }
+
     /// Saves a screenshot once the frame shows the latest DOM (two
     /// animation frames later).
     pub async fn shot(&self, name: &str) {

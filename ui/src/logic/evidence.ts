@@ -8,10 +8,21 @@ export interface Span {
   to: number;
 }
 
+/** A graph node the evidence is narrowed to: the events its evidence lists. */
+export interface NodeFilter {
+  id: string;
+  label: string;
+  evidence: ReadonlySet<string>;
+  /** How many events name the node (its list may be shorter: every signal, the first of the rest). */
+  total: number;
+}
+
 export interface EvidenceFilter {
   /** A tactic id, "context", or null for all. */
   tactic: string | null;
   span: Span | null;
+  /** The node selected in the graph, or null. */
+  node?: NodeFilter | null;
 }
 
 /** The categories a row belongs to: a signal's tactics, or "context". */
@@ -32,5 +43,7 @@ export function inSpan(r: EvidenceEvent, span: Span | null): boolean {
 }
 
 export function filterEvidence(rows: readonly EvidenceEvent[], f: EvidenceFilter): EvidenceEvent[] {
-  return rows.filter((r) => (f.tactic === null || rowCategories(r).includes(f.tactic)) && inSpan(r, f.span));
+  return rows.filter(
+    (r) => (f.tactic === null || rowCategories(r).includes(f.tactic)) && inSpan(r, f.span) && (!f.node || f.node.evidence.has(r.id)),
+  );
 }

@@ -59,12 +59,16 @@ export interface GraphViewOptions {
   storySteps?: readonly { evidence: readonly string[] }[];
   /** A click on the background ended a story step's highlight. */
   onHighlightCleared?: () => void;
+  /** The node selected (null: none): the evidence follows it. */
+  onSelect?: (node: GraphNode | null) => void;
 }
 
 const SLIDER_MAX = 1000;
 const LARGE = 300;
 /** Space Fit leaves around the graph (CSS pixels). */
 const FIT_PADDING = 24;
+/** How much presentation mode widens the layout's gaps (its labels grow by PRESENTATION_SCALE). */
+const PRESENTATION_GAPS = 1.15;
 /** Fit never enlarges a small graph past this zoom. */
 const FIT_MAX_ZOOM = 1.5;
 
@@ -190,6 +194,8 @@ export class GraphView {
         this.relayout();
       }, "graph-relayout"),
       o.onFocus ? btn("Focus", "The graph alone, the whole window (z)", () => o.onFocus?.(), "graph-focus") : null,
+      btn("SVG", "Export the graph as drawn, as an SVG document", () => void this.exportAs("svg"), "graph-export-svg"),
+      btn("PNG", "Export the graph as drawn, as a PNG picture", () => void this.exportAs("png"), "graph-export-png"),
       h("span", { className: "sep" }),
       this.playButton,
       this.slider,
@@ -369,6 +375,9 @@ export class GraphView {
       .map((n) => ({ id: n.id, kind: n.kind, order: parseTime(n.first_seen) }));
     const edges = graph.edges.filter((e) => !only || (only.has(e.source) && only.has(e.target)));
     const scale = this.o.presentation() ? PRESENTATION_SCALE : 1;
+    // Presentation mode draws labels half as large again but widens the gaps
+    // less: Fit then shows them larger on screen, at fewer words a line.
+    const gapScale = this.o.presentation() ? PRESENTATION_GAPS : 1;
     const w = this.container.clientWidth;
     const hgt = this.container.clientHeight;
     this.laidOutFor = { width: w, height: hgt };
@@ -376,10 +385,10 @@ export class GraphView {
     const room = !this.o.headless && w > 0 && hgt > 0 ? { width: w - 2 * FIT_PADDING, height: hgt - 2 * FIT_PADDING } : undefined;
     const layout = layeredLayout(nodes, edges, {
       room,
-      rankGapMin: DEFAULT_LAYOUT.rankGapMin * scale,
-      rankGapMax: DEFAULT_LAYOUT.rankGapMax * scale,
-      rowGapMin: DEFAULT_LAYOUT.rowGapMin * scale,
-      rowGapMax: DEFAULT_LAYOUT.rowGapMax * scale,
+      rankGapMin: DEFAULT_LAYOUT.rankGapMin * gapScale,
+      rankGapMax: DEFAULT_LAYOUT.rankGapMax * gapScale,
+      rowGapMin: DEFAULT_LAYOUT.rowGapMin * gapScale,
+      rowGapMax: DEFAULT_LAYOUT.rowGapMax * gapScale,
     });
     const large = graph.nodes.length > LARGE;
     this.budget = room ? labelBudget(layout.rankGap, layout.rowGap, LABEL_FONT * scale) : WIDE_LABEL;
@@ -476,6 +485,30 @@ export class GraphView {
     if (this.selected && cy.getElementById(this.selected).nonempty()) this.selectNode(this.selected);
     else if (this.selected) this.clearSelection();
     this.container.dataset.graphReady = "true";
+  }
+
+  /**
+   * Saves the graph as it is drawn now (filters, emphasis, the whole graph
+   * rather than the view): SVG built by graph/svg.ts, PNG by Cytoscape.
+   */
+  async exportAs(format: "svg" | "png"): Promise<string | null> {
+    const cy = this.cy;
+    if (!cy) return null;
+    const name = `${this.o.incident.id}-graph.${format}`;
+    const background = prefersDark() ? "#1a2029" : "#ffffff";
+    let data: string;
+    if (format === "svg") {
+      const { svgOfGraph } = await import("../graph/cySvg");
+      data = svgOfGraph(cy, `${this.o.incident.id} — ${this.o.incident.title}`, background);
+    } else data = cy.png({ output: "base64", full: true, scale: 2, bg: background, maxWidth: 8000, maxHeight: 8000 }) as unknown as string;
+    try {
+      const saved = await this.o.backend.exportGraph(format, name, data);
+      if (saved) this.status.textContent = `Saved ${saved}`;
+      return saved;
+    } catch (e) {
+      this.o.onError(e);
+      return null;
+    }
   }
 
   /** Draws the story's path emphasized (and a step's part of it, when one is shown). */
@@ -669,6 +702,7 @@ export class GraphView {
       b.setAttribute("aria-pressed", on ? "true" : "false");
     }
     this.renderSide(id);
+    this.o.onSelect?.(this.nodeById(id) ?? null);
     if (this.sideDrawer.el.hidden) {
       this.sideDrawer.el.hidden = false;
       this.stageResized(true);
@@ -676,6 +710,7 @@ export class GraphView {
   }
 
   private clearSelection() {
+    if (this.selected) this.o.onSelect?.(null);
     this.selected = null;
     if (!this.sideDrawer.el.hidden) {
       this.sideDrawer.el.hidden = true;

@@ -332,6 +332,8 @@ export class IncidentPage {
       onDrawer: this.o.onDrawer,
       onFocus: this.o.onFocus,
       storySteps: d.story.steps,
+      onSelect: (n) =>
+        this.evidence?.setNode(n ? { id: n.id, label: n.label, evidence: new Set(n.evidence), total: n.evidence_count } : null),
       onHighlightCleared: () => {
         for (const b of this.el.querySelectorAll<HTMLElement>("[data-testid='story-step-show']")) b.setAttribute("aria-pressed", "false");
       },
