@@ -506,6 +506,20 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
             members: if single { Vec::new() } else { d.members.iter().take(MEMBERS_LISTED).map(|m| format_id(*m)).collect() },
         });
     }
+    // An edge of API requests is worded by what they did (`requests` in
+    // data/relations.yaml), from the audit events behind it.
+    let by_key: HashMap<i64, &super::signals::Signal> = ev.all().map(|s| (s.key, s)).collect();
+    let request_label = |w: &EdgeData| -> Option<String> {
+        if w.kind != "acted-on" {
+            return None;
+        }
+        relations::requests_words(w.evidence.iter().filter_map(|k| {
+            let f = &by_key.get(k)?.fields;
+            let verb = f.get("verb")?.as_str()?;
+            let resource = f.get("resource")?.as_str()?;
+            Some(relations::request_words(verb, resource, f.get("subresource").and_then(|v| v.as_str())))
+        }))
+    };
     let mut edges: Vec<Edge> = (&g)
         .edge_references()
         .map(|e| {
@@ -521,7 +535,7 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
                 evidence_count: w.evidence.len(),
                 evidence: listed(&w.evidence),
                 ports: w.ports.iter().copied().collect(),
-                label: relations::edge_words(&w.kind, &w.ports.iter().copied().collect::<Vec<_>>()),
+                label: request_label(w).or_else(|| relations::edge_words(&w.kind, &w.ports.iter().copied().collect::<Vec<_>>())),
             }
         })
         .collect();

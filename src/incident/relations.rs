@@ -49,6 +49,9 @@ struct RawFile {
     /// How the graph words each relation on its edge (`{ports}`: " :4444").
     #[serde(default)]
     verbs: BTreeMap<String, String>,
+    /// How API requests word an "acted on" edge, by `verb resource[/sub]`.
+    #[serde(default)]
+    requests: BTreeMap<String, String>,
 }
 
 fn end(text: &str) -> Result<End> {
@@ -91,6 +94,38 @@ pub fn parse_verbs(text: &str) -> Result<BTreeMap<String, String>> {
 pub fn verbs() -> &'static BTreeMap<String, String> {
     static VERBS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
     VERBS.get_or_init(|| parse_verbs(RELATIONS_YAML).expect("data/relations.yaml is valid (pinned by tests)"))
+}
+
+fn requests() -> &'static BTreeMap<String, String> {
+    static REQUESTS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    REQUESTS.get_or_init(|| parse_file(RELATIONS_YAML).map(|f| f.requests).expect("data/relations.yaml is valid (pinned by tests)"))
+}
+
+/// What one API request did, in the graph's words: "exec into" for
+/// `get pods/exec`, else "verb resource[/subresource]".
+pub fn request_words(verb: &str, resource: &str, subresource: Option<&str>) -> String {
+    let what = match subresource {
+        Some(sub) if !sub.is_empty() => format!("{} {}/{}", verb, resource, sub),
+        _ => format!("{} {}", verb, resource),
+    };
+    requests().get(&what).cloned().unwrap_or(what)
+}
+
+/// The words of an edge made of API requests: the most frequent first, two
+/// at most and how many more ("exec into, get pods"); `None` without any.
+pub fn requests_words(requests: impl IntoIterator<Item = String>) -> Option<String> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in requests {
+        *counts.entry(r).or_default() += 1;
+    }
+    let mut all: Vec<(String, usize)> = counts.into_iter().collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let shown: Vec<&str> = all.iter().take(2).map(|(w, _)| w.as_str()).collect();
+    match all.len() {
+        0 => None,
+        n if n > 2 => Some(format!("{} and {} more", shown.join(", "), n - 2)),
+        _ => Some(shown.join(", ")),
+    }
 }
 
 /// An edge's words: its relation's verb, with the ports it saw.
@@ -197,9 +232,16 @@ mod tests {
         assert_eq!(edge_words("connected-to", &[]).as_deref(), Some("connected to"));
         assert_eq!(edge_words("started", &[]).as_deref(), Some("started"));
         assert_eq!(edge_words("can", &[]), None, "permissions are worded by the blast radius");
+        assert_eq!(request_words("get", "pods", Some("exec")), "exec into");
+        assert_eq!(request_words("list", "secrets", None), "list secrets");
+        assert_eq!(request_words("get", "pods", Some("")), "get pods");
+        let words = |v: &[&str]| requests_words(v.iter().map(|s| s.to_string()));
+        assert_eq!(words(&["get pods", "exec into", "exec into"]).as_deref(), Some("exec into, get pods"));
+        assert_eq!(words(&["a", "b", "c", "d"]).as_deref(), Some("a, b and 2 more"));
+        assert_eq!(words(&[]), None);
         let missing = RELATIONS_YAML.replace("  started: started\n", "");
         assert!(parse_verbs(&missing).unwrap_err().to_string().contains("no verb words 'started'"));
-        let stray = format!("{}  teleported: teleported\n", RELATIONS_YAML);
+        let stray = RELATIONS_YAML.replace("verbs:\n", "verbs:\n  teleported: teleported\n");
         assert!(parse_verbs(&stray).unwrap_err().to_string().contains("'teleported'"));
     }
 

@@ -226,9 +226,10 @@ pub fn read_row(conn: &Connection, cache: &mut EntityCache, r: &rusqlite::Row, h
     let source = Source::parse(&source).unwrap_or(Source::Kordon);
     let mut entities = cache.named(conn, &refs)?;
     // Telemetry is read by the thousand for an incident's context; of its
-    // fields only connections' ports are used, so only those are parsed.
+    // fields only connections' ports and the requests that act on a target
+    // (the graph's words for them) are used, so only those are parsed.
     let fields: Map<String, Value> = match how {
-        Read::Telemetry if !entities.iter().any(|e| e.role == "destination-ip") => Map::new(),
+        Read::Telemetry if !entities.iter().any(|e| e.role == "destination-ip" || e.role == "target") => Map::new(),
         _ => serde_json::from_str(&fields).unwrap_or_default(),
     };
     let mapped = if how == Read::Alert { reading(source, rule.as_deref(), &tactics, &techniques, &fields) } else { Mapped::default() };
