@@ -95,12 +95,7 @@ pub fn write(path: &Path, format: ImageFormat, data: &str) -> Result<PathBuf> {
         name.push(format.extension());
         path.set_file_name(name);
     }
-    let tmp = path.with_extension(format!("{}.tmp", format.extension()));
-    std::fs::write(&tmp, &bytes).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(format!("writing {}", path.display()), e)
-    })?;
+    super::replace_file(&path, &bytes)?;
     Ok(path)
 }
 

@@ -28,7 +28,18 @@ pub(crate) fn save_json(file: &std::path::Path, value: &impl serde::Serialize) -
         std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     }
     let text = serde_json::to_vec_pretty(value).map_err(|e| Error::input(crate::error::Code::InvalidArgument, e.to_string()))?;
-    let tmp = file.with_extension("json.tmp");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, file).map_err(|e| Error::io(format!("writing {}", file.display()), e))
+    replace_file(file, &text)
+}
+
+/// Writes `bytes` beside `file` (its extension + `.tmp`) and renames them
+/// into place: a reader, or a crash, never sees half a file.
+pub(crate) fn replace_file(file: &std::path::Path, bytes: &[u8]) -> crate::error::Result<()> {
+    use crate::error::Error;
+    let ext = file.extension().map(|e| format!("{}.tmp", e.to_string_lossy())).unwrap_or_else(|| "tmp".into());
+    let tmp = file.with_extension(ext);
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    std::fs::rename(&tmp, file).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("writing {}", file.display()), e)
+    })
 }

@@ -508,7 +508,9 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
     }
     // An edge of API requests is worded by what they did (`requests` in
     // data/relations.yaml), from the audit events behind it.
-    let by_key: HashMap<i64, &super::signals::Signal> = ev.all().map(|s| (s.key, s)).collect();
+    // Only a graph with such an edge pays for the lookup.
+    let by_key: HashMap<i64, &super::signals::Signal> =
+        if g.edge_weights().any(|w| w.kind == "acted-on") { ev.all().map(|s| (s.key, s)).collect() } else { HashMap::new() };
     let request_label = |w: &EdgeData| -> Option<String> {
         if w.kind != "acted-on" {
             return None;
@@ -525,6 +527,7 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
         .map(|e| {
             let w = e.weight();
             let (s, t) = (ids[&e.source()].clone(), ids[&e.target()].clone());
+            let ports: Vec<u64> = w.ports.iter().copied().collect();
             Edge {
                 id: format!("{}>{}:{}", s, t, w.kind),
                 source: s,
@@ -534,8 +537,8 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
                 last_seen: Some(format_ns(w.last_ns)),
                 evidence_count: w.evidence.len(),
                 evidence: listed(&w.evidence),
-                ports: w.ports.iter().copied().collect(),
-                label: request_label(w).or_else(|| relations::edge_words(&w.kind, &w.ports.iter().copied().collect::<Vec<_>>())),
+                label: request_label(w).or_else(|| relations::edge_words(&w.kind, &ports)),
+                ports,
             }
         })
         .collect();

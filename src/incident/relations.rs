@@ -76,7 +76,10 @@ fn parse_file(text: &str) -> Result<RawFile> {
 /// The wording of each relation kind on the graph's edges; every kind a
 /// relation names has one, and no wording names a kind no relation has.
 pub fn parse_verbs(text: &str) -> Result<BTreeMap<String, String>> {
-    let raw = parse_file(text)?;
+    Ok(verbs_of(&parse_file(text)?)?.clone())
+}
+
+fn verbs_of(raw: &RawFile) -> Result<&BTreeMap<String, String>> {
     let kinds: BTreeSet<&str> = raw.relations.iter().map(|r| r.kind.as_str()).collect();
     for k in &kinds {
         if !raw.verbs.contains_key(*k) {
@@ -88,17 +91,35 @@ pub fn parse_verbs(text: &str) -> Result<BTreeMap<String, String>> {
             return Err(Error::input(Code::InvalidRules, format!("relations: verb for '{}', which no relation has", k)));
         }
     }
-    Ok(raw.verbs)
+    Ok(&raw.verbs)
+}
+
+/// data/relations.yaml, read once: its rules and the graph's words.
+struct Shipped {
+    rules: Vec<Rule>,
+    verbs: BTreeMap<String, String>,
+    requests: BTreeMap<String, String>,
+}
+
+fn shipped() -> &'static Shipped {
+    static SHIPPED: OnceLock<Shipped> = OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        let valid = "data/relations.yaml is valid (pinned by tests)";
+        let raw = parse_file(RELATIONS_YAML).expect(valid);
+        Shipped {
+            rules: rules_of(&raw).expect(valid),
+            verbs: verbs_of(&raw).expect(valid).clone(),
+            requests: raw.requests.clone(),
+        }
+    })
 }
 
 pub fn verbs() -> &'static BTreeMap<String, String> {
-    static VERBS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
-    VERBS.get_or_init(|| parse_verbs(RELATIONS_YAML).expect("data/relations.yaml is valid (pinned by tests)"))
+    &shipped().verbs
 }
 
 fn requests() -> &'static BTreeMap<String, String> {
-    static REQUESTS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
-    REQUESTS.get_or_init(|| parse_file(RELATIONS_YAML).map(|f| f.requests).expect("data/relations.yaml is valid (pinned by tests)"))
+    &shipped().requests
 }
 
 /// What one API request did, in the graph's words: "exec into" for
@@ -140,7 +161,10 @@ pub fn edge_words(kind: &str, ports: &[u64]) -> Option<String> {
 }
 
 pub fn parse_rules(text: &str) -> Result<Vec<Rule>> {
-    let raw = parse_file(text)?;
+    rules_of(&parse_file(text)?)
+}
+
+fn rules_of(raw: &RawFile) -> Result<Vec<Rule>> {
     raw.relations
         .iter()
         .map(|r| {
@@ -155,8 +179,7 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>> {
 }
 
 pub fn builtin() -> &'static [Rule] {
-    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    RULES.get_or_init(|| parse_rules(RELATIONS_YAML).expect("data/relations.yaml is valid (pinned by tests)"))
+    &shipped().rules
 }
 
 /// One typed edge with its evidence.

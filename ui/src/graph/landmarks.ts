@@ -3,6 +3,7 @@
 // those of the most telling nodes, drawn at a readable size wherever they do
 // not cover one another. Zooming in brings every label back. Pure: the view
 // passes the nodes' rendered positions.
+import { textSize } from "./model";
 
 export interface LandmarkCandidate {
   id: string;
@@ -15,15 +16,11 @@ export interface LandmarkCandidate {
   weight: number;
 }
 
-const CHAR_EM = 0.6;
-const LINE_HEIGHT = 1.2;
 const MARGIN = 4;
 
 /** The box a label of `fontPx` takes under its node (estimated from its text). */
 export function labelBox(c: LandmarkCandidate, fontPx: number) {
-  const lines = c.label.split("\n");
-  const width = Math.max(...lines.map((l) => l.length)) * fontPx * CHAR_EM;
-  const height = lines.length * fontPx * LINE_HEIGHT;
+  const { width, height } = textSize(c.label.split("\n"), fontPx);
   const top = c.y + c.radius + MARGIN;
   return { x1: c.x - width / 2, x2: c.x + width / 2, y1: top, y2: top + height };
 }

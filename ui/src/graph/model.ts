@@ -125,8 +125,14 @@ export function visibleElements(graph: Graph, f: GraphFilter): { nodes: Set<stri
 /** Node labels at zoom 1 (CSS pixels); presentation mode scales them. */
 export const LABEL_FONT = 12;
 /** Average glyph width of the UI font, in ems (wide enough for DejaVu Sans). */
-const CHAR_EM = 0.6;
-const LINE_HEIGHT = 1.2;
+export const CHAR_EM = 0.6;
+/** Line height of node labels, in ems. */
+export const LINE_HEIGHT = 1.2;
+
+/** The box lines of text take at `fontPx`, estimated from their length (no DOM to measure). */
+export function textSize(lines: readonly string[], fontPx: number): { width: number; height: number } {
+  return { width: Math.max(0, ...lines.map((l) => l.length)) * fontPx * CHAR_EM, height: lines.length * fontPx * LINE_HEIGHT };
+}
 /** The largest node, whose label starts below it. */
 const NODE_MAX = 40;
 

@@ -3,6 +3,7 @@
 // Cytoscape (positions, sizes, colours, the lines of each label), so that it
 // is pure and tested here. Every text is escaped: labels come from the
 // attacked cluster. Nothing in it refers to anything outside the file.
+import { LINE_HEIGHT, textSize } from "./model";
 
 export interface SvgNode {
   x: number;
@@ -46,7 +47,6 @@ export interface SvgGraph {
 }
 
 const MARGIN = 24;
-const LINE_HEIGHT = 1.2;
 
 /** Text for an SVG text node or attribute: markup characters escaped, controls dropped. */
 export function escapeXml(s: string): string {
@@ -126,9 +126,9 @@ export function graphSvg(g: SvgGraph): string {
     y2 = Math.max(y2, y);
   };
   for (const n of g.nodes) {
-    const textW = Math.max(0, ...n.lines.map((l) => l.length)) * n.fontSize * 0.6;
-    see(n.x - Math.max(n.w, textW) / 2, n.y - n.h / 2);
-    see(n.x + Math.max(n.w, textW) / 2, n.y + n.h / 2 + 4 + n.lines.length * n.fontSize * LINE_HEIGHT);
+    const text = textSize(n.lines, n.fontSize);
+    see(n.x - Math.max(n.w, text.width) / 2, n.y - n.h / 2);
+    see(n.x + Math.max(n.w, text.width) / 2, n.y + n.h / 2 + 4 + text.height);
   }
   for (const e of g.edges) {
     see(e.from.x, e.from.y);
