@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod detect;
 pub mod error;
 pub mod hardening;
+pub mod report;
 pub mod store;
 pub mod incident;
 pub mod ingest;
