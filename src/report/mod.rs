@@ -10,3 +10,4 @@
 
 pub mod doc;
 pub mod figure;
+pub mod pdf;
