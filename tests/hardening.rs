@@ -93,24 +93,42 @@ fn the_demo_graph_draws_the_blast_radius_of_the_incident_identity() {
     let (t, id) = demo();
     let g: Value = serde_json::from_str(&t.ok(&["graph", &id, "--json"])).unwrap();
     let label = |nid: &Value| g["nodes"].as_array().unwrap().iter().find(|n| &n["id"] == nid).map(|n| n["label"].as_str().unwrap().to_string()).unwrap();
-    let can: Vec<(String, String, String, &Value)> = g["edges"]
+    let can: Vec<(String, String, String, &Value, &Value)> = g["edges"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| e["kind"] == "can")
-        .map(|e| (label(&e["source"]), e["label"].as_str().unwrap().to_string(), label(&e["target"]), &e["evidence"]))
+        .map(|e| (label(&e["source"]), e["label"].as_str().unwrap().to_string(), label(&e["target"]), &e["evidence"], &e["exercised"]))
         .collect();
     let secrets = can.iter().find(|c| c.2 == "secrets in shop").unwrap_or_else(|| panic!("{:?}", can));
     assert_eq!((secrets.0.as_str(), secrets.1.as_str()), ("service account shop/cart", "can get, list"));
-    assert_eq!(secrets.3.as_array().unwrap().len(), 2, "the binding and the role");
-    // Evidence names events as every view does (their stable ids).
+    // The stolen token listed them: the edge says so and carries those requests.
+    assert_eq!(secrets.4, "listed secrets");
+    // Evidence names events as every view does (their stable ids): the
+    // binding and the role that grant it, then the requests that used it.
     let objects: Vec<Value> = t.json_lines(&["events", "--kind", "object"]);
+    let all: Vec<Value> = t.json_lines(&["events"]);
+    let (mut grants, mut used) = (0, 0);
     for e in secrets.3.as_array().unwrap() {
-        let o = objects.iter().find(|o| &o["id"] == e).unwrap_or_else(|| panic!("{} is no event id", e));
-        assert!(["RoleBinding", "Role"].contains(&o["rule"].as_str().unwrap()), "{}", o);
+        if let Some(o) = objects.iter().find(|o| &o["id"] == e) {
+            assert!(["RoleBinding", "Role"].contains(&o["rule"].as_str().unwrap()), "{}", o);
+            grants += 1;
+        } else {
+            let r = all.iter().find(|o| &o["id"] == e).unwrap_or_else(|| panic!("{} is no event id", e));
+            let text = format!("{} {}", r["title"], r["message"]);
+            assert!(text.contains("list secrets in shop"), "{}", r);
+            assert!(!text.contains("Forbidden"), "a refused request used no grant: {}", r);
+            used += 1;
+        }
     }
+    assert_eq!(grants, 2, "the binding and the role");
+    assert!(used >= 1, "{:?}", secrets.3);
+    // Held, never used: no words of use.
+    let logs = can.iter().find(|c| c.2 == "pods/log in shop").unwrap_or_else(|| panic!("{:?}", can));
+    assert!(logs.4.is_null(), "{:?}", logs);
     assert!(can.iter().any(|c| c.2 == "pods/exec in shop" && c.1.contains("create")), "{:?}", can);
     let dot = t.ok(&["graph", &id, "--format", "dot"]);
+    assert!(dot.contains("label=\"listed secrets (can get, list)\""), "{}", dot);
     assert!(dot.contains("label=\"can get, list\""), "{}", dot);
 }
 

@@ -162,6 +162,6 @@ pub fn incident_graph(case: &Case, id: i64, expand: &[String]) -> Result<crate::
     let cfg = config::builtin();
     let ev = evidence::gather(case, id, cfg)?;
     let mut g = crate::incident::graph::build(&ev, cfg, expand);
-    crate::hardening::blast::extend(case, &mut g)?;
+    crate::hardening::blast::extend(case, &mut g, &ev)?;
     Ok(g)
 }

@@ -130,6 +130,11 @@ pub struct Edge {
     /// Words for the edge when its kind is not enough ("can get, list").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// On a permission (`can`) edge: what the incident's requests did
+    /// through it ("listed secrets"). A permission used in the attack is
+    /// part of its path; one merely held is context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exercised: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -539,6 +544,7 @@ fn export(ev: &Evidence, g: StableDiGraph<NodeData, EdgeData>, raw_entities: usi
                 evidence: listed(&w.evidence),
                 label: request_label(w).or_else(|| relations::edge_words(&w.kind, &ports)),
                 ports,
+                exercised: None,
             }
         })
         .collect();
@@ -617,8 +623,12 @@ impl Graph {
                 dot_escape(&e.source),
                 dot_escape(&e.target),
                 dot_escape(&match &e.label {
-                    // A permission's verbs say it all; a relation says how many records show it.
-                    Some(l) if e.kind == "can" => l.clone(),
+                    // A permission's verbs say it all (after what the attack did
+                    // with it); a relation says how many records show it.
+                    Some(l) if e.kind == "can" => match &e.exercised {
+                        Some(x) => format!("{} ({})", x, l),
+                        None => l.clone(),
+                    },
                     Some(l) => format!("{} ({})", l, e.evidence_count),
                     None => format!("{} ({})", e.kind, e.evidence_count),
                 }),

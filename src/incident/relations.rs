@@ -256,7 +256,8 @@ mod tests {
         assert_eq!(edge_words("started", &[]).as_deref(), Some("started"));
         assert_eq!(edge_words("can", &[]), None, "permissions are worded by the blast radius");
         assert_eq!(request_words("get", "pods", Some("exec")), "exec into");
-        assert_eq!(request_words("list", "secrets", None), "list secrets");
+        assert_eq!(request_words("list", "secrets", None), "listed secrets");
+        assert_eq!(request_words("list", "configmaps", None), "list configmaps");
         assert_eq!(request_words("get", "pods", Some("")), "get pods");
         let words = |v: &[&str]| requests_words(v.iter().map(|s| s.to_string()));
         assert_eq!(words(&["get pods", "exec into", "exec into"]).as_deref(), Some("exec into, get pods"));

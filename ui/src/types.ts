@@ -245,6 +245,8 @@ export interface GraphEdge {
   ports?: number[];
   /** What the edge says beyond its kind, e.g. "can get, list, watch" on a "can" edge. */
   label?: string;
+  /** On a "can" edge: what the incident's requests did through it ("listed secrets"). */
+  exercised?: string;
 }
 
 /** The object `kordon graph INC --format json` prints. */

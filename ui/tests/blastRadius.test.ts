@@ -135,6 +135,11 @@ describe("a permission node's side panel", () => {
     const grant = $("[data-testid='node-grant']", panel)!;
     expect(grant.textContent).toContain("service account shop/cart");
     expect($("[data-testid='grant-verbs']", grant)!.textContent).toBe("can get, list");
+    // What the stolen token did with it, and the request that shows it.
+    expect($("[data-testid='grant-exercised']", grant)!.textContent).toBe("· listed secrets ");
+    const requests = $$("[data-testid='grant-request']", grant).map((b) => b.dataset.id);
+    expect(requests.length).toBe(1);
+    expect(demoGraph.edges.find((e) => e.target === "perm:shop:secrets")!.evidence).toContain(requests[0]);
     expect($("[data-testid='entity-verdict']", panel)).toBeNull();
     // The objects behind it: Role and RoleBinding shop/cart-secrets-reader, snapshot records.
     expect($$("[data-testid='node-object']", panel).map((b) => b.dataset.id)).toEqual([SNAPSHOT_IDS.role, SNAPSHOT_IDS.roleBinding]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { edgeLabel } from "../src/graph/model";
 import { emphasisOf, pathOf, storyPath } from "../src/graph/path";
 import { demoDetail, demoGraph } from "./mockBackend";
 
@@ -16,12 +17,25 @@ describe("the attack path", () => {
     // Edges that only place a node (its image, its cluster node) are never on it.
     for (const id of path.edges) {
       const e = demoGraph.edges.find((x) => x.id === id)!;
-      expect(["from-image", "on-node", "has-address", "can"]).not.toContain(e.kind);
+      expect(["from-image", "on-node", "has-address"]).not.toContain(e.kind);
+      // A permission is on it only where the attack's requests used it.
+      if (e.kind === "can") expect(e.exercised).toBeTruthy();
       expect(path.nodes.has(e.source) && path.nodes.has(e.target)).toBe(true);
     }
     const verbs = [...path.edges].map((id) => demoGraph.edges.find((x) => x.id === id)!.label);
     expect(verbs).toContain("connected to :4444");
     expect(verbs).toContain("started");
+  });
+
+  it("runs through the permissions the stolen token used, worded by what was done", () => {
+    const used = [...path.edges].map((id) => demoGraph.edges.find((x) => x.id === id)!).filter((e) => e.kind === "can");
+    const secrets = used.find((e) => label(e.target) === "secrets in shop");
+    expect(secrets?.exercised).toBe("listed secrets");
+    expect(edgeLabel(secrets!)).toBe("listed secrets (can get, list)");
+    // Held but never used: context, off the path.
+    const logs = demoGraph.edges.find((e) => e.kind === "can" && label(e.target) === "pods/log in shop")!;
+    expect(logs.exercised).toBeUndefined();
+    expect(path.edges.has(logs.id)).toBe(false);
   });
 
   it("of one story step is the part its evidence names", () => {

@@ -222,6 +222,8 @@ export function tooltipLines(node: GraphNode): string[] {
 }
 
 export function edgeLabel(e: GraphEdge): string {
+  // A permission the attack used says what was done with it first.
+  if (e.exercised) return e.label ? `${e.exercised} (${e.label})` : e.exercised;
   // "can get, list, watch": the label the core gives says more than the kind.
   if (e.label) return e.label;
   return e.ports && e.ports.length ? `${e.kind} :${e.ports.join(",")}` : e.kind;

@@ -12,7 +12,13 @@ export interface Path {
  * Relations that place a node rather than tell what it did: never part of
  * the path, even between two nodes on it (the pod's node, its image).
  */
-const CONTEXT_RELATIONS = new Set(["from-image", "on-node", "has-address", "can"]);
+const CONTEXT_RELATIONS = new Set(["from-image", "on-node", "has-address"]);
+
+/**
+ * A permission is context too, unless the evidence named is a request that
+ * used it (the core lists those records on the edge, with `exercised`).
+ */
+const HELD = "can";
 
 /**
  * The nodes whose evidence includes one of `evidence` (signal ids), and the
@@ -27,6 +33,7 @@ export function pathOf(graph: Graph, evidence: Iterable<string>): Path {
   for (const e of graph.edges) {
     if (CONTEXT_RELATIONS.has(e.kind)) continue;
     const named = e.evidence.some((id) => wanted.has(id));
+    if (e.kind === HELD && !(e.exercised && named)) continue;
     if ((nodes.has(e.source) && nodes.has(e.target)) || named) {
       edges.add(e.id);
       nodes.add(e.source);

@@ -815,7 +815,10 @@ export class GraphView {
         null,
         edges.map((e) => {
           const o = other(e);
+          // The incident's own records on the edge are the requests that
+          // used the grant; the others are the roles and bindings behind it.
           const known = new Set(this.rows.map((r) => r.id));
+          const used = e.exercised ? e.evidence.filter((id) => known.has(id)) : [];
           const objects = to ? [] : e.evidence.filter((id) => !known.has(id));
           return h(
             "li",
@@ -825,16 +828,19 @@ export class GraphView {
               : h("span", null, to ? e.source : e.target),
             " ",
             h("span", { className: "verbs", "data-testid": "grant-verbs" }, to ? `can ${edgeVerbs(e) || "?"}` : `— ${edgeVerbs(e) || e.kind}`),
-            to && e.evidence.length ? [" ", this.objectButtons(e.evidence.filter((id) => !n.evidence.includes(id)))] : "",
+            to && e.evidence.length ? [" ", this.objectButtons(e.evidence.filter((id) => !n.evidence.includes(id) && !used.includes(id)))] : "",
             objects.length ? [" ", this.objectButtons(objects)] : "",
+            e.exercised
+              ? [" ", h("span", { className: "exercised", "data-testid": "grant-exercised" }, `· ${e.exercised} `), this.objectButtons(used, "grant-request", "Show the request")]
+              : "",
           );
         }),
       ),
     );
   }
 
-  /** Snapshot object ids as buttons that show their raw records. */
-  private objectButtons(ids: readonly string[]): HTMLElement {
+  /** Record ids (snapshot objects, or requests) as buttons that show their raw records. */
+  private objectButtons(ids: readonly string[], testid = "node-object", title = "Show the raw record"): HTMLElement {
     return h(
       "span",
       { className: "refs" },
@@ -844,9 +850,9 @@ export class GraphView {
           {
             type: "button",
             className: "ref",
-            "data-testid": "node-object",
+            "data-testid": testid,
             "data-id": id,
-            title: "Show the raw record",
+            title,
             onclick: () => this.o.onEvidence(id),
           },
           id.slice(0, 8),
