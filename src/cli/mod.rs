@@ -9,6 +9,7 @@ mod log;
 mod triage;
 mod list;
 mod output;
+mod report;
 
 use clap::{Parser, Subcommand};
 use output::{tell, Stream};
@@ -85,6 +86,8 @@ enum Command {
     Snapshot(cluster::SnapshotArgs),
     /// Hardening findings from the case's snapshot, for an incident or the whole cluster.
     Findings(incidents::FindingsArgs),
+    /// Write the review-meeting report of an incident (or --all) as HTML or PDF.
+    Report(report::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -154,7 +157,8 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Cluster { .. }
         | Command::Snapshot(_)
         | Command::Actions(_)
-        | Command::Findings(_) => Some(Access::Read),
+        | Command::Findings(_)
+        | Command::Report(_) => Some(Access::Read),
         Command::Detect(_)
         | Command::Correlate(_)
         | Command::Triage(_)
@@ -215,5 +219,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Reconcile(args) => cluster::reconcile(case, clock.as_ref(), args),
         Command::Actions(args) => cluster::actions(&case, args),
         Command::Findings(args) => incidents::findings(&case, args),
+        Command::Report(args) => report::report(&case, args),
     }
 }
