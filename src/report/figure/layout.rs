@@ -316,11 +316,12 @@ fn lay_out(nodes: &[LayoutNode], edges: &[LayoutEdge], o: &Options) -> Layout {
         place(ids, pos);
     };
     for _ in 0..o.sweeps {
-        for r in 1..rank_count {
-            reorder(&mut ranks[r], &lower, &mut pos);
+        // Down from the second rank, then up from the one before last.
+        for ids in ranks.iter_mut().skip(1) {
+            reorder(ids, &lower, &mut pos);
         }
-        for r in (0..rank_count.saturating_sub(1)).rev() {
-            reorder(&mut ranks[r], &upper, &mut pos);
+        for ids in ranks.iter_mut().rev().skip(1) {
+            reorder(ids, &upper, &mut pos);
         }
     }
 

@@ -443,33 +443,6 @@ pub fn draw(graph: &Graph, layout: &Layout, path: &Path, budget: Budget) -> (Str
         out.push_str(&edge_path(&d, e.kind, if e.emphasis == Emphasis::Dim { DIM_EDGE } else { 1.0 }));
     }
 
-    // Edge labels under the nodes, as the app layers them: a node and its
-    // label stay readable where a verb runs into them.
-    for &i in &order_edges_for_labels(&edges) {
-        let e = &edges[i];
-        let Some(l) = &e.label else { continue };
-        let (x, y) = label_point(e);
-        let font = edge_font(e);
-        let (w, h) = text_size(&[l], font);
-        let (weight, colour) = if e.kind == EdgeLook::Path { (" font-weight=\"bold\"", PATH_TEXT) } else { ("", TEXT) };
-        let _ = writeln!(
-            out,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"2\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>",
-            px(x - w / 2.0 - 2.0),
-            py(y - h / 2.0),
-            num(w + 4.0),
-            num(h)
-        );
-        let _ = writeln!(
-            out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{}\" fill=\"{colour}\" text-anchor=\"middle\"{weight}>{}</text>",
-            px(x),
-            py(y + font * 0.35),
-            num(font),
-            esc(l)
-        );
-    }
-
     // Nodes: dimmed ones first, each with its label.
     let mut order: Vec<usize> = (0..nodes.len()).collect();
     order.sort_by_key(|&i| nodes[i].emphasis);
@@ -512,6 +485,33 @@ pub fn draw(graph: &Graph, layout: &Layout, path: &Path, budget: Budget) -> (Str
             out.push_str("</text>\n");
         }
         out.push_str("</g>\n");
+    }
+
+    // Edge labels last: where a tight column puts a verb on a node's label,
+    // the path's verbs, which the figure is for, stay readable.
+    for &i in &order_edges_for_labels(&edges) {
+        let e = &edges[i];
+        let Some(l) = &e.label else { continue };
+        let (x, y) = label_point(e);
+        let font = edge_font(e);
+        let (w, h) = text_size(&[l], font);
+        let (weight, colour) = if e.kind == EdgeLook::Path { (" font-weight=\"bold\"", PATH_TEXT) } else { ("", TEXT) };
+        let _ = writeln!(
+            out,
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"2\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>",
+            px(x - w / 2.0 - 2.0),
+            py(y - h / 2.0),
+            num(w + 4.0),
+            num(h)
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" font-size=\"{}\" fill=\"{colour}\" text-anchor=\"middle\"{weight}>{}</text>",
+            px(x),
+            py(y + font * 0.35),
+            num(font),
+            esc(l)
+        );
     }
 
     if !legend.is_empty() {

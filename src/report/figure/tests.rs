@@ -84,7 +84,7 @@ fn well_formed(svg: &str) -> std::result::Result<(), String> {
         } else if !tag.ends_with('/') {
             stack.push(tag.split_whitespace().next().unwrap_or("").to_string());
         }
-        if tag.contains('<') || tag.matches('"').count() % 2 != 0 {
+        if tag.contains('<') || !tag.matches('"').count().is_multiple_of(2) {
             return Err(format!("a broken tag: {}", tag));
         }
         rest = &rest[j + 1..];
