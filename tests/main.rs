@@ -19,6 +19,7 @@ mod import;
 mod listing;
 mod incidents;
 mod report;
+mod report_figure;
 mod snapshot;
 mod terminal;
 mod triage;
