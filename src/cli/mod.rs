@@ -3,6 +3,7 @@
 
 mod cluster;
 mod detect;
+mod export;
 mod import;
 mod incidents;
 mod log;
@@ -85,6 +86,11 @@ enum Command {
     Snapshot(cluster::SnapshotArgs),
     /// Hardening findings from the case's snapshot, for an incident or the whole cluster.
     Findings(incidents::FindingsArgs),
+    /// Export for other tools: a Timesketch timeline, a STIX 2.1 bundle.
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -154,7 +160,8 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Cluster { .. }
         | Command::Snapshot(_)
         | Command::Actions(_)
-        | Command::Findings(_) => Some(Access::Read),
+        | Command::Findings(_)
+        | Command::Export { .. } => Some(Access::Read),
         Command::Detect(_)
         | Command::Correlate(_)
         | Command::Triage(_)
@@ -215,5 +222,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Reconcile(args) => cluster::reconcile(case, clock.as_ref(), args),
         Command::Actions(args) => cluster::actions(&case, args),
         Command::Findings(args) => incidents::findings(&case, args),
+        Command::Export { command } => export::run(&case, clock.as_ref(), command),
     }
 }
