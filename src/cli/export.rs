@@ -44,25 +44,44 @@ pub struct StixArgs {
 pub fn run(case: &Case, clock: &dyn Clock, command: ExportCommand) -> anyhow::Result<()> {
     match command {
         ExportCommand::Timesketch(args) => {
-            let id = args.incident.as_deref().map(|i| incident::resolve(case, i)).transpose()?;
+            let id = args
+                .incident
+                .as_deref()
+                .map(|i| incident::resolve(case, i))
+                .transpose()?;
             let s = timesketch::export(case, id, &args.output)?;
             if args.json {
                 return json(&s);
             }
             say!("Wrote {} events to {}.", s.events, s.path)?;
             if s.without_time > 0 {
-                say!("Left out {} events without a time (a timeline cannot place them).", s.without_time)?;
+                say!(
+                    "Left out {} events without a time (a timeline cannot place them).",
+                    s.without_time
+                )?;
             }
         }
         ExportCommand::Stix(args) => {
-            let id = args.incident.as_deref().map(|i| incident::resolve(case, i)).transpose()?;
+            let id = args
+                .incident
+                .as_deref()
+                .map(|i| incident::resolve(case, i))
+                .transpose()?;
             let s = stix::export(case, clock, id, &args.output)?;
             if args.json {
                 return json(&s);
             }
-            say!("Wrote {} indicators for {} to {}.", s.indicators, s.incidents.join(", "), s.path)?;
+            say!(
+                "Wrote {} indicators for {} to {}.",
+                s.indicators,
+                s.incidents.join(", "),
+                s.path
+            )?;
             if !s.skipped.is_empty() {
-                say!("Left out (no STIX observable for them): {}.", s.skipped.join(", "))?;
+                say!(
+                    "Left out (no STIX observable for them): {}.",
+                    s.skipped.join(", ")
+                )?;
             }
         }
     }

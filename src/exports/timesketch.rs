@@ -76,7 +76,8 @@ const RESERVED: [&str; 19] = [
 /// case with millions of distinct addresses must not grow the export.
 const KNOWN_ENTITIES: usize = 50_000;
 
-const COLUMNS: &str = "e.id, e.key, e.time_ns, e.source, e.kind, e.severity, e.rule, e.title, e.message, e.tactics,
+const COLUMNS: &str =
+    "e.id, e.key, e.time_ns, e.source, e.kind, e.severity, e.rule, e.title, e.message, e.tactics,
      e.techniques, e.fields, e.entity_refs, s.name, s.inner_path, e.line, e.offset";
 
 /// One stored event, as read for the timeline.
@@ -153,7 +154,12 @@ pub fn export(case: &Case, incident: Option<i64>, path: &Path) -> Result<Summary
     }
     order.sort_unstable();
 
-    let mut summary = Summary { path: path.display().to_string(), events: 0, without_time: 0, incidents: incidents.len() };
+    let mut summary = Summary {
+        path: path.display().to_string(),
+        events: 0,
+        without_time: 0,
+        incidents: incidents.len(),
+    };
     let mut names = Names::default();
     write_export(path, &mut |w| {
         summary.events = 0;
@@ -173,7 +179,10 @@ pub fn export(case: &Case, incident: Option<i64>, path: &Path) -> Result<Summary
         };
         match incident {
             Some(_) => {
-                let sql = format!("SELECT {} FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id = ?1", COLUMNS);
+                let sql = format!(
+                    "SELECT {} FROM events e JOIN sources s ON s.id = e.source_id WHERE e.id = ?1",
+                    COLUMNS
+                );
                 let mut st = case.conn.prepare(&sql)?;
                 for (_, _, rowid) in &order {
                     if let Some(row) = st.query_row([rowid], read_row).optional()? {
@@ -200,11 +209,26 @@ pub fn export(case: &Case, incident: Option<i64>, path: &Path) -> Result<Summary
 
 /// The incidents to tag: the one asked for, or every one of the case.
 fn taggings(case: &Case, incident: Option<i64>) -> Result<BTreeMap<i64, Tagging>> {
-    let mut st = case.conn.prepare("SELECT id, classification FROM incidents WHERE ?1 IS NULL OR id = ?1 ORDER BY id")?;
+    let mut st = case.conn.prepare(
+        "SELECT id, classification FROM incidents WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
+    )?;
     let rows = st
-        .query_map([incident], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))?
+        .query_map([incident], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows.into_iter().map(|(id, classification)| (id, Tagging { id: format_incident_id(id), classification })).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, classification)| {
+            (
+                id,
+                Tagging {
+                    id: format_incident_id(id),
+                    classification,
+                },
+            )
+        })
+        .collect())
 }
 
 /// Kind and key of entities by id, remembered up to a bound.
@@ -222,11 +246,14 @@ impl Names {
         let mut st = conn.prepare_cached("SELECT kind, key FROM entities WHERE id = ?1")?;
         let mut out = Vec::with_capacity(refs.len());
         for (id, _role) in refs {
-            if !self.known.contains_key(&id) {
-                let found = st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-                self.known.insert(id, found);
-            }
-            if let Some(Some(e)) = self.known.get(&id) {
+            let known = match self.known.entry(id) {
+                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                    st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()?,
+                ),
+            };
+            if let Some(e) = known {
                 out.push(e.clone());
             }
         }
@@ -261,7 +288,11 @@ pub fn times(ns: i64) -> (i64, String) {
 pub fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let c = if crate::text::is_unsafe(c) || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c };
+        let c = if crate::text::is_unsafe(c) || matches!(c, '\u{2028}' | '\u{2029}') {
+            ' '
+        } else {
+            c
+        };
         if c == ' ' && (out.is_empty() || out.ends_with(' ')) {
             continue;
         }
@@ -275,7 +306,15 @@ pub fn one_line(text: &str) -> String {
 fn message(row: &Row) -> String {
     let title = one_line(&row.title);
     let detail = one_line(&row.message);
-    let mut m = format!("{}: {}", row.source, if title.is_empty() { "(untitled event)" } else { &title });
+    let mut m = format!(
+        "{}: {}",
+        row.source,
+        if title.is_empty() {
+            "(untitled event)"
+        } else {
+            &title
+        }
+    );
     if !detail.is_empty() && detail != title {
         m.push_str(" \u{2014} ");
         m.push_str(&detail);
@@ -294,7 +333,13 @@ fn tags(row: &Row, fields: &Map<String, Value>, incidents: &[&Tagging]) -> Vec<S
     };
     if row.kind == "alert" {
         let source = Source::parse(&row.source).unwrap_or(Source::Kordon);
-        let reading = signals::reading(source, row.rule.as_deref(), &row.tactics, &row.techniques, fields);
+        let reading = signals::reading(
+            source,
+            row.rule.as_deref(),
+            &row.tactics,
+            &row.techniques,
+            fields,
+        );
         for t in &reading.tactics {
             add(crate::attack::tactic_name(t).unwrap_or(t));
         }
@@ -309,19 +354,41 @@ fn tags(row: &Row, fields: &Map<String, Value>, incidents: &[&Tagging]) -> Vec<S
 }
 
 /// One line of the timeline.
-pub fn line(row: &Row, entities: &[(String, String)], incidents: &[&Tagging]) -> Map<String, Value> {
+pub fn line(
+    row: &Row,
+    entities: &[(String, String)],
+    incidents: &[&Tagging],
+) -> Map<String, Value> {
     let fields: Map<String, Value> = serde_json::from_str(&row.fields).unwrap_or_default();
     let (micros, datetime) = times(row.time_ns.unwrap_or(0));
     let mut out = Map::new();
     out.insert("message".into(), Value::String(message(row)));
     out.insert("datetime".into(), Value::String(datetime));
     out.insert("timestamp".into(), Value::from(micros));
-    out.insert("timestamp_desc".into(), Value::String(timestamp_desc(&row.source, &row.kind).into()));
-    out.insert("tag".into(), Value::Array(tags(row, &fields, incidents).into_iter().map(Value::String).collect()));
+    out.insert(
+        "timestamp_desc".into(),
+        Value::String(timestamp_desc(&row.source, &row.kind).into()),
+    );
+    out.insert(
+        "tag".into(),
+        Value::Array(
+            tags(row, &fields, incidents)
+                .into_iter()
+                .map(Value::String)
+                .collect(),
+        ),
+    );
     out.insert("event_id".into(), Value::String(format_id(row.key)));
     out.insert("source".into(), Value::String(row.source.clone()));
     out.insert("event_kind".into(), Value::String(row.kind.clone()));
-    out.insert("severity".into(), Value::String(crate::store::writer::severity_of_rank(row.severity).as_str().into()));
+    out.insert(
+        "severity".into(),
+        Value::String(
+            crate::store::writer::severity_of_rank(row.severity)
+                .as_str()
+                .into(),
+        ),
+    );
     if let Some(rule) = &row.rule {
         out.insert("rule".into(), Value::String(rule.clone()));
     }
@@ -334,7 +401,16 @@ pub fn line(row: &Row, entities: &[(String, String)], incidents: &[&Tagging]) ->
         out.insert("techniques".into(), Value::String(words(&row.techniques)));
     }
     if !incidents.is_empty() {
-        out.insert("incident".into(), Value::String(incidents.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")));
+        out.insert(
+            "incident".into(),
+            Value::String(
+                incidents
+                    .iter()
+                    .map(|i| i.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        );
     }
     out.insert("source_file".into(), Value::String(row.file.clone()));
     if let Some(line) = row.line {
@@ -351,7 +427,10 @@ pub fn line(row: &Row, entities: &[(String, String)], incidents: &[&Tagging]) ->
     }
     for (kind, mut keys) in by_kind {
         keys.sort_unstable();
-        out.insert(format!("entity_{}", clean_key(kind)), Value::String(keys.join(", ")));
+        out.insert(
+            format!("entity_{}", clean_key(kind)),
+            Value::String(keys.join(", ")),
+        );
     }
     let mut flat = Vec::new();
     for (k, v) in &fields {
@@ -365,7 +444,16 @@ pub fn line(row: &Row, entities: &[(String, String)], incidents: &[&Tagging]) ->
 
 /// A field name OpenSearch takes as one plain field.
 fn clean_key(raw: &str) -> String {
-    let mut k: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    let mut k: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if k.is_empty() || k.starts_with('_') {
         k.insert_str(0, "field");
     }
@@ -429,13 +517,30 @@ mod tests {
 
     #[test]
     fn a_line_has_the_required_keys_and_fields_never_replace_them() {
-        let inc = Tagging { id: "INC-0000abcd".into(), classification: Some("true-positive".into()) };
-        let l = line(&row(), &[("pod".into(), "shop/cart".into()), ("ip".into(), "10.0.0.2".into()), ("ip".into(), "10.0.0.1".into())], &[&inc]);
+        let inc = Tagging {
+            id: "INC-0000abcd".into(),
+            classification: Some("true-positive".into()),
+        };
+        let l = line(
+            &row(),
+            &[
+                ("pod".into(), "shop/cart".into()),
+                ("ip".into(), "10.0.0.2".into()),
+                ("ip".into(), "10.0.0.1".into()),
+            ],
+            &[&inc],
+        );
         assert_eq!(l["datetime"], "2026-11-20T09:41:06.874211+00:00");
         assert_eq!(l["timestamp"], 1_795_167_666_874_211i64);
         assert_eq!(l["timestamp_desc"], "Event Time");
-        assert_eq!(l["message"], "falco: Terminal shell in container \u{2014} A shell was spawned [2J in \"cart\"");
-        assert_eq!(l["tag"], serde_json::json!(["Execution", "INC-0000abcd", "true-positive"]));
+        assert_eq!(
+            l["message"],
+            "falco: Terminal shell in container \u{2014} A shell was spawned [2J in \"cart\""
+        );
+        assert_eq!(
+            l["tag"],
+            serde_json::json!(["Execution", "INC-0000abcd", "true-positive"])
+        );
         assert_eq!(l["source"], "falco");
         // Each clashing field is kept under a prefix.
         assert_eq!(l["field_message"], "evil");
@@ -456,13 +561,21 @@ mod tests {
         assert_eq!(l["incident"], "INC-0000abcd");
         for (k, v) in &l {
             assert!(!k.starts_with('_') && !k.contains('.'), "{}", k);
-            assert!(k == "tag" || v.is_string() || v.is_number(), "{} = {}", k, v);
+            assert!(
+                k == "tag" || v.is_string() || v.is_number(),
+                "{} = {}",
+                k,
+                v
+            );
         }
     }
 
     #[test]
     fn times_before_the_epoch_round_down_like_the_timestamp() {
-        assert_eq!(times(-1), (-1, "1969-12-31T23:59:59.999999+00:00".to_string()));
+        assert_eq!(
+            times(-1),
+            (-1, "1969-12-31T23:59:59.999999+00:00".to_string())
+        );
         assert_eq!(times(0).1, "1970-01-01T00:00:00.000000+00:00");
     }
 
