@@ -18,6 +18,7 @@ need=()
 command -v cc >/dev/null || need+=(gcc)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v python3 >/dev/null || need+=(python3)
+python3 -c 'import stix2validator' 2>/dev/null || python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 if [ $app -eq 1 ]; then
   dpkg -s libwebkit2gtk-4.1-dev >/dev/null 2>&1 || need+=(libwebkit2gtk-4.1-dev)
   dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
@@ -31,6 +32,13 @@ if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+# The OASIS STIX validator, which the export tests run on the bundles Kordon
+# writes (tests/exports.rs); for the user, as distributions keep the system's
+# Python to their own packages.
+if ! python3 -c 'import stix2validator' 2>/dev/null; then
+  pip=(python3 -m pip install --quiet --disable-pip-version-check --user stix2-validator)
+  "${pip[@]}" 2>/dev/null || "${pip[@]}" --break-system-packages
 fi
 if ! command -v cargo >/dev/null; then
   echo "Kordon needs a Rust toolchain (cargo); install it with your distribution or rustup." >&2

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod cluster;
 pub mod detect;
 pub mod error;
+pub mod exports;
 pub mod hardening;
 pub mod report;
 pub mod store;

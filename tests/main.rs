@@ -12,6 +12,7 @@ mod cloud_identity;
 mod cluster;
 mod detect;
 mod eks;
+mod exports;
 mod gke;
 mod golden;
 mod hardening;

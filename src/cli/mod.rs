@@ -3,6 +3,7 @@
 
 mod cluster;
 mod detect;
+mod export;
 mod import;
 mod incidents;
 mod log;
@@ -88,6 +89,11 @@ enum Command {
     Findings(incidents::FindingsArgs),
     /// Write the review-meeting report of an incident (or --all) as HTML or PDF.
     Report(report::ReportArgs),
+    /// Export for other tools: a Timesketch timeline, a STIX 2.1 bundle.
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -158,7 +164,8 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Snapshot(_)
         | Command::Actions(_)
         | Command::Findings(_)
-        | Command::Report(_) => Some(Access::Read),
+        | Command::Report(_)
+        | Command::Export { .. } => Some(Access::Read),
         Command::Detect(_)
         | Command::Correlate(_)
         | Command::Triage(_)
@@ -220,5 +227,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Actions(args) => cluster::actions(&case, args),
         Command::Findings(args) => incidents::findings(&case, args),
         Command::Report(args) => report::report(&case, args),
+        Command::Export { command } => export::run(&case, clock.as_ref(), command),
     }
 }
