@@ -18,6 +18,8 @@ need=()
 command -v cc >/dev/null || need+=(gcc)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v python3 >/dev/null || need+=(python3)
+# The PDF report tests read the PDF back with poppler (pdftotext, pdfinfo, pdftoppm).
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ $app -eq 1 ]; then
   dpkg -s libwebkit2gtk-4.1-dev >/dev/null 2>&1 || need+=(libwebkit2gtk-4.1-dev)
   dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)

@@ -18,6 +18,7 @@ mod hardening;
 mod import;
 mod listing;
 mod incidents;
+mod report_pdf;
 mod snapshot;
 mod terminal;
 mod triage;
