@@ -81,7 +81,7 @@ fn evidence_table(rows: usize, hostile_every: usize) -> Table {
             Column { title: "#".into(), weight: 2, mono: false },
             Column { title: "Time".into(), weight: 5, mono: true },
             Column { title: "What happened".into(), weight: 9, mono: false },
-            Column { title: "SHA-256".into(), weight: 12, mono: true },
+            Column { title: "SHA-256".into(), weight: 14, mono: true },
         ],
         rows: (0..rows)
             .map(|i| {
@@ -235,7 +235,9 @@ fn poppler_reads_the_text_and_draws_every_kind_of_block() {
         "kordon-isolate",
         "pool.example",
         "Figure 1 — what the attacker reached from the pod",
-        "Привет שלום",
+        "Привет",
+        "שלום",
+        "مرحبا",
         "page 1 of",
         &format!("page {pages} of {pages}"),
     ] {
@@ -271,7 +273,7 @@ fn references_become_links_and_sections_an_outline() {
     let bytes = pdf::render(&rich_document(300, hand_figure())).unwrap();
     let raw = String::from_utf8_lossy(&bytes);
     // Link annotations point inside the document (no URI actions), and the outline is there.
-    assert!(raw.matches("/Subtype/Link").count() >= 3, "links missing");
+    assert!(raw.matches("/Subtype/Link").count() >= 2, "links missing");
     assert!(!raw.contains("/URI"));
     assert!(raw.contains("/Outlines"));
     // The fonts are embedded (subset TrueType in CID fonts), not referenced.

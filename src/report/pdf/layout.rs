@@ -31,7 +31,7 @@ const CODE: f32 = 7.8;
 const LEADING: f32 = 1.32;
 const CELL_PAD: f32 = 3.0;
 /// The smallest a monospaced cell's text is set to keep a hash on one line.
-const MONO_MIN: f32 = 5.6;
+const MONO_MIN: f32 = 5.0;
 const BLOCK_GAP: f32 = 7.0;
 
 pub const RULE: Rgb = Rgb(0xd0, 0xd5, 0xdb);
@@ -225,7 +225,7 @@ impl Flow {
         if section.new_page && !self.at_top() {
             self.new_page();
         }
-        self.gap(8.0);
+        self.gap(14.0);
         let title = wrap(&[Span::Strong(section.title.clone())], BODY_W, |s| span_style(s, 13.5));
         let h: f32 = title.iter().map(|l| height_of(l, 13.5)).sum();
         // A heading is kept with the first lines of what follows it.
@@ -303,14 +303,21 @@ impl Flow {
         self.row(&[(MARGIN + 2.0, mark), (MARGIN + indent, lines)], BODY, 1.5, None);
     }
 
+    /// Whether a row `h` points tall goes to the next page rather than start
+    /// here: a short row is kept whole; a long one (a value of thousands of
+    /// characters) starts here and continues, rather than leave most of a page blank.
+    fn moves_whole(&self, h: f32) -> bool {
+        h > self.room() && !self.at_top() && h <= (BODY_BOTTOM - BODY_TOP) / 3.0
+    }
+
     /// Places side-by-side columns of lines as one row: moved whole to the
-    /// next page when it does not fit here, split between pages only when it
-    /// is taller than a page. `header` is drawn again at the top of each new
+    /// next page when it is short and does not fit here, else split between
+    /// pages. `header` is drawn again at the top of each new
     /// page. Returns the row's top on each page it covers and its bottom.
     fn row(&mut self, cols: &[(f32, Vec<Line>)], size: f32, pad: f32, mut header: Option<&mut dyn FnMut(&mut Flow)>) -> Vec<(f32, f32)> {
         let heights: Vec<Vec<f32>> = cols.iter().map(|(_, lines)| lines.iter().map(|l| height_of(l, size)).collect()).collect();
         let total = heights.iter().map(|h| h.iter().sum::<f32>()).fold(line_height(size), f32::max) + 2.0 * pad;
-        if total > self.room() && !self.at_top() {
+        if self.moves_whole(total) {
             self.new_page();
             if let Some(h) = header.as_mut() {
                 h(self);
@@ -386,7 +393,7 @@ impl Flow {
                 // A row moved to the next page is marked there: measure first.
                 let h = cells.iter().map(|(_, l)| l.iter().map(|l| height_of(l, TABLE)).sum::<f32>()).fold(line_height(TABLE), f32::max)
                     + 2.0 * CELL_PAD;
-                if h > self.room() && !self.at_top() {
+                if self.moves_whole(h) {
                     self.new_page();
                     draw_head(self);
                 }

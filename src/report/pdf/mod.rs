@@ -144,7 +144,22 @@ impl Pen<'_, '_> {
                 .collect();
             self.surface.draw_glyphs(Point::from_xy(x, y), &glyphs, font.clone(), text, style.size, false);
         } else {
-            self.surface.draw_text(Point::from_xy(x, y), font.clone(), style.size, text, false, TextDirection::Auto);
+            // Right-to-left words (Arabic, Hebrew) among left-to-right ones:
+            // each run is shaped in its own direction and the runs are placed in
+            // display order, so the glyphs read right and text extraction can
+            // put them back in logical order.
+            let m = style.face.metrics();
+            let bidi = unicode_bidi::BidiInfo::new(text, None);
+            let mut x = x;
+            for para in &bidi.paragraphs {
+                let (levels, runs) = bidi.visual_runs(para, para.range.clone());
+                for run in runs {
+                    let part = &text[run.clone()];
+                    let dir = if levels[run.start].is_rtl() { TextDirection::RightToLeft } else { TextDirection::LeftToRight };
+                    self.surface.draw_text(Point::from_xy(x, y), font.clone(), style.size, part, false, dir);
+                    x += m.width(part, style.size);
+                }
+            }
         }
     }
 
