@@ -119,7 +119,7 @@ impl Metrics {
 /// Characters that are in the text but must not act: C0/C1 controls, bidi
 /// embeddings, overrides and isolates, zero-width joiners and spaces, the byte
 /// order mark, interlinear annotation marks and language tags.
-fn hides_or_reorders(c: char) -> bool {
+pub fn hides_or_reorders(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
         | '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{180E}'

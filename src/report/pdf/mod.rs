@@ -198,9 +198,10 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A value for the document's metadata: one line, no control characters.
+/// A value for the document's metadata: one line, without control or bidi
+/// characters. Other characters are kept (a viewer shows the title in its own font).
 fn clean_line(s: &str) -> String {
-    one_line(s).chars().filter(|c| !c.is_control()).collect()
+    one_line(s).chars().filter(|&c| !fonts::hides_or_reorders(c)).collect()
 }
 
 /// `text` cut with an ellipsis to fit `width` (the running header is one line).
@@ -291,6 +292,11 @@ mod tests {
         let said = l.pages[0].items.iter().any(|i| matches!(i, Item::Text { text, .. } if text.contains("could not be drawn")));
         assert!(said);
         assert!(render(&d).is_ok());
+    }
+
+    #[test]
+    fn the_metadata_title_is_one_line_without_controls() {
+        assert_eq!(clean_line("INC-1\u{202E}gpj.exe\u{0}\n  漢字"), "INC-1gpj.exe 漢字");
     }
 
     #[test]
