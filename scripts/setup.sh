@@ -19,6 +19,8 @@ command -v cc >/dev/null || need+=(gcc)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v python3 >/dev/null || need+=(python3)
 python3 -c 'import stix2validator' 2>/dev/null || python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+# The PDF report tests read the PDF back with poppler (pdftotext, pdfinfo, pdftoppm).
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ $app -eq 1 ]; then
   dpkg -s libwebkit2gtk-4.1-dev >/dev/null 2>&1 || need+=(libwebkit2gtk-4.1-dev)
   dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)

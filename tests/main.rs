@@ -21,6 +21,7 @@ mod listing;
 mod incidents;
 mod report;
 mod report_figure;
+mod report_pdf;
 mod snapshot;
 mod terminal;
 mod triage;
