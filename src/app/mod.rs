@@ -43,3 +43,25 @@ pub(crate) fn replace_file(file: &std::path::Path, bytes: &[u8]) -> crate::error
         Error::io(format!("writing {}", file.display()), e)
     })
 }
+
+/// [`replace_file`] for content too large to hold in memory (a case's
+/// archive): `write` fills the temporary file, which is removed if it fails.
+pub(crate) fn replace_file_with(
+    file: &std::path::Path,
+    write: impl FnOnce(&mut std::fs::File) -> crate::error::Result<()>,
+) -> crate::error::Result<()> {
+    use crate::error::Error;
+    let ext = file.extension().map(|e| format!("{}.tmp", e.to_string_lossy())).unwrap_or_else(|| "tmp".into());
+    let tmp = file.with_extension(ext);
+    let mut out = std::fs::File::create(&tmp).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    let written = write(&mut out);
+    drop(out);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, file).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(format!("writing {}", file.display()), e)
+    })
+}
