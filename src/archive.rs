@@ -263,9 +263,9 @@ fn backup(src: &Connection, to: &Path, progress: &mut dyn FnMut(Progress)) -> Re
     let (mut restarts, mut waits, mut last_remaining) = (0u32, 0u32, i32::MAX);
     loop {
         let pages = if restarts >= MAX_RESTARTS { -1 } else { PAGES_PER_STEP };
-        match copy.step(pages)? {
+        let copied = match copy.step(pages)? {
             StepResult::Done => break,
-            StepResult::More => {}
+            StepResult::More => true,
             // The case is locked for a moment (a checkpoint, a recovery).
             StepResult::Busy | StepResult::Locked => {
                 waits += 1;
@@ -273,13 +273,15 @@ fn backup(src: &Connection, to: &Path, progress: &mut dyn FnMut(Progress)) -> Re
                     return Err(Error::input(Code::Busy, "the case stayed locked for 10 s while it was being copied; try again"));
                 }
                 std::thread::sleep(std::time::Duration::from_millis(50));
+                false
             }
             // Not built by this rusqlite.
-            _ => {}
-        }
+            _ => false,
+        };
         let p = copy.progress();
-        // A write to the case between steps starts the copy over.
-        if p.remaining > last_remaining {
+        // A write to the case between steps starts the copy over, so a step
+        // that copied pages without bringing the end nearer was a restart.
+        if copied && p.remaining >= last_remaining {
             restarts += 1;
         }
         last_remaining = p.remaining;
