@@ -2,6 +2,7 @@
 //! desktop app share. No UI or Tauri dependency lives here.
 
 pub mod app;
+pub mod archive;
 pub mod attack;
 pub mod entity;
 pub mod formats;

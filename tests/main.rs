@@ -4,6 +4,7 @@
 mod util;
 
 mod aks;
+mod archive;
 mod attachments;
 mod bad_input;
 mod case_store;

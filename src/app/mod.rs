@@ -34,25 +34,23 @@ pub(crate) fn save_json(file: &std::path::Path, value: &impl serde::Serialize) -
 /// Writes `bytes` beside `file` (its extension + `.tmp`) and renames them
 /// into place: a reader, or a crash, never sees half a file.
 pub(crate) fn replace_file(file: &std::path::Path, bytes: &[u8]) -> crate::error::Result<()> {
-    replace_file_with(file, &mut |w| {
-        w.write_all(bytes).map_err(|e| crate::error::Error::io(format!("writing {}", file.display()), e))
-    })
+    use std::io::Write;
+    replace_file_with(file, |out| out.write_all(bytes).map_err(|e| crate::error::Error::io(format!("writing {}", file.display()), e)))
 }
 
-/// [`replace_file`] for what is written as it is produced (an export of a
-/// whole case): `write` fills the temporary file, which is renamed into
-/// place only when it succeeded and removed when it did not.
+/// [`replace_file`] for what is written as it is produced and too large to
+/// hold in memory (an export of a whole case, a case's archive): `write`
+/// fills the temporary file, which is renamed into place only when it
+/// succeeded and removed when it did not.
 pub(crate) fn replace_file_with(
     file: &std::path::Path,
-    write: &mut dyn FnMut(&mut dyn std::io::Write) -> crate::error::Result<()>,
+    write: impl FnOnce(&mut std::fs::File) -> crate::error::Result<()>,
 ) -> crate::error::Result<()> {
     use crate::error::Error;
-    use std::io::Write;
     let ext = file.extension().map(|e| format!("{}.tmp", e.to_string_lossy())).unwrap_or_else(|| "tmp".into());
     let tmp = file.with_extension(ext);
-    let out = std::fs::File::create(&tmp).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    let mut out = std::io::BufWriter::new(out);
-    let written = write(&mut out).and_then(|()| out.flush().map_err(|e| Error::io(format!("writing {}", tmp.display()), e)));
+    let mut out = std::fs::File::create(&tmp).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    let written = write(&mut out);
     drop(out);
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);

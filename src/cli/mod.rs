@@ -1,6 +1,7 @@
 //! Argument parsing and dispatch. Exit codes: 0 success, 1 refused or failed,
 //! 2 usage (clap's own code for bad arguments).
 
+mod archive;
 mod cluster;
 mod detect;
 mod export;
@@ -94,6 +95,10 @@ enum Command {
         #[command(subcommand)]
         command: export::ExportCommand,
     },
+    /// Seal the case in a zip to hand it off: the case, consistent even while open, and a manifest of SHA-256s, log head and counts.
+    Archive(archive::ArchiveArgs),
+    /// Check an archive and restore its case as the new case `--case` (never over an existing file).
+    Unarchive(archive::UnarchiveArgs),
 }
 
 #[derive(Subcommand)]
@@ -150,6 +155,8 @@ fn case_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 fn access(command: &Command) -> Option<Access> {
     match command {
         Command::Import(_) => None,
+        // Makes the case, from an archive (handled before any case opens).
+        Command::Unarchive(_) => None,
         Command::Sources(_)
         | Command::Events(_)
         | Command::Entities(_)
@@ -165,7 +172,8 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Actions(_)
         | Command::Findings(_)
         | Command::Report(_)
-        | Command::Export { .. } => Some(Access::Read),
+        | Command::Export { .. }
+        | Command::Archive(_) => Some(Access::Read),
         Command::Detect(_)
         | Command::Correlate(_)
         | Command::Triage(_)
@@ -193,6 +201,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         _ => cli,
     };
     let path = case_path(&cli)?;
+    // Unarchiving makes the case: none opens.
+    let cli = match cli.command {
+        Command::Unarchive(args) => return archive::unarchive(&path, args),
+        _ => cli,
+    };
     let mut case = match access(&cli.command) {
         // Importing is how a case starts.
         None => Case::open(&path)?,
@@ -228,5 +241,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Findings(args) => incidents::findings(&case, args),
         Command::Report(args) => report::report(&case, args),
         Command::Export { command } => export::run(&case, clock.as_ref(), command),
+        Command::Archive(args) => archive::archive(&case, clock.as_ref(), args),
+        Command::Unarchive(_) => unreachable!("handled above"),
     }
 }

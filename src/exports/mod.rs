@@ -65,7 +65,13 @@ pub(crate) fn write_export(
             ),
         ));
     }
-    crate::app::replace_file_with(path, write).map_err(|e| match e {
+    crate::app::replace_file_with(path, |file| {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out)?;
+        out.flush().map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    })
+    .map_err(|e| match e {
         Error::Io { source, .. }
             if matches!(
                 source.kind(),

@@ -308,7 +308,7 @@ fn peek<R: Read>(mut r: R, n: usize) -> std::io::Result<(Vec<u8>, Replayed<R>)> 
 }
 
 /// Whether an archive entry's name could escape a folder it were unpacked in.
-fn unsafe_entry_name(n: &str) -> bool {
+pub(crate) fn unsafe_entry_name(n: &str) -> bool {
     let s = n.replace('\\', "/");
     s.starts_with('/')
         || s.as_bytes().get(1) == Some(&b':')
@@ -465,7 +465,7 @@ fn duplicate_entry(name: &str, entry: Option<&str>) -> Error {
 
 /// The first name the central directory at `start` gives twice: the zip
 /// reader keeps one entry per name, so the directory is read here.
-fn twice_named<R: Read + Seek>(mut r: R, start: u64) -> Option<String> {
+pub(crate) fn twice_named<R: Read + Seek>(mut r: R, start: u64) -> Option<String> {
     const HEADER: u32 = 0x0201_4b50;
     let le16 = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as i64;
     r.seek(std::io::SeekFrom::Start(start)).ok()?;
