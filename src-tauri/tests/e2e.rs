@@ -80,6 +80,18 @@ async fn an_investigation_in_the_real_app() {
     assert!(svg.starts_with("<svg") && texts.contains(&"connected to :4444") && texts.iter().any(|t| t.contains("xmrig")), "{:?}", texts);
     let png = std::fs::read(&png_path).expect("the PNG export");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
+    // The review-meeting report, as PDF and HTML, written by the core.
+    s.click("[data-testid='report-menu'] summary").await;
+    s.click("[data-testid='report-pdf']").await;
+    let pdf = wait_for_file(&exports.path().join("INC-070b10ff-report.pdf")).await;
+    assert!(pdf.starts_with(b"%PDF-") && pdf.len() > 20_000, "{} bytes", pdf.len());
+    let notice = s.css("[data-testid='notice-banner']").await.text().await.unwrap();
+    assert!(notice.contains("Report saved: INC-070b10ff-report.pdf (PDF,"), "{}", notice);
+    s.shot("02b-report-saved").await;
+    s.click("[data-testid='report-menu'] summary").await;
+    s.click("[data-testid='report-html']").await;
+    let html = String::from_utf8(wait_for_file(&exports.path().join("INC-070b10ff-report.html")).await).unwrap();
+    assert!(html.contains("Crypto-mining in shop/cart-7f9c6d8b5-x2k4q") && !html.contains("<script"), "{} bytes", html.len());
     s.click("[data-testid='drawer-open-nodes']").await;
     let mut pod = None;
     let (mut sa, mut miner) = (false, false);
@@ -144,7 +156,28 @@ async fn an_investigation_in_the_real_app() {
     assert_eq!(s.texts("[data-testid='incident-row']").await, queue_before, "the queue is unchanged");
     s.shot("06-import-error").await;
 
+    // 7. The case handed on: a sealed archive of it, from the start screen.
+    s.client.execute("location.hash = '#/start';", vec![]).await.unwrap();
+    s.css("body[data-ready='start']").await;
+    s.click("[data-testid='save-archive']").await;
+    let zip = wait_for_file(&exports.path().join("demo-archive.zip")).await;
+    assert!(zip.starts_with(b"PK\x03\x04"), "{} bytes", zip.len());
+    let notice = s.css("[data-testid='notice-banner']").await.text().await.unwrap();
+    assert!(notice.contains("Case archive saved: demo-archive.zip"), "{}", notice);
+
     app.close().await;
+}
+
+/// A file the app writes, once it is there and whole (written beside its
+/// name and renamed into place, so once it exists it is complete).
+async fn wait_for_file(path: &std::path::Path) -> Vec<u8> {
+    for _ in 0..300 {
+        if let Ok(bytes) = std::fs::read(path) {
+            return bytes;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{} was not written within 30 s", path.display());
 }
 
 /// Picks `value` in the `<select>` with this test id, as a person does: by

@@ -13,6 +13,7 @@ import { HardeningView } from "./views/hardening";
 import { ImportPanel } from "./views/importPanel";
 import { IncidentPage, TABS, type Tab } from "./views/incident";
 import { QueueView, type QueueState } from "./views/queue";
+import { reportMenu } from "./views/handoff";
 import { renderStart } from "./views/start";
 
 export type Route = { name: "start" } | { name: "queue" } | { name: "hardening" } | { name: "incident"; id: string; tab: Tab };
@@ -285,6 +286,8 @@ export class App {
               closeCase: () => void this.closeCase(),
               goQueue: () => this.navigate({ name: "queue" }),
               setInvestigator: (name) => this.setInvestigator(name),
+              handoff: { backend: this.backend, onError: (e) => this.showError(e), onNotice: (t) => this.showNotice(t) },
+              archiveOpened: (o) => this.withCase(Promise.resolve(o.info), "queue"),
             },
             this.info,
             this.caseInfo,
@@ -300,6 +303,7 @@ export class App {
           open: (id) => this.navigate({ name: "incident", id, tab: "graph" }),
           vocabulary: this.vocabulary,
           bulk: (ids, change) => this.bulkChange(ids, change),
+          report: this.incidents.length ? reportMenu({ backend: this.backend, onError: (e) => this.showError(e), onNotice: (t) => this.showNotice(t) }, null) : undefined,
         });
         this.queueView = q;
         const box = h(
@@ -334,6 +338,7 @@ export class App {
           drawers: drawersFrom(this.prefs?.drawers),
           onDrawer: (name, state) => this.saveDrawer(name, state),
           onFocus: () => this.setFocus(!this.focus),
+          onNotice: (t) => this.showNotice(t),
         });
         this.incidentPage = page;
         this.view.append(page.el);
@@ -405,6 +410,19 @@ export class App {
       ),
     );
     return err;
+  }
+
+  /** Says what was done (a report or an archive saved), where errors are said. */
+  showNotice(text: string): void {
+    clear(this.bannerSlot);
+    this.bannerSlot.append(
+      h(
+        "div",
+        { className: "banner info", role: "status", "data-testid": "notice-banner" },
+        h("span", { className: "grow wrap" }, text),
+        h("button", { type: "button", "aria-label": "Dismiss", onclick: () => this.clearBanner() }, "×"),
+      ),
+    );
   }
 
   clearBanner(): void {

@@ -8,6 +8,8 @@ import type {
   ActionPreview,
   ActionRow,
   AppInfo,
+  ArchiveProgress,
+  ArchiveSummary,
   Backend,
   CaptureProgress,
   CaptureResult,
@@ -23,14 +25,17 @@ import type {
   ImportProgress,
   ImportReport,
   IncidentRow,
+  OpenedArchive,
   Preferences,
   RawRecord,
+  ReportWritten,
   Triage,
   Verification,
   Vocabulary,
 } from "./types";
 
 const CASE_FILTER = [{ name: "Kordon case", extensions: ["kordon"] }];
+const ARCHIVE_FILTER = [{ name: "Kordon case archive", extensions: ["zip"] }];
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   let value: unknown;
@@ -96,6 +101,17 @@ export function tauriBackend(): Backend {
     setInvestigator: (name) => call<Preferences>("set_investigator", { name }),
     setDrawers: (drawers) => call<Preferences>("set_drawers", { drawers }),
     exportGraph: (format, name, data) => call<string | null>("export_graph", { format, name, data }),
+    exportReport: (incident, format) => call<ReportWritten | null>("export_report", { incident, format }),
+    saveCaseArchive: (onProgress) => {
+      const channel = new Channel<ArchiveProgress>();
+      channel.onmessage = onProgress;
+      return call<ArchiveSummary | null>("save_case_archive", { onProgress: channel });
+    },
+    openCaseArchive: (archive, casePath, onProgress) => {
+      const channel = new Channel<ArchiveProgress>();
+      channel.onmessage = onProgress;
+      return call<OpenedArchive>("open_case_archive", { archive, case: casePath, onProgress: channel });
+    },
     clusterContexts: (kubeconfig) => call<Contexts>("cluster_contexts", { kubeconfig }),
     clusterPrepare: (request) => call<ActionPreview>("cluster_prepare", { request }),
     clusterApply: (actionId, confirm) => call<ActionRow>("cluster_apply", { actionId, confirm }),
@@ -117,6 +133,13 @@ export function tauriBackend(): Backend {
       }),
     pickCaseToCreate: () =>
       dialog(() => save({ title: "Create a case", defaultPath: "incident.kordon", filters: CASE_FILTER })),
+    pickArchiveToOpen: () =>
+      dialog(async () => {
+        const r = await open({ title: "Open a case archive", multiple: false, directory: false, filters: ARCHIVE_FILTER });
+        return asList(r)[0] ?? null;
+      }),
+    pickRestoredCase: () =>
+      dialog(() => save({ title: "Restore the archive as a new case", defaultPath: "restored.kordon", filters: CASE_FILTER })),
     pickImportFiles: () =>
       dialog(async () => asList(await open({ title: "Import evidence files", multiple: true, directory: false }))),
     pickImportFolder: () =>

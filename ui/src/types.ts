@@ -599,6 +599,59 @@ export interface DropEvent {
   paths: string[];
 }
 
+/** A report the core wrote (`kordon report`). */
+export interface ReportWritten {
+  path: string;
+  format: "html" | "pdf";
+  bytes: number;
+  incidents: number;
+  /** Known for a PDF. */
+  pages?: number;
+}
+
+export type ArchivePhase = "copying" | "compressing" | "checking" | "unpacking" | "verifying";
+
+export interface ArchiveProgress {
+  phase: ArchivePhase;
+  done: number;
+  total: number;
+}
+
+/** What a case archive says of itself (its manifest). */
+export interface ArchiveManifest {
+  created: string;
+  kordon_version: string;
+  schema_version: number;
+  case_file: string;
+  activity_head: string | null;
+  counts: Record<string, number>;
+  files: { path: string; size: number; sha256: string }[];
+}
+
+export interface ArchiveSummary {
+  archive: string;
+  archive_size: number;
+  archive_sha256: string;
+  manifest: ArchiveManifest;
+}
+
+export interface RestoredArchive {
+  case: string;
+  archive: string;
+  archive_sha256: string;
+  archive_sha256_checked: boolean;
+  manifest: ArchiveManifest;
+  upgraded_to: number | null;
+  verification: Verification;
+  /** What the checks cannot tell. */
+  limits: string[];
+}
+
+export interface OpenedArchive {
+  info: CaseInfo;
+  restored: RestoredArchive;
+}
+
 /**
  * Everything the UI needs from the core. `tauriBackend()` (backend.ts) is the
  * only implementation that talks to Tauri; tests use a mock.
@@ -633,6 +686,12 @@ export interface Backend {
   setInvestigator(name: string): Promise<Preferences>;
   /** Saves the graph as drawn (SVG text or PNG base64) where the investigator chooses; null when they cancel. */
   exportGraph(format: "svg" | "png", name: string, data: string): Promise<string | null>;
+  /** Writes the report of an incident (or, null, of every incident) where the investigator chooses; null when they cancel. */
+  exportReport(incident: string | null, format: "pdf" | "html"): Promise<ReportWritten | null>;
+  /** Seals the open case into a zip where the investigator chooses; null when they cancel. */
+  saveCaseArchive(onProgress: (p: ArchiveProgress) => void): Promise<ArchiveSummary | null>;
+  /** Restores a case archive as the new case file `casePath` (checked first), and opens it. */
+  openCaseArchive(archive: string, casePath: string, onProgress: (p: ArchiveProgress) => void): Promise<OpenedArchive>;
   /** Remembers how the drawers were left (per user, in the app's data folder). */
   setDrawers(drawers: Record<string, DrawerPref>): Promise<Preferences>;
   clusterContexts(kubeconfig: string | null): Promise<Contexts>;
@@ -651,6 +710,9 @@ export interface Backend {
   /** Native dialogs; null / [] when the user cancels. */
   pickCaseToOpen(): Promise<string | null>;
   pickCaseToCreate(): Promise<string | null>;
+  pickArchiveToOpen(): Promise<string | null>;
+  /** Where an archive's case is restored: a new case file. */
+  pickRestoredCase(): Promise<string | null>;
   pickImportFiles(): Promise<string[]>;
   pickImportFolder(): Promise<string | null>;
   /** A kubeconfig file other than the default ($KUBECONFIG, ~/.kube/config). */

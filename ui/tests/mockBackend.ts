@@ -9,6 +9,11 @@ import goldenFindings from "../../fixtures/golden/hardening/demo-findings.json";
 import demoSnapshot from "../../fixtures/demo/src/snapshot.json";
 import { parseTime } from "../src/format";
 import type {
+  ArchiveManifest,
+  ArchiveProgress,
+  ArchiveSummary,
+  OpenedArchive,
+  ReportWritten,
   DrawerPref,
   ActionPreview,
   ActionRow,
@@ -121,6 +126,9 @@ export type Command =
   | "set_investigator"
   | "set_drawers"
   | "export_graph"
+  | "export_report"
+  | "save_case_archive"
+  | "open_case_archive"
   | "cluster_contexts"
   | "cluster_prepare"
   | "cluster_apply"
@@ -146,6 +154,12 @@ export interface MockBackend extends Backend {
   investigator: string | null;
   drawers: Record<string, DrawerPref>;
   exports: { format: string; name: string; data: string }[];
+  /** Reports written (export_report), and what the save dialog answers (null: cancelled). */
+  reports: { incident: string | null; format: string }[];
+  reportDialog: boolean;
+  /** What save_case_archive / open_case_archive send on their channels. */
+  archiveProgress: ArchiveProgress[];
+  archiveDialog: { save: boolean; open: string | null; restoreAs: string | null };
   incidents: IncidentRow[];
   importReport: ImportReport;
   progress: ImportProgress[];
@@ -635,6 +649,16 @@ export function mockBackend(): MockBackend {
     { name: "exec-lab", cluster: "lab", server: "https://127.0.0.1:6443", user: "sso", namespace: null, current: false, auth: { kind: "exec", command: "kubelogin", args: ["get-token"], env: [] }, command: "kubelogin get-token", files: ["kubeconfig"] },
   ];
 
+  const archiveManifest = (): ArchiveManifest => ({
+    created: "2026-11-21T08:00:00Z",
+    kordon_version: "0.1.0",
+    schema_version: 20,
+    case_file: "case.kordon",
+    activity_head: "41:" + "cd".repeat(32),
+    counts: { incidents: mock.incidents.length, events: 1234 },
+    files: [{ path: "case.kordon", size: 4_096_000, sha256: "ef".repeat(32) }],
+  });
+
   const mock: MockBackend = {
     calls: [],
     importGate: null,
@@ -652,6 +676,13 @@ export function mockBackend(): MockBackend {
       { phase: "done", file: null, bytes_done: 20480, bytes_total: 20480, records: 120 },
     ],
     dialog: { openCase: "cases/incident.kordon", createCase: "cases/new.kordon", files: ["exports/falco.jsonl"], folder: "exports" },
+    reports: [],
+    reportDialog: true,
+    archiveProgress: [
+      { phase: "copying", done: 512, total: 1024 },
+      { phase: "compressing", done: 1024, total: 1024 },
+    ],
+    archiveDialog: { save: true, open: "handoff/case-archive.zip", restoreAs: "cases/restored.kordon" },
     hasSnapshot: true,
     captureGate: null,
     captureResult: sampleCaptureResult,
@@ -832,6 +863,45 @@ export function mockBackend(): MockBackend {
         mock.exports.push({ format, name, data });
         return `/exports/${name}`;
       }),
+    exportReport: (incident, format) =>
+      call<ReportWritten | null>("export_report", { incident, format }, () => {
+        if (!mock.reportDialog) return null;
+        if (incident && !mock.incidents.some((r) => r.id === incident)) throw { code: "not_found", message: `no incident ${incident}` };
+        mock.reports.push({ incident, format });
+        const name = `${incident ?? "kordon"}-report.${format}`;
+        return { path: `/exports/${name}`, format, bytes: 312_000, incidents: incident ? 1 : mock.incidents.length, ...(format === "pdf" ? { pages: 9 } : {}) };
+      }),
+    saveCaseArchive: (onProgress) =>
+      call<ArchiveSummary | null>("save_case_archive", {}, async () => {
+        if (!caseOpen) throw { code: "no_case", message: "no case is open: open or create one first" };
+        if (!mock.archiveDialog.save) return null;
+        for (const p of mock.archiveProgress) {
+          onProgress(p);
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        return { archive: `/exports/${caseOpen.name}-archive.zip`, archive_size: 2_400_000, archive_sha256: "ab".repeat(32), manifest: archiveManifest() };
+      }),
+    openCaseArchive: (archive, casePath, onProgress) =>
+      call<OpenedArchive>("open_case_archive", { archive, case: casePath }, async () => {
+        for (const p of mock.archiveProgress) {
+          onProgress({ ...p, phase: p.phase === "copying" ? "unpacking" : "verifying" });
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        const info = open(casePath, casePath.replace(/.*\//, "").replace(/\.kordon$/, ""));
+        return {
+          info,
+          restored: {
+            case: casePath,
+            archive,
+            archive_sha256: "ab".repeat(32),
+            archive_sha256_checked: false,
+            manifest: archiveManifest(),
+            upgraded_to: null,
+            verification: mock.verification,
+            limits: ["the archive is checked for integrity, not authenticity"],
+          },
+        };
+      }),
     setDrawers: (drawers) =>
       call<Preferences>("set_drawers", { drawers }, () => {
         mock.drawers = structuredClone(drawers);
@@ -931,6 +1001,8 @@ export function mockBackend(): MockBackend {
       }),
     pickCaseToOpen: async () => mock.dialog.openCase,
     pickCaseToCreate: async () => mock.dialog.createCase,
+    pickArchiveToOpen: async () => mock.archiveDialog.open,
+    pickRestoredCase: async () => mock.archiveDialog.restoreAs,
     pickImportFiles: async () => mock.dialog.files,
     pickImportFolder: async () => mock.dialog.folder,
     pickKubeconfig: async () => "other/kubeconfig.yaml",

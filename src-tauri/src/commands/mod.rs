@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod export;
+pub mod handoff;
 pub mod snapshot;
 pub mod triage;
 

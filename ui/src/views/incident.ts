@@ -15,6 +15,7 @@ import { EvidenceView } from "./evidence";
 import { GraphView } from "./graphView";
 import { HardeningView } from "./hardening";
 import { TimelineView } from "./timeline";
+import { reportMenu } from "./handoff";
 import { TriagePanel } from "./triage";
 
 export type Tab = "graph" | "evidence" | "timeline" | "triage" | "hardening";
@@ -40,6 +41,8 @@ export interface IncidentPageOptions {
   onDrawer?: (name: DrawerName, state: DrawerPref) => void;
   /** The graph's focus button. */
   onFocus?: () => void;
+  /** Says what was done (the report saved), as a banner that is no error. */
+  onNotice?: (text: string) => void;
 }
 
 export class IncidentPage {
@@ -56,12 +59,15 @@ export class IncidentPage {
   private detail: Detail | null = null;
   private actions: ActionRow[] = [];
   private readonly actionsEl = h("section", { className: "panel cluster-actions", "data-testid": "cluster-actions" });
+  /** Kept across header re-renders: a report being written keeps its status. */
+  private readonly reportControl: HTMLElement;
   private dialog: ContainmentDialog | null = null;
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
   private readonly panels = new Map<Tab, HTMLElement>();
   private destroyed = false;
 
   constructor(private readonly o: IncidentPageOptions) {
+    this.reportControl = reportMenu({ backend: o.backend, onError: o.onError, onNotice: (t) => o.onNotice?.(t) }, o.id);
     this.tab = o.tab;
     this.el = h("div", { className: "incident-page" }, h("p", { className: "muted pad" }, `Loading ${o.id}…`));
   }
@@ -161,6 +167,8 @@ export class IncidentPage {
           : null,
         h("span", { className: "muted" }, timeSpan(inc.first_activity, inc.last_activity)),
         h("span", { className: "muted" }, `${inc.signals} signals`),
+        h("span", { className: "grow" }),
+        this.reportControl,
       ),
       h("h1", { "data-testid": "incident-title" }, inc.title),
       h("p", { className: "muted small" }, inc.severity_why),

@@ -22,6 +22,8 @@ export interface QueueOptions {
   vocabulary: Vocabulary | null;
   /** Applies one change to the ticked incidents; resolves true when it was accepted. */
   bulk: (ids: string[], change: TriageChange) => Promise<boolean>;
+  /** "Export report…" of every incident of the case, at the end of the toolbar. */
+  report?: HTMLElement;
 }
 
 const COLUMNS: { key: QueueKey | null; label: string }[] = [
@@ -90,7 +92,7 @@ export class QueueView {
     this.el = h(
       "section",
       { className: "queue-view", "data-testid": "queue" },
-      h("div", { className: "row toolbar" }, h("h1", { className: "grow" }, "Incidents"), text, sev, this.filters, this.count),
+      h("div", { className: "row toolbar" }, h("h1", { className: "grow" }, "Incidents"), text, sev, this.filters, this.count, o.report ?? null),
       this.bulkBar,
       h("table", { className: "grid queue", "aria-label": "Incident queue" }, this.thead, this.tbody),
     );

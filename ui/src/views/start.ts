@@ -2,8 +2,9 @@
 // open, its figures and the import panel.
 import { h } from "../dom";
 import { fmtTime } from "../format";
-import type { AppInfo, CaseInfo, Preferences } from "../types";
+import type { AppInfo, CaseInfo, OpenedArchive, Preferences } from "../types";
 import { emptyNote } from "./common";
+import { archiveButton, type HandoffHost, openArchiveButton } from "./handoff";
 
 export interface StartHost {
   openDemo(): void;
@@ -13,6 +14,10 @@ export interface StartHost {
   closeCase(): void;
   goQueue(): void;
   setInvestigator(name: string): void;
+  /** The archive controls' backend and banners. */
+  handoff: HandoffHost;
+  /** A case restored from an archive was opened. */
+  archiveOpened(opened: OpenedArchive): Promise<void>;
 }
 
 function investigatorPanel(host: StartHost, prefs: Preferences): HTMLElement {
@@ -59,6 +64,7 @@ export function renderStart(
         h("button", { type: "button", className: "primary", "data-testid": "open-demo", onclick: () => host.openDemo() }, "Open the demo incident"),
         h("button", { type: "button", "data-testid": "open-case", onclick: () => host.pickAndOpenCase() }, "Open a case…"),
         h("button", { type: "button", "data-testid": "create-case", onclick: () => host.pickAndCreateCase() }, "Create a case…"),
+        openArchiveButton(host.handoff, (o) => host.archiveOpened(o)),
       ),
       info ? h("p", { className: "muted small" }, `Version ${info.version}`) : null,
     ),
@@ -83,6 +89,7 @@ export function renderStart(
           { className: "row" },
           h("button", { type: "button", className: "primary", "data-testid": "go-queue", onclick: () => host.goQueue() }, "Incident queue"),
           h("button", { type: "button", "data-testid": "close-case", onclick: () => host.closeCase() }, "Close the case"),
+          archiveButton(host.handoff),
         ),
       ),
       importPanel,
