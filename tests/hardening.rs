@@ -2,16 +2,9 @@
 //! each with its evidence and remediation.
 
 use crate::util::{fixture, golden_json, TestCase};
+use crate::util::demo_incident as demo;
 use serde_json::Value;
 
-fn demo() -> (TestCase, String) {
-    let t = TestCase::new();
-    t.import(&[&fixture("demo/kordon-demo.zip")]);
-    t.ok(&["detect"]);
-    t.ok(&["correlate"]);
-    let id = t.json_lines(&["incidents"]).remove(0)["id"].as_str().unwrap().to_string();
-    (t, id)
-}
 
 fn has<'a>(rows: &'a [Value], check: &str, title_part: &str) -> &'a Value {
     rows.iter()

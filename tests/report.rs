@@ -5,19 +5,12 @@
 //! `KORDON_BLESS=1 cargo test report` rewrites the golden page.
 
 use crate::util::{fixture, TestCase};
+use crate::util::demo_incident as demo;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Instant;
 
-fn demo() -> (TestCase, String) {
-    let t = TestCase::new();
-    t.import(&[&fixture("demo/kordon-demo.zip")]);
-    t.ok(&["detect"]);
-    t.ok(&["correlate"]);
-    let first = t.json_lines(&["incidents"]).remove(0);
-    (t, first["id"].as_str().unwrap().to_string())
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {}", path.display(), e))

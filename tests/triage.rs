@@ -3,18 +3,11 @@
 //! persistence, locking against re-correlation, and Microsoft's spellings.
 
 use crate::util::{case_digest, fixture, golden_json, TestCase};
+use crate::util::demo_incident as demo;
 use kordon::clock::FixedClock;
 use kordon::store::Case;
 use kordon::triage::{self, Change};
 
-fn demo() -> (TestCase, String) {
-    let t = TestCase::new();
-    t.import(&[&fixture("demo/kordon-demo.zip")]);
-    t.ok(&["detect"]);
-    t.ok(&["correlate"]);
-    let first = t.json_lines(&["incidents"]).remove(0);
-    (t, first["id"].as_str().unwrap().to_string())
-}
 
 #[test]
 fn resolving_needs_a_classification_and_a_comment_and_refusals_change_nothing() {

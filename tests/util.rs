@@ -8,6 +8,19 @@ pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
 }
 
+/// The demo case, detected and correlated, with its most severe incident
+/// (the crypto-mining attack) first in the queue.
+pub fn demo_incident() -> (TestCase, String) {
+    let t = TestCase::new();
+    t.import(&[&fixture("demo/kordon-demo.zip")]);
+    t.ok(&["detect"]);
+    t.ok(&["correlate"]);
+    let first = t.json_lines(&["incidents"]).remove(0);
+    let id = first["id"].as_str().unwrap().to_string();
+    assert!(first["title"].as_str().unwrap().starts_with("Crypto-mining"), "{}", first);
+    (t, id)
+}
+
 pub struct TestCase {
     pub dir: tempfile::TempDir,
     pub case: PathBuf,

@@ -145,12 +145,12 @@ pub fn appendix(case: &Case, ev: &Evidence, cites: &Cites, verified: &Verified, 
     }
     let mut files = Table {
         columns: vec![
-            col("File", 5, true),
-            col("Format", 2, false),
+            // The hash gets almost half the width: a SHA-256 stays one
+            // string on the page (and in the text a PDF reader extracts).
+            col("File", 4, true),
+            col("SHA-256", 9, true),
             col("Size", 2, false),
-            col("SHA-256", 6, true),
-            col("Imported", 3, false),
-            col("Kordon", 1, false),
+            col("Read as, imported", 5, false),
         ],
         rows: Vec::new(),
     };
@@ -174,23 +174,17 @@ pub fn appendix(case: &Case, ev: &Evidence, cites: &Cites, verified: &Verified, 
             format.push(Span::Muted(format!(" · {} on import", inflated(c))));
         }
         let by = importer(case, s.import_id, s.id)?;
-        let imported = vec![
-            Span::text(format_ns(s.imported_ns)),
-            Span::Muted(format!(" by {} (import {})", by.as_deref().unwrap_or(NOT_RECORDED), s.import_id)),
-        ];
+        let mut how = format;
+        how.push(Span::text(format!("; imported {}", format_ns(s.imported_ns))));
+        how.push(Span::Muted(format!(
+            " by {} (import {}) with Kordon {}",
+            by.as_deref().unwrap_or(NOT_RECORDED),
+            s.import_id,
+            s.kordon.as_deref().unwrap_or(NOT_RECORDED)
+        )));
         files.rows.push(Row {
             anchor: None,
-            cells: vec![
-                mono(s.label.clone()),
-                format,
-                t(format!("{} bytes", s.size)),
-                mono(s.sha256.clone()),
-                imported,
-                match &s.kordon {
-                    Some(k) => t(k.clone()),
-                    None => muted(NOT_RECORDED),
-                },
-            ],
+            cells: vec![mono(s.label.clone()), mono(s.sha256.clone()), t(format!("{} bytes", s.size)), how],
         });
         let (sig, ctx, fac) = behind.get(&s.id).copied().unwrap_or_default();
         counts.rows.push(Row {
@@ -206,7 +200,7 @@ pub fn appendix(case: &Case, ev: &Evidence, cites: &Cites, verified: &Verified, 
         blocks.push(Block::Note("No record is behind this incident.".into()));
     } else {
         blocks.push(Block::Paragraph(t(
-            "The size and SHA-256 are of the file as imported (before inflating a compressed file); Kordon is the version that imported it.",
+            "The size and SHA-256 are of the file as imported (before inflating a compressed file), with the Kordon version that imported it.",
         )));
         blocks.push(Block::Table(files));
     }
@@ -230,9 +224,9 @@ pub fn appendix(case: &Case, ev: &Evidence, cites: &Cites, verified: &Verified, 
         columns: vec![
             col("Ref", 1, false),
             col("Event", 3, true),
-            col("File", 5, true),
+            col("File", 3, true),
             col("Where", 2, false),
-            col("Record SHA-256", 6, true),
+            col("Record SHA-256", 8, true),
         ],
         rows: Vec::new(),
     };

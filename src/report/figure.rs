@@ -38,7 +38,11 @@ const LARGE: usize = 300;
 
 /// Relations that place a node rather than tell what it did: never part of
 /// the path, even between two nodes on it.
-const CONTEXT_RELATIONS: [&str; 4] = ["from-image", "on-node", "has-address", "can"];
+const CONTEXT_RELATIONS: [&str; 3] = ["from-image", "on-node", "has-address"];
+
+/// A permission is context too, unless the evidence named is a request that
+/// used it (`exercised`), as in the app.
+const HELD: &str = "can";
 
 /// The graph laid out for the page, as the app would lay it out for a
 /// canvas of that room (nodes in the graph's order).
@@ -74,6 +78,9 @@ pub fn attack_path(graph: &Graph) -> svg::Path {
             continue;
         }
         let named = e.evidence.iter().any(|id| signals.contains(id.as_str()));
+        if e.kind == HELD && !(e.exercised.is_some() && named) {
+            continue;
+        }
         if (on.contains(e.source.as_str()) && on.contains(e.target.as_str())) || named {
             edges.insert(i);
             on.insert(&e.source);

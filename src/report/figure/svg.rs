@@ -186,6 +186,13 @@ fn boundary(n: &NodeDraw, tx: f64, ty: f64) -> (f64, f64) {
 }
 
 fn edge_label(e: &crate::incident::graph::Edge) -> String {
+    // A permission the attack used says what was done with it first.
+    if let Some(x) = &e.exercised {
+        return match &e.label {
+            Some(l) => format!("{} ({})", x, l),
+            None => x.clone(),
+        };
+    }
     if let Some(l) = &e.label {
         return l.clone();
     }

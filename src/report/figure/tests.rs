@@ -33,6 +33,7 @@ fn edge(source: &str, target: &str, kind: &str, label: Option<&str>) -> Edge {
         evidence: vec![format!("ev-{}-{}", source, target)],
         ports: Vec::new(),
         label: label.map(str::to_string),
+        exercised: None,
     }
 }
 
