@@ -3,7 +3,7 @@
 //! fields and types, the STIX bundle checked by the OASIS validator, two runs
 //! byte-identical, hostile values escaped, and refusals that leave no file.
 
-use crate::util::demo_incident as demo;
+use crate::util::{demo_incident, TestCase};
 use kordon::model::EntityKind;
 use serde_json::Value;
 use std::path::Path;
@@ -11,6 +11,21 @@ use std::process::Command;
 
 /// The demo case, correlated, with the crypto-mining incident's verdicts and
 /// classification set; returns the incident's id.
+fn demo() -> (TestCase, String) {
+    let (t, id) = demo_incident();
+    for (entity, verdict) in [
+        ("203.0.113.45", "malicious"),
+        ("198.51.100.77", "suspicious"),
+        ("/tmp/.x/xmrig", "malicious"),
+        ("shopregistry.azurecr.io/shop/cart:2.3.1", "suspicious"),
+        ("shop/cart-7f9c6d8b5-x2k4q", "malicious"),
+        ("10.0.0.1", "clean"),
+    ] {
+        t.ok(&["verdict", &id, entity, verdict]);
+    }
+    t.ok(&["triage", &id, "--classify", "true-positive", "--determination", "multistage-attack"]);
+    (t, id)
+}
 
 fn lines(path: &Path) -> Vec<serde_json::Map<String, Value>> {
     let text = std::fs::read_to_string(path).unwrap();
