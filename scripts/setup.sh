@@ -39,8 +39,10 @@ fi
 # writes (tests/exports.rs); for the user, as distributions keep the system's
 # Python to their own packages.
 if ! python3 -c 'import stix2validator' 2>/dev/null; then
-  pip=(python3 -m pip install --quiet --disable-pip-version-check --user stix2-validator)
-  "${pip[@]}" 2>/dev/null || "${pip[@]}" --break-system-packages
+  # --user where it is allowed; inside a virtualenv (no user site) plainly;
+  # on a distribution's externally managed Python, as the user anyway.
+  pip=(python3 -m pip install --quiet --disable-pip-version-check stix2-validator)
+  "${pip[@]}" --user 2>/dev/null || "${pip[@]}" 2>/dev/null || "${pip[@]}" --user --break-system-packages
 fi
 if ! command -v cargo >/dev/null; then
   echo "Kordon needs a Rust toolchain (cargo); install it with your distribution or rustup." >&2

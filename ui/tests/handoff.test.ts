@@ -76,17 +76,29 @@ describe("Export report…", () => {
     expect(notice.textContent).toContain(`Report saved: kordon-report.pdf (PDF, 9 pages, ${mock.incidents.length} incidents`);
   });
 
-  it("keeps its status when a triage change redraws the header", async () => {
+  it("keeps its state when a triage change redraws the header while the report is written", async () => {
     await openIncident();
     const header = $(".incident-header");
     const control = $("[data-testid='report-menu']");
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const write = mock.exportReport;
+    mock.exportReport = async (incident, format) => {
+      await gate;
+      return write(incident, format);
+    };
     $("[data-testid='report-html']")!.click();
-    await waitFor(() => $("[data-testid='notice-banner']"));
+    expect($("[data-testid='report-status']")!.textContent).toBe("Writing the report…");
     // Ticking a follow-up item redraws the header with the new triage.
     $("[data-testid='follow-up-tick'][data-item='rotate-credentials']")!.click();
     await waitFor(() => $(".incident-header") !== header);
     expect($("[data-testid='report-menu']")).toBe(control);
-    expect($("[data-testid='report-status']")!.textContent).toContain(`Report saved: ${DEMO_ID}-report.html`);
+    expect($("[data-testid='report-status']")!.textContent).toBe("Writing the report…");
+    expect(($("[data-testid='report-pdf']") as HTMLButtonElement).disabled).toBe(true);
+    release();
+    const notice = await waitFor(() => $("[data-testid='notice-banner']"));
+    expect(notice.textContent).toContain(`Report saved: ${DEMO_ID}-report.html`);
+    expect($("[data-testid='report-status']")!.textContent).toBe("");
   });
 });
 

@@ -24,7 +24,8 @@ export function reportMenu(host: HandoffHost, incident: string | null): HTMLElem
     status.textContent = "Writing the report…";
     try {
       const w = await host.backend.exportReport(incident, format);
-      status.textContent = w ? reportSaved(w) : "";
+      // The notice says where it went; the status line is for while it is written.
+      status.textContent = "";
       if (w) host.onNotice(reportSaved(w));
     } catch (e) {
       status.textContent = "";

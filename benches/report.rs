@@ -1,0 +1,157 @@
+//! Report benchmark: the review-meeting report of the demo's crypto-mining
+//! incident, as HTML and as PDF, against reading what the app reads to show
+//! that incident (its detail and its graph) — the baseline, measured in the
+//! same run, alternating, so that the machine's mood is shared. Then the
+//! report of an incident with 10,000 audit records behind it, which must
+//! stay readable (counts and the cited records, not every record).
+//!
+//! Targets: the demo's PDF in under 3 s; the 10,000-record incident's PDF
+//! in under 10 s. `cargo bench --bench report`; `-- --quick` for one round
+//! that only proves the benchmark works.
+
+use kordon::app::{analyze_import, views};
+use kordon::clock::FixedClock;
+use kordon::incident::{self, detail};
+use kordon::ingest::ImportOptions;
+use kordon::report::{self, Format, Which};
+use kordon::store::Case;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const NOW: i64 = 1_795_248_000_000_000_000; // 2026-11-21T08:00:00Z
+
+fn case_of(dir: &Path, name: &str, inputs: &[PathBuf]) -> Case {
+    let mut case = Case::open(&dir.join(name)).expect("case");
+    let opts = ImportOptions { clock: Arc::new(FixedClock(NOW)), actor: "bench".into(), ..ImportOptions::default() };
+    analyze_import(&mut case, inputs, &opts, &mut |_| {}).expect("import, detect, correlate");
+    case
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn timed(f: &mut dyn FnMut()) -> Duration {
+    let t = Instant::now();
+    f();
+    t.elapsed()
+}
+
+/// An incident with 10,000 audit requests behind it: three shells in one
+/// pod over 100 minutes, and a watcher reading that pod the whole time.
+fn big_inputs(dir: &Path) -> Vec<PathBuf> {
+    let base: i64 = 1_795_150_000;
+    let time = |secs: i64| kordon::time::format_ns(secs * 1_000_000_000)[..19].to_string();
+    let mut falco = String::new();
+    for (n, secs) in [0i64, 3_000, 6_000].iter().enumerate() {
+        falco.push_str(
+            &serde_json::json!({
+                "hostname": "node-1", "output": "Terminal shell in container", "priority": "Notice", "rule": "Terminal shell in container",
+                "source": "syscall", "tags": ["T1059", "container", "mitre_execution"], "time": format!("{}.000000000Z", time(base + secs)),
+                "output_fields": {"container.id": "abcdef123456", "container.name": "web", "evt.time": (base + secs) * 1_000_000_000,
+                    "k8s.ns.name": "shop", "k8s.pod.name": "big-pod", "proc.cmdline": format!("sh -c id{}", n), "proc.exepath": "/bin/sh",
+                    "proc.name": "sh", "proc.pid": 100 + n, "user.name": "root"}
+            })
+            .to_string(),
+        );
+        falco.push('\n');
+    }
+    let mut audit = String::new();
+    for i in 0..10_000i64 {
+        let at = time(base + 1 + i * 5999 / 10_000);
+        audit.push_str(
+            &serde_json::json!({
+                "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": format!("00000000-0000-4000-8000-{:012}", i),
+                "stage": "ResponseComplete", "requestURI": "/api/v1/namespaces/shop/pods/big-pod", "verb": "get",
+                "user": {"username": "system:serviceaccount:shop:watcher", "groups": ["system:serviceaccounts", "system:authenticated"]},
+                "sourceIPs": ["10.244.1.7"], "userAgent": "watcher/1.0",
+                "objectRef": {"resource": "pods", "namespace": "shop", "name": "big-pod", "apiVersion": "v1"},
+                "responseStatus": {"metadata": {}, "code": 200},
+                "requestReceivedTimestamp": format!("{}.000000Z", at), "stageTimestamp": format!("{}.000100Z", at),
+                "annotations": {"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": ""}
+            })
+            .to_string(),
+        );
+        audit.push('\n');
+    }
+    let (f, a) = (dir.join("falco.jsonl"), dir.join("audit.jsonl"));
+    std::fs::write(&f, falco).expect("write falco");
+    std::fs::write(&a, audit).expect("write audit");
+    vec![f, a]
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let rounds = if quick { 1 } else { 7 };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = FixedClock(NOW);
+    let demo_zip = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/kordon-demo.zip");
+    let demo = case_of(dir.path(), "demo.kordon", &[demo_zip]);
+    let id = incident::read::list(&demo).expect("incidents")[0].id.clone();
+    let inc = incident::resolve(&demo, &id).expect("incident");
+
+    // Alternating: the baseline, the HTML report, the PDF report, again.
+    let (mut base, mut html, mut pdf) = (Vec::new(), Vec::new(), Vec::new());
+    let mut pages = None;
+    for _ in 0..rounds {
+        base.push(timed(&mut || {
+            detail::detail(&demo, inc).expect("detail");
+            views::incident_graph(&demo, inc, &[]).expect("graph");
+        }));
+        html.push(timed(&mut || {
+            report::write(&demo, Which::One(inc), Format::Html, &dir.path().join("demo.html"), &clock).expect("HTML report");
+        }));
+        pdf.push(timed(&mut || {
+            pages = report::write(&demo, Which::One(inc), Format::Pdf, &dir.path().join("demo.pdf"), &clock).expect("PDF report").pages;
+        }));
+    }
+    let (base, html, pdf) = (median(base), median(html), median(pdf));
+    let ratio = |d: Duration| d.as_secs_f64() / base.as_secs_f64().max(1e-9);
+    println!("demo incident {} (median of {} rounds, alternating):", id, rounds);
+    println!("  baseline: detail + graph, as the app shows it   {:>8.3} s", base.as_secs_f64());
+    println!("  report, HTML                                      {:>8.3} s  ({:.1} × baseline)", html.as_secs_f64(), ratio(html));
+    println!(
+        "  report, PDF ({} pages)                            {:>8.3} s  ({:.1} × baseline)  target < 3 s: {}",
+        pages.unwrap_or(0),
+        pdf.as_secs_f64(),
+        ratio(pdf),
+        if pdf < Duration::from_secs(3) { "met" } else { "MISSED" }
+    );
+
+    let big = case_of(dir.path(), "big.kordon", &big_inputs(dir.path()));
+    let rows = incident::read::list(&big).expect("incidents");
+    let row = rows.iter().find(|r| r.title.contains("big-pod")).expect("the big pod's incident");
+    let inc = incident::resolve(&big, &row.id).expect("incident");
+    let records = kordon::incident::evidence::gather(&big, inc, kordon::incident::config::builtin()).expect("evidence").context.len();
+    let (mut base, mut html, mut pdf) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut html_bytes, mut pdf_pages) = (0, None);
+    for _ in 0..rounds.min(3) {
+        base.push(timed(&mut || {
+            detail::detail(&big, inc).expect("detail");
+            views::incident_graph(&big, inc, &[]).expect("graph");
+        }));
+        html.push(timed(&mut || {
+            html_bytes = report::write(&big, Which::One(inc), Format::Html, &dir.path().join("big.html"), &clock).expect("HTML report").bytes;
+        }));
+        pdf.push(timed(&mut || {
+            pdf_pages = report::write(&big, Which::One(inc), Format::Pdf, &dir.path().join("big.pdf"), &clock).expect("PDF report").pages;
+        }));
+    }
+    let (base, html, pdf) = (median(base), median(html), median(pdf));
+    let ratio = |d: Duration| d.as_secs_f64() / base.as_secs_f64().max(1e-9);
+    println!("incident with {} context records ({}):", records, row.id);
+    println!("  baseline: detail + graph                          {:>8.3} s", base.as_secs_f64());
+    println!("  report, HTML ({} KB)                              {:>8.3} s  ({:.1} × baseline)", html_bytes / 1024, html.as_secs_f64(), ratio(html));
+    println!(
+        "  report, PDF ({} pages)                            {:>8.3} s  ({:.1} × baseline)  target < 10 s: {}",
+        pdf_pages.unwrap_or(0),
+        pdf.as_secs_f64(),
+        ratio(pdf),
+        if pdf < Duration::from_secs(10) { "met" } else { "MISSED" }
+    );
+}
