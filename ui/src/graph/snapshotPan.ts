@@ -4,7 +4,8 @@
 // each of them onto the page: about 15 frames/s for 2,000 nodes. Here a
 // drag on the background flattens the layers once into one canvas of the
 // stage's exact CSS size, hides them, and moves that one canvas by whole
-// pixels while the pointer moves; on release the graph pans once by the
+// pixels (a transform: the webview moves its layer, no layout) while the
+// pointer moves; on release the graph pans once by the
 // distance dragged and draws itself for real. The areas uncovered at the
 // edges stay empty until release, as with Cytoscape's texture.
 
@@ -57,8 +58,7 @@ export function startSnapshotPan(t: PanTarget, x: number, y: number): () => void
   const move = (e: MouseEvent) => {
     dx = Math.round(e.clientX - x);
     dy = Math.round(e.clientY - y);
-    pic.style.left = `${dx}px`;
-    pic.style.top = `${dy}px`;
+    pic.style.transform = `translate(${dx}px, ${dy}px)`;
   };
   let done = false;
   const end = () => {
