@@ -15,7 +15,14 @@ async function pickBackend(): Promise<Backend> {
 
 const root = document.getElementById("app");
 const measure = /^#\/measure-graph\/(\d+)\/(\d+)(?:\/(\d+)x(\d+))?$/.exec(location.hash);
-if (root && measure) {
+const ceiling = /^#\/measure-pan\/(\d+)x(\d+)$/.exec(location.hash);
+if (root && ceiling) {
+  // This webview's ceiling for a pan of that size (src-tauri/tests/measure.rs).
+  void import("./measure").then(async (m) => {
+    const r = await m.measureBarePan(root, { width: Number(ceiling[1]), height: Number(ceiling[2]) });
+    document.body.dataset.measure = JSON.stringify(r);
+  });
+} else if (root && measure) {
   // The graph measurement page (src-tauri/tests/measure.rs), not part of the app's navigation.
   void import("./measure").then(async (m) => {
     const stage = measure[3] ? { width: Number(measure[3]), height: Number(measure[4]) } : null;

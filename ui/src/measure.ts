@@ -3,8 +3,14 @@
 // webview — and measures how long it takes to appear and how smoothly it pans.
 // src-tauri/tests/measure.rs opens it in the built app and reads the result
 // from `document.body.dataset.measure`. Nothing in the app links here.
+//
+// `#/measure-pan/<w>x<h>` is the baseline panning is judged against: one
+// plain picture of the canvas's size, alone on the page, panned by the same
+// drag and the same code (graph/snapshotPan.ts). No graph can pan faster than
+// that in this webview, so it tells a slow graph from a slow machine.
 import { GraphView, type GraphFigures } from "./views/graphView";
 import { frame, measurePan, type PanFigures } from "./graph/panMeasure";
+import { startSnapshotPan } from "./graph/snapshotPan";
 import type { Backend, Graph, GraphEdge, GraphNode, IncidentRow } from "./types";
 
 export interface GraphMeasure extends PanFigures {
@@ -133,4 +139,39 @@ export async function measureGraph(
   const labels = view.figures();
   const pan = await measurePan(view, panSeconds);
   return { nodes: graph.nodes.length, edges: graph.edges.length, showMs, idleFps, ...pan, labels };
+}
+
+/**
+ * The same drag as `measurePan`, on a page holding nothing but one canvas of
+ * `stage` CSS pixels with a picture on it: what the webview's compositor
+ * allows a pan of that size, with no graph, no layout and no other content.
+ */
+export async function measureBarePan(root: HTMLElement, stage: { width: number; height: number }, seconds = 3): Promise<PanFigures> {
+  const container = document.createElement("div");
+  container.style.cssText = `position: relative; overflow: hidden; width: ${stage.width}px; height: ${stage.height}px`;
+  const layer = document.createElement("canvas");
+  layer.width = stage.width;
+  layer.height = stage.height;
+  layer.style.cssText = "position: absolute; left: 0; top: 0; width: 100%; height: 100%";
+  const cx = layer.getContext("2d");
+  // Boxes and text across the whole picture, as a drawn graph has.
+  for (let i = 0; cx && i < 300; i++) {
+    const x = (i * 97) % stage.width;
+    const y = (i * 61) % stage.height;
+    cx.fillStyle = `hsl(${(i * 37) % 360} 55% 55%)`;
+    cx.fillRect(x, y, 90, 34);
+    cx.fillStyle = "#222";
+    cx.font = "12px sans-serif";
+    cx.fillText(`node ${i}`, x + 6, y + 21);
+  }
+  container.append(layer);
+  root.replaceChildren(container);
+  document.body.style.margin = "0";
+  const at = { x: 0, y: 0 };
+  container.addEventListener("mousedown", (e) => {
+    startSnapshotPan({ container, panBy: (dx, dy) => ((at.x += dx), (at.y += dy)) }, e.clientX, e.clientY);
+  });
+  await frame();
+  await frame();
+  return measurePan({ container, pan: () => ({ ...at }) }, seconds);
 }

@@ -68,4 +68,19 @@ describe("snapshot panning", () => {
     mouse("mouseup", 60, 60);
     expect(panBy).not.toHaveBeenCalled();
   });
+
+  it("freezes the page around the graph while the drag lasts, unless the page is scrolled", () => {
+    const { container } = stage();
+    const root = document.documentElement;
+    const end = startSnapshotPan({ container, panBy: () => {} }, 10, 10);
+    expect(root.classList.contains("panning")).toBe(true);
+    mouse("mouseup", 40, 10);
+    expect(root.classList.contains("panning")).toBe(false);
+    end();
+    // Scrolled, the sticky bars would jump if they stopped sticking.
+    vi.spyOn(window, "scrollY", "get").mockReturnValue(120);
+    const again = startSnapshotPan({ container, panBy: () => {} }, 10, 10);
+    expect(root.classList.contains("panning")).toBe(false);
+    again();
+  });
 });

@@ -8,6 +8,13 @@
 // pointer moves; on release the graph pans once by the
 // distance dragged and draws itself for real. The areas uncovered at the
 // edges stay empty until release, as with Cytoscape's texture.
+//
+// While the drag lasts the page around the graph is frozen (`html.panning`,
+// styles.css): its scrolling panels and sticky bars stop being layers of
+// their own, because a software compositor redraws every layer the window
+// has, every frame — at 1920×1080 they cost the demo a fifth of its frames.
+// Nothing moves when they stop: the page is not scrolled (the sticky bars sit
+// where they would anyway) and the panels keep their scrollbar's room.
 
 export interface PanTarget {
   /** The element Cytoscape drew into (its canvases are inside it). */
@@ -53,6 +60,9 @@ export function startSnapshotPan(t: PanTarget, x: number, y: number): () => void
   if (!pic || !parent) return () => {};
   parent.append(pic);
   for (const l of ls) l.style.visibility = "hidden";
+  const root = document.documentElement;
+  const frozen = window.scrollY === 0 && window.scrollX === 0;
+  if (frozen) root.classList.add("panning");
   let dx = 0;
   let dy = 0;
   const move = (e: MouseEvent) => {
@@ -68,6 +78,7 @@ export function startSnapshotPan(t: PanTarget, x: number, y: number): () => void
     window.removeEventListener("mouseup", up, true);
     pic.remove();
     for (const l of ls) l.style.visibility = "";
+    if (frozen) root.classList.remove("panning");
   };
   const up = (e: MouseEvent) => {
     move(e);
