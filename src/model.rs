@@ -51,6 +51,10 @@ slug_enum!(
         /// Google Cloud audit logs other than the cluster's own API server
         /// (GKE cluster management through `container.googleapis.com`).
         GcpAudit => "gcp-audit",
+        /// Posture scanners' reports: `trivy k8s`, kube-bench, Kubescape.
+        Trivy => "trivy",
+        KubeBench => "kube-bench",
+        Kubescape => "kubescape",
     }
 );
 
@@ -62,6 +66,10 @@ slug_enum!(
         Telemetry => "telemetry",
         Object => "object",
         K8sEvent => "k8s-event",
+        /// A posture scanner's report on configuration and images (failed
+        /// controls, vulnerable workloads): what the cluster allowed, not
+        /// what happened. Hardening reads it; correlation never does.
+        Posture => "posture",
     }
 );
 

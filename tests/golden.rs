@@ -117,4 +117,10 @@ golden! {
     gke_bad_entries_among_good_ones => "gke/bad-entries.jsonl",
     gke_yaml_with_a_broken_document => "gke/gcloud-bad-document.yaml",
     gke_truncated_gcloud_array => "gke/gcloud-truncated.json",
+    posture_trivy_k8s_resources => "posture/trivy-k8s.json",
+    posture_trivy_k8s_older_layout => "posture/trivy-k8s-legacy.json",
+    posture_kube_bench_controls_object => "posture/kube-bench.json",
+    posture_kube_bench_bare_array => "posture/kube-bench-array.json",
+    posture_kube_bench_result_without_status => "posture/kube-bench-bad.json",
+    posture_kubescape_report => "posture/kubescape.json",
 }

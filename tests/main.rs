@@ -19,6 +19,7 @@ mod golden;
 mod hardening;
 mod import;
 mod listing;
+mod posture;
 mod incidents;
 mod report;
 mod report_figure;

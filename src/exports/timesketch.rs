@@ -270,6 +270,7 @@ pub fn timestamp_desc(source: &str, kind: &str) -> &'static str {
         (Some(Source::Defender), _) => "Activity Start",
         (Some(Source::ControlPlane), _) => "Log Time",
         (Some(Source::Kordon), _) => "Detected Event Time",
+        (_, "posture") => "Scan Time",
         _ => "Event Time",
     }
 }

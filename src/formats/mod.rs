@@ -16,6 +16,7 @@ pub mod envelope;
 pub mod falco;
 pub mod gke;
 pub mod k8s;
+pub mod posture;
 pub mod strict;
 pub mod tetragon;
 pub mod text;
@@ -166,6 +167,15 @@ pub enum Format {
     /// Explorer downloads.
     #[serde(rename = "gke-logging")]
     GkeLogging,
+    /// `trivy k8s --format json` reports (both layouts).
+    #[serde(rename = "trivy")]
+    Trivy,
+    /// kube-bench `--json` results.
+    #[serde(rename = "kube-bench")]
+    KubeBench,
+    /// Kubescape `--format json` reports.
+    #[serde(rename = "kubescape")]
+    Kubescape,
 }
 
 impl Format {
@@ -180,6 +190,9 @@ impl Format {
         Format::CloudTrail,
         Format::AzureActivity,
         Format::GkeLogging,
+        Format::Trivy,
+        Format::KubeBench,
+        Format::Kubescape,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -194,6 +207,9 @@ impl Format {
             Format::CloudTrail => "cloudtrail",
             Format::AzureActivity => "azure-activity",
             Format::GkeLogging => "gke-logging",
+            Format::Trivy => "trivy",
+            Format::KubeBench => "kube-bench",
+            Format::Kubescape => "kubescape",
         }
     }
 
@@ -214,6 +230,9 @@ impl Format {
             Format::CloudTrail => cloudtrail::sniff(obj),
             Format::AzureActivity => azure_activity::sniff(obj),
             Format::GkeLogging => gke::sniff(obj),
+            Format::Trivy => posture::trivy::sniff(obj),
+            Format::KubeBench => posture::kube_bench::sniff(obj),
+            Format::Kubescape => posture::kubescape::sniff(obj),
         }
     }
 
@@ -230,6 +249,9 @@ impl Format {
             Format::CloudTrail => cloudtrail::parse(raw, &Context::new(&Hint::default())),
             Format::AzureActivity => azure_activity::parse(raw, &Context::new(&Hint::default())),
             Format::GkeLogging => gke::parse(raw, &Context::new(&Hint::default())),
+            Format::Trivy => posture::trivy::parse(raw, None),
+            Format::KubeBench => posture::kube_bench::parse(raw),
+            Format::Kubescape => posture::kubescape::parse(raw),
         }
     }
 
@@ -246,6 +268,12 @@ impl Format {
             Format::CloudTrail => cloudtrail::parse(raw, ctx),
             Format::AzureActivity => azure_activity::parse(raw, ctx),
             Format::GkeLogging => gke::parse(raw, ctx),
+            // A resource the framing took out of a report's `Resources`:
+            // the report's `ClusterName` is a fact of its container.
+            Format::Trivy => posture::trivy::parse(
+                raw,
+                ctx.hint.container.as_ref().and_then(|c| c.facts.get("ClusterName")).and_then(Value::as_str),
+            ),
             _ => self.parse_record(raw),
         }
     }
@@ -345,7 +373,8 @@ impl From<serde_json::Error> for RecordError {
 /// records before Defender alerts because both are Azure records naming an
 /// AKS cluster (each sniffer also refuses the other's records); Defender
 /// before the Activity Log, whose entries of a Defender alert are the
-/// alert's.
+/// alert's. Posture reports come before Kubernetes objects: a Trivy
+/// resource names a `Kind` (capitalised, with no `apiVersion`).
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -357,6 +386,9 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Defender,
         Format::CloudTrail,
         Format::AzureActivity,
+        Format::Trivy,
+        Format::KubeBench,
+        Format::Kubescape,
         Format::K8sObjects,
     ]
         .into_iter()

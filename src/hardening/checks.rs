@@ -144,7 +144,7 @@ fn token_automounted(o: &Objects, s: &Scope, out: &mut Vec<Raw>) {
     }
 }
 
-fn workload_of(p: &Obj) -> String {
+pub(super) fn workload_of(p: &Obj) -> String {
     match (p.str("owner_kind"), p.str("owner_name")) {
         (Some("ReplicaSet"), Some(rs)) => match rs.rsplit_once('-') {
             Some((dep, _)) => format!("Deployment {}/{}", p.namespace.as_deref().unwrap_or_default(), dep),

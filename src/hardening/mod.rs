@@ -7,6 +7,7 @@
 
 mod checks;
 mod objects;
+mod posture;
 pub mod blast;
 pub mod rbac;
 
@@ -70,8 +71,11 @@ pub struct Finding {
     pub remediation: String,
     /// What shows it, in words: the objects and the rules.
     pub evidence: Vec<String>,
-    /// Event ids of the snapshot objects behind it.
+    /// Event ids of the snapshot objects and posture reports behind it.
     pub objects: Vec<String>,
+    /// Who found it: `Kordon` (from the snapshot), `Trivy`, `kube-bench`,
+    /// `Kubescape` — one finding however many found the same issue.
+    pub sources: Vec<String>,
 }
 
 /// A finding before its words: the check's id and its placeholders.
@@ -138,41 +142,81 @@ pub fn into_follow_up(findings: &[Finding], items: &mut Vec<FollowUp>) {
     }
 }
 
-/// The findings for `scope`, most severe first, grouped by category order.
+/// The findings for `scope`, most severe first, grouped by category order:
+/// Kordon's own from the snapshot, merged with the posture reports'.
 pub fn findings(case: &Case, scope: &Scope) -> Result<Vec<Finding>> {
     let objs = Objects::load(case)?;
-    if objs.is_empty() {
+    let reported = posture::load(case)?;
+    if objs.is_empty() && reported.is_empty() {
         return Err(Error::input(
             Code::NotFound,
-            "the case holds no snapshot objects: import a `kubectl get -o json` export or a `kordon snapshot` bundle first",
+            "the case holds no snapshot objects and no posture report: import a `kubectl get -o json` export, a `kordon snapshot` bundle, or a Trivy, kube-bench or Kubescape report first",
         ));
     }
     let scope = if scope.whole_case { objs.whole_scope() } else { scope.clone() };
     let c = content();
-    let raw = checks::run(&objs, &scope, c);
-    let checks: BTreeMap<&str, &Check> = c.checks.iter().map(|k| (k.id.as_str(), k)).collect();
-    let mut out: Vec<Finding> = raw
-        .into_iter()
-        .filter_map(|r| {
-            let k = checks.get(r.check)?;
-            let cat = c.categories.iter().find(|x| x.id == k.category)?;
-            Some(Finding {
-                check: k.id.clone(),
-                category: cat.id.clone(),
-                category_name: cat.name.clone(),
-                severity: k.severity.clone(),
-                title: fill(&k.title, &r.vars),
-                remediation: fill(&k.remediation, &r.vars),
-                evidence: r.evidence,
-                objects: r.objects.iter().map(|i| crate::store::format_id(*i)).collect(),
-            })
-        })
-        .collect();
+    let mut out = if objs.is_empty() { Vec::new() } else { own(&objs, &scope, c) };
+    posture::merge(&mut out, &reported, &scope, &objs, c);
+    let mut out: Vec<Finding> = out.into_iter().map(|(f, _)| f).collect();
     let cat_rank = |id: &str| c.categories.iter().position(|x| x.id == id).unwrap_or(usize::MAX);
     let sev_rank = |s: &str| crate::model::Severity::parse(s).map(crate::store::writer::severity_rank).unwrap_or(0);
     out.sort_by(|a, b| cat_rank(&a.category).cmp(&cat_rank(&b.category)).then(sev_rank(&b.severity).cmp(&sev_rank(&a.severity))).then(a.title.cmp(&b.title)));
-    out.dedup();
     Ok(out)
+}
+
+/// Kordon's own findings, each with what it is about; the findings a check
+/// makes once per pod of one workload in the same words are one.
+fn own(objs: &Objects, scope: &Scope, c: &Content) -> Vec<(Finding, posture::About)> {
+    let checks: BTreeMap<&str, &Check> = c.checks.iter().map(|k| (k.id.as_str(), k)).collect();
+    let mut out: Vec<(Finding, posture::About)> = Vec::new();
+    for r in checks::run(objs, scope, c) {
+        let Some(k) = checks.get(r.check) else { continue };
+        let Some(cat) = c.categories.iter().find(|x| x.id == k.category) else { continue };
+        let mut about = posture::About::default();
+        for (name, value) in &r.vars {
+            if *name == "namespace" {
+                about.namespaces.insert(value.clone());
+            }
+        }
+        for id in &r.objects {
+            if let Some(o) = objs.by_id(*id) {
+                about.labels.insert(o.label());
+                about.namespaces.extend(o.namespace.clone());
+                if o.kind == "Pod" {
+                    about.labels.insert(checks::workload_of(o));
+                }
+            }
+        }
+        let finding = Finding {
+            check: k.id.clone(),
+            category: cat.id.clone(),
+            category_name: cat.name.clone(),
+            severity: k.severity.clone(),
+            title: fill(&k.title, &r.vars),
+            remediation: fill(&k.remediation, &r.vars),
+            evidence: r.evidence,
+            objects: r.objects.iter().map(|i| crate::store::format_id(*i)).collect(),
+            sources: vec!["Kordon".to_string()],
+        };
+        match out.iter_mut().find(|(f, _)| f.check == finding.check && f.title == finding.title) {
+            Some((f, a)) => {
+                for e in finding.evidence {
+                    if !f.evidence.contains(&e) {
+                        f.evidence.push(e);
+                    }
+                }
+                for o in finding.objects {
+                    if !f.objects.contains(&o) {
+                        f.objects.push(o);
+                    }
+                }
+                a.labels.extend(about.labels);
+                a.namespaces.extend(about.namespaces);
+            }
+            None => out.push((finding, about)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -68,6 +68,11 @@ impl Objects {
         Ok(Objects { all: by_key.into_values().collect() })
     }
 
+    /// No objects: a case with posture reports and no snapshot.
+    pub fn empty() -> Objects {
+        Objects { all: Vec::new() }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.all.is_empty()
     }
@@ -79,6 +84,10 @@ impl Objects {
     pub fn of(&self, kind: &str) -> impl Iterator<Item = &Obj> + '_ {
         let kind = kind.to_string();
         self.all.iter().filter(move |o| o.kind == kind)
+    }
+
+    pub fn by_id(&self, id: i64) -> Option<&Obj> {
+        self.all.iter().find(|o| o.id == id)
     }
 
     pub fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&Obj> {

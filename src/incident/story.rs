@@ -149,6 +149,9 @@ fn source_name(s: Source) -> &'static str {
         Source::CloudTrail => "CloudTrail",
         Source::AzureActivity => "the Azure Activity Log",
         Source::GcpAudit => "Google Cloud audit logs",
+        Source::Trivy => "Trivy",
+        Source::KubeBench => "kube-bench",
+        Source::Kubescape => "Kubescape",
     }
 }
 

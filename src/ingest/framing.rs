@@ -103,7 +103,10 @@ pub fn is_document(prefix: &[u8]) -> bool {
 /// Defender's REST pages, Azure Monitor's Event Hub messages, CloudTrail's
 /// S3 objects and CLI pages, CloudWatch Logs' CLI pages and subscription
 /// objects.
-const CONTAINER_KEYS: &[&str] = &["items", "value", "records", "Records", "events", "Events", "logEvents"];
+// `Resources`: a `trivy k8s` report's scanned resources; `Controls`: a
+// kube-bench report's controls. Both reports grow with the cluster, so
+// each item is a record of its own, bounded like any record.
+const CONTAINER_KEYS: &[&str] = &["items", "value", "records", "Records", "events", "Events", "logEvents", "Resources", "Controls"];
 
 /// Whether a record's text may hold a container's array: a container key,
 /// quoted and unescaped, then `:` and `[` (JSON whitespace between). Most

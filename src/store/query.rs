@@ -118,7 +118,7 @@ pub fn each_event(case: &Case, f: &EventFilter, each: &mut dyn FnMut(EventRow) -
         if crate::model::EventKind::parse(k).is_none() {
             return Err(Error::input(
                 Code::InvalidArgument,
-                format!("unknown event kind '{}' (one of: alert, telemetry, object, k8s-event)", k),
+                format!("unknown event kind '{}' (one of: alert, telemetry, object, k8s-event, posture)", k),
             ));
         }
         sql.push_str(" AND e.kind = ?");
