@@ -15,6 +15,7 @@ pub mod eks;
 pub mod envelope;
 pub mod falco;
 pub mod gke;
+pub mod guardduty;
 pub mod k8s;
 pub mod strict;
 pub mod tetragon;
@@ -166,6 +167,10 @@ pub enum Format {
     /// Explorer downloads.
     #[serde(rename = "gke-logging")]
     GkeLogging,
+    /// Amazon GuardDuty findings (EKS protection, runtime monitoring): S3
+    /// export JSON Lines, EventBridge events, `get-findings` pages.
+    #[serde(rename = "guardduty")]
+    GuardDuty,
 }
 
 impl Format {
@@ -180,6 +185,7 @@ impl Format {
         Format::CloudTrail,
         Format::AzureActivity,
         Format::GkeLogging,
+        Format::GuardDuty,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -194,6 +200,7 @@ impl Format {
             Format::CloudTrail => "cloudtrail",
             Format::AzureActivity => "azure-activity",
             Format::GkeLogging => "gke-logging",
+            Format::GuardDuty => "guardduty",
         }
     }
 
@@ -214,6 +221,7 @@ impl Format {
             Format::CloudTrail => cloudtrail::sniff(obj),
             Format::AzureActivity => azure_activity::sniff(obj),
             Format::GkeLogging => gke::sniff(obj),
+            Format::GuardDuty => guardduty::sniff(obj),
         }
     }
 
@@ -230,6 +238,7 @@ impl Format {
             Format::CloudTrail => cloudtrail::parse(raw, &Context::new(&Hint::default())),
             Format::AzureActivity => azure_activity::parse(raw, &Context::new(&Hint::default())),
             Format::GkeLogging => gke::parse(raw, &Context::new(&Hint::default())),
+            Format::GuardDuty => guardduty::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -246,6 +255,7 @@ impl Format {
             Format::CloudTrail => cloudtrail::parse(raw, ctx),
             Format::AzureActivity => azure_activity::parse(raw, ctx),
             Format::GkeLogging => gke::parse(raw, ctx),
+            Format::GuardDuty => guardduty::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -345,7 +355,10 @@ impl From<serde_json::Error> for RecordError {
 /// records before Defender alerts because both are Azure records naming an
 /// AKS cluster (each sniffer also refuses the other's records); Defender
 /// before the Activity Log, whose entries of a Defender alert are the
-/// alert's.
+/// alert's. GuardDuty findings claim no other format's records (their
+/// `service.serviceName` is `guardduty`, or an EventBridge `detail` is one)
+/// and come before CloudTrail, whose sniffer would otherwise see an
+/// EventBridge envelope's `source`.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -355,6 +368,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Falco,
         Format::Tetragon,
         Format::Defender,
+        Format::GuardDuty,
         Format::CloudTrail,
         Format::AzureActivity,
         Format::K8sObjects,
