@@ -40,6 +40,9 @@
 //!   look exactly like real ones. They are imported, not dropped (the
 //!   investigator may be checking the pipeline), but marked: `fields.sample`
 //!   is `true` and the title starts with `[SAMPLE]`, as the console shows it.
+//!   Their entities are kept as given: GuardDuty names them with placeholders
+//!   (`GeneratedFindingEKSClusterName`, `GeneratedFindingPodName`) that meet
+//!   no real cluster, pod or identity.
 //! * Entities use [`crate::entity`]'s keys so that GuardDuty's cluster, pod,
 //!   container, image, process, service account and addresses meet what the
 //!   audit log, Falco, Tetragon and `kubectl` say of them: the process key is
@@ -131,7 +134,12 @@ pub fn parse(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
     if let Some(c) = ctx.hint.container.as_deref().filter(|c| c.key == "Findings") {
         envelope.insert("page".to_string(), Value::from(c.page));
     }
-    let mut ev = Finding { obj: finding, raw: RawText { text, base: raw_path } }.to_event()?;
+    let mut ev = Finding { obj: finding, raw: RawText { text, base: raw_path } }.to_event().map_err(|e| {
+        match shape {
+            "guardduty-eventbridge" => RecordError::new(format!("in the EventBridge event's detail: {}", e.reason)),
+            _ => e,
+        }
+    })?;
     ev.shape = Some(shape);
     if !envelope.is_empty() {
         ev.field("envelope", Value::Object(envelope));

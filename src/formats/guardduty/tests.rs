@@ -277,6 +277,6 @@ fn bad_records_say_what_is_wrong() {
         "the finding's `severity` is a string (\"HIGH\"), not a number"
     );
     assert_eq!(parse_plain(lines[3]).unwrap_err().reason, "the finding has no `id`");
-    assert_eq!(parse_plain(lines[4]).unwrap_err().reason, "the finding has no `id`");
+    assert_eq!(parse_plain(lines[4]).unwrap_err().reason, "in the EventBridge event's detail: the finding has no `id`");
     assert!(!parse_plain("[1]").unwrap_err().skip);
 }
