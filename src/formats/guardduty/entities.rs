@@ -38,6 +38,14 @@ pub(super) fn entities(f: &Finding, ev: &mut NewEvent) {
     if let Some(r) = resource {
         ev.field("resource_type", s(r, "resourceType"));
         cluster(f, r, ev);
+        // The AWS principal of an AWS API call finding: no ARN to key an
+        // identity by, so its facts stay fields.
+        if let Some(k) = object(r, "accessKeyDetails") {
+            ev.field("aws_user", s(k, "userName"));
+            ev.field("aws_user_type", s(k, "userType"));
+            ev.field("aws_principal_id", s(k, "principalId"));
+            ev.field("access_key_id", s(k, "accessKeyId"));
+        }
     }
     let k8s = resource.and_then(|r| object(r, "kubernetesDetails"));
     if let Some(user) = k8s.and_then(|k| object(k, "kubernetesUserDetails")) {

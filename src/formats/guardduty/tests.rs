@@ -167,7 +167,7 @@ fn a_runtime_finding_names_container_process_lineage_and_files() {
     assert_eq!(ev.fields["cluster_created_at"], "2026-03-02T22:15:32.123457000Z");
     assert_eq!(ev.fields["runtime_context"]["modifiedAt"], "2026-11-20T09:47:19.870Z");
 
-    let pool = events.iter().filter(|e| e.rule.as_deref() == Some("CryptoCurrency:Runtime/BitcoinTool.B")).last().unwrap();
+    let pool = events.iter().rfind(|e| e.rule.as_deref() == Some("CryptoCurrency:Runtime/BitcoinTool.B")).unwrap();
     assert_eq!(keys(pool, EntityKind::Ip, "destination"), ["198.51.100.77"]);
     assert_eq!(pool.fields["remote_port"], 4444);
     assert_eq!(pool.fields["local_ip"], "10.244.1.23");
@@ -185,7 +185,7 @@ fn the_cli_spelling_gives_the_same_event() {
         assert_eq!(cli.fields["envelope"]["page"], 1);
         let rule = cli.rule.clone().unwrap();
         // The latest export copy (the pool finding is exported twice).
-        let s3 = export.iter().filter(|e| e.rule.as_deref() == Some(rule.as_str())).last().unwrap();
+        let s3 = export.iter().rfind(|e| e.rule.as_deref() == Some(rule.as_str())).unwrap();
         assert_eq!(cli.dedup_key, s3.dedup_key, "{}", rule);
         assert_eq!(cli.rank, s3.rank, "{}", rule);
         assert_eq!((&cli.title, &cli.message, cli.severity, cli.time_ns), (&s3.title, &s3.message, s3.severity, s3.time_ns));
@@ -262,7 +262,10 @@ fn a_workload_that_is_no_pod_is_a_workload() {
     let w = &mut v["resource"]["kubernetesDetails"]["kubernetesWorkloadDetails"];
     w["type"] = "deployments".into();
     w["name"] = "cart".into();
+    v["resource"]["accessKeyDetails"] =
+        serde_json::json!({"accessKeyId": "ASIA4SLQK7TBXEXAMPLE", "principalId": "AROA4SLQK7TBX2CART9PQ:s", "userName": "cart-role", "userType": "AssumedRole"});
     let ev = parse_plain(&v.to_string()).unwrap();
+    assert_eq!((&ev.fields["aws_user"], &ev.fields["aws_user_type"]), (&"cart-role".into(), &"AssumedRole".into()));
     assert_eq!(keys(&ev, EntityKind::Workload, "owner"), ["shop/Deployment/cart"]);
     assert!(keys(&ev, EntityKind::Pod, "pod").is_empty());
 }
