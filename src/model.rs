@@ -55,6 +55,8 @@ slug_enum!(
         Trivy => "trivy",
         KubeBench => "kube-bench",
         Kubescape => "kubescape",
+        /// Amazon GuardDuty findings (EKS audit-log and runtime monitoring).
+        GuardDuty => "guardduty",
     }
 );
 

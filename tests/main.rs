@@ -15,6 +15,7 @@ mod detect;
 mod eks;
 mod exports;
 mod gke;
+mod guardduty;
 mod golden;
 mod hardening;
 mod import;

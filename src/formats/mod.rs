@@ -15,6 +15,7 @@ pub mod eks;
 pub mod envelope;
 pub mod falco;
 pub mod gke;
+pub mod guardduty;
 pub mod k8s;
 pub mod posture;
 pub mod strict;
@@ -176,6 +177,10 @@ pub enum Format {
     /// Kubescape `--format json` reports.
     #[serde(rename = "kubescape")]
     Kubescape,
+    /// Amazon GuardDuty findings (EKS protection, runtime monitoring): S3
+    /// export JSON Lines, EventBridge events, `get-findings` pages.
+    #[serde(rename = "guardduty")]
+    GuardDuty,
 }
 
 impl Format {
@@ -193,6 +198,7 @@ impl Format {
         Format::Trivy,
         Format::KubeBench,
         Format::Kubescape,
+        Format::GuardDuty,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -210,6 +216,7 @@ impl Format {
             Format::Trivy => "trivy",
             Format::KubeBench => "kube-bench",
             Format::Kubescape => "kubescape",
+            Format::GuardDuty => "guardduty",
         }
     }
 
@@ -233,6 +240,7 @@ impl Format {
             Format::Trivy => posture::trivy::sniff(obj),
             Format::KubeBench => posture::kube_bench::sniff(obj),
             Format::Kubescape => posture::kubescape::sniff(obj),
+            Format::GuardDuty => guardduty::sniff(obj),
         }
     }
 
@@ -252,6 +260,7 @@ impl Format {
             Format::Trivy => posture::trivy::parse(raw, None),
             Format::KubeBench => posture::kube_bench::parse(raw),
             Format::Kubescape => posture::kubescape::parse(raw),
+            Format::GuardDuty => guardduty::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -274,6 +283,7 @@ impl Format {
                 raw,
                 ctx.hint.container.as_ref().and_then(|c| c.facts.get("ClusterName")).and_then(Value::as_str),
             ),
+            Format::GuardDuty => guardduty::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -373,8 +383,12 @@ impl From<serde_json::Error> for RecordError {
 /// records before Defender alerts because both are Azure records naming an
 /// AKS cluster (each sniffer also refuses the other's records); Defender
 /// before the Activity Log, whose entries of a Defender alert are the
-/// alert's. Posture reports come before Kubernetes objects: a Trivy
-/// resource names a `Kind` (capitalised, with no `apiVersion`).
+/// alert's. GuardDuty findings claim no other format's records (their
+/// `service.serviceName` is `guardduty`, or an EventBridge `detail` is one)
+/// and come before CloudTrail, whose sniffer would otherwise see an
+/// EventBridge envelope's `source`. Posture reports come before Kubernetes
+/// objects: a Trivy resource names a `Kind` (capitalised, with no
+/// `apiVersion`).
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -384,6 +398,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Falco,
         Format::Tetragon,
         Format::Defender,
+        Format::GuardDuty,
         Format::CloudTrail,
         Format::AzureActivity,
         Format::Trivy,

@@ -152,6 +152,7 @@ fn source_name(s: Source) -> &'static str {
         Source::Trivy => "Trivy",
         Source::KubeBench => "kube-bench",
         Source::Kubescape => "Kubescape",
+        Source::GuardDuty => "GuardDuty",
     }
 }
 

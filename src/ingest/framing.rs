@@ -102,11 +102,11 @@ pub fn is_document(prefix: &[u8]) -> bool {
 /// The keys whose array holds a container's records: Kubernetes lists,
 /// Defender's REST pages, Azure Monitor's Event Hub messages, CloudTrail's
 /// S3 objects and CLI pages, CloudWatch Logs' CLI pages and subscription
-/// objects.
+/// objects, GuardDuty's `get-findings` pages.
 // `Resources`: a `trivy k8s` report's scanned resources; `Controls`: a
 // kube-bench report's controls. Both reports grow with the cluster, so
 // each item is a record of its own, bounded like any record.
-const CONTAINER_KEYS: &[&str] = &["items", "value", "records", "Records", "events", "Events", "logEvents", "Resources", "Controls"];
+const CONTAINER_KEYS: &[&str] = &["items", "value", "records", "Records", "events", "Events", "logEvents", "Findings", "Resources", "Controls"];
 
 /// Whether a record's text may hold a container's array: a container key,
 /// quoted and unescaped, then `:` and `[` (JSON whitespace between). Most
@@ -1240,6 +1240,7 @@ mod tests {
             br#"{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/x/cluster","logEvents":[{"id":"1"}]}"#,
             br#"{"Records": [{"eventName": "GetObject"}]}"#,
             br#"{"value":[{"id":"x"}],"nextLink":null}"#,
+            br#"{"Findings": [{"Id": "f1", "Type": "Execution:Runtime/NewBinaryExecuted"}]}"#,
         ] {
             assert!(may_hold_container(container), "{}", String::from_utf8_lossy(container));
             assert!(container_items(container, 1).is_some(), "{}", String::from_utf8_lossy(container));
