@@ -51,6 +51,8 @@ slug_enum!(
         /// Google Cloud audit logs other than the cluster's own API server
         /// (GKE cluster management through `container.googleapis.com`).
         GcpAudit => "gcp-audit",
+        /// Aqua Tracee: eBPF runtime events and its signatures' detections.
+        Tracee => "tracee",
     }
 );
 

@@ -19,6 +19,7 @@ pub mod k8s;
 pub mod strict;
 pub mod tetragon;
 pub mod text;
+pub mod tracee;
 #[cfg(test)]
 mod test_support;
 
@@ -166,6 +167,10 @@ pub enum Format {
     /// Explorer downloads.
     #[serde(rename = "gke-logging")]
     GkeLogging,
+    /// Aqua Tracee events of every generation (legacy flat, nested,
+    /// `v1beta1`), also as `kubectl logs` of its DaemonSet.
+    #[serde(rename = "tracee")]
+    Tracee,
 }
 
 impl Format {
@@ -180,6 +185,7 @@ impl Format {
         Format::CloudTrail,
         Format::AzureActivity,
         Format::GkeLogging,
+        Format::Tracee,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -194,6 +200,7 @@ impl Format {
             Format::CloudTrail => "cloudtrail",
             Format::AzureActivity => "azure-activity",
             Format::GkeLogging => "gke-logging",
+            Format::Tracee => "tracee",
         }
     }
 
@@ -214,6 +221,7 @@ impl Format {
             Format::CloudTrail => cloudtrail::sniff(obj),
             Format::AzureActivity => azure_activity::sniff(obj),
             Format::GkeLogging => gke::sniff(obj),
+            Format::Tracee => tracee::sniff(obj),
         }
     }
 
@@ -230,6 +238,7 @@ impl Format {
             Format::CloudTrail => cloudtrail::parse(raw, &Context::new(&Hint::default())),
             Format::AzureActivity => azure_activity::parse(raw, &Context::new(&Hint::default())),
             Format::GkeLogging => gke::parse(raw, &Context::new(&Hint::default())),
+            Format::Tracee => tracee::parse(raw),
         }
     }
 
@@ -287,6 +296,7 @@ impl Format {
         match self {
             Format::Falco => falco::parse_text(text),
             Format::K8sObjects => k8s::parse_text(text),
+            Format::Tracee => tracee::parse_text(text),
             _ => Err(RecordError::new("not a JSON record")),
         }
     }
@@ -345,7 +355,9 @@ impl From<serde_json::Error> for RecordError {
 /// records before Defender alerts because both are Azure records naming an
 /// AKS cluster (each sniffer also refuses the other's records); Defender
 /// before the Activity Log, whose entries of a Defender alert are the
-/// alert's.
+/// alert's. Tracee's sniffer wants keys no other format writes
+/// (`eventName` + `processName`, `name` + a `workload` object), so its
+/// place only has to come before the Kubernetes objects' catch-all.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -357,6 +369,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Defender,
         Format::CloudTrail,
         Format::AzureActivity,
+        Format::Tracee,
         Format::K8sObjects,
     ]
         .into_iter()
