@@ -25,5 +25,6 @@ mod report_figure;
 mod report_pdf;
 mod snapshot;
 mod terminal;
+mod tracee;
 mod triage;
 mod verify;
