@@ -29,6 +29,7 @@ fn every_generation_reads_as_its_words_in_the_summary() {
         ("legacy-2022.jsonl", "Tracee, legacy flat events (≈2022), 7 Tracee events", 7),
         ("nested-2024.jsonl", "Tracee, nested events (≈2023–2025), 8 Tracee events", 8),
         ("v1beta1-2025.jsonl", "Tracee, v1beta1 events, 4 Tracee events", 4),
+        ("tracee-rules-2022.jsonl", "Tracee, legacy flat events (≈2022), 1 Tracee event", 1),
     ];
     for (name, shape, records) in cases {
         let t = TestCase::new();
@@ -177,6 +178,22 @@ fn signatures_are_alerts_with_tracees_tags_and_kordons_reading() {
             ),
         ]
     );
+}
+
+#[test]
+fn a_tracee_rules_finding_of_2022_is_an_alert_too() {
+    let t = TestCase::new();
+    t.import(&[&sample("tracee-rules-2022.jsonl")]);
+    let evs = events(&t);
+    assert_eq!(evs.len(), 1);
+    let a = &evs[0];
+    assert_eq!(a["kind"], "alert");
+    assert_eq!(a["rule"], "TRC-13 Kubernetes API server connection detected");
+    assert_eq!(a["severity"], "low");
+    assert_eq!(a["tactics"], serde_json::json!(["TA0007"]));
+    assert_eq!(a["time"], "2026-11-20T09:45:40.118420554Z");
+    assert_eq!(keys(&t, "pod"), BTreeSet::from([POD.to_string()]));
+    assert_eq!(keys(&t, "ip"), BTreeSet::from(["10.0.0.1".to_string()]));
 }
 
 #[test]

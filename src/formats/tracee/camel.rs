@@ -13,6 +13,35 @@ pub fn sniff(obj: &Map<String, Value>) -> bool {
     obj.get("eventName").is_some_and(Value::is_string) && obj.contains_key("processName")
 }
 
+/// A finding of `tracee-rules` (the separate signature engine until 2022):
+/// `SigMetadata` and the legacy event that triggered it as `Context`.
+pub fn sniff_finding(obj: &Map<String, Value>) -> bool {
+    obj.get("SigMetadata").is_some_and(Value::is_object)
+        && obj.get("Context").and_then(Value::as_object).is_some_and(sniff)
+}
+
+/// Reads a `tracee-rules` finding: the event is its `Context`, the
+/// signature its `SigMetadata` (`ID`, `Name`, `Description`, `Properties`).
+pub fn read_finding(obj: &Map<String, Value>) -> Result<Record<'_>, RecordError> {
+    let meta = obj.get("SigMetadata").and_then(Value::as_object).expect("sniffed");
+    let context = obj.get("Context").and_then(Value::as_object).expect("sniffed");
+    let mut rec = read(context)?;
+    let props = meta.get("Properties").and_then(Value::as_object);
+    let mut sig = signature(meta, |k| props.and_then(|p| p.get(k)), None);
+    sig.id = sig.id.or_else(|| str_of(meta.get("ID")).map(str::to_string));
+    sig.name = sig.name.or_else(|| str_of(meta.get("Name")).map(str::to_string));
+    sig.triggered_by = Some(rec.event_name.clone());
+    rec.event_name = str_of(meta.get("EventName"))
+        .or(sig.id.as_deref())
+        .unwrap_or("tracee-rules finding")
+        .to_string();
+    if let Some(data) = obj.get("Data").filter(|d| d.as_object().is_some_and(|o| !o.is_empty())) {
+        rec.extra.push(("finding_data", data.clone()));
+    }
+    rec.signature = Some(sig);
+    Ok(rec)
+}
+
 /// Keys only the nested generation writes.
 const NESTED_KEYS: &[&str] = &[
     "executable",

@@ -7,8 +7,10 @@
 //!   from clusters that were never upgraded. The legacy flat records (≈2022)
 //!   and the nested ones (≈2023–2025: `container{}`, `kubernetes{}`,
 //!   `executable{}`, signature `metadata{}`) share their camelCase process
-//!   fields and are read by [`camel`]; the `v1beta1` protobuf events (`name`,
-//!   `workload{}`, `data[]`, `threat{}`) by [`v1beta1`]. Both readers fill
+//!   fields and are read by [`camel`], which also reads the findings of
+//!   2022's separate `tracee-rules` engine (`SigMetadata` + `Context`); the
+//!   `v1beta1` protobuf events (`name`, `workload{}`, `data[]`, `threat{}`)
+//!   by [`v1beta1`]. Both readers fill
 //!   one [`Record`] and one builder turns it into the event, so the three
 //!   generations give the same title, fields and entity keys for the same
 //!   pod, container and process (the integration test pins that).
@@ -24,9 +26,9 @@
 //!   as its scope, and Tracee does not name the node.
 //! * `hostName` is NOT the node. Tracee writes the task's UTS hostname
 //!   truncated to 15 characters, which for a pod is the pod's own hostname
-//!   (`cart-7f9c6d8b5-` for `cart-7f9c6d8b5-x2k4q`) and for a host process a cut-off node name
-//!   (`aks-nodepool1-3`). It is kept as the `uts_hostname` field and never
-//!   becomes a node entity.
+//!   cut short (`cart-7f9c6d8b5-` for `cart-7f9c6d8b5-x2k4q`) and for a
+//!   host process a cut-off node name (`aks-nodepool1-3`). It is kept as the
+//!   `uts_hostname` field and never becomes a node entity.
 //! * Outside containers Tracee writes empty strings (`containerId: ""`,
 //!   `podName: ""`): empty means absent everywhere.
 //! * Signatures are events too. The nested generation puts the signature in
@@ -72,9 +74,10 @@ use serde_json::{Map, Value};
 /// Whether a JSON object is a Tracee event (any generation) — or one of the
 /// JSON log lines Tracee writes next to its events, which [`parse`] skips.
 /// Only events are claimed by content here: `eventName` + `processName`
-/// (camelCase generations) or `name` + a `workload` object (`v1beta1`).
+/// (camelCase generations), `name` + a `workload` object (`v1beta1`), or a
+/// `tracee-rules` finding (`SigMetadata` + such an event as `Context`).
 pub fn sniff(obj: &Map<String, Value>) -> bool {
-    camel::sniff(obj) || v1beta1::sniff(obj)
+    camel::sniff(obj) || v1beta1::sniff(obj) || camel::sniff_finding(obj)
 }
 
 /// Parses one Tracee record. Tracee's own JSON log lines are skipped.
@@ -87,6 +90,8 @@ pub fn parse(raw: &[u8]) -> Result<NewEvent, RecordError> {
         camel::read(obj)?
     } else if v1beta1::sniff(obj) {
         v1beta1::read(obj)?
+    } else if camel::sniff_finding(obj) {
+        camel::read_finding(obj)?
     } else if let Some(what) = log_line(obj) {
         return Err(RecordError::skipped(what));
     } else {

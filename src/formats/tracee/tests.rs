@@ -318,3 +318,24 @@ fn odd_values_never_panic() {
         assert_eq!(ev.source, Source::Tracee);
     }
 }
+
+#[test]
+fn a_tracee_rules_finding_is_the_legacy_alert_of_its_context() {
+    const RULES: &str = include_str!("../../../fixtures/samples/tracee/tracee-rules-2022.jsonl");
+    let line = RULES.lines().next().unwrap();
+    assert_eq!(detect_record(&obj(line)), Some(Format::Tracee));
+    let ev = parse_str(line);
+    assert_eq!(ev.kind, EventKind::Alert);
+    assert_eq!(ev.rule.as_deref(), Some("TRC-13 Kubernetes API server connection detected"));
+    assert_eq!(ev.severity, Severity::Low);
+    assert_eq!(ev.tactics, vec!["TA0007"]);
+    assert_eq!(ev.shape, Some("tracee-legacy"));
+    assert_eq!(ev.fields["triggered_by"], "security_socket_connect");
+    assert_eq!(ev.fields["trigger"], "connect by curl to 10.0.0.1:443");
+    assert_eq!(ev.fields["finding_data"]["ip"], "10.0.0.1");
+    assert_eq!(ev.time_ns, Some(1_795_167_940_118_420_554));
+    assert_eq!(key(&ev, EntityKind::Ip, "destination-ip").as_deref(), Some("10.0.0.1"));
+    assert_eq!(key(&ev, EntityKind::Pod, "pod").as_deref(), Some(POD));
+    // SigMetadata without a Context event is nobody's.
+    assert!(!sniff(&obj(r#"{"SigMetadata":{"ID":"TRC-1"},"Context":{"x":1}}"#)));
+}
