@@ -57,6 +57,8 @@ slug_enum!(
         Kubescape => "kubescape",
         /// Amazon GuardDuty findings (EKS audit-log and runtime monitoring).
         GuardDuty => "guardduty",
+        /// Aqua Tracee: eBPF runtime events and its signatures' detections.
+        Tracee => "tracee",
     }
 );
 

@@ -27,5 +27,6 @@ mod report_figure;
 mod report_pdf;
 mod snapshot;
 mod terminal;
+mod tracee;
 mod triage;
 mod verify;

@@ -21,6 +21,7 @@ pub mod posture;
 pub mod strict;
 pub mod tetragon;
 pub mod text;
+pub mod tracee;
 #[cfg(test)]
 mod test_support;
 
@@ -181,6 +182,10 @@ pub enum Format {
     /// export JSON Lines, EventBridge events, `get-findings` pages.
     #[serde(rename = "guardduty")]
     GuardDuty,
+    /// Aqua Tracee events of every generation (legacy flat, nested,
+    /// `v1beta1`), also as `kubectl logs` of its DaemonSet.
+    #[serde(rename = "tracee")]
+    Tracee,
 }
 
 impl Format {
@@ -199,6 +204,7 @@ impl Format {
         Format::KubeBench,
         Format::Kubescape,
         Format::GuardDuty,
+        Format::Tracee,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -217,6 +223,7 @@ impl Format {
             Format::KubeBench => "kube-bench",
             Format::Kubescape => "kubescape",
             Format::GuardDuty => "guardduty",
+            Format::Tracee => "tracee",
         }
     }
 
@@ -241,6 +248,7 @@ impl Format {
             Format::KubeBench => posture::kube_bench::sniff(obj),
             Format::Kubescape => posture::kubescape::sniff(obj),
             Format::GuardDuty => guardduty::sniff(obj),
+            Format::Tracee => tracee::sniff(obj),
         }
     }
 
@@ -261,6 +269,7 @@ impl Format {
             Format::KubeBench => posture::kube_bench::parse(raw),
             Format::Kubescape => posture::kubescape::parse(raw),
             Format::GuardDuty => guardduty::parse(raw, &Context::new(&Hint::default())),
+            Format::Tracee => tracee::parse(raw),
         }
     }
 
@@ -325,6 +334,7 @@ impl Format {
         match self {
             Format::Falco => falco::parse_text(text),
             Format::K8sObjects => k8s::parse_text(text),
+            Format::Tracee => tracee::parse_text(text),
             _ => Err(RecordError::new("not a JSON record")),
         }
     }
@@ -388,7 +398,9 @@ impl From<serde_json::Error> for RecordError {
 /// and come before CloudTrail, whose sniffer would otherwise see an
 /// EventBridge envelope's `source`. Posture reports come before Kubernetes
 /// objects: a Trivy resource names a `Kind` (capitalised, with no
-/// `apiVersion`).
+/// `apiVersion`). Tracee's sniffer wants keys no other format writes
+/// (`eventName` + `processName`, `name` + a `workload` object), so its
+/// place only has to come before the Kubernetes objects' catch-all.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -404,6 +416,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Trivy,
         Format::KubeBench,
         Format::Kubescape,
+        Format::Tracee,
         Format::K8sObjects,
     ]
         .into_iter()

@@ -153,6 +153,7 @@ fn source_name(s: Source) -> &'static str {
         Source::KubeBench => "kube-bench",
         Source::Kubescape => "Kubescape",
         Source::GuardDuty => "GuardDuty",
+        Source::Tracee => "Tracee",
     }
 }
 
