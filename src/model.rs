@@ -51,6 +51,11 @@ slug_enum!(
         /// Google Cloud audit logs other than the cluster's own API server
         /// (GKE cluster management through `container.googleapis.com`).
         GcpAudit => "gcp-audit",
+        /// Sysdig Secure: runtime policy events (its agent's Falco rules,
+        /// Kubernetes and cloud audit detections).
+        Sysdig => "sysdig",
+        /// KubeArmor: LSM-enforced policy alerts and container/host logs.
+        KubeArmor => "kubearmor",
     }
 );
 

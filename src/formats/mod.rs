@@ -16,7 +16,9 @@ pub mod envelope;
 pub mod falco;
 pub mod gke;
 pub mod k8s;
+pub mod kubearmor;
 pub mod strict;
+pub mod sysdig;
 pub mod tetragon;
 pub mod text;
 #[cfg(test)]
@@ -166,6 +168,13 @@ pub enum Format {
     /// Explorer downloads.
     #[serde(rename = "gke-logging")]
     GkeLogging,
+    /// Sysdig Secure runtime policy events (Events Feed API, event
+    /// forwarding).
+    #[serde(rename = "sysdig")]
+    Sysdig,
+    /// KubeArmor alerts and logs (`karmor logs --json`, pretty JSON).
+    #[serde(rename = "kubearmor")]
+    KubeArmor,
 }
 
 impl Format {
@@ -180,6 +189,8 @@ impl Format {
         Format::CloudTrail,
         Format::AzureActivity,
         Format::GkeLogging,
+        Format::Sysdig,
+        Format::KubeArmor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -194,6 +205,8 @@ impl Format {
             Format::CloudTrail => "cloudtrail",
             Format::AzureActivity => "azure-activity",
             Format::GkeLogging => "gke-logging",
+            Format::Sysdig => "sysdig",
+            Format::KubeArmor => "kubearmor",
         }
     }
 
@@ -214,6 +227,8 @@ impl Format {
             Format::CloudTrail => cloudtrail::sniff(obj),
             Format::AzureActivity => azure_activity::sniff(obj),
             Format::GkeLogging => gke::sniff(obj),
+            Format::Sysdig => sysdig::sniff(obj),
+            Format::KubeArmor => kubearmor::sniff(obj),
         }
     }
 
@@ -230,6 +245,8 @@ impl Format {
             Format::CloudTrail => cloudtrail::parse(raw, &Context::new(&Hint::default())),
             Format::AzureActivity => azure_activity::parse(raw, &Context::new(&Hint::default())),
             Format::GkeLogging => gke::parse(raw, &Context::new(&Hint::default())),
+            Format::Sysdig => sysdig::parse(raw),
+            Format::KubeArmor => kubearmor::parse(raw),
         }
     }
 
@@ -287,6 +304,7 @@ impl Format {
         match self {
             Format::Falco => falco::parse_text(text),
             Format::K8sObjects => k8s::parse_text(text),
+            Format::KubeArmor => kubearmor::parse_text(text),
             _ => Err(RecordError::new("not a JSON record")),
         }
     }
@@ -345,7 +363,9 @@ impl From<serde_json::Error> for RecordError {
 /// records before Defender alerts because both are Azure records naming an
 /// AKS cluster (each sniffer also refuses the other's records); Defender
 /// before the Activity Log, whose entries of a Defender alert are the
-/// alert's.
+/// alert's. Sysdig events (a `content` object) and KubeArmor records
+/// (PascalCase `Type`, `Operation`, `HostName`) are claimed by no other
+/// sniffer; they go after Falco and Tetragon, whose keys they lack.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -354,6 +374,8 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::GkeLogging,
         Format::Falco,
         Format::Tetragon,
+        Format::Sysdig,
+        Format::KubeArmor,
         Format::Defender,
         Format::CloudTrail,
         Format::AzureActivity,
@@ -370,6 +392,8 @@ pub fn detect_text(text: &str) -> Option<Format> {
         Some(Format::Falco)
     } else if k8s::looks_like_log_block(text) {
         Some(Format::K8sObjects)
+    } else if kubearmor::looks_like_text(text) {
+        Some(Format::KubeArmor)
     } else {
         None
     }

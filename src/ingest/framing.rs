@@ -94,9 +94,26 @@ pub fn is_document(prefix: &[u8]) -> bool {
         return true;
     }
     if !b.starts_with(b"{") {
-        return false;
+        return pretty_after_text(b);
     }
     serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_err()
+}
+
+/// Whether text lines (a CLI's status lines on stderr, captured with
+/// `2>&1`: `karmor logs --output pretty-json`) lead to a pretty-printed
+/// object: the first line starting with `{` is a lone `{`. A JSON Lines
+/// record, or a broken one, is never a lone `{`, so such files stay lines.
+fn pretty_after_text(b: &[u8]) -> bool {
+    for line in b.split(|c| *c == b'\n') {
+        let t = trim_start(line);
+        if t.starts_with(b"[") || t.starts_with(LOG_START) {
+            return false;
+        }
+        if t.starts_with(b"{") {
+            return t.iter().skip(1).all(|c| c.is_ascii_whitespace());
+        }
+    }
+    false
 }
 
 /// The keys whose array holds a container's records: Kubernetes lists,
