@@ -10,7 +10,7 @@
 //!   …). The source is kept in the fields; only what it names differs.
 //! * `timestamp` is epoch **nanoseconds** written as a JSON number past
 //!   2^53, where an `f64` can no longer hold every integer: read through a
-//!   float, `1795168041130456789` becomes `…456768`. serde_json (without
+//!   float, `1795168041130456789` becomes `…456832`. serde_json (without
 //!   `arbitrary_precision`, which Kordon does not enable) reads an integer
 //!   literal as a `u64`, exactly; [`timestamp_ns`] takes only that (or a
 //!   string of digits) and never a float, so the time the investigator sees
