@@ -59,6 +59,11 @@ slug_enum!(
         GuardDuty => "guardduty",
         /// Aqua Tracee: eBPF runtime events and its signatures' detections.
         Tracee => "tracee",
+        /// Sysdig Secure: runtime policy events (its agent's Falco rules,
+        /// Kubernetes and cloud audit detections).
+        Sysdig => "sysdig",
+        /// KubeArmor: LSM-enforced policy alerts and container/host logs.
+        KubeArmor => "kubearmor",
     }
 );
 

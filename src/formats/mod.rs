@@ -17,8 +17,10 @@ pub mod falco;
 pub mod gke;
 pub mod guardduty;
 pub mod k8s;
+pub mod kubearmor;
 pub mod posture;
 pub mod strict;
+pub mod sysdig;
 pub mod tetragon;
 pub mod text;
 pub mod tracee;
@@ -186,6 +188,13 @@ pub enum Format {
     /// `v1beta1`), also as `kubectl logs` of its DaemonSet.
     #[serde(rename = "tracee")]
     Tracee,
+    /// Sysdig Secure runtime policy events (Events Feed API, event
+    /// forwarding).
+    #[serde(rename = "sysdig")]
+    Sysdig,
+    /// KubeArmor alerts and logs (`karmor logs --json`, pretty JSON).
+    #[serde(rename = "kubearmor")]
+    KubeArmor,
 }
 
 impl Format {
@@ -205,6 +214,8 @@ impl Format {
         Format::Kubescape,
         Format::GuardDuty,
         Format::Tracee,
+        Format::Sysdig,
+        Format::KubeArmor,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -224,6 +235,8 @@ impl Format {
             Format::Kubescape => "kubescape",
             Format::GuardDuty => "guardduty",
             Format::Tracee => "tracee",
+            Format::Sysdig => "sysdig",
+            Format::KubeArmor => "kubearmor",
         }
     }
 
@@ -249,6 +262,8 @@ impl Format {
             Format::Kubescape => posture::kubescape::sniff(obj),
             Format::GuardDuty => guardduty::sniff(obj),
             Format::Tracee => tracee::sniff(obj),
+            Format::Sysdig => sysdig::sniff(obj),
+            Format::KubeArmor => kubearmor::sniff(obj),
         }
     }
 
@@ -270,6 +285,8 @@ impl Format {
             Format::Kubescape => posture::kubescape::parse(raw),
             Format::GuardDuty => guardduty::parse(raw, &Context::new(&Hint::default())),
             Format::Tracee => tracee::parse(raw),
+            Format::Sysdig => sysdig::parse(raw),
+            Format::KubeArmor => kubearmor::parse(raw),
         }
     }
 
@@ -335,6 +352,7 @@ impl Format {
             Format::Falco => falco::parse_text(text),
             Format::K8sObjects => k8s::parse_text(text),
             Format::Tracee => tracee::parse_text(text),
+            Format::KubeArmor => kubearmor::parse_text(text),
             _ => Err(RecordError::new("not a JSON record")),
         }
     }
@@ -401,6 +419,9 @@ impl From<serde_json::Error> for RecordError {
 /// `apiVersion`). Tracee's sniffer wants keys no other format writes
 /// (`eventName` + `processName`, `name` + a `workload` object), so its
 /// place only has to come before the Kubernetes objects' catch-all.
+/// Sysdig events (a `content` object) and KubeArmor records
+/// (PascalCase `Type`, `Operation`, `HostName`) are claimed by no other
+/// sniffer; they go after Falco and Tetragon, whose keys they lack.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -409,6 +430,8 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::GkeLogging,
         Format::Falco,
         Format::Tetragon,
+        Format::Sysdig,
+        Format::KubeArmor,
         Format::Defender,
         Format::GuardDuty,
         Format::CloudTrail,
@@ -430,6 +453,8 @@ pub fn detect_text(text: &str) -> Option<Format> {
         Some(Format::Falco)
     } else if k8s::looks_like_log_block(text) {
         Some(Format::K8sObjects)
+    } else if kubearmor::looks_like_text(text) {
+        Some(Format::KubeArmor)
     } else {
         None
     }

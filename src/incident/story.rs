@@ -154,6 +154,8 @@ fn source_name(s: Source) -> &'static str {
         Source::Kubescape => "Kubescape",
         Source::GuardDuty => "GuardDuty",
         Source::Tracee => "Tracee",
+        Source::Sysdig => "Sysdig Secure",
+        Source::KubeArmor => "KubeArmor",
     }
 }
 

@@ -94,9 +94,28 @@ pub fn is_document(prefix: &[u8]) -> bool {
         return true;
     }
     if !b.starts_with(b"{") {
-        return false;
+        return pretty_after_text(b);
     }
     serde_json::from_slice::<serde::de::IgnoredAny>(first_line).is_err()
+}
+
+/// Whether text lines (a CLI's status lines on stderr, captured with
+/// `2>&1`: `karmor logs --output pretty-json`) lead to a pretty-printed
+/// object: the first line starting with `{` is a lone `{` at the start of
+/// the line, and the text before it quotes nothing. A JSON Lines record, or
+/// a broken one, is never a lone `{`; a CSV cell holding indented JSON is
+/// quoted; such files stay lines.
+fn pretty_after_text(b: &[u8]) -> bool {
+    for line in b.split(|c| *c == b'\n') {
+        if line.starts_with(b"{") {
+            return line[1..].iter().all(|c| c.is_ascii_whitespace());
+        }
+        let t = trim_start(line);
+        if t.starts_with(b"{") || t.starts_with(b"[") || t.starts_with(LOG_START) || line.contains(&b'"') {
+            return false;
+        }
+    }
+    false
 }
 
 /// The keys whose array holds a container's records: Kubernetes lists,
@@ -1162,6 +1181,24 @@ mod tests {
             });
             Ok(())
         }
+    }
+
+    #[test]
+    fn pretty_objects_behind_status_lines_are_documents_and_nothing_else_is() {
+        let pretty = include_bytes!("../../fixtures/samples/kubearmor/karmor-pretty.json");
+        assert!(is_document(pretty));
+        let lines = include_bytes!("../../fixtures/samples/kubearmor/karmor-logs.jsonl");
+        assert!(!is_document(lines));
+        // A CSV cell holding indented JSON, text then a broken record.
+        assert!(!is_document(b"TenantId,Log\nt,\"\n{\n  \"a\": 1\n}\"\n"));
+        assert!(!is_document(b"a status line\n{\"Type\":\n"));
+        assert!(!is_document(b"a status line\n  {\n"));
+        assert!(!is_document(b"Falco version: 0.39.2\n{\"rule\":\"r\"}\n"));
+        // Read as documents, the status lines are text and the objects records.
+        let mut c = Collect(Vec::new());
+        split_document(pretty, &mut c).unwrap();
+        let kinds: Vec<&str> = c.0.iter().map(|p| p.0).collect();
+        assert_eq!(kinds, ["text", "text", "text", "json", "json", "json"]);
     }
 
     #[test]

@@ -208,6 +208,8 @@ impl Parser {
                     self.event(raw.clone(), at, ev, i, out);
                 }
             }
+            // Text understood and carrying nothing (a CLI's status line).
+            Err(e) if e.skip => out.push(Push::Skipped(e.reason)),
             Err(e) => out.push(Push::Error { at, raw, reason: e.reason }),
         }
     }
