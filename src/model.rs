@@ -51,6 +51,8 @@ slug_enum!(
         /// Google Cloud audit logs other than the cluster's own API server
         /// (GKE cluster management through `container.googleapis.com`).
         GcpAudit => "gcp-audit",
+        /// Cilium Hubble: network flows the datapath forwarded or dropped.
+        Hubble => "hubble",
     }
 );
 

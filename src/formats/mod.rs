@@ -15,6 +15,7 @@ pub mod eks;
 pub mod envelope;
 pub mod falco;
 pub mod gke;
+pub mod hubble;
 pub mod k8s;
 pub mod strict;
 pub mod tetragon;
@@ -166,6 +167,10 @@ pub enum Format {
     /// Explorer downloads.
     #[serde(rename = "gke-logging")]
     GkeLogging,
+    /// Cilium Hubble flows: `hubble observe -o json` output and the Hubble
+    /// exporter's file.
+    #[serde(rename = "hubble")]
+    Hubble,
 }
 
 impl Format {
@@ -180,6 +185,7 @@ impl Format {
         Format::CloudTrail,
         Format::AzureActivity,
         Format::GkeLogging,
+        Format::Hubble,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -194,6 +200,7 @@ impl Format {
             Format::CloudTrail => "cloudtrail",
             Format::AzureActivity => "azure-activity",
             Format::GkeLogging => "gke-logging",
+            Format::Hubble => "hubble",
         }
     }
 
@@ -214,6 +221,7 @@ impl Format {
             Format::CloudTrail => cloudtrail::sniff(obj),
             Format::AzureActivity => azure_activity::sniff(obj),
             Format::GkeLogging => gke::sniff(obj),
+            Format::Hubble => hubble::sniff(obj),
         }
     }
 
@@ -230,6 +238,7 @@ impl Format {
             Format::CloudTrail => cloudtrail::parse(raw, &Context::new(&Hint::default())),
             Format::AzureActivity => azure_activity::parse(raw, &Context::new(&Hint::default())),
             Format::GkeLogging => gke::parse(raw, &Context::new(&Hint::default())),
+            Format::Hubble => hubble::parse(raw),
         }
     }
 
@@ -354,6 +363,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::GkeLogging,
         Format::Falco,
         Format::Tetragon,
+        Format::Hubble,
         Format::Defender,
         Format::CloudTrail,
         Format::AzureActivity,

@@ -149,6 +149,7 @@ fn source_name(s: Source) -> &'static str {
         Source::CloudTrail => "CloudTrail",
         Source::AzureActivity => "the Azure Activity Log",
         Source::GcpAudit => "Google Cloud audit logs",
+        Source::Hubble => "Hubble",
     }
 }
 
