@@ -17,6 +17,7 @@ mod exports;
 mod gke;
 mod golden;
 mod hardening;
+mod hubble;
 mod import;
 mod listing;
 mod incidents;

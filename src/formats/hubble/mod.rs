@@ -618,8 +618,8 @@ fn flow(f: &Map<String, Value>, outer: Option<&Outer>, shape: &'static str) -> R
     let what = match (&l7, l4.protocol) {
         (Some(Some(l7)), _) => l7.clone(),
         (_, Some(p)) => match (l4.icmp_type, p) {
-            (Some(t), "icmpv4" | "icmpv6") => format!("{} type {}", p.to_uppercase(), t),
-            _ => p.to_uppercase(),
+            (Some(t), "icmpv4" | "icmpv6") => format!("{} type {}", protocol_words(p), t),
+            _ => protocol_words(p).to_string(),
         },
         _ => flow_type.clone().unwrap_or_else(|| "flow".into()),
     };
@@ -653,6 +653,18 @@ fn flow(f: &Map<String, Value>, outer: Option<&Outer>, shape: &'static str) -> R
     }
     ev.message = message;
     Ok(ev)
+}
+
+/// How a title writes a protocol.
+fn protocol_words(p: &str) -> &str {
+    match p {
+        "tcp" => "TCP",
+        "udp" => "UDP",
+        "sctp" => "SCTP",
+        "icmpv4" => "ICMPv4",
+        "icmpv6" => "ICMPv6",
+        other => other,
+    }
 }
 
 /// `shop/cart-7f9c6d8b5-x2k4q (10.244.1.23:41766)`, `world 198.51.100.77:4444`.

@@ -135,7 +135,7 @@ fn icmp_flows_give_type_and_code() {
     assert_eq!(ev.fields["icmp_type"], 8);
     assert_eq!(ev.fields["icmp_code"], 0, "protobuf JSON omits a zero code");
     assert!(ev.fields.get("dst_port").is_none());
-    assert!(ev.title.starts_with("ICMPV4 type 8 shop/cart"), "{}", ev.title);
+    assert!(ev.title.starts_with("ICMPv4 type 8 shop/cart"), "{}", ev.title);
     let v6 = parse_str(
         r#"{"flow":{"verdict":"FORWARDED","IP":{"source":"fd00::17","destination":"fd00::1","ipVersion":"IPv6"},"l4":{"ICMPv6":{"type":135}}},"time":"2026-11-20T09:00:00Z"}"#,
     );
