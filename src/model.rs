@@ -64,6 +64,8 @@ slug_enum!(
         Sysdig => "sysdig",
         /// KubeArmor: LSM-enforced policy alerts and container/host logs.
         KubeArmor => "kubearmor",
+        /// Cilium Hubble: network flows the datapath forwarded or dropped.
+        Hubble => "hubble",
     }
 );
 

@@ -18,6 +18,7 @@ mod gke;
 mod guardduty;
 mod golden;
 mod hardening;
+mod hubble;
 mod import;
 mod listing;
 mod posture;

@@ -16,6 +16,7 @@ pub mod envelope;
 pub mod falco;
 pub mod gke;
 pub mod guardduty;
+pub mod hubble;
 pub mod k8s;
 pub mod kubearmor;
 pub mod posture;
@@ -195,6 +196,10 @@ pub enum Format {
     /// KubeArmor alerts and logs (`karmor logs --json`, pretty JSON).
     #[serde(rename = "kubearmor")]
     KubeArmor,
+    /// Cilium Hubble flows: `hubble observe -o json` output and the Hubble
+    /// exporter's file.
+    #[serde(rename = "hubble")]
+    Hubble,
 }
 
 impl Format {
@@ -216,6 +221,7 @@ impl Format {
         Format::Tracee,
         Format::Sysdig,
         Format::KubeArmor,
+        Format::Hubble,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -237,6 +243,7 @@ impl Format {
             Format::Tracee => "tracee",
             Format::Sysdig => "sysdig",
             Format::KubeArmor => "kubearmor",
+            Format::Hubble => "hubble",
         }
     }
 
@@ -264,6 +271,7 @@ impl Format {
             Format::Tracee => tracee::sniff(obj),
             Format::Sysdig => sysdig::sniff(obj),
             Format::KubeArmor => kubearmor::sniff(obj),
+            Format::Hubble => hubble::sniff(obj),
         }
     }
 
@@ -287,6 +295,7 @@ impl Format {
             Format::Tracee => tracee::parse(raw),
             Format::Sysdig => sysdig::parse(raw),
             Format::KubeArmor => kubearmor::parse(raw),
+            Format::Hubble => hubble::parse(raw),
         }
     }
 
@@ -432,6 +441,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Tetragon,
         Format::Sysdig,
         Format::KubeArmor,
+        Format::Hubble,
         Format::Defender,
         Format::GuardDuty,
         Format::CloudTrail,

@@ -156,6 +156,7 @@ fn source_name(s: Source) -> &'static str {
         Source::Tracee => "Tracee",
         Source::Sysdig => "Sysdig Secure",
         Source::KubeArmor => "KubeArmor",
+        Source::Hubble => "Hubble",
     }
 }
 
