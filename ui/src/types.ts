@@ -531,8 +531,10 @@ export interface Finding {
   remediation: string;
   /** Sentences naming the objects and rules behind it. */
   evidence: string[];
-  /** Event ids of the snapshot objects behind it (their raw records through eventRaw). */
+  /** Event ids of the snapshot objects and posture reports behind it (their raw records through eventRaw). */
   objects: string[];
+  /** Who found it: "Kordon" (from the snapshot), "Trivy", "kube-bench", "Kubescape"; one finding however many did. */
+  sources: string[];
 }
 
 /** What "Capture from cluster" asks the core to list. */
@@ -701,7 +703,7 @@ export interface Backend {
   clusterApply(actionId: string, confirm: string): Promise<ActionRow>;
   clusterRelease(actionId: string, reason: string, connect: ConnectChoice): Promise<ActionRow>;
   incidentActions(id: string): Promise<ActionRow[]>;
-  /** Findings for an incident, or (null) the whole case; `not_found` when the case holds no snapshot objects. */
+  /** Findings for an incident, or (null) the whole case; `not_found` when the case holds no snapshot objects and no posture report. */
   hardeningFindings(incident: string | null): Promise<Finding[]>;
   /** Captures a snapshot of the cluster into a bundle next to the case and imports it into the case. */
   captureSnapshot(request: CaptureRequest, onProgress: (p: CaptureProgress) => void): Promise<CaptureResult>;

@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { App } from "../src/app";
 import { countsText, filterFindings, groupFindings, severityCounts } from "../src/logic/hardening";
-import type { Finding } from "../src/types";
+import type { Backend, Finding } from "../src/types";
+import { HardeningView } from "../src/views/hardening";
 import { $, $$, key, mountFresh, openDemo, ready, waitFor } from "./helpers";
 import snapshotFile from "../../fixtures/demo/src/snapshot.json?raw";
 import { caseFindings, DEMO_ID, demoDetail, demoFindings, demoGraph, mockBackend, SNAPSHOT_IDS, type MockBackend } from "./mockBackend";
@@ -18,6 +19,7 @@ const f = (check: string, category: string, severity: Finding["severity"]): Find
   remediation: "fix it",
   evidence: [],
   objects: [],
+  sources: ["Kordon"],
 });
 
 describe("grouping and filtering findings", () => {
@@ -142,6 +144,7 @@ describe("the incident's Hardening tab", () => {
     expect(secrets.textContent).toContain("Role shop/cart-secrets-reader allows: get,list secrets");
     expect($(".fix", secrets)!.textContent).toMatch(/^Fix: Remove the RoleBinding shop\/cart-secrets-reader binding to Role shop\/cart-secrets-reader/);
     expect($$("[data-testid='finding-object']", secrets).map((b) => b.dataset.id)).toEqual([SNAPSHOT_IDS.roleBinding, SNAPSHOT_IDS.role]);
+    expect($("[data-testid='finding-sources']", secrets)!.textContent).toBe("Found by Kordon");
     expect(cards[0]!.textContent).toContain("service account shop/cart can exec into pods in shop");
     expect($("[data-testid='hardening-count']", panel)!.textContent).toBe("9 findings: 6 high, 3 medium");
     // No objects, no buttons.
@@ -316,5 +319,15 @@ describe("the case-wide Hardening view", () => {
     const dialog = await waitFor(() => $("[data-testid='capture-dialog']"));
     await waitFor(() => $("[data-testid='capture-context-info']", dialog));
     expect(($("[data-testid='capture-logs']", dialog) as HTMLTextAreaElement).value).toBe("");
+  });
+});
+
+describe("a finding several tools made", () => {
+  it("names every tool that found it", async () => {
+    const merged: Finding = { ...f("token-automounted", "workload-identity", "medium"), sources: ["Kordon", "Kubescape", "Trivy"] };
+    const backend = { hardeningFindings: async () => [merged] } as unknown as Backend;
+    const view = new HardeningView({ backend, incident: null, onError: (e) => { throw e; }, onCapture: () => {}, onImport: () => {} });
+    await view.load();
+    expect($("[data-testid='finding-sources']", view.el)!.textContent).toBe("Found by Kordon, Kubescape, Trivy");
   });
 });

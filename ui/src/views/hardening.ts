@@ -102,7 +102,13 @@ export class HardeningView {
           "Hardening findings come from the cluster's objects: service accounts and their RBAC bindings, pods and their specs, namespaces, network policies and admission configuration. ",
           "Capture them read-only from the cluster, or import a ",
           h("code", null, "kubectl get -o json"),
-          " export someone made.",
+          " export someone made. Reports of Trivy (",
+          h("code", null, "trivy k8s --format json"),
+          "), kube-bench (",
+          h("code", null, "--json"),
+          ") and Kubescape (",
+          h("code", null, "--format json"),
+          ") add their failed controls, merged with Kordon's own findings.",
         ),
         h(
           "div",
@@ -184,6 +190,7 @@ export class HardeningView {
       "article",
       { className: `finding sev-border-${f.severity}`, "data-testid": "finding", "data-check": f.check, "data-severity": f.severity },
       h("header", { className: "row" }, severityBadge(f.severity), h("h4", { className: "grow" }, f.title)),
+      h("p", { className: "small muted finding-sources", "data-testid": "finding-sources" }, `Found by ${f.sources.join(", ")}`),
       f.evidence.length ? h("ul", { className: "finding-evidence small" }, f.evidence.map((e) => h("li", null, richText(e)))) : null,
       h("p", { className: "fix" }, h("strong", null, "Fix: "), richText(f.remediation)),
       f.objects.length
