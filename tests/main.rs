@@ -11,6 +11,7 @@ mod case_store;
 mod cloud_demo;
 mod cloud_identity;
 mod cluster;
+mod cross_sensor;
 mod detect;
 mod eks;
 mod exports;

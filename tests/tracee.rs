@@ -21,7 +21,7 @@ fn keys(t: &TestCase, kind: &str) -> BTreeSet<String> {
 
 const POD: &str = "shop/cart-7f9c6d8b5-x2k4q";
 const CONTAINER: &str = "335beb25619aada911de4c9c604086ce78db2f1ba7103cbf509937476f0575a3";
-const XMRIG: &str = "335beb25619a:32461:/tmp/.x/xmrig";
+const XMRIG: &str = "335beb25619a:2292803:/tmp/.x/xmrig";
 
 #[test]
 fn every_generation_reads_as_its_words_in_the_summary() {
@@ -211,7 +211,7 @@ fn kubectl_logs_skip_tracees_own_lines_and_keep_a_cut_event() {
     assert_eq!(errors[0]["line"], 12);
     assert!(errors[0]["reason"].as_str().unwrap().starts_with("invalid JSON: EOF"), "{}", errors[0]);
     let raw = errors[0]["raw"].as_str().unwrap();
-    assert!(raw.starts_with("{\"timestamp\":1795168043118003311,") && raw.len() == 412, "kept verbatim");
+    assert!(raw.starts_with("{\"timestamp\":1795168043118003311,") && raw.len() == 416, "kept verbatim");
 }
 
 #[test]

@@ -410,5 +410,33 @@ async fn capture_from_the_cluster_then_read_the_hardening_findings() {
     assert!(categories.len() >= 5, "findings under the checklist's categories: {}", categories.len());
     s.shot("15-hardening-case").await;
     s.click("[data-testid='hardening-back']").await;
+
+    // Posture reports imported beside the snapshot: their failures join Kordon's findings.
+    s.client.execute("location.hash = '#/queue';", vec![]).await.unwrap();
+    s.css("body[data-ready='queue'] [data-testid='incident-row']").await;
+    for (report, shape) in [("trivy-k8s.json", "Trivy, trivy k8s JSON, 5 Trivy results"), ("kubescape.json", "Kubescape, Kubescape JSON, 1 Kubescape report")] {
+        // The import panel is a <details>: open it, whatever the last import left.
+        s.client.execute("document.querySelector(\"[data-testid='import-toggle']\").parentElement.open = true;", vec![]).await.unwrap();
+        let input = s.css("[data-testid='import-path-input']:not([disabled])").await;
+        input.clear().await.unwrap();
+        input.send_keys(&repo().join("fixtures/samples/posture").join(report).to_string_lossy()).await.unwrap();
+        s.css("[data-testid='import-path-submit']").await.click().await.unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !s.text_contents("[data-testid='import-file-shape']").await.iter().any(|t| t == shape) {
+            assert!(std::time::Instant::now() < deadline, "the import of {} did not finish", report);
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    s.css("body[data-ready='queue'] [data-testid='incident-row']").await;
+    s.click("[data-testid='incident-row'] td.title").await;
+    s.css("body[data-ready='incident']").await;
+    s.click("[data-testid='tab-hardening']").await;
+    s.css("[data-testid='hardening'][data-state='ready']").await;
+    let merged = s.wait_for("[data-testid='finding'][data-check='token-automounted'] [data-testid='finding-sources']", std::time::Duration::from_secs(30)).await;
+    assert_eq!(merged.text().await.unwrap(), "Found by Kordon, Kubescape, Trivy", "one finding, every tool that found it");
+    let own = s.css("[data-testid='finding'][data-check='writable-root-filesystem'] [data-testid='finding-sources']").await;
+    assert_eq!(own.text().await.unwrap(), "Found by Kubescape, Trivy");
+    s.css("[data-testid='finding'][data-check='trivy:vulnerabilities']").await;
+    s.shot("16-hardening-posture").await;
     app.close().await;
 }

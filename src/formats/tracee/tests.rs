@@ -10,7 +10,7 @@ const BAD: &str = include_str!("../../../fixtures/samples/tracee/bad-records.jso
 
 const CID: &str = "335beb25619aada911de4c9c604086ce78db2f1ba7103cbf509937476f0575a3";
 const POD: &str = "shop/cart-7f9c6d8b5-x2k4q";
-const XMRIG: &str = "335beb25619a:32461:/tmp/.x/xmrig";
+const XMRIG: &str = "335beb25619a:2292803:/tmp/.x/xmrig";
 
 fn parse_str(s: &str) -> NewEvent {
     parse(s.as_bytes()).unwrap_or_else(|e| panic!("{}: {}", e, s))
@@ -87,7 +87,7 @@ fn exec_of_the_miner_gives_pod_container_image_and_process() {
             ev.fields["cmdline"],
             "./xmrig -o stratum+tcp://pool.minexmr.example:4444 -u 4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx -k --donate-level=1"
         );
-        assert_eq!(ev.fields["host_pid"], 32461);
+        assert_eq!(ev.fields["host_pid"], 2292803);
         assert_eq!(ev.fields["pid"], 63);
         assert_eq!(ev.fields["host_ppid"], 32421);
         if generation != "v1beta1" {
@@ -256,7 +256,7 @@ fn host_processes_have_empty_strings_for_containers() {
 fn v1beta1_pod_directly_under_workload_is_read_too() {
     let ev = parse_str(
         r#"{"timestamp":{"seconds":"1795168042","nanos":5},"name":"security_socket_connect",
-            "workload":{"process":{"executable":{"path":"/tmp/.x/xmrig"},"host_pid":32461,"pid":63},
+            "workload":{"process":{"executable":{"path":"/tmp/.x/xmrig"},"host_pid":2292803,"pid":63},
                         "container":{"id":"335beb25619aada911de4c9c604086ce78db2f1ba7103cbf509937476f0575a3","image":"shopregistry.azurecr.io/shop/cart:2.3.1"},
                         "pod":{"name":"cart-7f9c6d8b5-x2k4q","namespace":"shop","uid":"5073bb1d-f9d3-4ee8-9817-7e92b9975677"}},
             "data":[{"name":"remote_addr","value":{"sa_family":"AF_INET6","sin6_addr":"2001:db8::77","sin6_port":4444}}]}"#,

@@ -3,7 +3,7 @@
 //! `detected_from{}`).
 //!
 //! Protobuf JSON wraps what the API declares as wrapper types
-//! (`host_pid: {"value": 32461}`) where Tracee's own fast marshaler writes
+//! (`host_pid: {"value": 2292803}`) where Tracee's own fast marshaler writes
 //! the number; a `data[]` item holds its value under a key named after its
 //! type (`str`, `int32`, `str_array: {value: […]}`, `sockaddr`) where the
 //! fast marshaler writes `value`. Both spellings are read.
