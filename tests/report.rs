@@ -299,48 +299,8 @@ fn the_pdf_holds_the_title_the_story_and_every_hash() {
 fn an_incident_of_ten_thousand_records_stays_readable() {
     let t = TestCase::new();
     let dir = t.dir.path();
-    let base: i64 = 1_795_150_000; // 2026-11-20T03:26:40Z
-    let falco = |secs: i64, n: u32| {
-        serde_json::json!({
-            "hostname": "node-1",
-            "output": "Terminal shell in container",
-            "output_fields": {
-                "container.id": "abcdef123456", "container.name": "web", "evt.time": (base + secs) * 1_000_000_000,
-                "k8s.ns.name": "shop", "k8s.pod.name": "big-pod", "proc.cmdline": format!("sh -c id{}", n), "proc.exepath": "/bin/sh",
-                "proc.name": "sh", "proc.pid": 100 + n, "user.name": "root"
-            },
-            "priority": "Notice", "rule": "Terminal shell in container", "source": "syscall",
-            "tags": ["T1059", "container", "mitre_execution"],
-            "time": format!("{}.000000000Z", rfc3339(base + secs)),
-        })
-        .to_string()
-    };
-    let mut alerts = String::new();
-    for (i, secs) in [0i64, 3_000, 6_000].iter().enumerate() {
-        alerts.push_str(&falco(*secs, i as u32));
-        alerts.push('\n');
-    }
-    std::fs::write(dir.join("falco.jsonl"), alerts).unwrap();
-    let mut audit = String::new();
-    for i in 0..10_000i64 {
-        let at = base + 1 + i * 5999 / 10_000;
-        audit.push_str(
-            &serde_json::json!({
-                "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": format!("00000000-0000-4000-8000-{:012}", i),
-                "stage": "ResponseComplete", "requestURI": "/api/v1/namespaces/shop/pods/big-pod", "verb": "get",
-                "user": {"username": "system:serviceaccount:shop:watcher", "groups": ["system:serviceaccounts", "system:authenticated"]},
-                "sourceIPs": ["10.244.1.7"], "userAgent": "watcher/1.0",
-                "objectRef": {"resource": "pods", "namespace": "shop", "name": "big-pod", "apiVersion": "v1"},
-                "responseStatus": {"metadata": {}, "code": 200},
-                "requestReceivedTimestamp": format!("{}.000000Z", rfc3339(at)), "stageTimestamp": format!("{}.000100Z", rfc3339(at)),
-                "annotations": {"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": ""}
-            })
-            .to_string(),
-        );
-        audit.push('\n');
-    }
-    std::fs::write(dir.join("audit.jsonl"), audit).unwrap();
-    t.import(&[&dir.join("falco.jsonl"), &dir.join("audit.jsonl")]);
+    let [falco, audit] = kordon::synth::busy::write_busy_incident(dir).unwrap();
+    t.import(&[&falco, &audit]);
     t.ok(&["detect"]);
     t.ok(&["correlate"]);
     let incidents = t.json_lines(&["incidents"]);
@@ -363,11 +323,6 @@ fn an_incident_of_ten_thousand_records_stays_readable() {
     // Debug builds are several times slower than release (target: < 10 s there).
     eprintln!("report of an incident with {} context records: {:?}, {} bytes", context, took, html.len());
     assert!(took.as_secs() < 120, "the report took {:?}", took);
-}
-
-/// RFC 3339 seconds (UTC), without the fraction.
-fn rfc3339(secs: i64) -> String {
-    kordon::time::format_ns(secs * 1_000_000_000)[..19].to_string()
 }
 
 /// A containment action as the cluster commands record it: the report gives

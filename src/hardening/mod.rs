@@ -86,6 +86,13 @@ pub(crate) struct Raw {
     pub objects: Vec<i64>,
 }
 
+/// Appends `x` unless `v` holds it already (evidence and objects keep their first order).
+fn push_new<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
 fn fill(template: &str, vars: &[(&'static str, String)]) -> String {
     let mut out = template.to_string();
     for (k, v) in vars {
@@ -200,16 +207,8 @@ fn own(objs: &Objects, scope: &Scope, c: &Content) -> Vec<(Finding, posture::Abo
         };
         match out.iter_mut().find(|(f, _)| f.check == finding.check && f.title == finding.title) {
             Some((f, a)) => {
-                for e in finding.evidence {
-                    if !f.evidence.contains(&e) {
-                        f.evidence.push(e);
-                    }
-                }
-                for o in finding.objects {
-                    if !f.objects.contains(&o) {
-                        f.objects.push(o);
-                    }
-                }
+                finding.evidence.into_iter().for_each(|e| push_new(&mut f.evidence, e));
+                finding.objects.into_iter().for_each(|o| push_new(&mut f.objects, o));
                 a.labels.extend(about.labels);
                 a.namespaces.extend(about.namespaces);
             }

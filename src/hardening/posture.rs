@@ -12,7 +12,7 @@
 //! outside the incident's scope is left for the whole case's view.
 
 use super::objects::Objects;
-use super::{fill, Content as Checks, Finding, Scope};
+use super::{fill, push_new, Content as Checks, Finding, Scope};
 use crate::error::Result;
 use crate::formats::posture::Failure;
 use crate::model::Source;
@@ -261,17 +261,11 @@ fn fix_or(f: &Failure, remediation: &str, label: &str) -> String {
 }
 
 fn join(finding: &mut Finding, source: &str, line: &str, id: &str, f: &Failure) {
-    if !finding.sources.iter().any(|s| s == source) {
-        finding.sources.push(source.to_string());
-        // Kordon first, then the tools by name: the same whatever order the reports came in.
-        finding.sources.sort_by_key(|s| (s != "Kordon", s.to_lowercase()));
-    }
-    if !finding.evidence.iter().any(|e| e == line) {
-        finding.evidence.push(line.to_string());
-    }
-    if !finding.objects.iter().any(|o| o == id) {
-        finding.objects.push(id.to_string());
-    }
+    push_new(&mut finding.sources, source.to_string());
+    // Kordon first, then the tools by name: the same whatever order the reports came in.
+    finding.sources.sort_by_key(|s| (s != "Kordon", s.to_lowercase()));
+    push_new(&mut finding.evidence, line.to_string());
+    push_new(&mut finding.objects, id.to_string());
     // A tool that rates the issue worse is heard: the finding takes the worst severity.
     let rank = |s: &str| crate::model::Severity::parse(s).map(crate::store::writer::severity_rank).unwrap_or(0);
     if rank(f.severity.as_str()) > rank(&finding.severity) {

@@ -19,6 +19,7 @@
 //! million-event benchmark bundle never sits in memory ([`large`]).
 
 pub mod audit;
+pub mod busy;
 pub mod cluster;
 pub mod falco;
 #[cfg(test)]
