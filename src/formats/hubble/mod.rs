@@ -164,9 +164,6 @@ fn add_node(ev: &mut NewEvent, node_name: Option<&str>) -> Option<String> {
     }
     ev.entity(EntityRef::new(EntityKind::Node, node, "node"));
     ev.field("node", node);
-    if full.contains('/') {
-        ev.field("node_name", full);
-    }
     Some(node.to_string())
 }
 
@@ -292,13 +289,12 @@ struct End<'a> {
     labels: Vec<&'a str>,
     workloads: Vec<(&'a str, &'a str)>,
     cluster: Option<&'a str>,
-    id: Option<u64>,
 }
 
 impl<'a> End<'a> {
     fn read(v: Option<&'a Value>) -> End<'a> {
         let Some(o) = v.and_then(Value::as_object) else {
-            return End { namespace: None, pod_name: None, identity: None, labels: Vec::new(), workloads: Vec::new(), cluster: None, id: None };
+            return End { namespace: None, pod_name: None, identity: None, labels: Vec::new(), workloads: Vec::new(), cluster: None };
         };
         let workloads = o
             .get("workloads")
@@ -316,7 +312,6 @@ impl<'a> End<'a> {
             labels: strings(o.get("labels")),
             workloads,
             cluster: str_of(get(o, "cluster_name", "clusterName")),
-            id: u64_of(o.get("ID")),
         }
     }
 
@@ -372,17 +367,19 @@ impl<'a> End<'a> {
 }
 
 /// The entities and fields of one end: `side` is `source` or `destination`.
-fn add_end(ev: &mut NewEvent, end: &End, side: &str) {
+fn add_end(ev: &mut NewEvent, end: &End, side: &str, cluster: Option<&str>) {
     ev.field(&format!("{}_endpoint", side), end.describe());
     ev.field(&format!("{}_identity", side), end.identity);
-    ev.field(&format!("{}_endpoint_id", side), end.id);
     if end.pod_key().is_none() {
         ev.field(&format!("{}_reserved", side), end.reserved());
     }
-    if !end.labels.is_empty() {
-        ev.field(&format!("{}_labels", side), end.labels.iter().map(|l| Value::from(*l)).collect::<Vec<_>>());
+    // The endpoint's labels, its numeric id and its cluster stay in the
+    // raw record only: a flow file repeats them on every line, and copied
+    // into the fields they were most of what a flow stored. A pod's labels
+    // reach its entity; a cluster other than the node's is worth a field.
+    if end.cluster != cluster {
+        ev.field(&format!("{}_cluster", side), end.cluster);
     }
-    ev.field(&format!("{}_cluster", side), end.cluster);
     if let Some(ns) = end.namespace {
         ev.entity(EntityRef::new(EntityKind::Namespace, ns, "namespace"));
         ev.field(&format!("{}_namespace", side), ns);
@@ -483,6 +480,7 @@ fn flow(f: &Map<String, Value>, outer: Option<&Outer>, shape: &'static str) -> R
 
     // --- where: cluster and node ---------------------------------------------
     let node_name = str_of(get(f, "node_name", "nodeName")).or(outer.and_then(|o| o.node_name));
+    let cluster = node_name.and_then(|n| split_node(n).0);
     add_node(&mut ev, node_name);
 
     // --- the verdict ---------------------------------------------------------
@@ -506,10 +504,6 @@ fn flow(f: &Map<String, Value>, outer: Option<&Outer>, shape: &'static str) -> R
         "trace_observation_point",
         str_of(get(f, "trace_observation_point", "traceObservationPoint")).filter(|p| *p != "UNKNOWN_POINT"),
     );
-    if let Some(et) = obj_of(f, "event_type", "eventType") {
-        ev.field("event_type", u64_of(et.get("type")));
-        ev.field("event_sub_type", u64_of(get(et, "sub_type", "subType")));
-    }
     if let Some(iface) = f.get("interface").and_then(Value::as_object) {
         ev.field("interface", str_of(iface.get("name")));
     }
@@ -534,16 +528,12 @@ fn flow(f: &Map<String, Value>, outer: Option<&Outer>, shape: &'static str) -> R
     if !l4.flags.is_empty() {
         ev.field("tcp_flags", l4.flags.join(","));
     }
-    if let Some(eth) = f.get("ethernet").and_then(Value::as_object) {
-        ev.field("src_mac", str_of(eth.get("source")));
-        ev.field("dst_mac", str_of(eth.get("destination")));
-    }
 
     // --- endpoints ---------------------------------------------------------------
     let src = End::read(f.get("source"));
     let dst = End::read(f.get("destination"));
-    add_end(&mut ev, &src, "source");
-    add_end(&mut ev, &dst, "destination");
+    add_end(&mut ev, &src, "source", cluster);
+    add_end(&mut ev, &dst, "destination", cluster);
     for (side, key) in [("source", "source_service"), ("destination", "destination_service")] {
         let camel = if side == "source" { "sourceService" } else { "destinationService" };
         if let Some(svc) = obj_of(f, key, camel) {
