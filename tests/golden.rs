@@ -137,6 +137,7 @@ golden! {
     tracee_v1beta1 => "tracee/v1beta1-2025.jsonl",
     sysdig_event_forwarding_lines => "sysdig/events.jsonl",
     sysdig_events_feed_array => "sysdig/secure-events-data.json",
+    sysdig_events_feed_pages => "sysdig/secure-events-pages.json",
     kubearmor_karmor_logs_json => "kubearmor/karmor-logs.jsonl",
     kubearmor_karmor_pretty_behind_status_lines => "kubearmor/karmor-pretty.json",
     hubble_exporter_file => "hubble/events.log",

@@ -319,6 +319,7 @@ impl Format {
                 ctx.hint.container.as_ref().and_then(|c| c.facts.get("ClusterName")).and_then(Value::as_str),
             ),
             Format::GuardDuty => guardduty::parse(raw, ctx),
+            Format::Sysdig => sysdig::parse_for_import(raw, ctx),
             _ => self.parse_record(raw),
         }
     }

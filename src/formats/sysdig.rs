@@ -1,6 +1,6 @@
 //! Sysdig Secure runtime policy events, as the Events Feed API returns them
 //! and as event forwarding writes them (one JSON object per event, one per
-//! line, or a JSON array of them from `jq '.data'`).
+//! line, API pages `{"data": […], "page": {…}}`, or their `data` array).
 //!
 //! Why this module looks the way it does:
 //!
@@ -40,7 +40,7 @@
 
 use crate::attack;
 use crate::entity;
-use crate::formats::{str_of, strict, u64_of, RecordError};
+use crate::formats::{str_of, strict, u64_of, Context, RecordError};
 use crate::model::{EntityKind, EntityRef, EventKind, NewEvent, Severity, Source};
 use crate::time;
 use serde_json::{Map, Value};
@@ -143,6 +143,25 @@ pub fn workload_kind(t: &str) -> String {
             }
         }
     }
+}
+
+/// The export shape of a record, from the container it came in: a page of
+/// the Events Feed API (`{"data": […], "page": {…}}`), its `data` array
+/// alone, or event forwarding's one object per line.
+fn shape(ctx: &Context) -> &'static str {
+    match ctx.hint.container.as_deref().map(|c| c.key) {
+        Some("data") => "sysdig-feed-page",
+        Some(_) => "sysdig-feed-array",
+        None => "sysdig-forwarding",
+    }
+}
+
+/// Parses one Sysdig Secure event into an alert, naming the export shape
+/// it came in.
+pub fn parse_for_import(raw: &[u8], ctx: &Context) -> Result<NewEvent, RecordError> {
+    let mut ev = parse(raw)?;
+    ev.shape = Some(shape(ctx));
+    Ok(ev)
 }
 
 /// Parses one Sysdig Secure event into an alert.

@@ -125,7 +125,8 @@ fn pretty_after_text(b: &[u8]) -> bool {
 // `Resources`: a `trivy k8s` report's scanned resources; `Controls`: a
 // kube-bench report's controls. Both reports grow with the cluster, so
 // each item is a record of its own, bounded like any record.
-const CONTAINER_KEYS: &[&str] = &["items", "value", "records", "Records", "events", "Events", "logEvents", "Findings", "Resources", "Controls"];
+const CONTAINER_KEYS: &[&str] =
+    &["items", "value", "records", "Records", "events", "Events", "logEvents", "Findings", "Resources", "Controls", "data"];
 
 /// Whether a record's text may hold a container's array: a container key,
 /// quoted and unescaped, then `:` and `[` (JSON whitespace between). Most
@@ -286,6 +287,11 @@ fn probe_items(mut probe: Probe<'_>, page: u32) -> Option<(Vec<&RawValue>, Hint)
         "items" if typed_list => {}
         // The other containers carry no kind of their own.
         "items" => return None,
+        // `data` is too common a key to hold records wherever it appears
+        // (a Tracee v1beta1 event's arguments are its `data`): it is a
+        // container only as a page of the Sysdig Events Feed API, whose
+        // one other member is the `page` cursor.
+        "data" if !(probe.others.len() == 1 && probe.others[0].0 == "page") => return None,
         _ if kind.is_some() => return None,
         _ => {}
     }
@@ -1456,5 +1462,20 @@ mod tests {
             assert_eq!(sink.0.len(), 1);
             assert!(sink.0[0].4.container.is_none());
         }
+    }
+
+    #[test]
+    fn data_holds_records_only_beside_a_page_cursor() {
+        let page = br#"{"data":[{"id":"a"},{"id":"b"}],"page":{"prev":"","next":"Nzk=","total":2}}"#;
+        let mut sink = Collect::default();
+        split_document(page, &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 2);
+        assert_eq!(sink.0[0].4.container.as_deref().map(|c| c.key), Some("data"));
+        // A Tracee v1beta1 event's arguments are its `data`: it stays whole.
+        let event = br#"{"timestamp":{"seconds":"1","nanos":0},"name":"execve","data":[{"name":"pathname","str":"/bin/sh"}]}"#;
+        let mut sink = Collect::default();
+        split_document(event, &mut sink).unwrap();
+        assert_eq!(sink.0.len(), 1);
+        assert!(sink.0[0].4.container.is_none());
     }
 }
