@@ -1087,9 +1087,15 @@ fn emit_row(lines: &[CsvLine], header: &mut Option<Vec<String>>, sink: &mut dyn 
 }
 
 /// Whether the file is a stream of YAML documents (`gcloud logging read`'s
-/// default output): after comments, a `---` line or a `key:` line.
+/// default output): after comments, a `---` line or a `key:` line — and no
+/// line that opens a JSON object, which makes a first line such as
+/// `INFO: starting` a log's own start-up line before its JSON events
+/// (`kubectl logs` of a sensor), not YAML.
 pub fn is_yaml(prefix: &[u8]) -> bool {
     let b = strip_bom(prefix);
+    if b.split(|c| *c == b'\n').any(|l| l.starts_with(b"{\"")) {
+        return false;
+    }
     for line in b.split(|c| *c == b'\n') {
         let line = trim_line_end(line);
         if line.iter().all(|c| c.is_ascii_whitespace()) || line.starts_with(b"#") {
@@ -1262,6 +1268,7 @@ mod tests {
         assert!(is_yaml(text.as_bytes()));
         assert!(is_yaml(b"insertId: x\n"));
         assert!(!is_yaml(b"I1120 09:41:07 text\n"));
+        assert!(!is_yaml(b"INFO: starting the sensor\n{\"level\":\"info\",\"time\":\"2026-11-20T09:47:21Z\"}\n"));
         let mut sink = Collect::default();
         yaml(text.as_bytes(), "t.yaml", &Limits::default(), &mut sink).unwrap();
         let kinds: Vec<&str> = sink.0.iter().map(|p| p.0).collect();
