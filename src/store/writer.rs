@@ -412,7 +412,11 @@ impl<'c> EventWriter<'c> {
         if replacing && id <= self.fts_watermark {
             self.fts_deletes.push(id);
         }
-        self.staged.insert(id, (ev.title.clone(), ev.message.clone(), ev.search_text.clone()));
+        // Searches match words in any column (`query::fts_query`), so a
+        // message that opens with the title (most do: the title and where)
+        // is indexed for the rest only: its words are the title's again.
+        let message = ev.message.strip_prefix(ev.title.as_str()).unwrap_or(&ev.message);
+        self.staged.insert(id, (ev.title.clone(), message.to_string(), ev.search_text.clone()));
         if self.staged.len() >= FTS_BATCH {
             self.flush_text()?;
         }

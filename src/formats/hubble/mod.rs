@@ -155,14 +155,23 @@ fn split_node(name: &str) -> (Option<&str>, &str) {
     }
 }
 
-fn add_node(ev: &mut NewEvent, node_name: Option<&str>) -> Option<String> {
+/// Where the event was observed. `link`: whether the event is about the
+/// node (lost events, agent events) rather than about two endpoints. A flow
+/// keeps its cluster and node as fields only: a flow file names the same
+/// few millions of times, and a link each was a third of what a flow
+/// stored; its ends' pods and addresses are what it ties together.
+fn add_node(ev: &mut NewEvent, node_name: Option<&str>, link: bool) -> Option<String> {
     let full = node_name?;
     let (cluster, node) = split_node(full);
     if let Some(c) = cluster {
-        ev.entity(EntityRef::new(EntityKind::Cluster, c, "cluster"));
+        if link {
+            ev.entity(EntityRef::new(EntityKind::Cluster, c, "cluster"));
+        }
         ev.field("cluster", c);
     }
-    ev.entity(EntityRef::new(EntityKind::Node, node, "node"));
+    if link {
+        ev.entity(EntityRef::new(EntityKind::Node, node, "node"));
+    }
     ev.field("node", node);
     Some(node.to_string())
 }
@@ -380,8 +389,9 @@ fn add_end(ev: &mut NewEvent, end: &End, side: &str, cluster: Option<&str>) {
     if end.cluster != cluster {
         ev.field(&format!("{}_cluster", side), end.cluster);
     }
+    // The namespace is a field: the pod's key names it (and `--namespace`
+    // finds a pod's events by it).
     if let Some(ns) = end.namespace {
-        ev.entity(EntityRef::new(EntityKind::Namespace, ns, "namespace"));
         ev.field(&format!("{}_namespace", side), ns);
     }
     if let Some(key) = end.pod_key() {
@@ -481,7 +491,7 @@ fn flow(f: &Map<String, Value>, outer: Option<&Outer>, shape: &'static str) -> R
     // --- where: cluster and node ---------------------------------------------
     let node_name = str_of(get(f, "node_name", "nodeName")).or(outer.and_then(|o| o.node_name));
     let cluster = node_name.and_then(|n| split_node(n).0);
-    add_node(&mut ev, node_name);
+    add_node(&mut ev, node_name, false);
 
     // --- the verdict ---------------------------------------------------------
     ev.field("verdict", verdict.as_str());
@@ -556,11 +566,11 @@ fn flow(f: &Map<String, Value>, outer: Option<&Outer>, shape: &'static str) -> R
         ("source-ip", "destination-ip")
     };
     if let Some(a) = &src_ip {
-        ev.entity(EntityRef::new(EntityKind::Ip, a.clone(), src_role).attr("port", l4.src_port));
+        ev.entity(EntityRef::new(EntityKind::Ip, a.clone(), src_role));
         ev.add_search(a);
     }
     if let Some(a) = &dst_ip {
-        ev.entity(EntityRef::new(EntityKind::Ip, a.clone(), dst_role).attr("port", l4.dst_port));
+        ev.entity(EntityRef::new(EntityKind::Ip, a.clone(), dst_role));
         ev.add_search(a);
     }
     // Names the addresses are known by (from DNS the proxy saw).
@@ -831,7 +841,7 @@ fn lost_events(body: &Map<String, Value>, outer: &Outer) -> Result<NewEvent, Rec
     ev.severity = Severity::Low;
     ev.rule = Some("lost_events".into());
     ev.time_ns = outer.time.and_then(time::parse_rfc3339);
-    let node = add_node(&mut ev, outer.node_name);
+    let node = add_node(&mut ev, outer.node_name, true);
     ev.field("num_events_lost", count);
     ev.field("lost_source", source.as_str());
     ev.field("cpu", cpu);
@@ -854,7 +864,7 @@ fn agent_event(body: &Map<String, Value>, outer: &Outer) -> Result<NewEvent, Rec
     ev.shape = Some(SHAPE_GET_FLOWS);
     ev.rule = Some(format!("agent_event {}", kind));
     ev.time_ns = outer.time.and_then(time::parse_rfc3339);
-    let node = add_node(&mut ev, outer.node_name);
+    let node = add_node(&mut ev, outer.node_name, true);
     ev.field("agent_event", kind.as_str());
     let mut what = kind.to_ascii_lowercase().replace('_', " ");
     if let Some(p) = obj_of(body, "policy_update", "policyUpdate") {
