@@ -66,6 +66,9 @@ slug_enum!(
         KubeArmor => "kubearmor",
         /// Cilium Hubble: network flows the datapath forwarded or dropped.
         Hubble => "hubble",
+        /// Google Security Command Center: GKE threat findings (Container
+        /// and Event Threat Detection) and misconfigurations.
+        Scc => "gcp-scc",
     }
 );
 

@@ -3,7 +3,7 @@
 //! alerts' tactics after correlation, the entities that meet the other
 //! sensors', sample findings, bad records.
 
-use crate::util::{fixture, TestCase};
+use crate::util::{by_rule, entity_keys as keys, fixture, signal_readings, TestCase};
 use serde_json::Value;
 
 const EXPORT: &str = "9d3f0c1e-5b7a-4c2e-8f61-2a4b6c8d0e13.jsonl.gz";
@@ -14,22 +14,6 @@ fn sample(name: &str) -> std::path::PathBuf {
 
 fn findings(t: &TestCase) -> Vec<Value> {
     t.json_lines(&["events", "--source", "guardduty"])
-}
-
-fn by_rule<'a>(events: &'a [Value], rule: &str) -> &'a Value {
-    events.iter().find(|e| e["rule"] == rule).unwrap_or_else(|| panic!("no event {:?}", rule))
-}
-
-fn keys(ev: &Value, kind: &str, role: &str) -> Vec<String> {
-    let mut k: Vec<String> = ev["entities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == kind && e["role"] == role)
-        .map(|e| e["key"].as_str().unwrap().to_string())
-        .collect();
-    k.sort();
-    k
 }
 
 #[test]
@@ -136,15 +120,7 @@ fn correlation_reads_the_findings_as_the_crypto_mining_incident() {
     assert_eq!(incidents.len(), 2, "the sample finding is an incident of its own");
     let attack = incidents.iter().find(|i| i["title"] == "Crypto-mining in shop/cart-7f9c6d8b5-x2k4q").unwrap();
     let show: Value = serde_json::from_str(&t.ok(&["show", attack["id"].as_str().unwrap(), "--json"])).unwrap();
-    let signals: Vec<(String, Vec<String>, Vec<String>)> = show["signals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            let ids = |k: &str| s[k].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect();
-            (s["rule"].as_str().unwrap().to_string(), ids("tactics"), ids("techniques"))
-        })
-        .collect();
+    let signals = signal_readings(&show);
     let want = |r: &str, ta: &[&str], te: &[&str]| {
         (r.to_string(), ta.iter().map(|s| s.to_string()).collect(), te.iter().map(|s| s.to_string()).collect())
     };

@@ -28,6 +28,7 @@ mod kubearmor;
 mod report;
 mod report_figure;
 mod report_pdf;
+mod scc;
 mod snapshot;
 mod sysdig;
 mod terminal;

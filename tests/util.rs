@@ -157,3 +157,34 @@ pub fn golden_json(path: &Path, actual: &serde_json::Value, what: &str) {
         );
     }
 }
+
+/// The event of `kordon events --json` whose rule is `rule`.
+pub fn by_rule<'a>(events: &'a [serde_json::Value], rule: &str) -> &'a serde_json::Value {
+    events.iter().find(|e| e["rule"] == rule).unwrap_or_else(|| panic!("no event {:?}", rule))
+}
+
+/// The sorted keys of an event's entities of this kind in this role.
+pub fn entity_keys(ev: &serde_json::Value, kind: &str, role: &str) -> Vec<String> {
+    let mut k: Vec<String> = ev["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind && e["role"] == role)
+        .map(|e| e["key"].as_str().unwrap().to_string())
+        .collect();
+    k.sort();
+    k
+}
+
+/// Each signal of `kordon show --json` as (rule, tactics, techniques).
+pub fn signal_readings(show: &serde_json::Value) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let ids = |s: &serde_json::Value, k: &str| -> Vec<String> {
+        s[k].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect()
+    };
+    show["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["rule"].as_str().unwrap().to_string(), ids(s, "tactics"), ids(s, "techniques")))
+        .collect()
+}

@@ -20,6 +20,7 @@ pub mod hubble;
 pub mod k8s;
 pub mod kubearmor;
 pub mod posture;
+pub mod scc;
 pub mod strict;
 pub mod sysdig;
 pub mod tetragon;
@@ -200,6 +201,11 @@ pub enum Format {
     /// exporter's file.
     #[serde(rename = "hubble")]
     Hubble,
+    /// Google Security Command Center findings (GKE threats and
+    /// misconfigurations): `gcloud scc findings list`, Pub/Sub
+    /// notifications (decoded, pushed or pulled), bare findings.
+    #[serde(rename = "gcp-scc")]
+    Scc,
 }
 
 impl Format {
@@ -222,6 +228,7 @@ impl Format {
         Format::Sysdig,
         Format::KubeArmor,
         Format::Hubble,
+        Format::Scc,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +251,7 @@ impl Format {
             Format::Sysdig => "sysdig",
             Format::KubeArmor => "kubearmor",
             Format::Hubble => "hubble",
+            Format::Scc => "gcp-scc",
         }
     }
 
@@ -272,6 +280,7 @@ impl Format {
             Format::Sysdig => sysdig::sniff(obj),
             Format::KubeArmor => kubearmor::sniff(obj),
             Format::Hubble => hubble::sniff(obj),
+            Format::Scc => scc::sniff(obj),
         }
     }
 
@@ -296,6 +305,7 @@ impl Format {
             Format::Sysdig => sysdig::parse(raw),
             Format::KubeArmor => kubearmor::parse(raw),
             Format::Hubble => hubble::parse(raw),
+            Format::Scc => scc::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -320,6 +330,7 @@ impl Format {
             ),
             Format::GuardDuty => guardduty::parse(raw, ctx),
             Format::Sysdig => sysdig::parse_for_import(raw, ctx),
+            Format::Scc => scc::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -432,6 +443,9 @@ impl From<serde_json::Error> for RecordError {
 /// Sysdig events (a `content` object) and KubeArmor records
 /// (PascalCase `Type`, `Operation`, `HostName`) are claimed by no other
 /// sniffer; they go after Falco and Tetragon, whose keys they lack.
+/// SCC findings are claimed by their finding `name`
+/// (`…/sources/…/findings/…`), or for a Pub/Sub message by its decoded data,
+/// which no other sniffer reads: their place is free.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -445,6 +459,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Hubble,
         Format::Defender,
         Format::GuardDuty,
+        Format::Scc,
         Format::CloudTrail,
         Format::AzureActivity,
         Format::Trivy,

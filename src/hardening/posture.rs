@@ -1,4 +1,5 @@
-//! Posture scanners' failures (Trivy, kube-bench, Kubescape; see
+//! Posture scanners' failures (Trivy, kube-bench, Kubescape, and Security
+//! Command Center's misconfiguration findings; see
 //! `formats::posture`) as hardening findings, merged with Kordon's own.
 //!
 //! The same weakness is often found twice — Kordon sees from the snapshot
@@ -48,6 +49,9 @@ struct SameAs {
     kubescape: Vec<String>,
     #[serde(default, rename = "kube-bench")]
     kube_bench: Vec<String>,
+    /// Security Command Center finding categories.
+    #[serde(default, rename = "gcp-scc")]
+    scc: Vec<String>,
     #[allow(dead_code)]
     note: Option<String>,
 }
@@ -115,6 +119,7 @@ fn scanner_name(s: Source) -> &'static str {
         Source::Trivy => "Trivy",
         Source::KubeBench => "kube-bench",
         Source::Kubescape => "Kubescape",
+        Source::Scc => "Security Command Center",
         _ => "Kordon",
     }
 }
@@ -126,6 +131,7 @@ fn rule_for(scanner: Source, control: &str) -> Option<&'static SameAs> {
             Source::Trivy => &r.trivy,
             Source::Kubescape => &r.kubescape,
             Source::KubeBench => &r.kube_bench,
+            Source::Scc => &r.scc,
             _ => return false,
         };
         list.iter().any(|p| control_matches(p, control))

@@ -121,12 +121,15 @@ fn pretty_after_text(b: &[u8]) -> bool {
 /// The keys whose array holds a container's records: Kubernetes lists,
 /// Defender's REST pages, Azure Monitor's Event Hub messages, CloudTrail's
 /// S3 objects and CLI pages, CloudWatch Logs' CLI pages and subscription
-/// objects, GuardDuty's `get-findings` pages.
+/// objects, GuardDuty's `get-findings` pages, SCC's `ListFindings` pages
+/// (`listFindingsResults`).
 // `Resources`: a `trivy k8s` report's scanned resources; `Controls`: a
 // kube-bench report's controls. Both reports grow with the cluster, so
 // each item is a record of its own, bounded like any record.
-const CONTAINER_KEYS: &[&str] =
-    &["items", "value", "records", "Records", "events", "Events", "logEvents", "Findings", "Resources", "Controls", "data"];
+const CONTAINER_KEYS: &[&str] = &[
+    "items", "value", "records", "Records", "events", "Events", "logEvents", "Findings", "Resources", "Controls", "data",
+    "listFindingsResults",
+];
 
 /// Whether a record's text may hold a container's array: a container key,
 /// quoted and unescaped, then `:` and `[` (JSON whitespace between). Most

@@ -30,7 +30,8 @@ static WORDS: LazyLock<Words> = LazyLock::new(|| {
 
 /// The keys of containers that are envelopes of an export (counted as its
 /// pages, messages or objects), not plain lists.
-const ENVELOPE_KEYS: &[&str] = &["records", "Records", "events", "Events", "logEvents", "Findings", "data"];
+const ENVELOPE_KEYS: &[&str] =
+    &["records", "Records", "events", "Events", "logEvents", "Findings", "data", "listFindingsResults"];
 
 /// One file's tally.
 #[derive(Default)]
