@@ -66,6 +66,10 @@ slug_enum!(
         KubeArmor => "kubearmor",
         /// Cilium Hubble: network flows the datapath forwarded or dropped.
         Hubble => "hubble",
+        /// Microsoft Defender XDR advanced hunting: Defender for Cloud's
+        /// container process and cloud audit telemetry, XDR alerts and
+        /// their evidence.
+        DefenderXdr => "defender-xdr",
     }
 );
 

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod azure_activity;
 pub mod cloudtrail;
 pub mod defender;
+pub mod defender_xdr;
 pub mod eks;
 pub mod envelope;
 pub mod falco;
@@ -200,6 +201,11 @@ pub enum Format {
     /// exporter's file.
     #[serde(rename = "hubble")]
     Hubble,
+    /// Microsoft Defender XDR advanced hunting rows (`CloudProcessEvents`,
+    /// `CloudAuditEvents`, `AlertInfo`, `AlertEvidence`): streaming API
+    /// records (Event Hub, storage JSON Lines) and the portal's CSV export.
+    #[serde(rename = "defender-xdr")]
+    DefenderXdr,
 }
 
 impl Format {
@@ -222,6 +228,7 @@ impl Format {
         Format::Sysdig,
         Format::KubeArmor,
         Format::Hubble,
+        Format::DefenderXdr,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +251,7 @@ impl Format {
             Format::Sysdig => "sysdig",
             Format::KubeArmor => "kubearmor",
             Format::Hubble => "hubble",
+            Format::DefenderXdr => "defender-xdr",
         }
     }
 
@@ -272,6 +280,7 @@ impl Format {
             Format::Sysdig => sysdig::sniff(obj),
             Format::KubeArmor => kubearmor::sniff(obj),
             Format::Hubble => hubble::sniff(obj),
+            Format::DefenderXdr => defender_xdr::sniff(obj),
         }
     }
 
@@ -296,6 +305,7 @@ impl Format {
             Format::Sysdig => sysdig::parse(raw),
             Format::KubeArmor => kubearmor::parse(raw),
             Format::Hubble => hubble::parse(raw),
+            Format::DefenderXdr => defender_xdr::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -319,6 +329,7 @@ impl Format {
                 ctx.hint.container.as_ref().and_then(|c| c.facts.get("ClusterName")).and_then(Value::as_str),
             ),
             Format::GuardDuty => guardduty::parse(raw, ctx),
+            Format::DefenderXdr => defender_xdr::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -431,10 +442,17 @@ impl From<serde_json::Error> for RecordError {
 /// Sysdig events (a `content` object) and KubeArmor records
 /// (PascalCase `Type`, `Operation`, `HostName`) are claimed by no other
 /// sniffer; they go after Falco and Tetragon, whose keys they lack.
+/// Defender XDR records come before the Azure formats: a streaming record
+/// is an Azure diagnostic-style record (`time`, `category`,
+/// `operationName`, `properties`) whose category, `AdvancedHunting-<table>`,
+/// no other format knows, and its rows are told by columns no other
+/// format's rows have (`AlertId` with `EntityType`, `KubernetesPodName`
+/// with a cloud resource column, `RawEventData` with `DataSource`).
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
         Format::EksCloudWatch,
+        Format::DefenderXdr,
         Format::AksDiagnostics,
         Format::GkeLogging,
         Format::Falco,

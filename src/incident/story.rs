@@ -157,6 +157,7 @@ fn source_name(s: Source) -> &'static str {
         Source::Sysdig => "Sysdig Secure",
         Source::KubeArmor => "KubeArmor",
         Source::Hubble => "Hubble",
+        Source::DefenderXdr => "Defender XDR",
     }
 }
 
