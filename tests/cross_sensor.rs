@@ -59,10 +59,10 @@ fn every_sensors_alerts_on_the_miner_join_the_one_incident() {
 #[test]
 fn falco_defender_xdr_and_guardduty_on_the_eks_miner_join_one_incident() {
     let t = TestCase::new();
-    let falco = fixture("samples/defender-xdr/eks/falco-ip-10-0-12-34.jsonl");
+    let falco = fixture("samples/defender-xdr/eks-falco-ip-10-0-12-34.jsonl");
     t.ok(&["import", "--cluster", "eks-shop-prod", &falco.display().to_string()]);
     t.import(&[
-        &fixture("samples/defender-xdr/eks/eventhub-eks.json"),
+        &fixture("samples/defender-xdr/eks-eventhub.json"),
         &fixture("samples/guardduty/9d3f0c1e-5b7a-4c2e-8f61-2a4b6c8d0e13.jsonl.gz"),
     ]);
     t.ok(&["detect"]);

@@ -9,7 +9,7 @@ const EVENTHUB: &str = include_str!("../../../fixtures/samples/defender-xdr/even
 const STORAGE: &str = include_str!("../../../fixtures/samples/defender-xdr/storage-PT1H.json");
 const PROCESS_CSV: &str = include_str!("../../../fixtures/samples/defender-xdr/portal-cloudprocessevents.csv");
 const EVIDENCE_CSV: &str = include_str!("../../../fixtures/samples/defender-xdr/portal-alertevidence.csv");
-const EKS: &str = include_str!("../../../fixtures/samples/defender-xdr/eks/eventhub-eks.json");
+const EKS: &str = include_str!("../../../fixtures/samples/defender-xdr/eks-eventhub.json");
 
 const CONTAINER_ID: &str = "335beb25619aada911de4c9c604086ce78db2f1ba7103cbf509937476f0575a3";
 const MINER: &str = "335beb25619a:2292803:/tmp/.x/xmrig";
