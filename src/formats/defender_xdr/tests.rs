@@ -45,7 +45,7 @@ fn csv_rows(text: &str) -> Vec<Map<String, Value>> {
             pending.push_str("\r\n");
         }
         pending.push_str(line);
-        if pending.matches('"').count() % 2 == 0 {
+        if pending.matches('"').count().is_multiple_of(2) {
             if !pending.trim().is_empty() {
                 rows.push(csv_cells(&pending).unwrap());
             }
