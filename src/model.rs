@@ -69,6 +69,10 @@ slug_enum!(
         /// Google Security Command Center: GKE threat findings (Container
         /// and Event Threat Detection) and misconfigurations.
         Scc => "gcp-scc",
+        /// Microsoft Defender XDR advanced hunting: Defender for Cloud's
+        /// container process and cloud audit telemetry, XDR alerts and
+        /// their evidence.
+        DefenderXdr => "defender-xdr",
     }
 );
 

@@ -50,3 +50,60 @@ fn every_sensors_alerts_on_the_miner_join_the_one_incident() {
         .collect();
     assert_eq!(xmrig, ["335beb25619a:2292799:/tmp/.x/xmrig", "335beb25619a:2292803:/tmp/.x/xmrig"]);
 }
+
+/// The miner re-cast on EKS (`eks-shop-prod`): Falco on the node (which names
+/// no cluster, so it is imported with `--cluster`), Defender XDR's process
+/// row and alert, and GuardDuty's runtime findings. They join one incident
+/// through the pod key, the container id and the host-pid process key all
+/// three build the same way.
+#[test]
+fn falco_defender_xdr_and_guardduty_on_the_eks_miner_join_one_incident() {
+    let t = TestCase::new();
+    let falco = fixture("samples/defender-xdr/eks-falco-ip-10-0-12-34.jsonl");
+    t.ok(&["import", "--cluster", "eks-shop-prod", &falco.display().to_string()]);
+    t.import(&[
+        &fixture("samples/defender-xdr/eks-eventhub.json"),
+        &fixture("samples/guardduty/9d3f0c1e-5b7a-4c2e-8f61-2a4b6c8d0e13.jsonl.gz"),
+    ]);
+    t.ok(&["detect"]);
+    t.ok(&["correlate"]);
+
+    let incidents = t.json_lines(&["incidents"]);
+    let titles: Vec<&serde_json::Value> = incidents.iter().map(|i| &i["title"]).collect();
+    assert_eq!(incidents.len(), 1, "one incident, no more: {:#?}", titles);
+    let incident = &incidents[0];
+    assert!(incident["title"].as_str().unwrap().starts_with("Crypto-mining in shop/cart-7f9c6d8b5-x2k4q"), "{}", incident);
+    let page: serde_json::Value = serde_json::from_str(&t.ok(&["show", incident["id"].as_str().unwrap(), "--json"])).unwrap();
+    let mut by_source: BTreeMap<String, usize> = BTreeMap::new();
+    for s in page["signals"].as_array().unwrap() {
+        *by_source.entry(s["source"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    for sensor in ["falco", "defender-xdr", "guardduty"] {
+        assert!(by_source.get(sensor).is_some_and(|n| *n > 0), "no {} signal in the incident: {:?}", sensor, by_source);
+    }
+
+    // What links them: every sensor names the pod, the full container id
+    // (Falco's 12-hex id resolved to it) and the miner's host-pid key.
+    let events = t.json_lines(&["events"]);
+    let miner = "335beb25619a:2292803:/tmp/.x/xmrig";
+    let container = "335beb25619aada911de4c9c604086ce78db2f1ba7103cbf509937476f0575a3";
+    for source in ["falco", "defender-xdr", "guardduty"] {
+        let names = |kind: &str, key: &str| {
+            events.iter().filter(|e| e["source"] == source).any(|e| {
+                e["entities"].as_array().unwrap().iter().any(|x| x["kind"] == kind && x["key"] == key)
+            })
+        };
+        assert!(names("pod", "shop/cart-7f9c6d8b5-x2k4q"), "{} names the pod", source);
+        assert!(names("process", miner), "{} names the miner's process", source);
+        if source != "falco" {
+            assert!(names("container", container), "{} names the container", source);
+        }
+    }
+    let clusters: Vec<String> = t
+        .json_lines(&["entities"])
+        .iter()
+        .filter(|e| e["kind"] == "cluster")
+        .map(|e| e["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(clusters, ["eks-shop-prod"]);
+}

@@ -12,6 +12,7 @@ mod cloud_demo;
 mod cloud_identity;
 mod cluster;
 mod cross_sensor;
+mod defender_xdr;
 mod detect;
 mod eks;
 mod exports;

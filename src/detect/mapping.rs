@@ -169,8 +169,8 @@ impl Table {
             if e.corrects() && e.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
                 return Err(format!("{}: corrects the source's tags without a note", at));
             }
-            if source == Source::Defender && e.tag.is_some() && e.note.is_none() {
-                return Err(format!("{}: a Defender intent reading needs a note", at));
+            if matches!(source, Source::Defender | Source::DefenderXdr) && e.tag.is_some() && e.note.is_none() {
+                return Err(format!("{}: a Defender intent or category reading needs a note", at));
             }
             let key = (
                 e.source.to_ascii_lowercase(),
@@ -250,12 +250,13 @@ impl Table {
         ms_matrix.sort();
         ms_matrix.dedup();
         // A tag that names a tactic in the source's vocabulary (any Defender
-        // intent, Falco's `mitre_*`) and resolved to nothing stays visible.
+        // intent or Defender XDR category, Falco's `mitre_*`) and resolved to
+        // nothing stays visible.
         let unmapped = tags
             .iter()
             .zip(&tag_mapped)
             .filter(|(t, mapped)| {
-                let tactic_word = source == Source::Defender
+                let tactic_word = matches!(source, Source::Defender | Source::DefenderXdr)
                     || t.trim().to_ascii_lowercase().starts_with("mitre_");
                 tactic_word
                     && !**mapped

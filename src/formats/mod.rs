@@ -11,6 +11,7 @@ pub mod audit;
 pub mod azure_activity;
 pub mod cloudtrail;
 pub mod defender;
+pub mod defender_xdr;
 pub mod eks;
 pub mod envelope;
 pub mod falco;
@@ -206,6 +207,11 @@ pub enum Format {
     /// notifications (decoded, pushed or pulled), bare findings.
     #[serde(rename = "gcp-scc")]
     Scc,
+    /// Microsoft Defender XDR advanced hunting rows (`CloudProcessEvents`,
+    /// `CloudAuditEvents`, `AlertInfo`, `AlertEvidence`): streaming API
+    /// records (Event Hub, storage JSON Lines) and the portal's CSV export.
+    #[serde(rename = "defender-xdr")]
+    DefenderXdr,
 }
 
 impl Format {
@@ -229,6 +235,7 @@ impl Format {
         Format::KubeArmor,
         Format::Hubble,
         Format::Scc,
+        Format::DefenderXdr,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -252,6 +259,7 @@ impl Format {
             Format::KubeArmor => "kubearmor",
             Format::Hubble => "hubble",
             Format::Scc => "gcp-scc",
+            Format::DefenderXdr => "defender-xdr",
         }
     }
 
@@ -281,6 +289,7 @@ impl Format {
             Format::KubeArmor => kubearmor::sniff(obj),
             Format::Hubble => hubble::sniff(obj),
             Format::Scc => scc::sniff(obj),
+            Format::DefenderXdr => defender_xdr::sniff(obj),
         }
     }
 
@@ -306,6 +315,7 @@ impl Format {
             Format::KubeArmor => kubearmor::parse(raw),
             Format::Hubble => hubble::parse(raw),
             Format::Scc => scc::parse(raw, &Context::new(&Hint::default())),
+            Format::DefenderXdr => defender_xdr::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -331,6 +341,7 @@ impl Format {
             Format::GuardDuty => guardduty::parse(raw, ctx),
             Format::Sysdig => sysdig::parse_for_import(raw, ctx),
             Format::Scc => scc::parse(raw, ctx),
+            Format::DefenderXdr => defender_xdr::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -446,10 +457,17 @@ impl From<serde_json::Error> for RecordError {
 /// SCC findings are claimed by their finding `name`
 /// (`…/sources/…/findings/…`), or for a Pub/Sub message by its decoded data,
 /// which no other sniffer reads: their place is free.
+/// Defender XDR records come before the Azure formats: a streaming record
+/// is an Azure diagnostic-style record (`time`, `category`,
+/// `operationName`, `properties`) whose category, `AdvancedHunting-<table>`,
+/// no other format knows, and its rows are told by columns no other
+/// format's rows have (`AlertId` with `EntityType`, `KubernetesPodName`
+/// with a cloud resource column, `RawEventData` with `DataSource`).
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
         Format::EksCloudWatch,
+        Format::DefenderXdr,
         Format::AksDiagnostics,
         Format::GkeLogging,
         Format::Falco,

@@ -158,6 +158,7 @@ fn source_name(s: Source) -> &'static str {
         Source::KubeArmor => "KubeArmor",
         Source::Hubble => "Hubble",
         Source::Scc => "Security Command Center",
+        Source::DefenderXdr => "Defender XDR",
     }
 }
 

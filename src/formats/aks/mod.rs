@@ -81,6 +81,8 @@ mod control_plane;
 mod quick;
 mod records;
 mod resource;
+/// The cluster of an AKS resource id, for the other Azure sources.
+pub(crate) use resource::cluster_ref;
 mod truncated;
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,7 @@ pub(super) fn names_cluster(resource_id: &str) -> bool {
 }
 
 /// The cluster entity of an AKS resource id, whatever its case.
-pub(super) fn cluster_ref(resource_id: &str) -> Option<ClusterRef> {
+pub(crate) fn cluster_ref(resource_id: &str) -> Option<ClusterRef> {
     remembered(resource_id, |c| c.cloned())
 }
 

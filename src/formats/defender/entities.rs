@@ -198,7 +198,7 @@ pub(super) enum Built {
 }
 
 /// Maps the entity array onto the event.
-pub(super) fn add_entities(ev: &mut NewEvent, root: &Value) {
+pub(crate) fn add_entities(ev: &mut NewEvent, root: &Value) {
     let table = table();
     let refs = Refs::new(root);
     let mut walker = Walker {

@@ -45,7 +45,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
-mod entities;
+/// Defender XDR's alert evidence carries the same JSON.NET entity graphs.
+pub(crate) mod entities;
 mod mapping;
 #[cfg(test)]
 mod tests;
@@ -591,7 +592,8 @@ fn bool_of(v: &Value) -> Option<bool> {
     }
 }
 
-fn severity_of(s: &str) -> Option<Severity> {
+/// Defender's severity words (also Defender XDR's), as Kordon's severity.
+pub(crate) fn severity_of(s: &str) -> Option<Severity> {
     match s.trim().to_ascii_lowercase().as_str() {
         "informational" | "info" => Some(Severity::Info),
         "low" => Some(Severity::Low),

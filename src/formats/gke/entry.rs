@@ -218,13 +218,13 @@ impl<'a> Entry<'a> {
 /// `projects/<p>/locations/<l>/clusters/<c>[/nodePools/<n>]`, or `zones/<z>`
 /// for zonal clusters.
 #[derive(Clone, Copy)]
-pub(super) struct ClusterPath<'a> {
-    pub(super) project: &'a str,
-    pub(super) location: &'a str,
-    pub(super) cluster: &'a str,
+pub(crate) struct ClusterPath<'a> {
+    pub(crate) project: &'a str,
+    pub(crate) location: &'a str,
+    pub(crate) cluster: &'a str,
 }
 
-pub(super) fn cluster_path(name: &str) -> Option<ClusterPath<'_>> {
+pub(crate) fn cluster_path(name: &str) -> Option<ClusterPath<'_>> {
     let parts: Vec<&str> = name.trim_start_matches('/').split('/').collect();
     match parts.as_slice() {
         ["projects", project, "locations" | "zones", location, "clusters", cluster, ..]

@@ -67,6 +67,8 @@ use serde_json::{Map, Value};
 
 mod cloud;
 mod entry;
+/// Defender XDR names GKE clusters by the same resource names.
+pub(crate) use entry::cluster_path;
 mod grpc;
 mod kubernetes;
 #[cfg(test)]
