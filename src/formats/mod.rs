@@ -20,6 +20,7 @@ pub mod hubble;
 pub mod k8s;
 pub mod kubearmor;
 pub mod posture;
+pub mod sentinel;
 pub mod strict;
 pub mod sysdig;
 pub mod tetragon;
@@ -200,6 +201,10 @@ pub enum Format {
     /// exporter's file.
     #[serde(rename = "hubble")]
     Hubble,
+    /// Microsoft Sentinel incidents: REST list pages and GETs, `az sentinel
+    /// incident list` / `show`.
+    #[serde(rename = "sentinel")]
+    Sentinel,
 }
 
 impl Format {
@@ -222,6 +227,7 @@ impl Format {
         Format::Sysdig,
         Format::KubeArmor,
         Format::Hubble,
+        Format::Sentinel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +250,7 @@ impl Format {
             Format::Sysdig => "sysdig",
             Format::KubeArmor => "kubearmor",
             Format::Hubble => "hubble",
+            Format::Sentinel => "sentinel",
         }
     }
 
@@ -272,6 +279,7 @@ impl Format {
             Format::Sysdig => sysdig::sniff(obj),
             Format::KubeArmor => kubearmor::sniff(obj),
             Format::Hubble => hubble::sniff(obj),
+            Format::Sentinel => sentinel::sniff(obj),
         }
     }
 
@@ -296,6 +304,7 @@ impl Format {
             Format::Sysdig => sysdig::parse(raw),
             Format::KubeArmor => kubearmor::parse(raw),
             Format::Hubble => hubble::parse(raw),
+            Format::Sentinel => sentinel::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -319,6 +328,7 @@ impl Format {
                 ctx.hint.container.as_ref().and_then(|c| c.facts.get("ClusterName")).and_then(Value::as_str),
             ),
             Format::GuardDuty => guardduty::parse(raw, ctx),
+            Format::Sentinel => sentinel::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -431,6 +441,9 @@ impl From<serde_json::Error> for RecordError {
 /// Sysdig events (a `content` object) and KubeArmor records
 /// (PascalCase `Type`, `Operation`, `HostName`) are claimed by no other
 /// sniffer; they go after Falco and Tetragon, whose keys they lack.
+/// Sentinel incidents are Azure resources with `properties` like Defender
+/// alerts and Activity Log entries; they go before both, and their sniffer
+/// wants the incident's own type or its `incidentNumber`, which neither has.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -442,6 +455,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Sysdig,
         Format::KubeArmor,
         Format::Hubble,
+        Format::Sentinel,
         Format::Defender,
         Format::GuardDuty,
         Format::CloudTrail,
