@@ -28,6 +28,7 @@ mod kubearmor;
 mod report;
 mod report_figure;
 mod report_pdf;
+mod sentinel;
 mod snapshot;
 mod sysdig;
 mod terminal;
