@@ -165,3 +165,19 @@ fn correlation_is_the_same_with_or_without_sentinel() {
     let errors = with.json_lines(&["errors"]);
     assert_eq!(errors.len(), 5, "{:#?}", errors);
 }
+
+#[test]
+fn showing_an_incident_reads_sentinel_incidents_through_their_index() {
+    let t = TestCase::new();
+    t.import(&[&fixture(PAGE1)]);
+    let conn = rusqlite::Connection::open(&t.case).unwrap();
+    let plan: Vec<String> = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", kordon::incident::soc::LOAD_SQL))
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|p| p.contains("events_external_time")), "{:?}", plan);
+    assert!(!plan.iter().any(|p| p.starts_with("SCAN events") && !p.contains("INDEX")), "{:?}", plan);
+}

@@ -137,12 +137,14 @@ impl External {
     }
 }
 
+/// Every other tool's incident, in time order: read through their own
+/// index (`events_external_time`), never by scanning the case's events.
+pub const LOAD_SQL: &str = "SELECT key, source, time_ns, title, message, fields FROM events
+     WHERE kind = 'external-incident' ORDER BY time_ns IS NULL, time_ns, key";
+
 /// Every other tool's incident in the case, in time order.
 pub fn load(case: &Case) -> Result<Vec<External>> {
-    let mut st = case.conn.prepare(
-        "SELECT key, source, time_ns, title, message, fields FROM events WHERE kind = 'external-incident'
-         ORDER BY time_ns IS NULL, time_ns, key",
-    )?;
+    let mut st = case.conn.prepare(LOAD_SQL)?;
     let rows = st.query_map([], |r| {
         let fields: String = r.get(5)?;
         Ok(External {
