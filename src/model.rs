@@ -73,6 +73,9 @@ slug_enum!(
         /// container process and cloud audit telemetry, XDR alerts and
         /// their evidence.
         DefenderXdr => "defender-xdr",
+        /// Microsoft Sentinel: the SOC's incidents (its status, classification
+        /// and owner), shown next to Kordon's own.
+        Sentinel => "sentinel",
     }
 );
 
@@ -88,6 +91,11 @@ slug_enum!(
         /// controls, vulnerable workloads): what the cluster allowed, not
         /// what happened. Hardening reads it; correlation never does.
         Posture => "posture",
+        /// Another tool's incident (a Microsoft Sentinel incident): what a SOC
+        /// made of its alerts, shown as its view next to Kordon's incident and
+        /// triage. Correlation never makes incidents of it, and it never
+        /// changes Kordon's triage.
+        ExternalIncident => "external-incident",
     }
 );
 

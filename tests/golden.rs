@@ -157,4 +157,9 @@ golden! {
     hubble_exporter_file => "hubble/events.log",
     hubble_observe_legacy_bare_flows => "hubble/observe-legacy.json",
     hubble_observe_json => "hubble/observe.jsonl",
+    sentinel_rest_list_page => "sentinel/incidents-page1.json",
+    sentinel_rest_list_last_page => "sentinel/incidents-page2.json",
+    sentinel_az_cli_list => "sentinel/az-incident-list.json",
+    sentinel_single_get_closed => "sentinel/incident-get-closed.json",
+    sentinel_bad_records => "sentinel/bad-records.jsonl",
 }

@@ -30,6 +30,7 @@ mod report;
 mod report_figure;
 mod report_pdf;
 mod scc;
+mod sentinel;
 mod snapshot;
 mod sysdig;
 mod terminal;

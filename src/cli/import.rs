@@ -130,6 +130,7 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
     if summary.files_imported == 0 && summary.files_skipped > 0 {
         say!("Nothing new: every file was already in the case or empty.")?;
     }
+    super::soc::after_import(case)?;
     Ok(())
 }
 

@@ -217,6 +217,7 @@ pub fn show(case: &Case, args: ShowArgs) -> anyhow::Result<()> {
             .map(|e| cells![e.kind, e.signals.to_string(), e.evidence.to_string(), e.key])
             .collect::<Vec<_>>(),
     )?;
+    super::soc::section(&d.soc)?;
     Ok(())
 }
 

@@ -30,7 +30,7 @@ pub struct EventsArgs {
     /// Only events from this source: falco, k8s-audit, defender, tetragon, k8s-object, k8s-event, kordon.
     #[arg(long)]
     source: Option<String>,
-    /// Only this kind: alert, telemetry, object, k8s-event, posture.
+    /// Only this kind: alert, telemetry, object, k8s-event, posture, external-incident.
     #[arg(long)]
     kind: Option<String>,
     /// Only events at least this severe: info, low, medium, high, critical.

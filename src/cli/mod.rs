@@ -12,6 +12,7 @@ mod triage;
 mod list;
 mod output;
 mod report;
+mod soc;
 
 use clap::{Parser, Subcommand};
 use output::{tell, Stream};

@@ -271,6 +271,7 @@ pub fn timestamp_desc(source: &str, kind: &str) -> &'static str {
         (Some(Source::ControlPlane), _) => "Log Time",
         (Some(Source::Kordon), _) => "Detected Event Time",
         (_, "posture") => "Scan Time",
+        (_, "external-incident") => "Incident Created",
         _ => "Event Time",
     }
 }

@@ -22,6 +22,7 @@ pub mod k8s;
 pub mod kubearmor;
 pub mod posture;
 pub mod scc;
+pub mod sentinel;
 pub mod strict;
 pub mod sysdig;
 pub mod tetragon;
@@ -212,6 +213,10 @@ pub enum Format {
     /// records (Event Hub, storage JSON Lines) and the portal's CSV export.
     #[serde(rename = "defender-xdr")]
     DefenderXdr,
+    /// Microsoft Sentinel incidents: REST list pages and GETs, `az sentinel
+    /// incident list` / `show`.
+    #[serde(rename = "sentinel")]
+    Sentinel,
 }
 
 impl Format {
@@ -236,6 +241,7 @@ impl Format {
         Format::Hubble,
         Format::Scc,
         Format::DefenderXdr,
+        Format::Sentinel,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -260,6 +266,7 @@ impl Format {
             Format::Hubble => "hubble",
             Format::Scc => "gcp-scc",
             Format::DefenderXdr => "defender-xdr",
+            Format::Sentinel => "sentinel",
         }
     }
 
@@ -290,6 +297,7 @@ impl Format {
             Format::Hubble => hubble::sniff(obj),
             Format::Scc => scc::sniff(obj),
             Format::DefenderXdr => defender_xdr::sniff(obj),
+            Format::Sentinel => sentinel::sniff(obj),
         }
     }
 
@@ -316,6 +324,7 @@ impl Format {
             Format::Hubble => hubble::parse(raw),
             Format::Scc => scc::parse(raw, &Context::new(&Hint::default())),
             Format::DefenderXdr => defender_xdr::parse(raw, &Context::new(&Hint::default())),
+            Format::Sentinel => sentinel::parse(raw, &Context::new(&Hint::default())),
         }
     }
 
@@ -342,6 +351,7 @@ impl Format {
             Format::Sysdig => sysdig::parse_for_import(raw, ctx),
             Format::Scc => scc::parse(raw, ctx),
             Format::DefenderXdr => defender_xdr::parse(raw, ctx),
+            Format::Sentinel => sentinel::parse(raw, ctx),
             _ => self.parse_record(raw),
         }
     }
@@ -463,6 +473,9 @@ impl From<serde_json::Error> for RecordError {
 /// no other format knows, and its rows are told by columns no other
 /// format's rows have (`AlertId` with `EntityType`, `KubernetesPodName`
 /// with a cloud resource column, `RawEventData` with `DataSource`).
+/// Sentinel incidents are Azure resources with `properties` like Defender
+/// alerts and Activity Log entries; they go before both, and their sniffer
+/// wants the incident's own type or its `incidentNumber`, which neither has.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -475,6 +488,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::Sysdig,
         Format::KubeArmor,
         Format::Hubble,
+        Format::Sentinel,
         Format::Defender,
         Format::GuardDuty,
         Format::Scc,

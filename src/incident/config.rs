@@ -39,6 +39,8 @@ struct Raw {
     graph_linked_kinds: Vec<String>,
     #[serde(default)]
     quiet_context: Vec<RawQuiet>,
+    soc_slack: String,
+    soc_match_kinds: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +80,11 @@ pub struct Config {
     /// credentials of), never merely because a signal names them.
     pub graph_linked_kinds: Vec<EntityKind>,
     pub quiet_context: Vec<QuietRule>,
+    /// How far outside an incident's span another tool's incident may lie
+    /// and still be matched to it (the SOC view).
+    pub soc_slack_ns: i64,
+    /// Entity kinds whose naming matches another tool's incident to one.
+    pub soc_match_kinds: Vec<EntityKind>,
 }
 
 /// The configuration shipped with Kordon (validated by its tests).
@@ -104,6 +111,8 @@ impl Config {
             return Err(bad(format!("version {} is not supported", raw.version)));
         }
         let window_ns = parse_duration(&raw.window).ok_or_else(|| bad(format!("window '{}' is no duration", raw.window)))?;
+        let soc_slack_ns =
+            parse_duration(&raw.soc_slack).ok_or_else(|| bad(format!("soc_slack '{}' is no duration", raw.soc_slack)))?;
         for t in &raw.titles {
             if t.technique.is_some() == t.tactic.is_some() {
                 return Err(bad(format!("title '{}' needs exactly one of technique or tactic", t.title)));
@@ -124,6 +133,8 @@ impl Config {
             max_nodes: raw.max_nodes,
             graph_kinds: kinds(&raw.graph_kinds, "graph_kinds")?,
             graph_linked_kinds: kinds(&raw.graph_linked_kinds, "graph_linked_kinds")?,
+            soc_slack_ns,
+            soc_match_kinds: kinds(&raw.soc_match_kinds, "soc_match_kinds")?,
             quiet_context: raw
                 .quiet_context
                 .into_iter()
@@ -196,6 +207,8 @@ mod tests {
         assert!(c.join_kinds.contains(&EntityKind::Pod));
         assert!(!c.join_kinds.contains(&EntityKind::Node), "a node is shared by unrelated pods");
         assert!(!c.join_kinds.contains(&EntityKind::Image), "replicas share an image");
+        assert_eq!(c.soc_slack_ns, 3600 * 1_000_000_000);
+        assert!(!c.soc_match_kinds.contains(&EntityKind::Cluster), "every incident of a cluster shares it");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Everything the incident page shows, in one value: header, story,
-//! recommendation, signals with why each joined, evidence by tactic, context
-//! and entities. The CLI (`kordon show`) and the app read the same value.
+//! recommendation, signals with why each joined, evidence by tactic, context,
+//! entities and the SOC's view of it (other tools' incidents that match it).
+//! The CLI (`kordon show`) and the app read the same value.
 
 use super::evidence::{self, Evidence};
 use super::read::{self, IncidentRow, KeyEntity, SignalRow};
 use super::respond::{self, Recommendation};
+use super::soc::{self, SocView};
 use super::story::{self, Story};
 use super::summary::subject_label;
 use crate::attack;
@@ -55,6 +57,9 @@ pub struct Detail {
     pub evidence_by_tactic: Vec<TacticGroup>,
     pub context: ContextSummary,
     pub entities: Vec<EntitySummary>,
+    /// Other tools' incidents (Microsoft Sentinel's) that match this one,
+    /// as the SOC sees them; never Kordon's own triage.
+    pub soc: Vec<SocView>,
 }
 
 pub fn detail(case: &Case, id: i64) -> Result<Detail> {
@@ -72,7 +77,11 @@ pub fn detail(case: &Case, id: i64) -> Result<Detail> {
         Err(e) if e.code() == crate::error::Code::NotFound => {}
         Err(e) => return Err(e),
     }
+    let triage = soc::Triage { status: &incident.status, classification: incident.classification.as_deref() };
+    let scope = soc::Scope::of(ev.signals.iter().map(|(s, _)| s), cfg);
+    let soc = soc::for_incident(&soc::load(case)?, &scope, triage, cfg, crate::triage::vocabulary());
     Ok(Detail {
+        soc,
         evidence_by_tactic: by_tactic(&ev),
         context: context(&ev),
         entities,

@@ -25,6 +25,7 @@ pub mod read;
 pub mod relations;
 pub mod respond;
 pub mod signals;
+pub mod soc;
 pub mod story;
 pub mod summary;
 

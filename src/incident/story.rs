@@ -136,7 +136,7 @@ pub struct Story {
     pub steps: Vec<Step>,
 }
 
-fn source_name(s: Source) -> &'static str {
+pub(crate) fn source_name(s: Source) -> &'static str {
     match s {
         Source::Falco => "Falco",
         Source::K8sAudit => "the audit log",
@@ -159,6 +159,7 @@ fn source_name(s: Source) -> &'static str {
         Source::Hubble => "Hubble",
         Source::Scc => "Security Command Center",
         Source::DefenderXdr => "Defender XDR",
+        Source::Sentinel => "Microsoft Sentinel",
     }
 }
 

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "actions", include_str!("migrations/0004_actions.sql")),
     (5, "follow-up", include_str!("migrations/0005_follow_up.sql")),
     (6, "clusters-shapes-attachments", include_str!("migrations/0006_clusters_shapes_attachments.sql")),
+    (7, "external-incidents", include_str!("migrations/0007_external_incidents.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -1,5 +1,6 @@
 //! `data/triage.yaml`: statuses and their moves, classifications with the
-//! determinations each allows, entity verdicts, and Microsoft's spellings.
+//! determinations each allows, entity verdicts, Microsoft's spellings, and
+//! how other tools' incident enums read in Kordon's words (the SOC view).
 
 use crate::error::{Code, Error, Result};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,49 @@ pub struct Vocabulary {
     pub transitions: BTreeMap<String, Vec<String>>,
     pub classifications: Vec<Classification>,
     pub verdicts: Vec<Named>,
+    /// Other tools' incident enums, by source slug (`sentinel`).
+    #[serde(default)]
+    pub external: BTreeMap<String, ExternalWords>,
+}
+
+/// One value of another tool's enum: as the tool writes it, as people read
+/// it, and the Kordon id it means (none: it means none).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalValue {
+    pub value: String,
+    pub name: String,
+    #[serde(default)]
+    pub kordon: Option<String>,
+}
+
+/// Another tool's incident statuses, classifications and reasons.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalWords {
+    pub statuses: Vec<ExternalValue>,
+    pub classifications: Vec<ExternalValue>,
+    #[serde(default)]
+    pub reasons: Vec<ExternalValue>,
+}
+
+impl ExternalWords {
+    /// The status as the tool wrote it (matched case-insensitively).
+    pub fn status(&self, value: &str) -> Option<&ExternalValue> {
+        find_value(&self.statuses, value)
+    }
+
+    pub fn classification(&self, value: &str) -> Option<&ExternalValue> {
+        find_value(&self.classifications, value)
+    }
+
+    pub fn reason(&self, value: &str) -> Option<&ExternalValue> {
+        find_value(&self.reasons, value)
+    }
+}
+
+fn find_value<'a>(values: &'a [ExternalValue], value: &str) -> Option<&'a ExternalValue> {
+    values.iter().find(|v| v.value.eq_ignore_ascii_case(value.trim()))
 }
 
 /// How classification and determination values are spelt on output.
@@ -72,7 +116,23 @@ impl Vocabulary {
                 }
             }
         }
+        for (source, words) in &v.external {
+            let unknown = |what: &str, id: &str| {
+                Error::input(Code::InvalidRules, format!("triage vocabulary: external.{}: unknown {} '{}'", source, what, id))
+            };
+            for s in words.statuses.iter().filter_map(|s| s.kordon.as_deref()) {
+                v.status(s).map_err(|_| unknown("status", s))?;
+            }
+            for c in words.classifications.iter().filter_map(|c| c.kordon.as_deref()) {
+                v.classification(c).map_err(|_| unknown("classification", c))?;
+            }
+        }
         Ok(v)
+    }
+
+    /// How another tool's incident enums read in Kordon's words.
+    pub fn external(&self, source: &str) -> Option<&ExternalWords> {
+        self.external.get(source)
     }
 
     pub fn status(&self, id: &str) -> Result<&Named> {

@@ -214,6 +214,56 @@ export interface Detail {
   evidence_by_tactic: { tactic: string; name: string; count: number; signals: string[] }[];
   context: { count: number; by_source: Record<string, number>; facts: number };
   entities: DetailEntity[];
+  /** The SOC's incidents (Microsoft Sentinel's) that match this one; absent from older cores. */
+  soc?: SocView[];
+}
+
+/** Where a SOC incident disagrees with Kordon's triage (Kordon ids; null: unset). */
+export interface SocDifference {
+  what: "status" | "classification";
+  soc: string | null;
+  kordon: string | null;
+}
+
+/** Another tool's incident as the incident page shows it (`show --json`'s `soc`). */
+export interface SocView {
+  event: string;
+  source: string;
+  source_name: string;
+  number: number | null;
+  title: string;
+  description: string;
+  /** As the tool spells them (`High`, `Active`, `TruePositive` …). */
+  severity: string | null;
+  status: string | null;
+  classification: string | null;
+  classification_reason: string | null;
+  classification_comment: string | null;
+  owner: string | null;
+  owner_email: string | null;
+  labels: string[];
+  alert_products: string[];
+  tactics: string[];
+  techniques: string[];
+  first_activity: string | null;
+  last_activity: string | null;
+  created: string | null;
+  last_modified: string | null;
+  provider_name: string | null;
+  provider_incident_id: string | null;
+  /** The portal link: shown as text, never opened. */
+  incident_url: string | null;
+  status_name: string | null;
+  classification_name: string | null;
+  reason_name: string | null;
+  /** What they mean in Kordon's vocabulary; null when nothing. */
+  kordon_status: string | null;
+  kordon_classification: string | null;
+  /** `SOC: Closed · True positive — Suspicious activity`. */
+  summary: string;
+  matched: string | null;
+  /** As the core saw Kordon's triage when the detail was read. */
+  differences: SocDifference[];
 }
 
 export interface GraphNode {

@@ -16,6 +16,7 @@ import { GraphView } from "./graphView";
 import { HardeningView } from "./hardening";
 import { TimelineView } from "./timeline";
 import { reportMenu } from "./handoff";
+import { SocPanel } from "./soc";
 import { TriagePanel } from "./triage";
 
 export type Tab = "graph" | "evidence" | "timeline" | "triage" | "hardening";
@@ -52,6 +53,7 @@ export class IncidentPage {
   private evidence: EvidenceView | null = null;
   private timeline: TimelineView | null = null;
   private triage: TriagePanel | null = null;
+  private soc: SocPanel | null = null;
   /** The follow-up checklist's boxes and who ticked them, by item. */
   private followUps = new Map<string, { box: HTMLInputElement; who: HTMLElement }>();
   private hardening: HardeningView | null = null;
@@ -96,6 +98,7 @@ export class IncidentPage {
   }
 
   private showTriage(t: Triage) {
+    this.soc?.update(t, this.triage?.vocabulary ?? null);
     if (this.detail && this.header) this.header.replaceWith((this.header = this.headerView(this.detail.incident, t)));
     // The header may have grown: the graph below fills what is left.
     this.graph?.relayoutRoom();
@@ -356,6 +359,8 @@ export class IncidentPage {
         this.o.onTriageChanged?.(t);
       },
     });
+    this.soc = new SocPanel(d.soc ?? []);
+    this.soc.update(null, null);
     this.evidence = new EvidenceView(rows, this.o.backend, this.o.onError, (span) => this.timeline?.showSpan(span));
     this.timeline = new TimelineView(
       rows,
@@ -380,7 +385,7 @@ export class IncidentPage {
       graph: this.graph.el,
       evidence: this.evidence.el,
       timeline: this.timeline.el,
-      triage: h("div", null, this.triage.el, this.actionsEl),
+      triage: h("div", null, h("div", { className: d.soc?.length ? "triage-with-soc" : "" }, this.triage.el, this.soc.el), this.actionsEl),
       hardening: this.hardening.el,
     };
     TABS.forEach((t, i) => {
