@@ -66,6 +66,9 @@ slug_enum!(
         KubeArmor => "kubearmor",
         /// Cilium Hubble: network flows the datapath forwarded or dropped.
         Hubble => "hubble",
+        /// Falco Talon: the response engine's record of what it did to the
+        /// cluster (its action log lines, its `k8sevents` notifier's Events).
+        FalcoTalon => "falco-talon",
     }
 );
 
@@ -81,6 +84,12 @@ slug_enum!(
         /// controls, vulnerable workloads): what the cluster allowed, not
         /// what happened. Hardening reads it; correlation never does.
         Posture => "posture",
+        /// An action a responder outside Kordon took on the cluster (Falco
+        /// Talon terminating, labelling or isolating a pod), with whether it
+        /// worked: what was already done, not what happened. The incident's
+        /// actions list it as done outside Kordon; correlation never reads it
+        /// (signals are alerts only), so it never makes an incident.
+        Response => "response",
     }
 );
 

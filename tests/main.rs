@@ -30,6 +30,7 @@ mod report_figure;
 mod report_pdf;
 mod snapshot;
 mod sysdig;
+mod talon;
 mod terminal;
 mod tracee;
 mod triage;

@@ -14,6 +14,7 @@ pub mod defender;
 pub mod eks;
 pub mod envelope;
 pub mod falco;
+pub mod falco_talon;
 pub mod gke;
 pub mod guardduty;
 pub mod hubble;
@@ -200,6 +201,10 @@ pub enum Format {
     /// exporter's file.
     #[serde(rename = "hubble")]
     Hubble,
+    /// Falco Talon's action log: zerolog JSON lines on stdout (also through
+    /// `kubectl logs`) and its JSON notifiers' lines.
+    #[serde(rename = "falco-talon")]
+    FalcoTalon,
 }
 
 impl Format {
@@ -222,6 +227,7 @@ impl Format {
         Format::Sysdig,
         Format::KubeArmor,
         Format::Hubble,
+        Format::FalcoTalon,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +250,7 @@ impl Format {
             Format::Sysdig => "sysdig",
             Format::KubeArmor => "kubearmor",
             Format::Hubble => "hubble",
+            Format::FalcoTalon => "falco-talon",
         }
     }
 
@@ -272,6 +279,7 @@ impl Format {
             Format::Sysdig => sysdig::sniff(obj),
             Format::KubeArmor => kubearmor::sniff(obj),
             Format::Hubble => hubble::sniff(obj),
+            Format::FalcoTalon => falco_talon::sniff(obj),
         }
     }
 
@@ -296,6 +304,7 @@ impl Format {
             Format::Sysdig => sysdig::parse(raw),
             Format::KubeArmor => kubearmor::parse(raw),
             Format::Hubble => hubble::parse(raw),
+            Format::FalcoTalon => falco_talon::parse(raw),
         }
     }
 
@@ -362,6 +371,7 @@ impl Format {
             Format::K8sObjects => k8s::parse_text(text),
             Format::Tracee => tracee::parse_text(text),
             Format::KubeArmor => kubearmor::parse_text(text),
+            Format::FalcoTalon => falco_talon::parse_text(text),
             _ => Err(RecordError::new("not a JSON record")),
         }
     }
@@ -431,12 +441,16 @@ impl From<serde_json::Error> for RecordError {
 /// Sysdig events (a `content` object) and KubeArmor records
 /// (PascalCase `Type`, `Operation`, `HostName`) are claimed by no other
 /// sniffer; they go after Falco and Tetragon, whose keys they lack.
+/// Falco Talon's lines come before Falco: a `match` line carries the Falco
+/// alert's `rule`, `priority` and `output` beside Talon's own `message` and
+/// `trace_id`, which no Falco alert has.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
         Format::EksCloudWatch,
         Format::AksDiagnostics,
         Format::GkeLogging,
+        Format::FalcoTalon,
         Format::Falco,
         Format::Tetragon,
         Format::Sysdig,

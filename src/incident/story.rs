@@ -136,7 +136,7 @@ pub struct Story {
     pub steps: Vec<Step>,
 }
 
-fn source_name(s: Source) -> &'static str {
+pub(crate) fn source_name(s: Source) -> &'static str {
     match s {
         Source::Falco => "Falco",
         Source::K8sAudit => "the audit log",
@@ -157,6 +157,7 @@ fn source_name(s: Source) -> &'static str {
         Source::Sysdig => "Sysdig Secure",
         Source::KubeArmor => "KubeArmor",
         Source::Hubble => "Hubble",
+        Source::FalcoTalon => "Falco Talon",
     }
 }
 
