@@ -141,3 +141,16 @@ fn the_incident_lists_what_talon_did_as_done_outside_kordon_and_no_incident_is_a
     let pods: Vec<Value> = t.json_lines(&["entities"]).into_iter().filter(|e| e["kind"] == "pod" && e["key"] == CART).collect();
     assert_eq!(pods.len(), 1);
 }
+
+#[test]
+fn responses_alone_make_no_incident_and_list_case_wide() {
+    let t = TestCase::new();
+    t.import(&[&sample("talon.jsonl")]);
+    t.ok(&["detect"]);
+    t.ok(&["correlate"]);
+    assert!(t.json_lines(&["incidents"]).is_empty(), "a response is never a signal");
+    // Without an incident, `actions` lists every external action of the case.
+    let all = t.json_lines(&["actions"]);
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|a| a["done_outside"] == true));
+}
