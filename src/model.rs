@@ -76,6 +76,9 @@ slug_enum!(
         /// Microsoft Sentinel: the SOC's incidents (its status, classification
         /// and owner), shown next to Kordon's own.
         Sentinel => "sentinel",
+        /// Falco Talon: the response engine's record of what it did to the
+        /// cluster (its action log lines, its `k8sevents` notifier's Events).
+        FalcoTalon => "falco-talon",
     }
 );
 
@@ -96,6 +99,12 @@ slug_enum!(
         /// triage. Correlation never makes incidents of it, and it never
         /// changes Kordon's triage.
         ExternalIncident => "external-incident",
+        /// An action a responder outside Kordon took on the cluster (Falco
+        /// Talon terminating, labelling or isolating a pod), with whether it
+        /// worked: what was already done, not what happened. The incident's
+        /// actions list it as done outside Kordon; correlation never reads it
+        /// (signals are alerts only), so it never makes an incident.
+        Response => "response",
     }
 );
 

@@ -33,6 +33,7 @@ mod scc;
 mod sentinel;
 mod snapshot;
 mod sysdig;
+mod talon;
 mod terminal;
 mod tracee;
 mod triage;

@@ -335,6 +335,22 @@ pub fn actions(case: &Case, args: ActionsArgs) -> anyhow::Result<()> {
     let rows = record::list(case, inc)?;
     print_rows(&rows, args.json, &["ACTION", "KIND", "STATE", "POD", "UID", "BY", "UPDATED", "INCIDENT"], |r| {
         cells![r.id, r.kind, r.state, format!("{}/{}", r.namespace, r.pod), r.pod_uid, r.actor, r.updated, r.incident.clone().unwrap_or_default()]
+    })?;
+    // What responders outside Kordon did (Falco Talon): after Kordon's own,
+    // as JSON lines with `done_outside: true`, or a table of their own.
+    let external = incident::external::list(case, inc)?;
+    if external.is_empty() {
+        return Ok(());
+    }
+    if !args.json {
+        println!("\nDone outside Kordon:");
+    }
+    print_rows(&external, args.json, &["EVENT", "BY", "ACTIONNER", "STATUS", "POD", "TIME", "WHAT"], |a| {
+        let what = match &a.error {
+            Some(e) => format!("{}: {}", a.what, e),
+            None => a.what.clone(),
+        };
+        cells![a.id, a.by, a.actionner.clone().unwrap_or_default(), a.status.clone().unwrap_or_default(), a.pod.clone().unwrap_or_default(), a.time.clone().unwrap_or_default(), what]
     })
 }
 

@@ -15,6 +15,7 @@ pub mod defender_xdr;
 pub mod eks;
 pub mod envelope;
 pub mod falco;
+pub mod falco_talon;
 pub mod gke;
 pub mod guardduty;
 pub mod hubble;
@@ -217,6 +218,10 @@ pub enum Format {
     /// incident list` / `show`.
     #[serde(rename = "sentinel")]
     Sentinel,
+    /// Falco Talon's action log: zerolog JSON lines on stdout (also through
+    /// `kubectl logs`) and its JSON notifiers' lines.
+    #[serde(rename = "falco-talon")]
+    FalcoTalon,
 }
 
 impl Format {
@@ -242,6 +247,7 @@ impl Format {
         Format::Scc,
         Format::DefenderXdr,
         Format::Sentinel,
+        Format::FalcoTalon,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -267,6 +273,7 @@ impl Format {
             Format::Scc => "gcp-scc",
             Format::DefenderXdr => "defender-xdr",
             Format::Sentinel => "sentinel",
+            Format::FalcoTalon => "falco-talon",
         }
     }
 
@@ -298,6 +305,7 @@ impl Format {
             Format::Scc => scc::sniff(obj),
             Format::DefenderXdr => defender_xdr::sniff(obj),
             Format::Sentinel => sentinel::sniff(obj),
+            Format::FalcoTalon => falco_talon::sniff(obj),
         }
     }
 
@@ -325,6 +333,7 @@ impl Format {
             Format::Scc => scc::parse(raw, &Context::new(&Hint::default())),
             Format::DefenderXdr => defender_xdr::parse(raw, &Context::new(&Hint::default())),
             Format::Sentinel => sentinel::parse(raw, &Context::new(&Hint::default())),
+            Format::FalcoTalon => falco_talon::parse(raw),
         }
     }
 
@@ -395,6 +404,7 @@ impl Format {
             Format::K8sObjects => k8s::parse_text(text),
             Format::Tracee => tracee::parse_text(text),
             Format::KubeArmor => kubearmor::parse_text(text),
+            Format::FalcoTalon => falco_talon::parse_text(text),
             _ => Err(RecordError::new("not a JSON record")),
         }
     }
@@ -476,6 +486,9 @@ impl From<serde_json::Error> for RecordError {
 /// Sentinel incidents are Azure resources with `properties` like Defender
 /// alerts and Activity Log entries; they go before both, and their sniffer
 /// wants the incident's own type or its `incidentNumber`, which neither has.
+/// Falco Talon's lines come before Falco: a `match` line carries the Falco
+/// alert's `rule`, `priority` and `output` beside Talon's own `message` and
+/// `trace_id`, which no Falco alert has.
 pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
     [
         Format::K8sAudit,
@@ -483,6 +496,7 @@ pub fn detect_record(obj: &Map<String, Value>) -> Option<Format> {
         Format::DefenderXdr,
         Format::AksDiagnostics,
         Format::GkeLogging,
+        Format::FalcoTalon,
         Format::Falco,
         Format::Tetragon,
         Format::Sysdig,

@@ -19,6 +19,7 @@
 pub mod config;
 pub mod detail;
 pub mod evidence;
+pub mod external;
 pub mod graph;
 pub mod group;
 pub mod read;

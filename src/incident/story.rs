@@ -160,6 +160,7 @@ pub(crate) fn source_name(s: Source) -> &'static str {
         Source::Scc => "Security Command Center",
         Source::DefenderXdr => "Defender XDR",
         Source::Sentinel => "Microsoft Sentinel",
+        Source::FalcoTalon => "Falco Talon",
     }
 }
 

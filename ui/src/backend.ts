@@ -7,6 +7,7 @@ import { decodePayload } from "./payload";
 import type {
   ActionPreview,
   ActionRow,
+  IncidentActions,
   AppInfo,
   ArchiveProgress,
   ArchiveSummary,
@@ -116,7 +117,7 @@ export function tauriBackend(): Backend {
     clusterPrepare: (request) => call<ActionPreview>("cluster_prepare", { request }),
     clusterApply: (actionId, confirm) => call<ActionRow>("cluster_apply", { actionId, confirm }),
     clusterRelease: (actionId, reason, connect) => call<ActionRow>("cluster_release", { actionId, reason, connect }),
-    incidentActions: (id) => call<ActionRow[]>("incident_actions", { id }),
+    incidentActions: (id) => call<IncidentActions>("incident_actions", { id }),
     hardeningFindings: (incident) => call<Finding[]>("hardening_findings", { incident }),
     captureSnapshot: (request, onProgress) => {
       const channel = new Channel<CaptureProgress>();

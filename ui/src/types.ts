@@ -570,6 +570,46 @@ export interface ActionRow {
   details: Record<string, unknown>;
 }
 
+/**
+ * An action a responder outside Kordon took on the cluster (Falco Talon
+ * terminating, labelling, isolating a pod), from an imported `response`
+ * event (`kordon actions INC --json` rows with `done_outside: true`).
+ */
+export interface ExternalAction {
+  /** The response event's id. */
+  id: string;
+  done_outside: true;
+  /** Who did it, in words ("Falco Talon"). */
+  by: string;
+  /** Source slug ("falco-talon"). */
+  source: string;
+  /** What was done, in words ("Falco Talon failed to terminate pod shop/cart-…"). */
+  what: string;
+  time: string | null;
+  /** "success", "failure", "ignored" as the responder says. */
+  status: string | null;
+  /** The responder's tool ("kubernetes:terminate"). */
+  actionner: string | null;
+  /** What it does to the pod: "terminate", "isolate", "label", "annotate", "exec", "collect", "capture", … */
+  effect: string | null;
+  /** The responder's name for the step ("Terminate the pod"). */
+  action: string | null;
+  rule: string | null;
+  result: string | null;
+  error: string | null;
+  output: string | null;
+  trace_id: string | null;
+  /** The pod acted on ("namespace/name"). */
+  pod: string | null;
+  objects: Record<string, string> | null;
+}
+
+/** An incident's actions (`incident_actions`): Kordon's own, and, apart, what was done outside Kordon. */
+export interface IncidentActions {
+  actions: ActionRow[];
+  external: ExternalAction[];
+}
+
 /** A hardening finding (`kordon findings --json`): what the snapshot says about the cluster's defences. */
 export interface Finding {
   /** Check id, e.g. "identity-can", "token-automounted". */
@@ -752,7 +792,7 @@ export interface Backend {
   /** Applies a prepared action; `confirm` is "yes", or the pod's name for a termination. */
   clusterApply(actionId: string, confirm: string): Promise<ActionRow>;
   clusterRelease(actionId: string, reason: string, connect: ConnectChoice): Promise<ActionRow>;
-  incidentActions(id: string): Promise<ActionRow[]>;
+  incidentActions(id: string): Promise<IncidentActions>;
   /** Findings for an incident, or (null) the whole case; `not_found` when the case holds no snapshot objects and no posture report. */
   hardeningFindings(incident: string | null): Promise<Finding[]>;
   /** Captures a snapshot of the cluster into a bundle next to the case and imports it into the case. */

@@ -17,6 +17,7 @@ import type {
   DrawerPref,
   ActionPreview,
   ActionRow,
+  ExternalAction,
   AppInfo,
   Backend,
   BackendErrorShape,
@@ -154,6 +155,8 @@ export interface MockBackend extends Backend {
   investigator: string | null;
   drawers: Record<string, DrawerPref>;
   exports: { format: string; name: string; data: string }[];
+  /** What incident_actions answers as done outside Kordon, by incident id (none unless a test sets it). */
+  externalActions: Record<string, ExternalAction[]>;
   /** Reports written (export_report), and what the save dialog answers (null: cancelled). */
   reports: { incident: string | null; format: string }[];
   reportDialog: boolean;
@@ -666,6 +669,7 @@ export function mockBackend(): MockBackend {
     investigator: null,
     drawers: {},
     exports: [],
+    externalActions: {},
     incidents: demoIncidents.map((r) => ({ ...r })),
     importReport: sampleReport,
     progress: [
@@ -961,7 +965,10 @@ export function mockBackend(): MockBackend {
         logRow(stateOf(row.incident!), "cluster-action", { action: actionId, state: "released" });
         return structuredClone(row);
       }),
-    incidentActions: (id) => call("incident_actions", { id }, () => structuredClone(actions.filter((a) => a.incident === id))),
+    incidentActions: (id) =>
+      call("incident_actions", { id }, () =>
+        structuredClone({ actions: actions.filter((a) => a.incident === id), external: mock.externalActions[id] ?? [] }),
+      ),
     hardeningFindings: (incident) =>
       call("hardening_findings", { incident }, () => {
         if (!mock.hasSnapshot)

@@ -11,7 +11,7 @@ use kordon::cluster::record::{self, ActionRow};
 use kordon::cluster::terminate::{self, TerminateRequest};
 use kordon::cluster::{self, kubeconfig, ConnectOptions, ContextInfo, PodRef};
 use kordon::error::Code;
-use kordon::incident;
+use kordon::incident::{self, external::{self, IncidentActions}};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -178,6 +178,6 @@ pub async fn cluster_release(state: State<'_, AppState>, action_id: String, reas
 }
 
 #[tauri::command(async)]
-pub fn incident_actions(state: State<'_, AppState>, id: String) -> ApiResult<Vec<ActionRow>> {
-    state.with_case(|case| record::list(case, Some(incident::resolve(case, &id)?)))
+pub fn incident_actions(state: State<'_, AppState>, id: String) -> ApiResult<IncidentActions> {
+    state.with_case(|case| external::of_incident(case, incident::resolve(case, &id)?))
 }

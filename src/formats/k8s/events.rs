@@ -1,5 +1,6 @@
 //! Kubernetes `Event`s (core/v1 and events.k8s.io/v1): the involved object
-//! becomes an entity, and the event a `k8s-event`.
+//! becomes an entity, and the event a `k8s-event` — except the Events Falco
+//! Talon's notifier writes, which are responses (`formats::falco_talon`).
 
 use super::*;
 
@@ -39,6 +40,11 @@ fn container_from_field_path(path: &str) -> Option<&str> {
 }
 
 pub(super) fn parse_event(obj: &Map<String, Value>, meta: &Map<String, Value>) -> NewEvent {
+    // Falco Talon's notifier tells what Talon did to the pod: that is a
+    // response, the same as Talon's log line of the action.
+    if let Some(ev) = crate::formats::falco_talon::k8s_event::recognise(obj, meta) {
+        return ev;
+    }
     // events.k8s.io/v1 renames most fields; read both spellings.
     let pick = |a: &str, b: &str| str_of(obj.get(a)).or_else(|| str_of(obj.get(b)));
     let involved = obj

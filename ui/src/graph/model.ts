@@ -359,6 +359,9 @@ export function cyStyle(opts: { presentation: boolean; dark: boolean; large: boo
       style: { width: 52, height: 26, "background-opacity": 0.9, "font-style": "italic" },
     },
     { selector: "node.isolated", style: { "border-style": "dashed", "border-color": "#c62828", "border-width": 4 * scale } },
+    // Acted on by a responder outside Kordon (Falco Talon): dotted, amber.
+    { selector: "node.outside", style: { "border-style": "dotted", "border-color": "#b26a00", "border-width": 4 * scale } },
+    { selector: "node.isolated.outside", style: { "border-style": "dashed", "border-color": "#c62828" } },
     { selector: "node:selected", style: { "overlay-color": "#3b82f6", "overlay-opacity": 0.25, "overlay-padding": 8 } },
     { selector: ".hidden", style: { display: "none" } },
     {

@@ -118,6 +118,8 @@ export class GraphView {
   private endPan: (() => void) | null = null;
   /** Keys of the pods a Kordon isolation holds (shown on the nodes). */
   private isolated = new Set<string>();
+  /** Keys of the pods a responder outside Kordon acted on, with what it did ("terminated, labelled"). */
+  private outside = new Map<string, string>();
   private graph: Graph | null = null;
   private layout: LayoutResult | null = null;
   private filter: GraphFilter | null = null;
@@ -481,6 +483,7 @@ export class GraphView {
     this.applyEmphasis();
     this.applyVisibility();
     if (this.isolated.size) this.setIsolated(this.isolated);
+    if (this.outside.size) this.setOutside(this.outside);
     if (!this.o.headless) this.fit();
     if (this.selected && cy.getElementById(this.selected).nonempty()) this.selectNode(this.selected);
     else if (this.selected) this.clearSelection();
@@ -603,6 +606,7 @@ export class GraphView {
               "data-id": n.id,
               "data-kind": n.kind,
               "data-isolated": n.key && this.isolated.has(n.key) ? "true" : null,
+              "data-outside": (n.key && this.outside.get(n.key)) || null,
               "aria-pressed": n.id === this.selected ? "true" : "false",
               title: `${n.kind}${n.severity ? `, ${n.severity}` : ""}`,
               style: `--kind:${st.color}`,
@@ -864,14 +868,30 @@ export class GraphView {
   /** Marks the isolated pods (by key) on the canvas and in the node list. */
   setIsolated(keys: Set<string>): void {
     this.isolated = keys;
+    this.mark("isolated", (key) => (keys.has(key) ? "true" : null));
+  }
+
+  /**
+   * Marks the pods a responder outside Kordon terminated, isolated or
+   * labelled (by key, with the words for what it did) on the canvas and in
+   * the node list (`data-outside`).
+   */
+  setOutside(marks: Map<string, string>): void {
+    this.outside = marks;
+    this.mark("outside", (key) => marks.get(key) ?? null);
+  }
+
+  /** Toggles a class on the canvas nodes and a data attribute on the node list, by node key. */
+  private mark(name: "isolated" | "outside", value: (key: string) => string | null): void {
     this.cy?.nodes().forEach((el) => {
       const n = this.nodeById(el.id());
-      el.toggleClass("isolated", !!n?.key && keys.has(n.key));
+      el.toggleClass(name, !!n?.key && value(n.key) !== null);
     });
     for (const b of this.list.querySelectorAll<HTMLElement>("[data-testid='graph-node-item']")) {
       const n = this.nodeById(b.dataset.id ?? "");
-      if (n?.key && keys.has(n.key)) b.dataset.isolated = "true";
-      else delete b.dataset.isolated;
+      const v = n?.key ? value(n.key) : null;
+      if (v !== null) b.dataset[name] = v;
+      else delete b.dataset[name];
     }
     this.refreshSide();
   }

@@ -5,13 +5,15 @@ import { fmtTime } from "../format";
 import type { Span } from "../logic/evidence";
 import { podsOf } from "../logic/capture";
 import { refsOf, storySteps, type EvidenceRef } from "../logic/story";
-import type { ActionRow, Backend, Detail, EvidenceEvent, GraphNode, IncidentRow, Triage } from "../types";
+import type { ActionRow, Backend, Detail, EvidenceEvent, ExternalAction, GraphNode, IncidentRow, Triage } from "../types";
+import { marksWords, onPod, podMarks } from "../logic/externalActions";
 import type { DrawerName, Drawers } from "../logic/drawers";
 import type { DrawerPref } from "../types";
 import { ContainmentDialog, type ContainmentKind } from "./containment";
 import { Drawer } from "./drawer";
 import { emptyNote, richText, severityBadge, tacticChip, timeSpan } from "./common";
 import { EvidenceView } from "./evidence";
+import { externalActionsView, podOutsideView } from "./externalActions";
 import { GraphView } from "./graphView";
 import { HardeningView } from "./hardening";
 import { TimelineView } from "./timeline";
@@ -60,6 +62,8 @@ export class IncidentPage {
   private header: HTMLElement | null = null;
   private detail: Detail | null = null;
   private actions: ActionRow[] = [];
+  /** What responders outside Kordon did to the incident's pods (Falco Talon). */
+  private external: ExternalAction[] = [];
   private readonly actionsEl = h("section", { className: "panel cluster-actions", "data-testid": "cluster-actions" });
   /** Kept across header re-renders: a report being written keeps its status. */
   private readonly reportControl: HTMLElement;
@@ -182,13 +186,17 @@ export class IncidentPage {
   /** The incident's cluster actions: listed in the triage tab, marked on the graph. */
   private async loadActions(): Promise<void> {
     try {
-      this.actions = await this.o.backend.incidentActions(this.o.id);
+      const got = await this.o.backend.incidentActions(this.o.id);
+      this.actions = got.actions;
+      this.external = got.external;
     } catch (e) {
       this.o.onError(e);
       this.actions = [];
+      this.external = [];
     }
     if (this.destroyed) return;
     this.graph?.setIsolated(new Set(this.liveIsolations().map((a) => `${a.namespace}/${a.pod}`)));
+    this.graph?.setOutside(new Map([...podMarks(this.external)].map(([pod, marks]) => [pod, marksWords(marks)])));
     this.renderActions();
   }
 
@@ -200,7 +208,7 @@ export class IncidentPage {
     clear(this.actionsEl);
     this.actionsEl.append(h("h2", null, `Cluster actions (${this.actions.length})`));
     if (!this.actions.length) {
-      this.actionsEl.append(emptyNote("None yet: select a pod in the graph to isolate or terminate it."));
+      this.actionsEl.append(emptyNote("None yet: select a pod in the graph to isolate or terminate it."), ...this.externalPart());
       return;
     }
     this.actionsEl.append(
@@ -232,7 +240,13 @@ export class IncidentPage {
           ),
         ),
       ),
+      ...this.externalPart(),
     );
+  }
+
+  /** What responders outside Kordon did, after Kordon's own actions (none: nothing). */
+  private externalPart(): HTMLElement[] {
+    return this.external.length ? [externalActionsView(this.external)] : [];
   }
 
   private openDialog(kind: ContainmentKind, pod: string, action?: ActionRow) {
@@ -262,7 +276,8 @@ export class IncidentPage {
     if (n.kind !== "pod" || !n.key || n.aggregated) return null;
     const pod = n.key;
     const held = this.liveIsolations().find((a) => `${a.namespace}/${a.pod}` === pod);
-    return h(
+    const outside = onPod(this.external, pod);
+    const controls = h(
       "div",
       { className: "containment row" },
       held ? h("span", { className: "badge isolated", "data-testid": "isolated-badge", title: `by ${held.id}` }, "isolated") : null,
@@ -271,6 +286,7 @@ export class IncidentPage {
         : h("button", { type: "button", "data-testid": "node-isolate", onclick: () => this.openDialog("isolate", pod) }, "Isolate…"),
       h("button", { type: "button", className: "danger", "data-testid": "node-terminate", onclick: () => this.openDialog("terminate", pod) }, "Terminate…"),
     );
+    return outside.length ? h("div", null, podOutsideView(outside), controls) : controls;
   }
 
   /** The verdict picker in the graph's side panel, for an entity node. */
