@@ -34,6 +34,34 @@ fn check(sample: &Path) {
     golden_json(&golden, &actual, &sample.display().to_string());
 }
 
+/// The README's "What it imports" section names every format and every
+/// export shape in the words the import summary uses (`data/shapes.yaml`).
+#[test]
+fn the_readme_names_every_format_and_shape_as_the_summary_does() {
+    let readme = std::fs::read_to_string(fixture("").join("../README.md")).unwrap();
+    let start = readme.find("## What it imports").expect("the section");
+    let section = &readme[start..start + readme[start..].find("\n## ").unwrap_or(readme.len() - start)];
+    let words: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(fixture("").join("../data/shapes.yaml")).unwrap()).unwrap();
+    for (key, name) in words["formats"].as_mapping().unwrap() {
+        let row = format!("| {} |", name.as_str().unwrap());
+        assert!(section.contains(&row), "the README's shape table has no row for {:?} ({:?})", key, name);
+    }
+    for (key, shape) in words["shapes"].as_mapping().unwrap() {
+        let label = shape["label"].as_str().unwrap();
+        // A table row: `| format | shape · shape · … |`.
+        let named = section.lines().filter(|l| l.starts_with('|')).any(|l| {
+            l.split('|').nth(2).is_some_and(|cell| cell.split(" · ").any(|c| c.trim() == label))
+        });
+        assert!(
+            named,
+            "the README's shape table does not name shape {:?} ({:?})",
+            key,
+            label
+        );
+    }
+}
+
 macro_rules! golden {
     ($($name:ident => $path:literal),+ $(,)?) => {
         $(#[test] fn $name() { check(&fixture(concat!("samples/", $path))); })+

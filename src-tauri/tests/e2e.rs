@@ -415,17 +415,7 @@ async fn capture_from_the_cluster_then_read_the_hardening_findings() {
     s.client.execute("location.hash = '#/queue';", vec![]).await.unwrap();
     s.css("body[data-ready='queue'] [data-testid='incident-row']").await;
     for (report, shape) in [("trivy-k8s.json", "Trivy, trivy k8s JSON, 5 Trivy results"), ("kubescape.json", "Kubescape, Kubescape JSON, 1 Kubescape report")] {
-        // The import panel is a <details>: open it, whatever the last import left.
-        s.client.execute("document.querySelector(\"[data-testid='import-toggle']\").parentElement.open = true;", vec![]).await.unwrap();
-        let input = s.css("[data-testid='import-path-input']:not([disabled])").await;
-        input.clear().await.unwrap();
-        input.send_keys(&repo().join("fixtures/samples/posture").join(report).to_string_lossy()).await.unwrap();
-        s.css("[data-testid='import-path-submit']").await.click().await.unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !s.text_contents("[data-testid='import-file-shape']").await.iter().any(|t| t == shape) {
-            assert!(std::time::Instant::now() < deadline, "the import of {} did not finish", report);
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        import_in_the_queue(s, &format!("posture/{}", report), shape).await;
     }
     s.css("body[data-ready='queue'] [data-testid='incident-row']").await;
     s.click("[data-testid='incident-row'] td.title").await;
@@ -438,5 +428,82 @@ async fn capture_from_the_cluster_then_read_the_hardening_findings() {
     assert_eq!(own.text().await.unwrap(), "Found by Kubescape, Trivy");
     s.css("[data-testid='finding'][data-check='trivy:vulnerabilities']").await;
     s.shot("16-hardening-posture").await;
+    app.close().await;
+}
+
+/// Imports a sample through the queue's import panel and waits until the
+/// summary names the file's shape.
+async fn import_in_the_queue(s: &support::Session, sample: &str, shape: &str) {
+    // The import panel is a <details>: open it, whatever the last import left.
+    s.client.execute("document.querySelector(\"[data-testid='import-toggle']\").parentElement.open = true;", vec![]).await.unwrap();
+    let input = s.css("[data-testid='import-path-input']:not([disabled])").await;
+    input.clear().await.unwrap();
+    input.send_keys(&repo().join("fixtures/samples").join(sample).to_string_lossy()).await.unwrap();
+    s.css("[data-testid='import-path-submit']").await.click().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !s.text_contents("[data-testid='import-file-shape']").await.iter().any(|t| t == shape) {
+        assert!(std::time::Instant::now() < deadline, "the import of {} did not finish", sample);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// What others saw and did, beside Kordon's own reading: the SOC's Sentinel
+/// incident next to the triage (which it never changes), and what Falco
+/// Talon already did to the pod, on the pod and in the incident's actions.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
+async fn the_socs_view_and_what_was_done_outside_kordon() {
+    let app = support::launch(&[]).await;
+    let s = &app.session;
+    s.open_demo().await;
+    import_in_the_queue(s, "sentinel/incidents-page1.json", "Microsoft Sentinel, incidents REST API, 3 Sentinel incidents").await;
+    import_in_the_queue(s, "falco-talon/talon.jsonl", "Falco Talon, Talon log JSON Lines, 3 Falco Talon actions, 8 records skipped").await;
+    s.css("body[data-ready='queue'] [data-testid='incident-row']").await;
+    let first = s.css("[data-testid='incident-row']").await.text().await.unwrap();
+    assert!(first.contains("Crypto-mining in shop/cart-7f9c6d8b5-x2k4q"), "the imports made no new incident ahead of it: {}", first);
+    s.click("[data-testid='incident-row'] td.title").await;
+    s.css("body[data-ready='incident']").await;
+
+    // The SOC's view beside Kordon's triage, which stays New.
+    s.click("[data-testid='tab-triage']").await;
+    let soc = s.css("[data-testid='soc-view'] [data-testid='soc-incident']").await;
+    let title = soc.find(Locator::Css("[data-testid='soc-title']")).await.unwrap().text().await.unwrap();
+    assert!(title.contains("#4127") && title.contains("Digital currency mining"), "{}", title);
+    let differs = s.css("[data-testid='soc-differs']").await.text().await.unwrap();
+    assert!(differs.contains("SOC In progress") && differs.contains("Kordon New"), "{}", differs);
+    s.css("[data-testid='incident-status'][data-status='new']").await;
+    assert!(s.all("[data-testid='soc-view'] a, [data-testid='soc-view'] img").await.is_empty(), "no links, no remote content");
+
+    // Done outside Kordon: Talon's actions, the failed one with its error.
+    let outside = s.all("[data-testid='external-actions'] [data-testid='external-action']").await;
+    assert_eq!(outside.len(), 3, "Talon's three actions on the pod");
+    let mut failed = 0;
+    for a in &outside {
+        if a.attr("data-status").await.unwrap().as_deref() == Some("failure") {
+            failed += 1;
+            let error = a.find(Locator::Css("[data-testid='external-action-error']")).await.unwrap().text().await.unwrap();
+            assert!(error.contains("forbidden"), "{}", error);
+        }
+    }
+    assert_eq!(failed, 1, "the terminate Talon could not do");
+    s.shot("17-soc-view-and-outside-actions").await;
+
+    // On the graph: the pod marked, its panel saying what was done to it.
+    s.click("[data-testid='tab-graph']").await;
+    s.css("#graph[data-graph-ready='true']").await;
+    s.click("[data-testid='drawer-open-nodes']").await;
+    let mut pod = None;
+    for item in s.all("[data-testid='graph-node-item'][data-kind='pod']").await {
+        if item.text().await.unwrap_or_default().contains("cart-7f9c6d8b5-x2k4q") {
+            pod = Some(item);
+        }
+    }
+    let pod = pod.expect("the compromised pod in the graph");
+    assert!(pod.attr("data-outside").await.unwrap().is_some(), "the pod is marked as acted on outside Kordon");
+    pod.click().await.unwrap();
+    let lines = s.texts("[data-testid='side-panel'] [data-testid='pod-outside-action']").await;
+    assert_eq!(lines.len(), 3, "{:?}", lines);
+    assert!(lines.iter().all(|l| l.contains("Falco Talon")), "{:?}", lines);
+    s.shot("18-pod-done-outside-kordon").await;
     app.close().await;
 }

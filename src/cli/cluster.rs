@@ -343,7 +343,7 @@ pub fn actions(case: &Case, args: ActionsArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if !args.json {
-        println!("\nDone outside Kordon:");
+        super::output::block(super::output::Stream::Out, "\nDone outside Kordon:\n")?;
     }
     print_rows(&external, args.json, &["EVENT", "BY", "ACTIONNER", "STATUS", "POD", "TIME", "WHAT"], |a| {
         let what = match &a.error {
