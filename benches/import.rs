@@ -21,14 +21,19 @@
 //! AKS, EKS and GKE export it, each audit event at most 1.3 times the cost
 //! of the plain log's.
 //!
+//! Then the largest sensor exports (`sensors/`): Hubble flows and Defender
+//! XDR process events, at least 50,000 records a second each.
+//!
 //! `cargo bench --bench import` — full run; `-- --quick` — a small run that
 //! only proves the benchmark works (targets are reported, not enforced);
 //! `-- --events N` to choose the size; `-- --envelopes-only N` for the
 //! managed-cluster shapes alone, at N audit lines (`KORDON_BENCH_KEEP=DIR`
-//! keeps their files there, to profile one).
+//! keeps their files there, to profile one); `-- --sensors-only N` for the
+//! sensor exports alone.
 
 mod common;
 mod envelopes;
+mod sensors;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -40,10 +45,12 @@ struct Args {
     events: usize,
     /// `--envelopes-only N`: only the managed-cluster shapes, at N lines.
     envelopes_only: Option<usize>,
+    /// `--sensors-only N`: only the sensor exports, at N records.
+    sensors_only: Option<usize>,
 }
 
 fn args() -> Args {
-    let mut a = Args { quick: false, events: 1_000_000, envelopes_only: None };
+    let mut a = Args { quick: false, events: 1_000_000, envelopes_only: None, sensors_only: None };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
         match x.as_str() {
@@ -53,6 +60,7 @@ fn args() -> Args {
             }
             "--events" => a.events = it.next().and_then(|n| n.parse().ok()).unwrap_or(a.events),
             "--envelopes-only" => a.envelopes_only = it.next().and_then(|n| n.parse().ok()),
+            "--sensors-only" => a.sensors_only = it.next().and_then(|n| n.parse().ok()),
             _ => {} // cargo passes --bench
         }
     }
@@ -66,6 +74,8 @@ const RUNS: usize = 3;
 /// Rounds of the managed-cluster shapes: their ratios are read per round,
 /// and five give a median that one slow spell does not move.
 const ENVELOPE_ROUNDS: usize = 5;
+/// Rounds of the sensor exports (Hubble flows, Defender XDR processes).
+const SENSOR_ROUNDS: usize = 3;
 
 /// Lower-bound mode: the bench binary re-executed with `BUNDLE:STORED`
 /// measures the lower bound and prints its parts. It holds every record in
@@ -94,6 +104,10 @@ fn main() {
     if let Some(lines) = args.envelopes_only {
         let checks = envelopes::run(dir.path(), lines, ENVELOPE_ROUNDS);
         report(&checks);
+        return;
+    }
+    if let Some(records) = args.sensors_only {
+        report(&sensors::run(dir.path(), records, SENSOR_ROUNDS));
         return;
     }
     let sizes: Vec<usize> = if args.quick { vec![args.events] } else { vec![args.events / 10, args.events] };
@@ -182,6 +196,7 @@ fn main() {
         checks.push(("peak RSS flat from 10% to 100% of the size (within 25%)".into(), run.peak_rss_kib as f64 <= small * 1.25));
     }
     checks.extend(envelopes::run(dir.path(), if args.quick { 5_000 } else { 200_000 }, if args.quick { 1 } else { ENVELOPE_ROUNDS }));
+    checks.extend(sensors::run(dir.path(), if args.quick { 5_000 } else { 200_000 }, if args.quick { 1 } else { SENSOR_ROUNDS }));
     if args.quick {
         println!("quick run: the targets apply to the full run (cargo bench --bench import)");
         return;

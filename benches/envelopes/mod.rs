@@ -94,7 +94,7 @@ pub fn run(disk: &Path, lines: usize, runs: usize) -> Vec<(String, bool)> {
 }
 
 /// The audit log lines of a generated bundle of about `lines` lines.
-fn generate_lines(dir: &Path, lines: usize) -> Vec<String> {
+pub fn generate_lines(dir: &Path, lines: usize) -> Vec<String> {
     let bundle = dir.join("envelopes-source.zip");
     let requests = (lines as u64 * 10 / 22).max(1) as usize;
     kordon::synth::write_large_bundle(&bundle, 7, requests, 0, 0).expect("generate bundle");
@@ -105,12 +105,12 @@ fn generate_lines(dir: &Path, lines: usize) -> Vec<String> {
     out
 }
 
-fn gz(path: &Path) -> flate2::write::GzEncoder<std::io::BufWriter<std::fs::File>> {
+pub fn gz(path: &Path) -> flate2::write::GzEncoder<std::io::BufWriter<std::fs::File>> {
     let f = std::fs::File::create(path).expect("create");
     flate2::write::GzEncoder::new(std::io::BufWriter::with_capacity(1 << 20, f), flate2::Compression::fast())
 }
 
-fn finish(w: flate2::write::GzEncoder<std::io::BufWriter<std::fs::File>>) {
+pub fn finish(w: flate2::write::GzEncoder<std::io::BufWriter<std::fs::File>>) {
     w.finish().expect("gzip").flush().expect("flush");
 }
 

@@ -550,22 +550,44 @@ impl<'c> EventWriter<'c> {
         self.flush_text()
     }
 
-    /// Writes accumulated first/last-seen times and attributes.
+    /// Writes accumulated first/last-seen times and attributes, many rows a
+    /// statement: each statement that changes a covered table runs its
+    /// digest triggers ([`super::derived`]) and needs a statement journal,
+    /// which SQLite spills to a temporary file. One statement per entity
+    /// made an import whose every record names a new process spend most of
+    /// its time writing and truncating that file.
     pub fn apply(&mut self, updates: EntityUpdates) -> Result<()> {
-        let mut times = self.conn.prepare_cached(WIDEN_ENTITY_TIMES)?;
-        let mut attrs = self.conn.prepare_cached(&format!(
-            "INSERT INTO entity_attrs (entity_id, name, value, seen_ns) VALUES (?1, ?2, ?3, ?4) {}",
-            KEEP_LATEST_ATTR
-        ))?;
         let mut ids: Vec<(&i64, &EntityAcc)> = updates.acc.iter().collect();
         ids.sort_unstable_by_key(|(id, _)| **id);
-        for (id, acc) in ids {
-            if let (Some(f), Some(l)) = (acc.first, acc.last) {
-                times.execute(params![id, f, l])?;
-            }
-            for (name, (seen, value)) in &acc.attrs {
-                attrs.execute(params![id, name, value.to_string(), seen])?;
-            }
+        let times: Vec<(i64, i64, i64)> =
+            ids.iter().filter_map(|(id, acc)| Some((**id, acc.first?, acc.last?))).collect();
+        for chunk in times.chunks(APPLY_ROWS) {
+            let sql = format!(
+                "UPDATE entities SET
+                    first_ns = CASE WHEN first_ns IS NULL OR v.column2 < first_ns THEN v.column2 ELSE first_ns END,
+                    last_ns  = CASE WHEN last_ns IS NULL OR v.column3 > last_ns THEN v.column3 ELSE last_ns END
+                 FROM (VALUES {}) AS v WHERE entities.id = v.column1",
+                vec!["(?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let args: Vec<&dyn rusqlite::ToSql> =
+                chunk.iter().flat_map(|(id, f, l)| [id as &dyn rusqlite::ToSql, f, l]).collect();
+            self.conn.prepare_cached(&sql)?.execute(args.as_slice())?;
+        }
+        let attrs: Vec<(i64, &String, String, i64)> = ids
+            .iter()
+            .flat_map(|(id, acc)| acc.attrs.iter().map(|(name, (seen, value))| (**id, name, value.to_string(), *seen)))
+            .collect();
+        for chunk in attrs.chunks(APPLY_ROWS) {
+            let sql = format!(
+                "INSERT INTO entity_attrs (entity_id, name, value, seen_ns) VALUES {} {}",
+                vec!["(?, ?, ?, ?)"; chunk.len()].join(", "),
+                KEEP_LATEST_ATTR
+            );
+            let args: Vec<&dyn rusqlite::ToSql> = chunk
+                .iter()
+                .flat_map(|(id, name, value, seen)| [id as &dyn rusqlite::ToSql, name, value, seen])
+                .collect();
+            self.conn.prepare_cached(&sql)?.execute(args.as_slice())?;
         }
         Ok(())
     }
@@ -581,6 +603,10 @@ impl<'c> EventWriter<'c> {
         Ok(())
     }
 }
+
+/// Rows a statement of [`EventWriter::apply`] writes: a full chunk's
+/// statement is prepared once and cached.
+const APPLY_ROWS: usize = 256;
 
 /// Widens an entity's first/last-seen span to include `?2`..`?3`.
 const WIDEN_ENTITY_TIMES: &str = "UPDATE entities SET
