@@ -293,14 +293,7 @@ async fn isolate_and_release_the_compromised_pod_from_the_graph() {
     s.css("body[data-ready='incident']").await;
     s.click("[data-testid='tab-graph']").await;
     s.css("#graph[data-graph-ready='true']").await;
-    s.click("[data-testid='drawer-open-nodes']").await;
-    let mut pod = None;
-    for item in s.all("[data-testid='graph-node-item'][data-kind='pod']").await {
-        if item.text().await.unwrap_or_default().contains("cart-7f9c6d8b5-x2k4q") {
-            pod = Some(item);
-        }
-    }
-    pod.expect("the compromised pod in the graph").click().await.unwrap();
+    compromised_pod_in_the_graph(s).await.click().await.unwrap();
     s.css("[data-testid='side-panel'] [data-testid='entity-attrs']").await;
 
     // Isolate: context, reason, check, preview, confirm.
@@ -431,6 +424,17 @@ async fn capture_from_the_cluster_then_read_the_hardening_findings() {
     app.close().await;
 }
 
+/// The compromised pod's entry in the graph's node list (opened).
+async fn compromised_pod_in_the_graph(s: &support::Session) -> fantoccini::elements::Element {
+    s.click("[data-testid='drawer-open-nodes']").await;
+    for item in s.all("[data-testid='graph-node-item'][data-kind='pod']").await {
+        if item.text().await.unwrap_or_default().contains("cart-7f9c6d8b5-x2k4q") {
+            return item;
+        }
+    }
+    panic!("the compromised pod is not in the graph");
+}
+
 /// Imports a sample through the queue's import panel and waits until the
 /// summary names the file's shape.
 async fn import_in_the_queue(s: &support::Session, sample: &str, shape: &str) {
@@ -491,14 +495,7 @@ async fn the_socs_view_and_what_was_done_outside_kordon() {
     // On the graph: the pod marked, its panel saying what was done to it.
     s.click("[data-testid='tab-graph']").await;
     s.css("#graph[data-graph-ready='true']").await;
-    s.click("[data-testid='drawer-open-nodes']").await;
-    let mut pod = None;
-    for item in s.all("[data-testid='graph-node-item'][data-kind='pod']").await {
-        if item.text().await.unwrap_or_default().contains("cart-7f9c6d8b5-x2k4q") {
-            pod = Some(item);
-        }
-    }
-    let pod = pod.expect("the compromised pod in the graph");
+    let pod = compromised_pod_in_the_graph(s).await;
     assert!(pod.attr("data-outside").await.unwrap().is_some(), "the pod is marked as acted on outside Kordon");
     pod.click().await.unwrap();
     let lines = s.texts("[data-testid='side-panel'] [data-testid='pod-outside-action']").await;
