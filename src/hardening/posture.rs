@@ -114,12 +114,10 @@ pub(super) fn load(case: &Case) -> Result<Vec<Reported>> {
     Ok(out)
 }
 
+/// Who found a finding, in the words the story uses for the scanner.
 fn scanner_name(s: Source) -> &'static str {
     match s {
-        Source::Trivy => "Trivy",
-        Source::KubeBench => "kube-bench",
-        Source::Kubescape => "Kubescape",
-        Source::Scc => "Security Command Center",
+        Source::Trivy | Source::KubeBench | Source::Kubescape | Source::Scc => crate::incident::story::source_name(s),
         _ => "Kordon",
     }
 }
