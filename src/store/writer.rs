@@ -175,6 +175,21 @@ pub enum Added {
     Again,
 }
 
+/// An entity row to write: first seen in this file, with the span of the
+/// events that named it since.
+struct NewEntity {
+    kind: &'static str,
+    key: String,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+impl NewEntity {
+    fn new(kind: EntityKind, key: &str) -> NewEntity {
+        NewEntity { kind: kind.as_str(), key: key.to_string(), first: None, last: None }
+    }
+}
+
 struct EntityAcc {
     first: Option<i64>,
     last: Option<i64>,
@@ -270,6 +285,12 @@ pub struct EventWriter<'c> {
     /// Event–entity links (entity, event, role) waiting to be written, in
     /// the key order of `event_entities` once sorted.
     links: Vec<(i64, i64, String)>,
+    /// Entities first seen in this file, waiting to be written before the
+    /// links that name them ([`EventWriter::flush_entities`]).
+    entities: HashMap<i64, NewEntity>,
+    /// Entities written by [`EventWriter::flush_entities`] since the last
+    /// [`EventWriter::apply`], with the times they were written with.
+    written: HashMap<i64, (Option<i64>, Option<i64>)>,
     /// The dictionary the current file's raw records are compressed with.
     dict: Option<i64>,
     /// That dictionary's encoder, for records the reader left unpacked.
@@ -278,7 +299,6 @@ pub struct EventWriter<'c> {
     /// statement cache would hash their text on every use (a million
     /// records make a few million uses).
     insert_event: rusqlite::Statement<'c>,
-    insert_entity: rusqlite::Statement<'c>,
     insert_record: rusqlite::Statement<'c>,
     insert_text: rusqlite::Statement<'c>,
     /// The current file's records, for what its import commits to.
@@ -294,6 +314,8 @@ impl<'c> EventWriter<'c> {
             fts_watermark,
             fts_deletes: Vec::new(),
             links: Vec::with_capacity(LINK_BATCH),
+            entities: HashMap::new(),
+            written: HashMap::new(),
             dict: None,
             encoder: None,
             insert_event: conn.prepare(
@@ -302,7 +324,6 @@ impl<'c> EventWriter<'c> {
                  VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)
                  ON CONFLICT(key) DO NOTHING",
             )?,
-            insert_entity: conn.prepare("INSERT INTO entities (id, kind, key) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?,
             insert_record: conn.prepare(
                 "INSERT INTO event_records (event_id, source_id, line, offset, raw_dict, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
@@ -392,9 +413,18 @@ impl<'c> EventWriter<'c> {
         if added != Added::Again {
             self.stored(at, &p.digest)?;
         }
+        let time = p.event.time_ns;
         for ((e, id), first) in p.event.entities.iter().zip(&p.entity_ids).zip(&p.first_sighting) {
-            if *first {
-                self.insert_entity.execute(params![id, e.kind.as_str(), e.key])?;
+            let pending = if *first {
+                Some(self.entities.entry(*id).or_insert_with(|| NewEntity::new(e.kind, &e.key)))
+            } else if self.entities.is_empty() {
+                None
+            } else {
+                self.entities.get_mut(id)
+            };
+            if let (Some(n), Some(t)) = (pending, time) {
+                n.first = Some(n.first.map_or(t, |f| f.min(t)));
+                n.last = Some(n.last.map_or(t, |l| l.max(t)));
             }
             self.links.push((*id, event_id, e.role.clone()));
         }
@@ -520,7 +550,42 @@ impl<'c> EventWriter<'c> {
         self.stored(at, &record_digest(raw))
     }
 
+    /// Writes the entities first seen since the last call, many rows a
+    /// statement and in id order, each with the times of the events that
+    /// named it so far. An entity row written one statement at a time, as
+    /// its first event arrived, cost a statement journal each (its digest
+    /// trigger may abort the statement), and a second write and two more
+    /// digests when its times came; an import whose every record names a
+    /// new process spent a third of its writing time on that.
+    fn flush_entities(&mut self) -> Result<()> {
+        if self.entities.is_empty() {
+            return Ok(());
+        }
+        let mut rows: Vec<(i64, NewEntity)> = self.entities.drain().collect();
+        rows.sort_unstable_by_key(|(id, _)| *id);
+        for chunk in rows.chunks(APPLY_ROWS) {
+            let sql = format!(
+                "INSERT INTO entities (id, kind, key, first_ns, last_ns) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+                vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+            );
+            let args: Vec<&dyn rusqlite::ToSql> = chunk
+                .iter()
+                .flat_map(|(id, n)| [id as &dyn rusqlite::ToSql, &n.kind, &n.key, &n.first, &n.last])
+                .collect();
+            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut inserted = st.query(args.as_slice())?;
+            while let Some(r) = inserted.next()? {
+                let id: i64 = r.get(0)?;
+                if let Ok(at) = chunk.binary_search_by_key(&id, |(id, _)| *id) {
+                    self.written.insert(id, (chunk[at].1.first, chunk[at].1.last));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn flush_links(&mut self) -> Result<()> {
+        self.flush_entities()?;
         let mut links = std::mem::take(&mut self.links);
         links.sort_unstable();
         let mut full = self.conn.prepare_cached(&format!(
@@ -557,10 +622,17 @@ impl<'c> EventWriter<'c> {
     /// made an import whose every record names a new process spend most of
     /// its time writing and truncating that file.
     pub fn apply(&mut self, updates: EntityUpdates) -> Result<()> {
+        self.flush_entities()?;
+        let written = std::mem::take(&mut self.written);
         let mut ids: Vec<(&i64, &EntityAcc)> = updates.acc.iter().collect();
         ids.sort_unstable_by_key(|(id, _)| **id);
-        let times: Vec<(i64, i64, i64)> =
-            ids.iter().filter_map(|(id, acc)| Some((**id, acc.first?, acc.last?))).collect();
+        // An entity written with the very times accumulated for it needs
+        // no update.
+        let times: Vec<(i64, i64, i64)> = ids
+            .iter()
+            .filter(|(id, acc)| written.get(id) != Some(&(acc.first, acc.last)))
+            .filter_map(|(id, acc)| Some((**id, acc.first?, acc.last?)))
+            .collect();
         for chunk in times.chunks(APPLY_ROWS) {
             let sql = format!(
                 "UPDATE entities SET
@@ -597,6 +669,8 @@ impl<'c> EventWriter<'c> {
     pub fn forget(&mut self) -> Result<()> {
         self.digests.clear(self.conn)?;
         self.links.clear();
+        self.entities.clear();
+        self.written.clear();
         self.fts_deletes.clear();
         self.staged.clear();
         self.fts_watermark = self.conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM events_fts", [], |r| r.get(0))?;
