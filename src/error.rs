@@ -65,6 +65,9 @@ pub enum Code {
     ExecUntrusted,
     /// The pod in the evidence is not the live one (recreated, or gone).
     TargetChanged,
+    /// A response playbook that does not validate (the message names the
+    /// line and why).
+    InvalidPlaybook,
 }
 
 impl Code {
@@ -102,6 +105,7 @@ impl Code {
             Code::ClusterError => "cluster_error",
             Code::ExecUntrusted => "exec_untrusted",
             Code::TargetChanged => "target_changed",
+            Code::InvalidPlaybook => "invalid_playbook",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod attack;
 pub mod entity;
 pub mod formats;
 pub mod model;
+pub mod playbook;
 pub mod time;
 pub mod triage;
 pub mod bundle;

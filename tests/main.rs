@@ -23,6 +23,7 @@ mod hardening;
 mod hubble;
 mod import;
 mod listing;
+mod playbook;
 mod posture;
 mod incidents;
 mod kubearmor;

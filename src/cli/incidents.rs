@@ -178,6 +178,7 @@ pub fn show(case: &Case, args: ShowArgs) -> anyhow::Result<()> {
             }
         }
     }
+    playbook_section(&d.playbook)?;
     say!()?;
     say!("Signals ({}), and why each joined", d.signals.len())?;
     table(
@@ -274,6 +275,41 @@ pub fn findings(case: &Case, args: FindingsArgs) -> anyhow::Result<()> {
             say!("      evidence: {}", e)?;
         }
         say!("      fix: {}", f.remediation)?;
+    }
+    Ok(())
+}
+
+/// `kordon show`'s section: the playbook in force and the rule each
+/// affected workload falls under.
+fn playbook_section(p: &kordon::playbook::ForIncident) -> anyhow::Result<()> {
+    if p.workloads.is_empty() {
+        return Ok(());
+    }
+    say!()?;
+    let origin = if p.origin.kind == "default" { "Kordon's default".to_string() } else { format!("loaded from {}", p.origin.file) };
+    say!("Playbook \"{}\" ({})", p.name, origin)?;
+    for w in &p.workloads {
+        let m = &w.matched;
+        match &m.rule {
+            Some(rule) => say!(
+                "  {}: rule {} ({}; prefers {}) — {}",
+                m.workload.pod,
+                rule,
+                w.criticality.map(|c| c.as_str()).unwrap_or("-"),
+                w.preferred.map(|a| a.as_str()).unwrap_or("-"),
+                m.because.join(", ")
+            )?,
+            None => say!("  {}: no rule of the playbook matches", m.workload.pod)?,
+        }
+        if !w.owners.is_empty() {
+            say!("    Owners: {}", w.owners.join(", "))?;
+        }
+        if !w.notify.is_empty() {
+            say!("    Notify: {}", w.notify.join(", "))?;
+        }
+        for u in &m.unknown {
+            say!("    Unknown to the case: {}", u)?;
+        }
     }
     Ok(())
 }

@@ -79,7 +79,7 @@ pub fn verify(case: &Case, args: VerifyArgs) -> anyhow::Result<()> {
         super::output::json(&v)?;
     } else if v.ok {
         say!(
-            "OK: the activity log's {} row(s) chain correctly{}; the {} imported file(s) carry the SHA-256 and the record counts their imports recorded; the events, entities and their attributes add up to what the log committed to; triage and comments are what the log records; every reference in the case resolves.",
+            "OK: the activity log's {} row(s) chain correctly{}; the {} imported file(s) carry the SHA-256 and the record counts their imports recorded; the events, entities and their attributes add up to what the log committed to; triage, comments and playbooks are what the log records; every reference in the case resolves.",
             v.activity_rows,
             if v.head_checked { " and still hold the head kept outside the case" } else { "" },
             v.files_checked

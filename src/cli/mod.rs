@@ -11,6 +11,7 @@ mod log;
 mod triage;
 mod list;
 mod output;
+mod playbook;
 mod report;
 mod soc;
 
@@ -98,6 +99,11 @@ enum Command {
     },
     /// Seal the case in a zip to hand it off: the case, consistent even while open, and a manifest of SHA-256s, log head and counts.
     Archive(archive::ArchiveArgs),
+    /// The response playbook: load the team's (`load FILE`), show the one in force (`show`).
+    Playbook {
+        #[command(subcommand)]
+        command: playbook::PlaybookCommand,
+    },
     /// Check an archive and restore its case as the new case `--case` (never over an existing file).
     Unarchive(archive::UnarchiveArgs),
 }
@@ -175,6 +181,7 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Report(_)
         | Command::Export { .. }
         | Command::Archive(_) => Some(Access::Read),
+        Command::Playbook { command } if !playbook::writes(command) => Some(Access::Read),
         Command::Detect(_)
         | Command::Correlate(_)
         | Command::Triage(_)
@@ -186,7 +193,8 @@ fn access(command: &Command) -> Option<Access> {
         | Command::Release(_)
         | Command::Terminate(_)
         | Command::Restore(_)
-        | Command::Reconcile(_) => Some(Access::Write),
+        | Command::Reconcile(_)
+        | Command::Playbook { .. } => Some(Access::Write),
     }
 }
 
@@ -243,6 +251,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => report::report(&case, args),
         Command::Export { command } => export::run(&case, clock.as_ref(), command),
         Command::Archive(args) => archive::archive(&case, clock.as_ref(), args),
+        Command::Playbook { command } => playbook::run(&mut case, clock.as_ref(), command),
         Command::Unarchive(_) => unreachable!("handled above"),
     }
 }

@@ -60,6 +60,8 @@ pub struct Detail {
     /// Other tools' incidents (Microsoft Sentinel's) that match this one,
     /// as the SOC sees them; never Kordon's own triage.
     pub soc: Vec<SocView>,
+    /// The playbook in force and the rule each affected workload falls under.
+    pub playbook: crate::playbook::ForIncident,
 }
 
 pub fn detail(case: &Case, id: i64) -> Result<Detail> {
@@ -80,8 +82,10 @@ pub fn detail(case: &Case, id: i64) -> Result<Detail> {
     let triage = soc::Triage { status: &incident.status, classification: incident.classification.as_deref() };
     let scope = soc::Scope::of(ev.signals.iter().map(|(s, _)| s), cfg);
     let soc = soc::for_incident(&soc::load(case)?, &scope, triage, cfg, crate::triage::vocabulary());
+    let playbook = crate::playbook::for_incident(case, &ev)?;
     Ok(Detail {
         soc,
+        playbook,
         evidence_by_tactic: by_tactic(&ev),
         context: context(&ev),
         entities,

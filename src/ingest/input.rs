@@ -243,6 +243,19 @@ fn open_regular(path: &Path, name: &str, follow: Follow) -> Result<File> {
     Ok(f)
 }
 
+/// A small file the investigator named (a playbook), read whole: a regular
+/// file only (never a pipe that would wait forever), at most `max` bytes.
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+    let f = open_regular(path, &name, Follow::Link)?;
+    let mut bytes = Vec::new();
+    f.take(max + 1).read_to_end(&mut bytes).map_err(|e| Error::io(format!("reading {}", name), e))?;
+    if bytes.len() as u64 > max {
+        return Err(Error::input(Code::InvalidArgument, format!("{}: over {} bytes, too large for what it should be", name, max)));
+    }
+    Ok(bytes)
+}
+
 fn skipped(name: &str, inner: Option<&str>, size: u64, why: &str) -> FileSummary {
     FileSummary {
         name: name.to_string(),

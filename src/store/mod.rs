@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "follow-up", include_str!("migrations/0005_follow_up.sql")),
     (6, "clusters-shapes-attachments", include_str!("migrations/0006_clusters_shapes_attachments.sql")),
     (7, "external-incidents", include_str!("migrations/0007_external_incidents.sql")),
+    (8, "playbooks", include_str!("migrations/0008_playbooks.sql")),
 ];
 
 /// The newest schema version this build knows.

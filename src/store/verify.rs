@@ -248,6 +248,7 @@ pub fn verify(case: &Case, expected: Option<&Head>) -> Result<Verification> {
         }
     }
     problems.extend(crate::triage::replay::check(&case.conn, &log)?);
+    problems.extend(crate::playbook::stored::check(case, &log)?);
     problems.extend(dangling_references(case)?);
     let mut limits: Vec<String> = LIMITS.iter().map(|l| l.to_string()).collect();
     check_derived(case, &log, &mut problems, &mut limits)?;

@@ -863,5 +863,5 @@ export function mountApp(root: HTMLElement, backend: Backend, opts: AppOptions =
 export function verifiedText(v: Verification): string {
   const head = v.head ? ` Log head: ${v.head.row}:${v.head.hash}${v.head_checked ? " (the one this app saw last, still there)" : ""}.` : "";
   const limits = v.limits.length ? `\nNot proven: ${v.limits.join("; ")}.` : "";
-  return `The activity log's ${v.activity_rows} rows chain correctly, the ${v.files_checked} imported files carry the SHA-256 and record counts their imports recorded, the events and entities add up to what the log committed to, triage and comments are what the log records, and every reference in the case resolves.${head}${limits}`;
+  return `The activity log's ${v.activity_rows} rows chain correctly, the ${v.files_checked} imported files carry the SHA-256 and record counts their imports recorded, the events and entities add up to what the log committed to, triage, comments and playbooks are what the log records, and every reference in the case resolves.${head}${limits}`;
 }

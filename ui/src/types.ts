@@ -216,6 +216,46 @@ export interface Detail {
   entities: DetailEntity[];
   /** The SOC's incidents (Microsoft Sentinel's) that match this one; absent from older cores. */
   soc?: SocView[];
+  /** The playbook in force and the rule each affected workload falls under; absent from older cores. */
+  playbook?: PlaybookForIncident;
+}
+
+/** Where the playbook in force comes from (`show --json`'s `playbook.origin`). */
+export interface PlaybookOrigin {
+  kind: "default" | "loaded";
+  file: string;
+  sha256: string;
+  loaded_at?: string;
+  loaded_by?: string;
+  log_entry?: number;
+}
+
+/** An affected workload as the case knows it. */
+export interface PlaybookWorkload {
+  pod: string;
+  namespace: string;
+  cluster?: string;
+  labels?: Record<string, string>;
+  owners: { kind: string; name: string }[];
+}
+
+/** A workload with the playbook rule it falls under. */
+export interface PlaybookRuleFor {
+  workload: PlaybookWorkload;
+  /** Absent: no rule of the playbook matches. */
+  rule?: string;
+  because: string[];
+  unknown?: string[];
+  criticality?: "critical" | "high" | "medium" | "low";
+  preferred?: "isolate" | "terminate" | "scale-to-zero" | "observe";
+  owners?: string[];
+  notify?: string[];
+}
+
+export interface PlaybookForIncident {
+  name: string;
+  origin: PlaybookOrigin;
+  workloads: PlaybookRuleFor[];
 }
 
 /** Where a SOC incident disagrees with Kordon's triage (Kordon ids; null: unset). */

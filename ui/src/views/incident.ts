@@ -5,6 +5,7 @@ import { fmtTime } from "../format";
 import type { Span } from "../logic/evidence";
 import { podsOf } from "../logic/capture";
 import { refsOf, storySteps, type EvidenceRef } from "../logic/story";
+import { becauseLine, playbookSource, ruleLine } from "../logic/playbook";
 import type { ActionRow, Backend, Detail, EvidenceEvent, ExternalAction, GraphNode, IncidentRow, Triage } from "../types";
 import { marksWords, onPod, podMarks } from "../logic/externalActions";
 import type { DrawerName, Drawers } from "../logic/drawers";
@@ -526,6 +527,7 @@ export class IncidentPage {
           )
         : null,
       h("p", { className: "headline" }, richText(r.headline)),
+      this.playbookView(d),
       h("h3", null, "Why"),
       h(
         "ul",
@@ -561,6 +563,35 @@ export class IncidentPage {
                   ),
                 )
               : null,
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** The rule of the playbook in force each affected workload falls under. */
+  private playbookView(d: Detail): HTMLElement | null {
+    const p = d.playbook;
+    if (!p || !p.workloads.length) return null;
+    return h(
+      "div",
+      { className: "playbook", "data-testid": "playbook" },
+      h("h3", null, "Playbook"),
+      h("p", { className: "small", "data-testid": "playbook-source" }, playbookSource(p)),
+      h(
+        "ul",
+        { className: "playbook-rules" },
+        p.workloads.map((w) =>
+          h(
+            "li",
+            { "data-testid": "playbook-rule", "data-pod": w.workload.pod, "data-rule": w.rule ?? "" },
+            h("code", null, w.workload.pod),
+            " — ",
+            h("strong", null, ruleLine(w)),
+            becauseLine(w) ? h("div", { className: "small" }, becauseLine(w)) : null,
+            w.owners?.length ? h("div", { className: "small" }, `Owners: ${w.owners.join(", ")}`) : null,
+            w.notify?.length ? h("div", { className: "small" }, `Notify: ${w.notify.join(", ")}`) : null,
+            (w.unknown ?? []).map((u) => h("div", { className: "small warnings", "data-testid": "playbook-unknown" }, `Unknown to the case: ${u}`)),
           ),
         ),
       ),

@@ -1,0 +1,170 @@
+//! Response playbooks: the default in force until a team loads its own, the
+//! rule each of an incident's workloads falls under, loads logged and
+//! verified, malformed playbooks refused with the line and why.
+
+use crate::util::{demo_incident, TestCase};
+use std::path::{Path, PathBuf};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/playbooks/production-staging.yaml")
+}
+
+fn show(t: &TestCase, id: &str) -> serde_json::Value {
+    serde_json::from_str(&t.ok(&["show", id, "--json"])).unwrap()
+}
+
+/// The workloads of an incident as (pod, rule, criticality, preferred).
+fn rules(detail: &serde_json::Value) -> Vec<(String, String, String, String)> {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_string();
+    detail["playbook"]["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (s(&w["workload"]["pod"]), s(&w["rule"]), s(&w["criticality"]), s(&w["preferred"])))
+        .collect()
+}
+
+fn incident_of(t: &TestCase, pod_prefix: &str) -> String {
+    let found = t.json_lines(&["incidents"]).into_iter().find(|i| {
+        i["title"].as_str().is_some_and(|title| title.contains(pod_prefix))
+    });
+    found.unwrap_or_else(|| panic!("no incident names {}", pod_prefix))["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_default_playbook_is_in_force_until_one_is_loaded() {
+    let (t, id) = demo_incident();
+    let d = show(&t, &id);
+    assert_eq!(d["playbook"]["origin"]["kind"], "default");
+    assert_eq!(d["playbook"]["name"], "Kordon default");
+    assert_eq!(
+        rules(&d),
+        [("shop/cart-7f9c6d8b5-x2k4q".to_string(), "workloads".to_string(), "medium".to_string(), "isolate".to_string())]
+    );
+    let w = &d["playbook"]["workloads"][0];
+    assert_eq!(w["because"], serde_json::json!(["every workload"]));
+    assert_eq!(w["owners"], serde_json::json!(["the application's owners"]));
+    // What the case knows of the workload, from the snapshot.
+    assert_eq!(w["workload"]["cluster"], "aks-shop-prod");
+    assert_eq!(w["workload"]["labels"]["app"], "cart");
+    assert_eq!(
+        w["workload"]["owners"],
+        serde_json::json!([{"kind": "ReplicaSet", "name": "cart-7f9c6d8b5"}, {"kind": "Deployment", "name": "cart"}])
+    );
+    let text = t.ok(&["playbook", "show"]);
+    assert!(text.starts_with("Playbook \"Kordon default\": Kordon's default (data/playbook.yaml)"), "{}", text);
+    assert!(text.contains("  - id: cluster-components"), "the file as written: {}", text);
+}
+
+#[test]
+fn a_loaded_playbook_gives_each_workload_its_rule_and_the_load_is_logged_once() {
+    let (t, id) = demo_incident();
+    let out = t.ok(&["playbook", "load", example().to_str().unwrap()]);
+    assert!(out.starts_with("Loaded playbook \"Shop — production and staging\" from production-staging.yaml: 4 rule(s)"), "{}", out);
+    let bytes = std::fs::read(example()).unwrap();
+    let sha = kordon::bundle::sha256_hex(&bytes);
+
+    let d = show(&t, &id);
+    assert_eq!(d["playbook"]["origin"]["kind"], "loaded");
+    assert_eq!(d["playbook"]["origin"]["sha256"], sha.as_str());
+    assert_eq!(d["playbook"]["origin"]["loaded_by"], "test-investigator");
+    let cart = &d["playbook"]["workloads"][0];
+    assert_eq!(cart["rule"], "production-shop");
+    assert_eq!(cart["criticality"], "high");
+    assert_eq!(cart["because"], serde_json::json!(["cluster aks-shop-prod", "namespace shop", "owned by Deployment cart"]));
+    assert_eq!(cart["owners"], serde_json::json!(["team-shop"]));
+    assert_eq!(cart["notify"], serde_json::json!(["secops on-call", "#inc-shop"]));
+    let text = t.ok(&["show", &id]);
+    assert!(
+        text.contains("shop/cart-7f9c6d8b5-x2k4q: rule production-shop (high; prefers isolate) — cluster aks-shop-prod, namespace shop, owned by Deployment cart"),
+        "{}",
+        text
+    );
+
+    // The CronJob's scan: no production rule takes it, and the case does
+    // not say which cluster it ran in, which the staging rule would need.
+    let scan = incident_of(&t, "secops/netscan");
+    let d = show(&t, &scan);
+    assert_eq!(rules(&d)[0].1, "everything-else");
+    assert_eq!(d["playbook"]["workloads"][0]["unknown"], serde_json::json!(["the cluster (rule `staging` asks for it)"]));
+
+    // One log entry, with the file's SHA-256; the same bytes again change nothing.
+    let again = t.ok(&["playbook", "load", example().to_str().unwrap()]);
+    assert!(again.contains("is the playbook in force already"), "{}", again);
+    let loads: Vec<serde_json::Value> =
+        t.json_lines(&["log"]).into_iter().filter(|e| e["action"] == "playbook-load").collect();
+    assert_eq!(loads.len(), 1, "{:?}", loads);
+    assert_eq!(loads[0]["details"]["sha256"], sha.as_str());
+    assert_eq!(loads[0]["details"]["rules"], serde_json::json!(["payments-critical", "production-shop", "staging", "everything-else"]));
+    let verified = t.ok(&["verify"]);
+    assert!(verified.starts_with("OK:") && verified.contains("playbooks are what the log records"), "{}", verified);
+}
+
+#[test]
+fn a_malformed_playbook_is_refused_with_the_line_and_why_and_the_case_is_unchanged() {
+    let (t, _) = demo_incident();
+    let before = t.digest();
+    let cases: &[(&str, &[u8], &str)] = &[
+        (
+            "action.yaml",
+            b"version: 1\nname: t\nrules:\n  - id: a\n    criticality: high\n    containment:\n      preferred: nuke\n",
+            "action.yaml: line 7: rules[0].containment.preferred: unknown variant `nuke`",
+        ),
+        (
+            "key.yaml",
+            b"version: 1\nname: t\nrules:\n  - id: a\n    criticality: high\n    containment: {preferred: isolate}\n    owner: [me]\n",
+            "key.yaml: line 7: rules[0]: unknown field `owner`",
+        ),
+        (
+            "twice.yaml",
+            b"version: 1\nname: t\nrules:\n  - id: a\n    match: {namespaces: [x]}\n    criticality: high\n    containment: {preferred: isolate}\n  - id: a\n    criticality: low\n    containment: {preferred: isolate}\n",
+            "twice.yaml: line 8: rule id `a` is used twice",
+        ),
+        (
+            "shadowed.yaml",
+            b"version: 1\nname: t\nrules:\n  - id: all\n    criticality: high\n    containment: {preferred: isolate}\n  - id: late\n    match: {namespaces: [x]}\n    criticality: low\n    containment: {preferred: isolate}\n",
+            "shadowed.yaml: line 7: rule `late` can never match: rule `all` before it has no `match`",
+        ),
+        (
+            "contradiction.yaml",
+            b"version: 1\nname: t\nrules:\n  - id: a\n    criticality: high\n    containment: {preferred: terminate, forbidden: [terminate]}\n",
+            "contradiction.yaml: line 4: rule `a`: `terminate` is both preferred and forbidden",
+        ),
+        ("version.yaml", b"version: 2\nname: t\nrules: []\n", "version.yaml: line 1: playbook version 2 (this Kordon reads version 1)"),
+        ("empty.yaml", b"\n\n", "empty.yaml: the file is empty"),
+        ("binary.yaml", b"version: 1\nname: \xff\n", "binary.yaml: line 2: not UTF-8 text (byte 17)"),
+        ("norules.yaml", b"version: 1\nname: t\nrules: []\n", "norules.yaml: the playbook has no rules"),
+    ];
+    for (name, bytes, want) in cases {
+        let path = t.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let err = t.refused(&["playbook", "load", path.to_str().unwrap()]);
+        assert!(err.contains("[invalid_playbook]") && err.contains(want), "{}: {}", name, err);
+    }
+    // Not a file Kordon will read at all: a named pipe would wait forever.
+    let fifo = t.dir.path().join("pipe.yaml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let err = t.refused(&["playbook", "load", fifo.to_str().unwrap()]);
+    assert!(err.contains("pipe.yaml: a named pipe, not a regular file"), "{}", err);
+    assert_eq!(t.digest(), before, "a refused playbook changes nothing");
+    assert_eq!(t.json_lines(&["log"]).iter().filter(|e| e["action"] == "playbook-load").count(), 0);
+}
+
+#[test]
+fn verify_finds_a_playbook_changed_or_removed_outside_kordon() {
+    let (t, _) = demo_incident();
+    t.ok(&["playbook", "load", example().to_str().unwrap()]);
+    let conn = rusqlite::Connection::open(&t.case).unwrap();
+    conn.execute("UPDATE playbooks SET content = CAST(replace(content, 'team-ledger', 'team-other') AS BLOB)", []).unwrap();
+    let tampered = || {
+        let out = t.run(&["verify"]);
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let said = tampered();
+    assert!(said.contains("TAMPERED: playbook 1 (production-staging.yaml): its bytes hash to"), "{}", said);
+    conn.execute("DELETE FROM playbooks", []).unwrap();
+    let said = tampered();
+    assert!(said.contains("TAMPERED: playbook 1 (SHA-256 ") && said.contains("the case no longer has it"), "{}", said);
+}
