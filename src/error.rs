@@ -68,6 +68,9 @@ pub enum Code {
     /// A response playbook that does not validate (the message names the
     /// line and why).
     InvalidPlaybook,
+    /// The playbook's rule requires something before this action (a second
+    /// person, an override, verdicts, the evidence captured).
+    PlaybookRequirement,
 }
 
 impl Code {
@@ -106,6 +109,7 @@ impl Code {
             Code::ExecUntrusted => "exec_untrusted",
             Code::TargetChanged => "target_changed",
             Code::InvalidPlaybook => "invalid_playbook",
+            Code::PlaybookRequirement => "playbook_requirement",
         }
     }
 }

@@ -473,3 +473,101 @@ fn a_broken_kubeconfig_a_missing_one_or_an_unknown_context_is_a_clear_error() {
     assert_eq!(lab.pod(), before);
     assert!(lab.actions().is_empty());
 }
+
+fn example_playbook() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/playbooks/production-staging.yaml").display().to_string()
+}
+
+/// Under the example playbook the cart pod falls under `production-shop`:
+/// the identity's verdict before any containment, the evidence captured
+/// and a second person before scaling to zero. Each unmet requirement is
+/// refused before a request reaches the cluster; the approvals given are
+/// recorded with the action and in the log.
+#[test]
+fn the_playbook_rule_gates_containment_and_the_approvals_are_recorded() {
+    let lab = Lab::new();
+    lab.t.ok(&["playbook", "load", &example_playbook()]);
+    lab.server.clear_requests();
+    let out = lab.isolate(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("[playbook_requirement]")
+            && err.contains("rule `production-shop` of the playbook \"Shop — production and staging\" requires, before this action: a verdict on identity system:serviceaccount:shop:cart; nothing was done"),
+        "{}",
+        err
+    );
+    assert!(lab.server.requests().is_empty(), "nothing reached the cluster: {:?}", lab.server.requests().len());
+
+    // A dry run shows what is missing and goes ahead: it changes nothing.
+    let dry = lab.isolate(&["--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(stderr(&dry).contains("  [ ] a verdict on identity system:serviceaccount:shop:cart"), "{}", stderr(&dry));
+
+    lab.t.ok(&["verdict", &lab.incident, "system:serviceaccount:shop:cart", "malicious"]);
+    let row = lab.isolated();
+    assert_eq!(row["state"], "applied");
+    let gate = &row["details"]["playbook"];
+    assert_eq!(gate["rule"], "production-shop");
+    assert_eq!(gate["action"], "isolate");
+    assert_eq!(gate["requirements"], serde_json::json!([{"kind": "review:identity", "text": "the identity verdicts, set", "met": true}]));
+    let bytes = std::fs::read(example_playbook()).unwrap();
+    assert_eq!(gate["sha256"], kordon::bundle::sha256_hex(&bytes).as_str());
+
+    // Scaling the owner to zero: the evidence captured first, and two people.
+    let terminate = |extra: &[&str]| {
+        let mut args = vec![
+            "terminate", "--incident", &lab.incident, "--pod", POD, "--reason", "miner confirmed", "--kubeconfig", lab.kc(),
+            "--scale-owner-to-zero", "--yes", "--confirm-pod", POD_NAME, "--json",
+        ];
+        args.extend_from_slice(extra);
+        lab.t.run(&args)
+    };
+    lab.server.clear_requests();
+    let err = stderr(&terminate(&[]));
+    assert!(
+        err.contains("a second person's name: the rule asks two people for scaling to zero; the pod's evidence captured first: the rule allows scaling to zero only after"),
+        "{}",
+        err
+    );
+    let err = stderr(&terminate(&["--second-person", "test-investigator", "--evidence-captured"]));
+    assert!(err.contains("a second person's name, not the investigator's own (test-investigator)"), "{}", err);
+    assert!(lab.server.requests().is_empty(), "nothing reached the cluster");
+    assert!(lab.server.object(PODS, Some("shop"), POD_NAME).is_some());
+
+    let out = terminate(&["--second-person", "Dana Reyes", "--evidence-captured"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let row: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(row["details"]["playbook"]["action"], "scale-to-zero");
+    assert_eq!(row["details"]["playbook"]["approvals"], serde_json::json!({"second_person": "Dana Reyes", "evidence_captured": true}));
+    let log: Vec<Value> = lab.t.json_lines(&["log"]).into_iter().filter(|e| e["action"] == "cluster-action").collect();
+    let approvals = log.iter().find(|e| e["details"]["kind"] == "terminate").expect("the termination in the log");
+    assert_eq!(approvals["details"]["details"]["playbook"]["approvals"]["second_person"], "Dana Reyes");
+}
+
+/// An action the rule forbids needs an explicit override with a reason,
+/// which the action and the log keep.
+#[test]
+fn an_action_the_playbook_forbids_needs_an_override_with_a_reason() {
+    let lab = Lab::new();
+    let path = lab.t.dir.path().join("no-isolation.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\nname: No isolation in shop\nrules:\n  - id: shop\n    match: {namespaces: [shop]}\n    criticality: high\n    containment: {preferred: terminate, forbidden: [isolate]}\n",
+    )
+    .unwrap();
+    lab.t.ok(&["playbook", "load", path.to_str().unwrap()]);
+    let err = stderr(&lab.isolate(&[]));
+    assert!(err.contains("an override with a reason: the rule forbids isolating"), "{}", err);
+    let err = stderr(&lab.isolate(&["--override-reason", "  "]));
+    assert!(err.contains("an override with a reason"), "a blank reason is none: {}", err);
+    assert!(lab.kordon_policies().is_empty());
+    let out = lab.isolate(&["--override-reason", "the shop team is unreachable; stop the exfiltration now"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let row: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        row["details"]["playbook"]["approvals"]["override_reason"],
+        "the shop team is unreachable; stop the exfiltration now"
+    );
+    assert_eq!(lab.kordon_policies().len(), 1);
+}

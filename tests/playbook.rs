@@ -80,6 +80,19 @@ fn a_loaded_playbook_gives_each_workload_its_rule_and_the_load_is_logged_once() 
         "{}",
         text
     );
+    // The recommendation cites the rule beside its facts; they agree.
+    let cited = &d["recommendation"]["playbook"];
+    assert_eq!(cited["rule"], "production-shop");
+    assert_eq!(
+        cited["text"],
+        "`shop/cart-7f9c6d8b5-x2k4q` falls under rule `production-shop` of “Shop — production and staging” \
+         (cluster aks-shop-prod, namespace shop, owned by Deployment cart): high criticality; prefer to isolate; \
+         terminate or scale to zero only once the evidence is captured; scale to zero with a second person; \
+         review the identity verdicts first. Production keeps its evidence; a deployment replaces a deleted pod \
+         from the same image, so isolate and fix the cause. Owners: team-shop; notify: secops on-call, #inc-shop."
+    );
+    assert!(cited.get("disagreements").is_none(), "{}", cited);
+    assert!(text.contains("  Playbook: `shop/cart-7f9c6d8b5-x2k4q` falls under rule `production-shop`"), "{}", text);
 
     // The CronJob's scan: no production rule takes it, and the case does
     // not say which cluster it ran in, which the staging rule would need.
@@ -167,4 +180,41 @@ fn verify_finds_a_playbook_changed_or_removed_outside_kordon() {
     conn.execute("DELETE FROM playbooks", []).unwrap();
     let said = tampered();
     assert!(said.contains("TAMPERED: playbook 1 (SHA-256 ") && said.contains("the case no longer has it"), "{}", said);
+}
+
+#[test]
+fn where_the_playbook_and_the_facts_disagree_kordon_says_so() {
+    let (t, id) = demo_incident();
+    let path = t.dir.path().join("terminate-first.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\nname: Terminate first\nrules:\n  - id: shop-terminate\n    match: {namespaces: [shop], labels: {app: cart}}\n    criticality: low\n    containment: {preferred: terminate, forbidden: [isolate]}\n",
+    )
+    .unwrap();
+    t.ok(&["playbook", "load", path.to_str().unwrap()]);
+    let d = show(&t, &id);
+    // Calico enforces NetworkPolicy in the demo cluster: the facts favour isolating.
+    assert_eq!(d["recommendation"]["action"], "isolate");
+    let cited = &d["recommendation"]["playbook"];
+    assert_eq!(
+        cited["text"],
+        "`shop/cart-7f9c6d8b5-x2k4q` falls under rule `shop-terminate` of “Terminate first” (namespace shop, label app=cart): low criticality; prefer to terminate; never isolate without an override."
+    );
+    assert_eq!(
+        cited["disagreements"],
+        serde_json::json!([
+            "The playbook prefers to terminate; Kordon recommends to isolate from the facts above. The rule is the team's decision: weigh these facts against it.",
+            "This rule forbids to isolate without an explicit override, with a reason."
+        ])
+    );
+    let text = t.ok(&["show", &id]);
+    assert!(text.contains("  ! This rule forbids to isolate without an explicit override, with a reason."), "{}", text);
+    // The scan's pod falls under no rule of this playbook.
+    let scan = incident_of(&t, "secops/netscan");
+    let d = show(&t, &scan);
+    assert_eq!(d["playbook"]["workloads"][0].get("rule"), None);
+    assert_eq!(
+        d["recommendation"]["playbook"]["text"],
+        "No rule of “Terminate first” matches `secops/netscan-29919000-h7k2d`: the recommendation rests on the facts alone."
+    );
 }

@@ -13,6 +13,7 @@ use kordon::cluster::terminate::{self, TerminateRequest};
 use kordon::cluster::{self, kubeconfig, ConnectOptions, PodRef};
 use kordon::error::{Code, Error};
 use kordon::incident;
+use kordon::playbook::{gate, Action};
 use kordon::store::Case;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -72,6 +73,15 @@ pub struct PodActionArgs {
     /// Act on the live pod with this UID although the evidence names another (the pod was recreated).
     #[arg(long)]
     accept_uid: Option<String>,
+    /// The second person who agreed, where the playbook's rule asks two people.
+    #[arg(long)]
+    second_person: Option<String>,
+    /// Why the playbook's rule is overridden, where it forbids the action.
+    #[arg(long)]
+    override_reason: Option<String>,
+    /// The pod's evidence is captured, where the playbook's rule allows the action only after.
+    #[arg(long)]
+    evidence_captured: bool,
     #[arg(long)]
     json: bool,
     #[arg(long, env = "KORDON_ACTOR")]
@@ -212,11 +222,37 @@ fn target(case: &Case, on: &PodActionArgs) -> anyhow::Result<(i64, PodRef)> {
     Ok((incident, pod))
 }
 
+/// The playbook's requirements for the action, shown; refused (before the
+/// cluster is contacted) while one is unmet, unless only a dry run is asked.
+fn playbook_gate(case: &Case, incident: i64, pod: &PodRef, action: Action, on: &PodActionArgs, actor: &str) -> anyhow::Result<serde_json::Value> {
+    let approvals = gate::Approvals {
+        second_person: on.second_person.clone(),
+        override_reason: on.override_reason.clone(),
+        evidence_captured: on.evidence_captured,
+    };
+    let g = gate::check(case, incident, &pod.label(), action, actor, approvals)?;
+    match &g.rule {
+        Some(rule) if !g.requirements.is_empty() => {
+            tell!("Playbook \"{}\", rule {} requires:", g.playbook, rule)?;
+            for r in &g.requirements {
+                tell!("  [{}] {}", if r.met { "x" } else { " " }, r.text)?;
+            }
+        }
+        Some(rule) => tell!("Playbook \"{}\", rule {}: nothing required before this action", g.playbook, rule)?,
+        None => tell!("Playbook \"{}\": no rule matches {}", g.playbook, pod.label())?,
+    }
+    if !on.dry_run {
+        g.enforce()?;
+    }
+    Ok(serde_json::to_value(&g)?)
+}
+
 pub fn isolate(case: Case, clock: &dyn Clock, args: IsolateArgs) -> anyhow::Result<()> {
     let args = args.on;
     let (incident, pod) = target(&case, &args)?;
-    let req = IsolateRequest { incident: Some(incident), pod, reason: args.reason.clone(), accept_uid: args.accept_uid.clone() };
     let actor = actor(&args.actor);
+    let playbook = playbook_gate(&case, incident, &pod, Action::Isolate, &args, &actor)?;
+    let req = IsolateRequest { incident: Some(incident), pod, reason: args.reason.clone(), accept_uid: args.accept_uid.clone(), playbook: Some(playbook) };
     let access = Mutex::new(case);
     cluster::block_on(async {
         let conn = cluster::connect(&args.connect.options(None)).await?;
@@ -239,6 +275,9 @@ pub fn isolate(case: Case, clock: &dyn Clock, args: IsolateArgs) -> anyhow::Resu
 pub fn terminate(case: Case, clock: &dyn Clock, t: TerminateArgs) -> anyhow::Result<()> {
     let args = &t.on;
     let (incident, pod) = target(&case, args)?;
+    let actor = actor(&args.actor);
+    let action = if t.scale_owner_to_zero { Action::ScaleToZero } else { Action::Terminate };
+    let playbook = playbook_gate(&case, incident, &pod, action, args, &actor)?;
     let req = TerminateRequest {
         incident: Some(incident),
         pod,
@@ -247,11 +286,11 @@ pub fn terminate(case: Case, clock: &dyn Clock, t: TerminateArgs) -> anyhow::Res
         grace_period_seconds: t.grace_period,
         scale_owner_to_zero: t.scale_owner_to_zero,
         wait: std::time::Duration::from_secs(t.wait),
+        playbook: Some(playbook),
     };
     if req.reason.trim().is_empty() {
         return Err(Error::input(Code::InvalidArgument, "terminating needs a reason").into());
     }
-    let actor = actor(&args.actor);
     let access = Mutex::new(case);
     cluster::block_on(async {
         let conn = cluster::connect(&args.connect.options(None)).await?;

@@ -166,6 +166,12 @@ pub fn show(case: &Case, args: ShowArgs) -> anyhow::Result<()> {
         None => say!("Recommended response: none")?,
     }
     say!("  {}", r.headline)?;
+    if let Some(c) = &r.playbook {
+        say!("  Playbook: {}", c.text)?;
+        for d in &c.disagreements {
+            say!("  ! {}", d)?;
+        }
+    }
     for reason in &r.reasons {
         say!("  - favours {}: {}", reason.favours, reason.text)?;
     }

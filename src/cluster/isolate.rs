@@ -54,6 +54,9 @@ pub struct IsolateRequest {
     pub reason: String,
     /// The investigator chose the live pod although its UID differs from the evidence.
     pub accept_uid: Option<String>,
+    /// The playbook's requirements and the approvals given, recorded with
+    /// the action ([`crate::playbook::gate`]).
+    pub playbook: Option<Value>,
 }
 
 /// The exact objects an isolation creates or changes.
@@ -166,7 +169,16 @@ fn new_action<'a>(p: &'a Prepared, req: &'a IsolateRequest, kind: &'a str, state
         pod: &p.target.name,
         pod_uid: &p.target.uid,
         reason: &req.reason,
-        details: json!({"preview": p.plan.preview, "dry_run": p.dry_run, "preflight": p.preflight, "policy_name": p.plan.policy_name, "label": p.plan.label}),
+        details: json!({"preview": p.plan.preview, "dry_run": p.dry_run, "preflight": p.preflight, "policy_name": p.plan.policy_name, "label": p.plan.label})
+            .as_object()
+            .cloned()
+            .map(|mut d| {
+                if let Some(g) = &req.playbook {
+                    d.insert("playbook".into(), g.clone());
+                }
+                Value::Object(d)
+            })
+            .unwrap_or_default(),
     }
 }
 

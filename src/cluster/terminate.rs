@@ -30,6 +30,9 @@ pub struct TerminateRequest {
     pub scale_owner_to_zero: bool,
     /// How long to wait for the pod to be gone.
     pub wait: Duration,
+    /// The playbook's requirements and the approvals given, recorded with
+    /// the action ([`crate::playbook::gate`]).
+    pub playbook: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,7 +154,16 @@ pub async fn terminate(conn: &Connection, access: &dyn CaseAccess, clock: &dyn C
         pod: &t.name,
         pod_uid: &t.uid,
         reason: &req.reason,
-        details: json!({"preflight": p.preflight, "dry_run": p.dry_run, "controller": p.controller_note, "grace_period_seconds": req.grace_period_seconds}),
+        details: json!({"preflight": p.preflight, "dry_run": p.dry_run, "controller": p.controller_note, "grace_period_seconds": req.grace_period_seconds})
+            .as_object()
+            .cloned()
+            .map(|mut d| {
+                if let Some(g) = &req.playbook {
+                    d.insert("playbook".into(), g.clone());
+                }
+                serde_json::Value::Object(d)
+            })
+            .unwrap_or_default(),
     };
     with_case(access, |case| record::begin(case, clock, actor, &begin))?;
     let (files, notes) = capture(conn, t).await?;

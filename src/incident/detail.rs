@@ -83,6 +83,7 @@ pub fn detail(case: &Case, id: i64) -> Result<Detail> {
     let scope = soc::Scope::of(ev.signals.iter().map(|(s, _)| s), cfg);
     let soc = soc::for_incident(&soc::load(case)?, &scope, triage, cfg, crate::triage::vocabulary());
     let playbook = crate::playbook::for_incident(case, &ev)?;
+    recommendation.playbook = crate::playbook::cite::cite(&recommendation, &playbook, &playbook.rules);
     Ok(Detail {
         soc,
         playbook,

@@ -95,6 +95,10 @@ pub struct Recommendation {
     pub headline: String,
     pub reasons: Vec<Reason>,
     pub follow_up: Vec<FollowUp>,
+    /// The playbook rule the pod falls under, and where it and the facts
+    /// disagree (set by the incident's detail).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playbook: Option<crate::playbook::Citation>,
 }
 
 fn str_field<'a>(f: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
@@ -207,6 +211,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
             headline: "No pod to contain: the incident's signals name no pod. Review the identities and addresses instead.".into(),
             reasons,
             follow_up,
+            playbook: None,
         });
     };
     let namespace = pod.split('/').next().unwrap_or("").to_string();
@@ -410,5 +415,6 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         headline,
         reasons,
         follow_up,
+        playbook: None,
     })
 }

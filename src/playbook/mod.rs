@@ -11,10 +11,13 @@
 //! force. Each workload an incident affects falls under the first rule that
 //! matches it ([`matching`]).
 
+pub mod cite;
 pub mod format;
+pub mod gate;
 pub mod matching;
 pub mod stored;
 
+pub use cite::Citation;
 pub use format::{Action, Criticality, Playbook, Review, Rule};
 pub use matching::{Match, Owner, Workload};
 pub use stored::{in_force, load, InForce, Loaded, Origin};
@@ -47,6 +50,9 @@ pub struct ForIncident {
     pub name: String,
     pub origin: Origin,
     pub workloads: Vec<RuleFor>,
+    /// The rules, for citing them ([`cite`]).
+    #[serde(skip)]
+    pub rules: Vec<Rule>,
 }
 
 /// The rules an incident's workloads fall under.
@@ -66,5 +72,5 @@ pub fn for_incident(case: &Case, ev: &Evidence) -> Result<ForIncident> {
             }
         })
         .collect();
-    Ok(ForIncident { name: playbook.name, origin, workloads })
+    Ok(ForIncident { name: playbook.name, origin, workloads, rules: playbook.rules })
 }

@@ -163,6 +163,17 @@ export interface Recommendation {
   headline: string;
   reasons: { favours: Favours; text: string; evidence: string[] }[];
   follow_up: FollowUp[];
+  /** The playbook rule the pod falls under, and where it and the facts disagree. */
+  playbook?: PlaybookCitation;
+}
+
+export interface PlaybookCitation {
+  playbook: string;
+  /** Empty when no rule matches the pod. */
+  rule: string;
+  pod: string;
+  text: string;
+  disagreements?: string[];
 }
 
 /** A follow-up checklist item; `findings` are the hardening findings behind it. */

@@ -12,6 +12,7 @@ use kordon::cluster::terminate::{self, TerminateRequest};
 use kordon::cluster::{self, kubeconfig, ConnectOptions, ContextInfo, PodRef};
 use kordon::error::Code;
 use kordon::incident::{self, external::{self, IncidentActions}};
+use kordon::playbook::{gate, Action};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -110,11 +111,23 @@ pub async fn cluster_prepare(state: State<'_, AppState>, request: ActionRequest)
         return Err(ApiError::new(Code::InvalidArgument, "a cluster action needs a reason"));
     }
     let (inc, pod) = pod_ref(&state, &request)?;
+    let action = match (request.kind.as_str(), request.scale_owner_to_zero) {
+        ("isolate", _) => Action::Isolate,
+        ("terminate", false) => Action::Terminate,
+        ("terminate", true) => Action::ScaleToZero,
+        (other, _) => return Err(ApiError::new(Code::InvalidArgument, format!("unknown action '{}' (isolate or terminate)", other))),
+    };
+    // The dialogs ask for no approvals yet: an action the playbook's rule
+    // puts conditions on is refused here, before the cluster is contacted,
+    // and the message names what the rule requires (the CLI takes them).
+    let gate = state.with_case(|case| gate::check(case, inc, &pod.label(), action, &state.actor(), gate::Approvals::default()))?;
+    gate.enforce()?;
+    let playbook = serde_json::to_value(&gate).ok();
     let conn = cluster::connect(&request.connect.options()).await?;
     let id = state.with_case(|case| record::next_id(case, state.clock.now_ns(), &request.kind, &pod.label()))?;
     let preview = match request.kind.as_str() {
         "isolate" => {
-            let req = IsolateRequest { incident: Some(inc), pod, reason: request.reason.clone(), accept_uid: request.accept_uid.clone() };
+            let req = IsolateRequest { incident: Some(inc), pod, reason: request.reason.clone(), accept_uid: request.accept_uid.clone(), playbook };
             let p = isolate::prepare(&conn, &req, &id).await?;
             let out = preview(&id, &request.kind, &p.connection, &p.target, &p.preflight, p.plan.preview.clone(), None);
             state.pending(id, Pending::Isolate(conn, req, Box::new(p)))?;
@@ -129,6 +142,7 @@ pub async fn cluster_prepare(state: State<'_, AppState>, request: ActionRequest)
                 grace_period_seconds: request.grace_period_seconds,
                 scale_owner_to_zero: request.scale_owner_to_zero,
                 wait: Duration::from_secs(60),
+                playbook,
             };
             let p = terminate::prepare(&conn, &req, &id).await?;
             let yaml = serde_yaml_ng::to_string(&p.dry_run).unwrap_or_default();

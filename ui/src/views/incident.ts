@@ -527,6 +527,10 @@ export class IncidentPage {
           )
         : null,
       h("p", { className: "headline" }, richText(r.headline)),
+      r.playbook ? h("p", { className: "playbook-citation", "data-testid": "playbook-citation" }, richText(r.playbook.text)) : null,
+      (r.playbook?.disagreements ?? []).map((x) =>
+        h("p", { className: "small warnings", "data-testid": "playbook-disagreement" }, richText(x)),
+      ),
       this.playbookView(d),
       h("h3", null, "Why"),
       h(
