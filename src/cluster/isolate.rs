@@ -169,16 +169,7 @@ fn new_action<'a>(p: &'a Prepared, req: &'a IsolateRequest, kind: &'a str, state
         pod: &p.target.name,
         pod_uid: &p.target.uid,
         reason: &req.reason,
-        details: json!({"preview": p.plan.preview, "dry_run": p.dry_run, "preflight": p.preflight, "policy_name": p.plan.policy_name, "label": p.plan.label})
-            .as_object()
-            .cloned()
-            .map(|mut d| {
-                if let Some(g) = &req.playbook {
-                    d.insert("playbook".into(), g.clone());
-                }
-                Value::Object(d)
-            })
-            .unwrap_or_default(),
+        details: record::with_playbook(json!({"preview": p.plan.preview, "dry_run": p.dry_run, "preflight": p.preflight, "policy_name": p.plan.policy_name, "label": p.plan.label}), req.playbook.as_ref()),
     }
 }
 

@@ -49,6 +49,19 @@ pub struct NewAction<'a> {
     pub details: Value,
 }
 
+/// An action's details with the playbook's requirements and approvals
+/// ([`crate::playbook::gate`]) beside them, when the action went through
+/// the playbook.
+pub fn with_playbook(details: Value, playbook: Option<&Value>) -> Value {
+    match (details, playbook) {
+        (Value::Object(mut d), Some(g)) => {
+            d.insert("playbook".into(), g.clone());
+            Value::Object(d)
+        }
+        (details, _) => details,
+    }
+}
+
 /// `act-` and 12 hex digits from the time, the action's kind, its target and
 /// how many actions the case holds: the same inputs (an injected clock)
 /// give the same id, and two actions never share one.

@@ -154,16 +154,7 @@ pub async fn terminate(conn: &Connection, access: &dyn CaseAccess, clock: &dyn C
         pod: &t.name,
         pod_uid: &t.uid,
         reason: &req.reason,
-        details: json!({"preflight": p.preflight, "dry_run": p.dry_run, "controller": p.controller_note, "grace_period_seconds": req.grace_period_seconds})
-            .as_object()
-            .cloned()
-            .map(|mut d| {
-                if let Some(g) = &req.playbook {
-                    d.insert("playbook".into(), g.clone());
-                }
-                serde_json::Value::Object(d)
-            })
-            .unwrap_or_default(),
+        details: record::with_playbook(json!({"preflight": p.preflight, "dry_run": p.dry_run, "controller": p.controller_note, "grace_period_seconds": req.grace_period_seconds}), req.playbook.as_ref()),
     };
     with_case(access, |case| record::begin(case, clock, actor, &begin))?;
     let (files, notes) = capture(conn, t).await?;
