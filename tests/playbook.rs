@@ -94,6 +94,30 @@ fn a_loaded_playbook_gives_each_workload_its_rule_and_the_load_is_logged_once() 
     assert!(cited.get("disagreements").is_none(), "{}", cited);
     assert!(text.contains("  Playbook: `shop/cart-7f9c6d8b5-x2k4q` falls under rule `production-shop`"), "{}", text);
 
+    // The rule's steps join the follow-up checklist after Kordon's items,
+    // and are ticked off and logged like them.
+    let items: Vec<(String, String)> = d["recommendation"]["follow_up"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["item"].as_str().unwrap().starts_with("playbook:"))
+        .map(|f| (f["item"].as_str().unwrap().to_string(), f["text"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("playbook:replace-workload", "Roll out the deployment from a known-good image, then release the isolation."),
+            ("playbook:rotate-credentials", "Rotate the service account token and the secrets the pod mounted."),
+            ("playbook:review-image-provenance", "Check the image's digest and build provenance; pin it by digest."),
+        ]
+        .map(|(i, t)| (i.to_string(), format!("{} (playbook rule `production-shop`)", t)))
+    );
+    let last_kordon = d["recommendation"]["follow_up"].as_array().unwrap().iter().rposition(|f| !f["item"].as_str().unwrap().starts_with("playbook:"));
+    assert!(last_kordon.unwrap() < d["recommendation"]["follow_up"].as_array().unwrap().len() - 3, "Kordon's items first");
+    t.ok(&["follow-up", &id, "playbook:rotate-credentials"]);
+    let ticked = t.json_lines(&["log"]).into_iter().filter(|e| e["action"] == "follow-up").last().unwrap();
+    assert_eq!(ticked["details"]["item"], "playbook:rotate-credentials");
+
     // The CronJob's scan: no production rule takes it, and the case does
     // not say which cluster it ran in, which the staging rule would need.
     let scan = incident_of(&t, "secops/netscan");

@@ -84,6 +84,7 @@ pub fn detail(case: &Case, id: i64) -> Result<Detail> {
     let soc = soc::for_incident(&soc::load(case)?, &scope, triage, cfg, crate::triage::vocabulary());
     let playbook = crate::playbook::for_incident(case, &ev)?;
     recommendation.playbook = crate::playbook::cite::cite(&recommendation, &playbook, &playbook.rules);
+    crate::playbook::steps_into_follow_up(&playbook, &mut recommendation.follow_up);
     Ok(Detail {
         soc,
         playbook,

@@ -70,7 +70,8 @@ pub struct Reason {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FollowUp {
     /// `rotate-credentials`, `reduce-rbac`, `image-provenance`, `network-policy`,
-    /// `admission-control`, or `hardening:<check>` for a hardening finding's own item.
+    /// `admission-control`, `hardening:<check>` for a hardening finding's own
+    /// item, or `playbook:<step>` for a step of the playbook's rule.
     pub item: String,
     pub text: String,
     /// The hardening findings behind this item (from the case's snapshot).

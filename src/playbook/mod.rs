@@ -55,6 +55,27 @@ pub struct ForIncident {
     pub rules: Vec<Rule>,
 }
 
+/// The steps of the rules the incident's workloads fall under join its
+/// follow-up checklist as `playbook:<step>` items, after Kordon's own, each
+/// once (a step of two rules under one id is the first rule's), ticked and
+/// logged like the others.
+pub fn steps_into_follow_up(p: &ForIncident, follow_up: &mut Vec<crate::incident::respond::FollowUp>) {
+    for w in &p.workloads {
+        let Some(rule) = w.matched.rule.as_deref().and_then(|id| p.rules.iter().find(|r| r.id == id)) else { continue };
+        for step in &rule.steps {
+            let item = format!("playbook:{}", step.id);
+            if follow_up.iter().any(|f| f.item == item) {
+                continue;
+            }
+            follow_up.push(crate::incident::respond::FollowUp {
+                item,
+                text: format!("{} (playbook rule `{}`)", step.text.trim(), rule.id),
+                findings: Vec::new(),
+            });
+        }
+    }
+}
+
 /// The rules an incident's workloads fall under.
 pub fn for_incident(case: &Case, ev: &Evidence) -> Result<ForIncident> {
     let InForce { origin, playbook, .. } = in_force(case)?;

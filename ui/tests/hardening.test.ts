@@ -250,6 +250,8 @@ describe("the brief's follow-up checklist", () => {
       "image-provenance",
       "admission-control",
       "hardening:token-automounted",
+      // The default playbook's step for the pod's rule, after Kordon's items.
+      "playbook:replace-workload",
     ]);
     expect(items.map((i) => i.dataset.item)).toEqual(demoDetail.recommendation.follow_up.map((f) => f.item));
     const findings = (item: string) => $$("[data-testid='follow-up-finding']", $(`[data-testid='follow-up'][data-item='${item}']`, brief)!);
