@@ -513,6 +513,10 @@ fn the_playbook_rule_gates_containment_and_the_approvals_are_recorded() {
     assert_eq!(gate["requirements"], serde_json::json!([{"kind": "review:identity", "text": "the identity verdicts, set", "met": true}]));
     let bytes = std::fs::read(example_playbook()).unwrap();
     assert_eq!(gate["sha256"], kordon::bundle::sha256_hex(&bytes).as_str());
+    // The hand-off note says what was done.
+    let note = lab.t.ok(&["playbook", "handoff", &lab.incident]);
+    let done = format!("- Done: isolate {} ({}, applied, ", POD, row["id"].as_str().unwrap());
+    assert!(note.contains(&done) && note.contains("by test-investigator: \"miner talking to the pool\")"), "{}", note);
 
     // Scaling the owner to zero: the evidence captured first, and two people.
     let terminate = |extra: &[&str]| {

@@ -115,8 +115,25 @@ fn a_loaded_playbook_gives_each_workload_its_rule_and_the_load_is_logged_once() 
     let last_kordon = d["recommendation"]["follow_up"].as_array().unwrap().iter().rposition(|f| !f["item"].as_str().unwrap().starts_with("playbook:"));
     assert!(last_kordon.unwrap() < d["recommendation"]["follow_up"].as_array().unwrap().len() - 3, "Kordon's items first");
     t.ok(&["follow-up", &id, "playbook:rotate-credentials"]);
-    let ticked = t.json_lines(&["log"]).into_iter().filter(|e| e["action"] == "follow-up").last().unwrap();
+    let ticked = t.json_lines(&["log"]).into_iter().rfind(|e| e["action"] == "follow-up").unwrap();
     assert_eq!(ticked["details"]["item"], "playbook:rotate-credentials");
+
+    // The hand-off note for the team that owns the workload.
+    t.ok(&["triage", &id, "--owner", "ada"]);
+    let note = t.ok(&["playbook", "handoff", &id]);
+    let head = format!("{}: Crypto-mining in shop/cart-7f9c6d8b5-x2k4q\nSeverity critical · status new · incident owner: ada\n", id);
+    assert!(note.starts_with(&head), "{}", note);
+    for want in [
+        "\nWorkloads (playbook \"Shop — production and staging\")\n\
+         - shop/cart-7f9c6d8b5-x2k4q (Deployment cart, cluster aks-shop-prod): rule production-shop, high criticality\n\
+         \x20 Owners: team-shop. Notify: secops on-call, #inc-shop.\n",
+        "\nContainment\n- Recommended: isolate shop/cart-7f9c6d8b5-x2k4q.\n- Done: nothing yet.\n",
+        "\nWhat to do now\n1. [ ] Roll out the deployment from a known-good image, then release the isolation. (playbook rule `production-shop`)\n\
+         2. [x] Rotate the service account token and the secrets the pod mounted. (playbook rule `production-shop`) — done by test-investigator at 2026-11-21T08:00:00",
+        "\nAlso open on Kordon's checklist\n- [ ] Add NetworkPolicy to `shop`",
+    ] {
+        assert!(note.contains(want), "{:?} not in:\n{}", want, note);
+    }
 
     // The CronJob's scan: no production rule takes it, and the case does
     // not say which cluster it ran in, which the staging rule would need.

@@ -14,6 +14,14 @@ pub enum PlaybookCommand {
     Load(LoadArgs),
     /// Show the playbook in force: where it comes from, then the file as written.
     Show(ShowArgs),
+    /// The hand-off note of an incident: owners, whom to notify, containment, the steps still open — to paste into a ticket or chat.
+    Handoff(HandoffArgs),
+}
+
+#[derive(Args)]
+pub struct HandoffArgs {
+    /// The incident (`INC-…`).
+    incident: String,
 }
 
 #[derive(Args)]
@@ -43,7 +51,16 @@ pub fn run(case: &mut Case, clock: &dyn Clock, command: PlaybookCommand) -> anyh
     match command {
         PlaybookCommand::Load(args) => load(case, clock, args),
         PlaybookCommand::Show(args) => show(case, args),
+        PlaybookCommand::Handoff(args) => handoff(case, args),
     }
+}
+
+fn handoff(case: &Case, args: HandoffArgs) -> anyhow::Result<()> {
+    let id = kordon::incident::resolve(case, &args.incident)?;
+    for line in playbook::handoff::note(case, id)?.lines() {
+        say!("{}", line)?;
+    }
+    Ok(())
 }
 
 fn load(case: &mut Case, clock: &dyn Clock, args: LoadArgs) -> anyhow::Result<()> {

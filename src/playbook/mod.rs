@@ -14,6 +14,7 @@
 pub mod cite;
 pub mod format;
 pub mod gate;
+pub mod handoff;
 pub mod matching;
 pub mod stored;
 
