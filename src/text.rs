@@ -47,6 +47,21 @@ pub fn escape_unsafe<'a>(s: &'a str, keep: &[char]) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
+/// Items as a sentence reads them: "a", "a and b", "a, b and c" (or with
+/// another conjunction: "a, b or c").
+pub fn series(items: &[String], conjunction: &str) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} {} {}", items[..n - 1].join(", "), conjunction, items[n - 1]),
+    }
+}
+
+/// [`series`] with "and".
+pub fn and_list(items: &[String]) -> String {
+    series(items, "and")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

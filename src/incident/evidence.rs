@@ -35,6 +35,30 @@ pub struct Evidence {
 /// CronJob); the bound stops a malformed snapshot from looping.
 const OWNER_DEPTH: usize = 4;
 
+impl Evidence {
+    /// The snapshot's object for an entity (the newest).
+    pub fn object(&self, kind: EntityKind, key: &str) -> Option<&Signal> {
+        self.facts.iter().rev().find(|f| f.entities.iter().any(|e| e.kind == kind && e.role == "subject" && e.key == key))
+    }
+
+    /// The owners of a snapshot object, nearest first, by workload key,
+    /// each with its own object when the snapshot has it.
+    pub fn owner_chain<'a>(&'a self, object: Option<&'a Signal>) -> Vec<(String, Option<&'a Signal>)> {
+        let mut owners: Vec<(String, Option<&Signal>)> = Vec::new();
+        let mut current = object;
+        while let Some(obj) = current {
+            let Some(owner) = obj.entities.iter().find(|e| e.kind == EntityKind::Workload && e.role == "owner") else { break };
+            if owners.iter().any(|(k, _)| owner.key == *k) || owners.len() > OWNER_DEPTH {
+                break;
+            }
+            let next = self.object(EntityKind::Workload, &owner.key);
+            owners.push((owner.key.to_string(), next));
+            current = next;
+        }
+        owners
+    }
+}
+
 pub fn gather(case: &Case, id: i64, cfg: &Config) -> Result<Evidence> {
     let signals = read::signals(case, id)?;
     let cluster = ClusterRanges::learn(&case.conn)?;

@@ -9,6 +9,7 @@
 //! credential used from outside. Engines and writable paths are data
 //! (`data/response.yaml`).
 
+use crate::text::and_list;
 use super::evidence::Evidence;
 use super::signals::Signal;
 use super::summary::subject_label;
@@ -106,23 +107,11 @@ fn str_field<'a>(f: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     f.get(name).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-fn list(items: &[String]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
-    }
-}
-
 fn ids<'a>(evs: impl IntoIterator<Item = &'a Signal>) -> Vec<String> {
     let set: BTreeSet<i64> = evs.into_iter().map(|e| e.key).collect();
     set.into_iter().map(format_id).collect()
 }
 
-/// The snapshot object for a workload key (`ns/Kind/name`).
-fn object_for<'a>(facts: &'a [Signal], kind: EntityKind, key: &str) -> Option<&'a Signal> {
-    facts.iter().rev().find(|f| f.entities.iter().any(|e| e.kind == kind && e.role == "subject" && e.key == key))
-}
 
 fn workload_label(key: &str) -> String {
     let mut p = key.splitn(3, '/');
@@ -216,22 +205,12 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         });
     };
     let namespace = pod.split('/').next().unwrap_or("").to_string();
-    let pod_obj = object_for(&ev.facts, EntityKind::Pod, &pod);
+    let pod_obj = ev.object(EntityKind::Pod, &pod);
     let uid = pod_obj.and_then(|o| str_field(&o.fields, "uid")).map(str::to_string);
     let node = pod_obj.and_then(|o| str_field(&o.fields, "node")).map(str::to_string);
 
     // Owner chain, from the snapshot.
-    let mut owners: Vec<(String, Option<&Signal>)> = Vec::new();
-    let mut current = pod_obj;
-    while let Some(obj) = current {
-        let Some(owner) = obj.entities.iter().find(|e| e.kind == EntityKind::Workload && e.role == "owner") else { break };
-        if owners.iter().any(|(k, _)| owner.key == *k) || owners.len() > 4 {
-            break;
-        }
-        let next = object_for(&ev.facts, EntityKind::Workload, &owner.key);
-        owners.push((owner.key.to_string(), next));
-        current = next;
-    }
+    let owners = ev.owner_chain(pod_obj);
     let image = pod_obj.and_then(|o| o.entities_of(EntityKind::Image).next()).map(|e| e.key.clone());
     if let Some((top, top_obj)) = owners.last() {
         let replicas = top_obj.and_then(|o| o.fields.get("replicas")).and_then(Value::as_i64);
@@ -239,7 +218,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
         let mut text = format!(
             "Terminating `{}` does not end the attack: {} will start a new pod{} in its place",
             pod,
-            list(&chain),
+            and_list(&chain),
             image.as_ref().map(|i| format!(" from the same image `{}`", i)).unwrap_or_default()
         );
         if let Some(n) = replicas {
@@ -278,13 +257,13 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
     if !running.is_empty() || !written.is_empty() {
         let mut text = String::from("Terminating destroys evidence that lives only in the running container:");
         if !running.is_empty() {
-            text.push_str(&format!(" the processes {}", list(&running.iter().map(|p| format!("`{}`", p)).collect::<Vec<_>>())));
+            text.push_str(&format!(" the processes {}", and_list(&running.iter().map(|p| format!("`{}`", p)).collect::<Vec<_>>())));
         }
         if !written.is_empty() {
             text.push_str(&format!(
                 "{} the files written at run time {}",
                 if running.is_empty() { "" } else { " and" },
-                list(&written.iter().map(|p| format!("`{}`", p)).collect::<Vec<_>>())
+                and_list(&written.iter().map(|p| format!("`{}`", p)).collect::<Vec<_>>())
             ));
         }
         text.push_str(". Isolation keeps them for capture (memory, file system, `kubectl cp`).");
@@ -305,10 +284,10 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
             .collect();
         let mut text = format!(
             "{} enforces NetworkPolicy in this cluster (seen in the snapshot), so a deny-all policy on this pod alone cuts it off in both directions",
-            list(&names)
+            and_list(&names)
         );
         if !conns.is_empty() {
-            text.push_str(&format!(", including from {}", list(&conns.into_iter().collect::<Vec<_>>())));
+            text.push_str(&format!(", including from {}", and_list(&conns.into_iter().collect::<Vec<_>>())));
         }
         text.push('.');
         reasons.push(Reason { favours: "isolate".into(), text, evidence: ids(engines.iter().map(|(_, e)| e)) });
@@ -346,7 +325,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
             text: format!(
                 "The {}'s token was used from {}, outside the cluster. Isolation does not stop that: the attacker talks to the API server, not to the pod, and the token stays valid while the pod exists. Deleting the pod invalidates a token bound to it, but anything the token read is already out.",
                 who,
-                list(&ips.iter().cloned().collect::<Vec<_>>())
+                and_list(&ips.iter().cloned().collect::<Vec<_>>())
             ),
             evidence: ids(evs.iter().copied()),
         });
@@ -369,7 +348,7 @@ pub fn recommend(case: &Case, ev: &Evidence) -> Result<Recommendation> {
             .collect();
         follow_up.push(FollowUp {
             item: "reduce-rbac".into(),
-            text: format!("Reduce the identity's RBAC to what the application needs: it is bound by {}.", list(&names)),
+            text: format!("Reduce the identity's RBAC to what the application needs: it is bound by {}.", and_list(&names)),
             findings: Vec::new(),
         });
     }

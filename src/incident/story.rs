@@ -7,6 +7,7 @@
 //! attack's own order (time) and carry their kill-chain stage; a step whose
 //! template cannot be filled from the evidence says only who reported what.
 
+use crate::text::and_list;
 use super::evidence::Evidence;
 use super::signals::Signal;
 use super::summary::subject_label;
@@ -161,14 +162,6 @@ pub(crate) fn source_name(s: Source) -> &'static str {
         Source::DefenderXdr => "Defender XDR",
         Source::Sentinel => "Microsoft Sentinel",
         Source::FalcoTalon => "Falco Talon",
-    }
-}
-
-fn and_list(items: &[String]) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
     }
 }
 

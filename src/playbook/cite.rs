@@ -7,6 +7,7 @@
 use super::format::{Action, Rule};
 use super::ForIncident;
 use crate::incident::respond::Recommendation;
+use crate::text::series;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -30,16 +31,8 @@ fn words(a: Action) -> &'static str {
     }
 }
 
-fn list(items: &[String], last: &str) -> String {
-    match items.len() {
-        0 => String::new(),
-        1 => items[0].clone(),
-        n => format!("{} {} {}", items[..n - 1].join(", "), last, items[n - 1]),
-    }
-}
-
 fn actions(of: &[Action]) -> String {
-    list(&of.iter().map(|a| words(*a).to_string()).collect::<Vec<_>>(), "or")
+    series(&of.iter().map(|a| words(*a).to_string()).collect::<Vec<_>>(), "or")
 }
 
 /// What the rule asks, in one sentence: criticality, preferred action and
@@ -58,7 +51,7 @@ fn asks(rule: &Rule) -> String {
     }
     if !c.review_first.is_empty() {
         let kinds: Vec<String> = c.review_first.iter().map(|r| r.as_str().to_string()).collect();
-        parts.push(format!("review the {} verdicts first", list(&kinds, "and")));
+        parts.push(format!("review the {} verdicts first", series(&kinds, "and")));
     }
     parts.join("; ")
 }
@@ -77,7 +70,7 @@ pub fn cite(rec: &Recommendation, p: &ForIncident, rules: &[Rule]) -> Option<Cit
     let Some(rule) = w.matched.rule.as_deref().and_then(|id| rules.iter().find(|r| r.id == id)) else {
         let mut text = format!("No rule of “{}” matches `{}`: the recommendation rests on the facts alone.", p.name, pod);
         if !w.matched.unknown.is_empty() {
-            text.push_str(&format!(" The case does not hold {}.", list(&w.matched.unknown, "and")));
+            text.push_str(&format!(" The case does not hold {}.", series(&w.matched.unknown, "and")));
         }
         return Some(Citation { playbook: p.name.clone(), rule: String::new(), pod: pod.clone(), text, disagreements });
     };
@@ -124,7 +117,7 @@ pub fn cite(rec: &Recommendation, p: &ForIncident, rules: &[Rule]) -> Option<Cit
     if !w.matched.unknown.is_empty() {
         disagreements.push(format!(
             "The case does not hold {}: a rule before this one may have been meant for the pod.",
-            list(&w.matched.unknown, "and")
+            series(&w.matched.unknown, "and")
         ));
     }
     Some(Citation { playbook: p.name.clone(), rule: rule.id.clone(), pod: pod.clone(), text, disagreements })

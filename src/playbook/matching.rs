@@ -146,7 +146,7 @@ pub fn affected(case: &Case, ev: &Evidence) -> Result<Vec<Workload>> {
     let mut out = Vec::new();
     for (pod, (entity, sigs)) in pods {
         let namespace = pod.split_once('/').map(|(ns, _)| ns.to_string()).unwrap_or_default();
-        let object = object_for(&ev.facts, EntityKind::Pod, &pod);
+        let object = ev.object(EntityKind::Pod, &pod);
         let cluster = object
             .and_then(|o| o.field_str("cluster"))
             .or_else(|| sigs.iter().find_map(|s| s.field_str("cluster")))
@@ -159,11 +159,6 @@ pub fn affected(case: &Case, ev: &Evidence) -> Result<Vec<Workload>> {
         out.push(Workload { owners: owners(ev, object, &sigs), pod, namespace, cluster, labels });
     }
     Ok(out)
-}
-
-/// The snapshot's object for an entity (the newest).
-fn object_for<'a>(facts: &'a [Signal], kind: EntityKind, key: &str) -> Option<&'a Signal> {
-    facts.iter().rev().find(|f| f.entities.iter().any(|e| e.kind == kind && &*e.role == "subject" && &*e.key == key))
 }
 
 fn string_map(m: &serde_json::Map<String, Value>) -> BTreeMap<String, String> {
@@ -194,16 +189,7 @@ fn owner_of(key: &str) -> Option<Owner> {
 /// The owner chain: from the snapshot when it has the pod, else the
 /// workloads the signals name beside it.
 fn owners(ev: &Evidence, object: Option<&Signal>, sigs: &[&Signal]) -> Vec<Owner> {
-    let mut chain: Vec<String> = Vec::new();
-    let mut current = object;
-    while let Some(obj) = current {
-        let Some(owner) = obj.entities.iter().find(|e| e.kind == EntityKind::Workload && &*e.role == "owner") else { break };
-        if chain.iter().any(|k| **k == *owner.key) || chain.len() > 4 {
-            break;
-        }
-        chain.push(owner.key.to_string());
-        current = object_for(&ev.facts, EntityKind::Workload, &owner.key);
-    }
+    let mut chain: Vec<String> = ev.owner_chain(object).into_iter().map(|(k, _)| k).collect();
     if chain.is_empty() {
         let named: BTreeSet<&str> = sigs.iter().flat_map(|s| s.entities_of(EntityKind::Workload)).map(|e| &*e.key).collect();
         chain.extend(named.into_iter().map(str::to_string));
