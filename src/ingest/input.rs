@@ -204,7 +204,7 @@ fn not_regular(name: &str, kind: std::fs::FileType) -> Error {
     Error::input(
         Code::InvalidArgument,
         format!(
-            "{}: {}, not a regular file; Kordon reads regular files only (reading it could wait forever): save what it gives to a file and import that",
+            "{}: {}, not a regular file; Kordon reads regular files only (reading it could wait forever): save what it gives to a file and give Kordon that",
             name,
             special_kind(kind)
         ),

@@ -566,7 +566,7 @@ impl<'c> EventWriter<'c> {
         for chunk in rows.chunks(APPLY_ROWS) {
             let sql = format!(
                 "INSERT INTO entities (id, kind, key, first_ns, last_ns) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
-                vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+                value_rows(5, chunk.len())
             );
             let args: Vec<&dyn rusqlite::ToSql> = chunk
                 .iter()
@@ -590,7 +590,7 @@ impl<'c> EventWriter<'c> {
         links.sort_unstable();
         let mut full = self.conn.prepare_cached(&format!(
             "INSERT OR IGNORE INTO event_entities (entity_id, event_id, role) VALUES {}",
-            vec!["(?, ?, ?)"; LINK_ROWS].join(", ")
+            value_rows(3, LINK_ROWS)
         ))?;
         let mut chunks = links.chunks_exact(LINK_ROWS);
         for chunk in &mut chunks {
@@ -639,7 +639,7 @@ impl<'c> EventWriter<'c> {
                     first_ns = CASE WHEN first_ns IS NULL OR v.column2 < first_ns THEN v.column2 ELSE first_ns END,
                     last_ns  = CASE WHEN last_ns IS NULL OR v.column3 > last_ns THEN v.column3 ELSE last_ns END
                  FROM (VALUES {}) AS v WHERE entities.id = v.column1",
-                vec!["(?, ?, ?)"; chunk.len()].join(", ")
+                value_rows(3, chunk.len())
             );
             let args: Vec<&dyn rusqlite::ToSql> =
                 chunk.iter().flat_map(|(id, f, l)| [id as &dyn rusqlite::ToSql, f, l]).collect();
@@ -652,7 +652,7 @@ impl<'c> EventWriter<'c> {
         for chunk in attrs.chunks(APPLY_ROWS) {
             let sql = format!(
                 "INSERT INTO entity_attrs (entity_id, name, value, seen_ns) VALUES {} {}",
-                vec!["(?, ?, ?, ?)"; chunk.len()].join(", "),
+                value_rows(4, chunk.len()),
                 KEEP_LATEST_ATTR
             );
             let args: Vec<&dyn rusqlite::ToSql> = chunk
@@ -681,6 +681,13 @@ impl<'c> EventWriter<'c> {
 /// Rows a statement of [`EventWriter::apply`] writes: a full chunk's
 /// statement is prepared once and cached.
 const APPLY_ROWS: usize = 256;
+
+/// `(?, ?, ?), (?, ?, ?)`: the VALUES list of a many-rows statement, `rows`
+/// rows of `columns` parameters each.
+fn value_rows(columns: usize, rows: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
 
 /// Widens an entity's first/last-seen span to include `?2`..`?3`.
 const WIDEN_ENTITY_TIMES: &str = "UPDATE entities SET

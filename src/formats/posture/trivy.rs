@@ -132,7 +132,7 @@ fn vulnerability_detail(vulns: &[&Map<String, Value>]) -> String {
             None => by.push((s, 1)),
         }
     }
-    by.sort_by(|a, b| b.0.cmp(&a.0));
+    by.sort_by_key(|b| std::cmp::Reverse(b.0));
     let counts: Vec<String> = by.iter().map(|(s, n)| format!("{} {}", n, s)).collect();
     let mut sorted: Vec<&&Map<String, Value>> = vulns.iter().collect();
     sorted.sort_by_key(|v| std::cmp::Reverse(severity_word(text(v, "Severity"))));
