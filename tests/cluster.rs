@@ -547,6 +547,43 @@ fn the_playbook_rule_gates_containment_and_the_approvals_are_recorded() {
     let log: Vec<Value> = lab.t.json_lines(&["log"]).into_iter().filter(|e| e["action"] == "cluster-action").collect();
     let approvals = log.iter().find(|e| e["details"]["kind"] == "terminate").expect("the termination in the log");
     assert_eq!(approvals["details"]["details"]["playbook"]["approvals"]["second_person"], "Dana Reyes");
+
+    // The report: the rule of each workload, who answers, and each action
+    // with its rule and approvals.
+    let html = lab.t.dir.path().join("report.html");
+    lab.t.ok(&["report", &lab.incident, "-o", html.to_str().unwrap(), "--format", "html"]);
+    let text = report_text(&std::fs::read_to_string(&html).unwrap());
+    for want in [
+        "Playbook and ownership",
+        "Shop — production and staging — loaded from production-staging.yaml by test-investigator",
+        "Workload owners team-shop",
+        "Notify secops on-call, #inc-shop",
+        "shop/cart-7f9c6d8b5-x2k4q production-shop high, prefers to isolate",
+        "Playbook rule production-shop of “Shop — production and staging”",
+        "Required the identity verdicts, set (met)",
+        "Approvals second person: Dana Reyes; evidence captured",
+    ] {
+        assert!(text.contains(want), "the report lacks {:?}", want);
+    }
+}
+
+/// The report's text as read: tags dropped, entities decoded, spaces collapsed.
+fn report_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// An action the rule forbids needs an explicit override with a reason,

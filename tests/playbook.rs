@@ -259,3 +259,135 @@ fn where_the_playbook_and_the_facts_disagree_kordon_says_so() {
         "No rule of “Terminate first” matches `secops/netscan-29919000-h7k2d`: the recommendation rests on the facts alone."
     );
 }
+
+/// The JSON Schema for editors is the format Kordon reads: the committed
+/// file is what `kordon playbook schema` prints (`KORDON_BLESS=1` rewrites
+/// it), both shipped playbooks satisfy it, and it refuses what the parser
+/// refuses that a schema can say: a misspelt key, an unknown action, a
+/// badly formed id, another version.
+#[test]
+fn the_schema_is_the_format_kordon_reads() {
+    let t = TestCase::new();
+    let printed = t.ok(&["playbook", "schema"]);
+    assert!(!t.case.exists(), "printing the schema opened or made a case");
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/playbooks/playbook.schema.json");
+    if std::env::var_os("KORDON_BLESS").is_some() {
+        std::fs::write(&committed, &printed).unwrap();
+    }
+    let on_disk = std::fs::read_to_string(&committed).expect("docs/playbooks/playbook.schema.json; run with KORDON_BLESS=1 and review it");
+    assert_eq!(on_disk, printed, "the committed schema is not what this Kordon prints");
+    let schema: serde_json::Value = serde_json::from_str(&printed).unwrap();
+
+    let yaml = |path: &Path| -> serde_json::Value { serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap() };
+    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/playbook.yaml");
+    for shipped in [example(), default] {
+        let problems = schema::check(&schema, &schema, &yaml(&shipped), "");
+        assert!(problems.is_empty(), "{}: {:?}", shipped.display(), problems);
+    }
+    let mut bad = yaml(&example());
+    bad["rules"][0]["containment"]["forbiden"] = serde_json::json!(["terminate"]);
+    bad["rules"][1]["containment"]["preferred"] = serde_json::json!("quarantine");
+    bad["rules"][2]["id"] = serde_json::json!("Staging");
+    bad["version"] = serde_json::json!(2);
+    let problems = schema::check(&schema, &schema, &bad, "");
+    assert_eq!(
+        problems,
+        vec![
+            "/rules/0/containment/forbiden: not allowed",
+            "/rules/1/containment/preferred: \"quarantine\" is none of the allowed",
+            "/rules/2/id: \"Staging\" does not match the pattern",
+            "/version: 2 is out of range",
+        ],
+    );
+}
+
+/// Just enough of JSON Schema (draft-07) to read what `schemars` writes:
+/// `$ref`, `allOf`, `oneOf`, `enum`, `type`, `properties`, `required`,
+/// `additionalProperties`, `items`, `pattern`, `minimum`/`maximum`.
+mod schema {
+    use serde_json::Value;
+
+    fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
+        match s.get("$ref").and_then(Value::as_str) {
+            Some(r) => resolve(root, root.pointer(r.trim_start_matches('#')).expect("a $ref the schema defines")),
+            None => s,
+        }
+    }
+
+    fn type_ok(want: &str, v: &Value) -> bool {
+        match want {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_u64() || v.is_i64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "null" => v.is_null(),
+            _ => false,
+        }
+    }
+
+    pub fn check(root: &Value, s: &Value, v: &Value, at: &str) -> Vec<String> {
+        let s = resolve(root, s);
+        let mut out = Vec::new();
+        for sub in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+            out.extend(check(root, sub, v, at));
+        }
+        if let Some(any) = s.get("oneOf").and_then(Value::as_array) {
+            if !any.iter().any(|sub| check(root, sub, v, at).is_empty()) {
+                out.push(format!("{}: {} is none of the allowed", at, v));
+                return out;
+            }
+        }
+        if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
+            if !allowed.contains(v) {
+                out.push(format!("{}: {} is none of the allowed", at, v));
+            }
+        }
+        let types: Vec<&str> = match s.get("type") {
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(l)) => l.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if !types.is_empty() && !types.iter().any(|t| type_ok(t, v)) {
+            out.push(format!("{}: {} is not {}", at, v, types.join(" or ")));
+            return out;
+        }
+        if let (Some(p), Some(text)) = (s.get("pattern").and_then(Value::as_str), v.as_str()) {
+            if !regex::Regex::new(p).unwrap().is_match(text) {
+                out.push(format!("{}: {} does not match the pattern", at, v));
+            }
+        }
+        if let Some(n) = v.as_f64() {
+            let below = s.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m);
+            let above = s.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m);
+            if below || above {
+                out.push(format!("{}: {} is out of range", at, v));
+            }
+        }
+        if let Value::Object(o) = v {
+            for r in s.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                if !o.contains_key(r) {
+                    out.push(format!("{}/{}: missing", at, r));
+                }
+            }
+            let props = s.get("properties").and_then(Value::as_object);
+            for (k, child) in o {
+                let path = format!("{}/{}", at, k);
+                match (props.and_then(|p| p.get(k)), s.get("additionalProperties")) {
+                    (Some(sub), _) => out.extend(check(root, sub, child, &path)),
+                    (None, Some(Value::Bool(false))) => out.push(format!("{}: not allowed", path)),
+                    (None, Some(sub @ Value::Object(_))) => out.extend(check(root, sub, child, &path)),
+                    (None, _) => {}
+                }
+            }
+        }
+        if let (Some(items), Value::Array(l)) = (s.get("items"), v) {
+            for (i, child) in l.iter().enumerate() {
+                out.extend(check(root, items, child, &format!("{}/{}", at, i)));
+            }
+        }
+        out.sort();
+        out
+    }
+}

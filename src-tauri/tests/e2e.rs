@@ -16,7 +16,9 @@
 //! And containment: against a Kubernetes API server on loopback seeded with
 //! the demo cluster, isolate the compromised pod from the graph with a
 //! reason, see it marked isolated and the action in the incident's log,
-//! then release it.
+//! then release it. Under a playbook loaded from the incident page, the
+//! isolation dialog names the rule, is refused until the rule's verdict is
+//! set, and the action is logged under the rule.
 //!
 //! Needs Xvfb, `tauri-driver` (`cargo install tauri-driver --version '^2'`),
 //! `WebKitWebDriver` (Debian: webkit2gtk-driver) and the built UI (`npm run
@@ -282,22 +284,32 @@ async fn launch_against(server: &kordon_test_apiserver::Server) -> (support::App
     (support::launch_with_env(&[], &[("KUBECONFIG", kubeconfig.display().to_string())]).await, dir)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
-async fn isolate_and_release_the_compromised_pod_from_the_graph() {
-    let server = kordon_test_apiserver::Server::start(demo_cluster());
-    let (app, _kubeconfig) = launch_against(&server).await;
+/// As `launch_against`, on the demo incident's page.
+async fn demo_incident_against(server: &kordon_test_apiserver::Server) -> (support::App, tempfile::TempDir) {
+    let (app, kubeconfig) = launch_against(server).await;
     let s = &app.session;
     s.open_demo().await;
     s.click("[data-testid='incident-row'] td.title").await;
     s.css("body[data-ready='incident']").await;
+    (app, kubeconfig)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
+async fn isolate_and_release_the_compromised_pod_from_the_graph() {
+    let server = kordon_test_apiserver::Server::start(demo_cluster());
+    let (app, _kubeconfig) = demo_incident_against(&server).await;
+    let s = &app.session;
     s.click("[data-testid='tab-graph']").await;
     s.css("#graph[data-graph-ready='true']").await;
     compromised_pod_in_the_graph(s).await.click().await.unwrap();
     s.css("[data-testid='side-panel'] [data-testid='entity-attrs']").await;
 
-    // Isolate: context, reason, check, preview, confirm.
+    // Isolate: the playbook's rule first, then context, reason, check, preview, confirm.
     s.click("[data-testid='node-isolate']").await;
+    let rule = s.css("[data-testid='containment-rule'][data-rule='workloads']").await.text().await.unwrap();
+    assert_eq!(rule, "Playbook “Kordon default”, rule workloads");
+    s.css("[data-testid='containment-playbook'][data-met='true']").await;
     let info = s.css("[data-testid='containment-context-info']").await.text().await.unwrap();
     assert!(info.contains(&server.url()), "the dialog shows the server: {}", info);
     s.css("[data-testid='containment-reason']").await.send_keys("xmrig talking to the mining pool").await.unwrap();
@@ -345,6 +357,73 @@ async fn isolate_and_release_the_compromised_pod_from_the_graph() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
+async fn a_playbook_loaded_in_the_app_governs_the_isolation_dialog() {
+    let server = kordon_test_apiserver::Server::start(demo_cluster());
+    let (app, _kubeconfig) = demo_incident_against(&server).await;
+    let s = &app.session;
+
+    // The team's playbook, loaded from the incident page: the page is read
+    // again under it, with whom to tell.
+    s.client.execute("document.querySelector(\"[data-testid='playbook-load']\").open = true;", vec![]).await.unwrap();
+    let example = repo().join("docs/playbooks/production-staging.yaml");
+    s.css("[data-testid='playbook-path-input']").await.send_keys(&example.display().to_string()).await.unwrap();
+    s.click("[data-testid='playbook-path-submit']").await;
+    s.css("[data-testid='playbook-rule'][data-rule='production-shop']").await;
+    let source = s.css("[data-testid='playbook-source']").await.text().await.unwrap();
+    assert_eq!(source, "Shop — production and staging, loaded from production-staging.yaml by e2e-investigator");
+    let notify = s.css("[data-testid='escalation-notify']").await.text().await.unwrap();
+    assert!(notify.starts_with("secops on-call, #inc-shop"), "{}", notify);
+    let citation = s.css("[data-testid='playbook-citation']").await.text().await.unwrap();
+    assert!(citation.contains("production-shop"), "{}", citation);
+    s.client.execute("document.querySelector(\"[data-testid='playbook']\").scrollIntoView();", vec![]).await.unwrap();
+    s.shot("14-playbook-loaded").await;
+
+    // The rule asks for the identity's verdict first: refused before the
+    // cluster is contacted at all.
+    s.click("[data-testid='tab-graph']").await;
+    s.css("#graph[data-graph-ready='true']").await;
+    compromised_pod_in_the_graph(s).await.click().await.unwrap();
+    s.click("[data-testid='node-isolate']").await;
+    s.css("[data-testid='containment-rule'][data-rule='production-shop']").await;
+    s.css("[data-testid='containment-requirement'][data-kind='review:identity'][data-met='false']").await;
+    s.css("[data-testid='containment-reason']").await.send_keys("xmrig talking to the mining pool").await.unwrap();
+    s.click("[data-testid='containment-check']").await;
+    let refused = s.css("[data-testid='containment-error'][data-code='playbook_requirement']").await.text().await.unwrap();
+    assert!(refused.contains("production-shop") && refused.contains("system:serviceaccount:shop:cart"), "{}", refused);
+    assert!(server.requests().is_empty(), "the cluster was contacted: {:?}", server.requests().iter().map(|r| &r.path).collect::<Vec<_>>());
+    s.shot("15-isolation-requires-a-verdict").await;
+    s.click("[data-testid='containment-close']").await;
+
+    // The verdict on the service account, then the isolation goes through
+    // and is recorded under the rule.
+    let mut identity = None;
+    for item in s.all("[data-testid='graph-node-item'][data-kind='identity']").await {
+        if item.text().await.unwrap_or_default().contains("shop/cart") {
+            identity = Some(item);
+        }
+    }
+    identity.expect("the service account is in the graph").click().await.unwrap();
+    s.css("[data-testid='side-panel'] [data-testid='entity-verdict'] option[value='malicious']").await.click().await.unwrap();
+    compromised_pod_in_the_graph_listed(s).await.click().await.unwrap();
+    s.click("[data-testid='node-isolate']").await;
+    s.css("[data-testid='containment-requirement'][data-kind='review:identity'][data-met='true']").await;
+    s.css("[data-testid='containment-reason']").await.send_keys("xmrig talking to the mining pool").await.unwrap();
+    s.click("[data-testid='containment-check']").await;
+    let recorded = s.css("[data-testid='containment-preview-playbook'][data-rule='production-shop']").await.text().await.unwrap();
+    assert!(recorded.starts_with("Playbook “Shop — production and staging”, rule production-shop"), "{}", recorded);
+    s.click("[data-testid='containment-confirm']").await;
+    s.click("[data-testid='containment-apply']").await;
+    s.css("[data-testid='containment-result'][data-state='applied']").await;
+    s.click("[data-testid='containment-close']").await;
+    s.click("[data-testid='tab-triage']").await;
+    let log = s.texts("[data-testid='log-entry']").await;
+    assert!(log.iter().any(|l| l.contains("under playbook rule production-shop")), "the log: {:?}", log);
+    s.shot("16-isolated-under-the-rule").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "end to end: needs Xvfb, tauri-driver, WebKitWebDriver and the built UI (run by .ci/run)"]
 async fn capture_from_the_cluster_then_read_the_hardening_findings() {
     const SECRET: &str = "wallet-seed-e2e-9f3k";
     let mut cluster = demo_cluster();
@@ -354,11 +433,8 @@ async fn capture_from_the_cluster_then_read_the_hardening_findings() {
     server.set_page_size_cap(20);
     server.deny("list", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", None);
     server.set_logs("shop", "cart-7f9c6d8b5-x2k4q", "cart", false, "2026-11-20T09:47:21.000Z [xmrig] use pool pool.supportxmr.com:443\n");
-    let (app, _kubeconfig) = launch_against(&server).await;
+    let (app, _kubeconfig) = demo_incident_against(&server).await;
     let s = &app.session;
-    s.open_demo().await;
-    s.click("[data-testid='incident-row'] td.title").await;
-    s.css("body[data-ready='incident']").await;
 
     // From the incident: its pod's logs are asked for already.
     s.click("[data-testid='capture-open']").await;
@@ -427,12 +503,17 @@ async fn capture_from_the_cluster_then_read_the_hardening_findings() {
 /// The compromised pod's entry in the graph's node list (opened).
 async fn compromised_pod_in_the_graph(s: &support::Session) -> fantoccini::elements::Element {
     s.click("[data-testid='drawer-open-nodes']").await;
+    compromised_pod_in_the_graph_listed(s).await
+}
+
+/// The compromised pod's entry in the graph's node list, already open.
+async fn compromised_pod_in_the_graph_listed(s: &support::Session) -> fantoccini::elements::Element {
     for item in s.all("[data-testid='graph-node-item'][data-kind='pod']").await {
         if item.text().await.unwrap_or_default().contains("cart-7f9c6d8b5-x2k4q") {
             return item;
         }
     }
-    panic!("the compromised pod is not in the graph");
+    panic!("the compromised pod is not in the graph's list");
 }
 
 /// Imports a sample through the queue's import panel and waits until the

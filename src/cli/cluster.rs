@@ -276,8 +276,10 @@ pub fn terminate(case: Case, clock: &dyn Clock, t: TerminateArgs) -> anyhow::Res
     let args = &t.on;
     let (incident, pod) = target(&case, args)?;
     let actor = actor(&args.actor);
-    let action = if t.scale_owner_to_zero { Action::ScaleToZero } else { Action::Terminate };
-    let playbook = playbook_gate(&case, incident, &pod, action, args, &actor)?;
+    if args.reason.trim().is_empty() {
+        return Err(Error::input(Code::InvalidArgument, "terminating needs a reason").into());
+    }
+    let playbook = playbook_gate(&case, incident, &pod, Action::of_termination(t.scale_owner_to_zero), args, &actor)?;
     let req = TerminateRequest {
         incident: Some(incident),
         pod,
@@ -288,9 +290,6 @@ pub fn terminate(case: Case, clock: &dyn Clock, t: TerminateArgs) -> anyhow::Res
         wait: std::time::Duration::from_secs(t.wait),
         playbook: Some(playbook),
     };
-    if req.reason.trim().is_empty() {
-        return Err(Error::input(Code::InvalidArgument, "terminating needs a reason").into());
-    }
     let access = Mutex::new(case);
     cluster::block_on(async {
         let conn = cluster::connect(&args.connect.options(None)).await?;

@@ -203,10 +203,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         // Listing the rules needs no case.
         return detect::rules(args);
     }
-    // Listing contexts and taking a snapshot need no case.
+    // Listing contexts, taking a snapshot and the playbook's schema need no case.
     let cli = match cli.command {
         Command::Cluster { command: ClusterCommand::Contexts(args) } => return cluster::contexts(args),
         Command::Snapshot(args) => return cluster::snapshot(args),
+        Command::Playbook { command: playbook::PlaybookCommand::Schema } => return playbook::schema(),
         _ => cli,
     };
     let path = case_path(&cli)?;

@@ -14,6 +14,8 @@ pub enum PlaybookCommand {
     Load(LoadArgs),
     /// Show the playbook in force: where it comes from, then the file as written.
     Show(ShowArgs),
+    /// The playbook format as a JSON Schema, for an editor to complete and check a playbook as it is written.
+    Schema,
     /// The hand-off note of an incident: owners, whom to notify, containment, the steps still open — to paste into a ticket or chat.
     Handoff(HandoffArgs),
 }
@@ -52,7 +54,16 @@ pub fn run(case: &mut Case, clock: &dyn Clock, command: PlaybookCommand) -> anyh
         PlaybookCommand::Load(args) => load(case, clock, args),
         PlaybookCommand::Show(args) => show(case, args),
         PlaybookCommand::Handoff(args) => handoff(case, args),
+        PlaybookCommand::Schema => schema(),
     }
+}
+
+/// Pretty-printed: it is meant to be saved beside the team's playbook.
+pub fn schema() -> anyhow::Result<()> {
+    for line in serde_json::to_string_pretty(&playbook::format::schema())?.lines() {
+        say!("{}", line)?;
+    }
+    Ok(())
 }
 
 fn handoff(case: &Case, args: HandoffArgs) -> anyhow::Result<()> {
@@ -64,10 +75,8 @@ fn handoff(case: &Case, args: HandoffArgs) -> anyhow::Result<()> {
 }
 
 fn load(case: &mut Case, clock: &dyn Clock, args: LoadArgs) -> anyhow::Result<()> {
-    let bytes = kordon::ingest::input::read_regular(&args.file, playbook::stored::MAX_BYTES)?;
-    let name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "playbook".into());
     let actor = args.actor.unwrap_or_else(super::import::default_actor);
-    let loaded = playbook::load(case, clock, &actor, &name, &bytes)?;
+    let loaded = playbook::stored::load_file(case, clock, &actor, &args.file)?;
     if args.json {
         return super::output::json(&loaded);
     }

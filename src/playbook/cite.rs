@@ -22,24 +22,15 @@ pub struct Citation {
     pub disagreements: Vec<String>,
 }
 
-fn words(a: Action) -> &'static str {
-    match a {
-        Action::Isolate => "isolate",
-        Action::Terminate => "terminate",
-        Action::ScaleToZero => "scale to zero",
-        Action::Observe => "observe only",
-    }
-}
-
 fn actions(of: &[Action]) -> String {
-    series(&of.iter().map(|a| words(*a).to_string()).collect::<Vec<_>>(), "or")
+    series(&of.iter().map(|a| a.words().to_string()).collect::<Vec<_>>(), "or")
 }
 
 /// What the rule asks, in one sentence: criticality, preferred action and
 /// the conditions on the others.
-fn asks(rule: &Rule) -> String {
+pub(crate) fn asks(rule: &Rule) -> String {
     let c = &rule.containment;
-    let mut parts = vec![format!("{} criticality", rule.criticality.as_str()), format!("prefer to {}", words(c.preferred))];
+    let mut parts = vec![format!("{} criticality", rule.criticality.as_str()), format!("prefer to {}", c.preferred.words())];
     if !c.forbidden.is_empty() {
         parts.push(format!("never {} without an override", actions(&c.forbidden)));
     }
@@ -102,17 +93,17 @@ pub fn cite(rec: &Recommendation, p: &ForIncident, rules: &[Rule]) -> Option<Cit
         ),
         Some(a) if preferred == Action::Observe => disagreements.push(format!(
             "The playbook says to observe only; Kordon recommends to {} from the facts above. Containing needs an override of the rule.",
-            words(a)
+            a.words()
         )),
         Some(a) if a != preferred => disagreements.push(format!(
             "The playbook prefers to {}; Kordon recommends to {} from the facts above. The rule is the team's decision: weigh these facts against it.",
-            words(preferred),
-            words(a)
+            preferred.words(),
+            a.words()
         )),
         _ => {}
     }
     if let Some(a) = recommended(rec).filter(|a| rule.containment.forbidden.contains(a)) {
-        disagreements.push(format!("This rule forbids to {} without an explicit override, with a reason.", words(a)));
+        disagreements.push(format!("This rule forbids to {} without an explicit override, with a reason.", a.words()));
     }
     if !w.matched.unknown.is_empty() {
         disagreements.push(format!(

@@ -4,16 +4,23 @@
 //! is refused with the line it is on and why.
 
 use crate::error::{Code, Error, Result};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The playbook format this build reads.
 pub const VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+/// A response playbook: rules matching workloads, each with the workload's
+/// criticality, how to contain it, who owns it, whom to notify and the
+/// steps after containment.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Playbook {
+    /// The format's version: 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
+    /// The playbook's name, as the incident page and the report show it.
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -21,9 +28,11 @@ pub struct Playbook {
     pub rules: Vec<Rule>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
+    /// Lower-case letters, digits and `-`; unique in the playbook.
+    #[schemars(regex(pattern = r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"))]
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -45,7 +54,7 @@ pub struct Rule {
 
 /// Every condition given must hold; within a list, any entry may match.
 /// Names and values match exactly, or as globs with `*`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Selector {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -70,7 +79,7 @@ impl Selector {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum Criticality {
     Critical,
@@ -91,14 +100,14 @@ impl Criticality {
 }
 
 /// What can be done to an affected workload.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// A deny-all NetworkPolicy for the pod (`kordon isolate`).
     Isolate,
     /// Capture the pod's evidence, then delete it (`kordon terminate`).
     Terminate,
-    /// Terminate and scale the owner to zero (`kordon terminate --scale-owner`).
+    /// Terminate and scale the owner to zero (`kordon terminate --scale-owner-to-zero`).
     ScaleToZero,
     /// Contain nothing: watch and record.
     Observe,
@@ -119,11 +128,41 @@ impl Action {
     pub fn parse(s: &str) -> Option<Action> {
         Action::ALL.into_iter().find(|a| a.as_str() == s)
     }
+
+    /// A termination's action: scaling the owner to zero is its own
+    /// action to a playbook, since it stops the workload, not the pod.
+    pub fn of_termination(scale_owner_to_zero: bool) -> Action {
+        if scale_owner_to_zero {
+            Action::ScaleToZero
+        } else {
+            Action::Terminate
+        }
+    }
+
+    /// The verb in a sentence: "prefer to *scale to zero*".
+    pub fn words(self) -> &'static str {
+        match self {
+            Action::Isolate => "isolate",
+            Action::Terminate => "terminate",
+            Action::ScaleToZero => "scale to zero",
+            Action::Observe => "observe only",
+        }
+    }
+
+    /// The verb as a noun: "the rule forbids *scaling to zero*".
+    pub fn gerund(self) -> &'static str {
+        match self {
+            Action::Isolate => "isolating",
+            Action::Terminate => "terminating",
+            Action::ScaleToZero => "scaling to zero",
+            Action::Observe => "observing",
+        }
+    }
 }
 
 /// What must be reviewed (a verdict set on the incident's entities of
 /// that kind) before the workload is contained.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum Review {
     /// The identities (users, service accounts) the incident names.
@@ -147,7 +186,7 @@ impl Review {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Containment {
     /// What the team prefers for these workloads.
@@ -169,11 +208,22 @@ pub struct Containment {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// Lower-case letters, digits and `-`; a follow-up item `playbook:<id>`.
+    #[schemars(regex(pattern = r"^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$"))]
     pub id: String,
     pub text: String,
+}
+
+/// The playbook format as a JSON Schema (draft-07), for editors that
+/// complete and check a playbook as it is written (the YAML language
+/// server reads `# yaml-language-server: $schema=…`). Kordon's own check
+/// is [`Playbook::parse`], which also refuses what a schema cannot say (a
+/// rule id used twice, a rule no workload can reach).
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Playbook)).unwrap_or_default()
 }
 
 fn invalid(file: &str, line: Option<usize>, message: impl std::fmt::Display) -> Error {
@@ -203,6 +253,50 @@ fn line_of_id(text: &str, id: &str, nth: usize) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
+/// Where a line's key starts (its indentation, list dashes included), the
+/// key and what follows, and whether a dash opened a new list item.
+fn key_column(line: &str) -> (usize, &str, bool) {
+    let mut col = line.len() - line.trim_start().len();
+    let mut rest = line.trim_start();
+    let mut item = false;
+    while let Some(r) = rest.strip_prefix("- ") {
+        let r2 = r.trim_start();
+        col += 2 + (r.len() - r2.len());
+        rest = r2;
+        item = true;
+    }
+    (col, rest, item)
+}
+
+/// The line (1-based) of the second `key:` of the mapping whose first key
+/// is on line `start`.
+fn line_of_duplicate(text: &str, start: usize, key: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (col, ..) = key_column(lines.get(start.checked_sub(1)?)?);
+    let is_key = |rest: &str| {
+        let name = rest.split(':').next().unwrap_or("").trim().trim_matches(|c| c == '"' || c == '\'');
+        name == key && rest.contains(':')
+    };
+    let mut seen = 0;
+    for (i, l) in lines.iter().enumerate().skip(start - 1) {
+        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+            continue;
+        }
+        let (c, rest, item) = key_column(l);
+        // Out of the mapping: a shallower line, or the list's next item.
+        if i + 1 > start && (c < col || (c == col && item)) {
+            break;
+        }
+        if c == col && is_key(rest) {
+            seen += 1;
+            if seen == 2 {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
 impl Playbook {
     /// Reads and checks a playbook; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Playbook> {
@@ -210,11 +304,16 @@ impl Playbook {
             return Err(invalid(file, None, "the file is empty"));
         }
         let p: Playbook = serde_yaml_ng::from_str(text).map_err(|e| {
-            let line = e.location().map(|l| l.line());
+            let mut line = e.location().map(|l| l.line());
             // serde_yaml_ng's message ends with its own "at line …": the
             // line is said once, up front.
             let msg = e.to_string();
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            // A duplicate key is located at its mapping's first line: point
+            // at the second occurrence instead, which is what to delete.
+            if let (Some(at), Some(key)) = (line, msg.split("duplicate field `").nth(1).and_then(|r| r.split('`').next())) {
+                line = line_of_duplicate(text, at, key).or(line);
+            }
             invalid(file, line, msg)
         })?;
         if p.version != VERSION {
@@ -332,6 +431,16 @@ mod tests {
         assert!(!glob("a*b*c", "a-c"));
         assert!(!glob("ab*ba", "aba"), "the prefix and suffix may not overlap");
         assert!(glob("*-prod", "eu-prod"));
+    }
+
+    #[test]
+    fn a_duplicate_key_is_reported_where_it_is_repeated() {
+        let top = "version: 1\nname: A\nrules:\n  - id: a\n    criticality: low\n    containment: {preferred: isolate}\n# a comment\nname: B\n";
+        let err = Playbook::parse("dup.yaml", top).unwrap_err().to_string();
+        assert_eq!(err, "dup.yaml: line 8: duplicate field `name`");
+        let nested = "version: 1\nname: A\nrules:\n  - id: a\n    criticality: low\n    containment: {preferred: isolate}\n  - id: b\n    criticality: low\n    description: x\n    criticality: high\n    containment: {preferred: isolate}\n";
+        let err = Playbook::parse("dup.yaml", nested).unwrap_err().to_string();
+        assert_eq!(err, "dup.yaml: line 10: rules[1]: duplicate field `criticality`");
     }
 
     #[test]

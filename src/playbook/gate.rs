@@ -11,10 +11,11 @@ use super::matching::{self, Workload};
 use crate::error::{Code, Error, Result};
 use crate::incident::{config, evidence, read};
 use crate::store::Case;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the investigator brings to the action.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Approvals {
     /// The second person who agreed (a two-person rule).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,7 +28,7 @@ pub struct Approvals {
     pub evidence_captured: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Requirement {
     /// `override`, `second-person`, `evidence-captured` or `review:<what>`.
     pub kind: String,
@@ -35,17 +36,45 @@ pub struct Requirement {
     pub met: bool,
 }
 
-/// The playbook's requirements for one action on one pod.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// The playbook's requirements for one action on one pod; recorded with
+/// the action as it was when the action went through (read back by the
+/// report).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Gate {
     pub playbook: String,
     pub sha256: String,
     /// The rule the pod falls under; `None`: no rule, nothing required.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// What the rule asks, in one sentence, and why (the rule's reason):
+    /// shown above the requirements so they are read as the team's rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asks: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<String>,
     pub action: Action,
     pub requirements: Vec<Requirement>,
     pub approvals: Approvals,
+}
+
+impl Approvals {
+    /// "second person: grace; override: …; evidence captured", or `None`.
+    pub fn words(&self) -> Option<String> {
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let parts: Vec<String> = [
+            given(&self.second_person).map(|s| format!("second person: {}", s)),
+            given(&self.override_reason).map(|s| format!("override: {}", s)),
+            self.evidence_captured.then(|| "evidence captured".to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
 }
 
 impl Gate {
@@ -68,15 +97,6 @@ impl Gate {
                 unmet.join("; ")
             ),
         ))
-    }
-}
-
-fn words(a: Action) -> &'static str {
-    match a {
-        Action::Isolate => "isolating",
-        Action::Terminate => "terminating",
-        Action::ScaleToZero => "scaling to zero",
-        Action::Observe => "observing",
     }
 }
 
@@ -109,7 +129,7 @@ pub fn check(case: &Case, incident: i64, pod: &str, action: Action, actor: &str,
         if c.forbidden.contains(&action) {
             requirements.push(Requirement {
                 kind: "override".into(),
-                text: format!("an override with a reason: the rule forbids {}", words(action)),
+                text: format!("an override with a reason: the rule forbids {}", action.gerund()),
                 met: approvals.override_reason.as_deref().is_some_and(|r| !r.trim().is_empty()),
             });
         }
@@ -121,7 +141,7 @@ pub fn check(case: &Case, incident: i64, pod: &str, action: Action, actor: &str,
                     Some(s) if s.eq_ignore_ascii_case(actor.trim()) => {
                         format!("a second person's name, not the investigator's own ({})", s)
                     }
-                    _ => format!("a second person's name: the rule asks two people for {}", words(action)),
+                    _ => format!("a second person's name: the rule asks two people for {}", action.gerund()),
                 },
                 met: second.is_some_and(|s| !s.eq_ignore_ascii_case(actor.trim())),
             });
@@ -129,7 +149,7 @@ pub fn check(case: &Case, incident: i64, pod: &str, action: Action, actor: &str,
         if c.after_evidence.contains(&action) {
             requirements.push(Requirement {
                 kind: "evidence-captured".into(),
-                text: format!("the pod's evidence captured first: the rule allows {} only after", words(action)),
+                text: format!("the pod's evidence captured first: the rule allows {} only after", action.gerund()),
                 met: approvals.evidence_captured,
             });
         }
@@ -163,6 +183,10 @@ pub fn check(case: &Case, incident: i64, pod: &str, action: Action, actor: &str,
         playbook: playbook.name.clone(),
         sha256: origin.sha256,
         rule: rule.map(|r| r.id.clone()),
+        asks: rule.map(super::cite::asks),
+        why: rule.and_then(|r| r.containment.reason.clone()),
+        owners: rule.map(|r| r.owners.clone()).unwrap_or_default(),
+        notify: rule.map(|r| r.notify.clone()).unwrap_or_default(),
         action,
         requirements,
         approvals,

@@ -153,6 +153,15 @@ pub fn load(case: &mut Case, clock: &dyn Clock, actor: &str, file: &str, bytes: 
     Ok(loaded)
 }
 
+/// [`load`] from a file: a regular file only (a FIFO or a device would
+/// block or never end), no larger than [`MAX_BYTES`], named in the case by
+/// its file name.
+pub fn load_file(case: &mut Case, clock: &dyn Clock, actor: &str, path: &std::path::Path) -> Result<Loaded> {
+    let bytes = crate::ingest::input::read_regular(path, MAX_BYTES)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "playbook".into());
+    load(case, clock, actor, &name, &bytes)
+}
+
 /// What `verify` finds wrong with the case's playbooks: bytes that no
 /// longer hash to their SHA-256, a playbook the log did not record loading
 /// (or recorded with other bytes), a load whose playbook is gone.

@@ -103,23 +103,23 @@ pub fn marked(text: &str) -> Vec<Span> {
     out
 }
 
-fn col(title: &str, weight: u16, mono: bool) -> Column {
+pub(super) fn col(title: &str, weight: u16, mono: bool) -> Column {
     Column { title: title.to_string(), weight, mono }
 }
 
-fn row(cells: Vec<Vec<Span>>) -> Row {
+pub(super) fn row(cells: Vec<Vec<Span>>) -> Row {
     Row { anchor: None, cells }
 }
 
-fn t(s: impl Into<String>) -> Vec<Span> {
+pub(super) fn t(s: impl Into<String>) -> Vec<Span> {
     vec![Span::Text(s.into())]
 }
 
-fn mono(s: impl Into<String>) -> Vec<Span> {
+pub(super) fn mono(s: impl Into<String>) -> Vec<Span> {
     vec![Span::Mono(s.into())]
 }
 
-fn fact(label: &str, value: Vec<Span>) -> Fact {
+pub(super) fn fact(label: &str, value: Vec<Span>) -> Fact {
     Fact { label: label.to_string(), value }
 }
 
@@ -229,6 +229,7 @@ pub fn incident(case: &Case, id: i64, generated: &str, verified: &Verified) -> R
 
     sections.push(timeline(&ev, &d, &a("timeline")));
     sections.push(response(&d, &triage, &mut cites, &a("response")));
+    sections.push(super::playbook::section(&d, triage.owner.as_deref(), &a("playbook")));
     sections.push(containment(case, id, &a("containment"))?);
     sections.push(findings(case, &d, &a("findings"))?);
     sections.push(entities(&d, &triage, &a("entities")));
@@ -439,6 +440,7 @@ fn containment(case: &Case, id: i64, anchor: &str) -> Result<Section> {
                 vec![Span::Mono(c.name.clone()), Span::Muted(format!(" {} bytes, SHA-256 ", c.size)), Span::Mono(c.sha256.clone())],
             ));
         }
+        facts.extend(super::playbook::action_facts(&a.details));
         blocks.push(Block::Facts(facts));
         for (key, label) in ACTION_PARTS {
             if let Some(v) = a.details.get(*key).filter(|v| !v.is_null()) {

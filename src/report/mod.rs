@@ -14,6 +14,7 @@ pub mod figure;
 pub mod gather;
 pub mod html;
 pub mod pdf;
+pub mod playbook;
 
 use crate::clock::Clock;
 use crate::error::{Code, Error, Result};

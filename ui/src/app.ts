@@ -339,6 +339,10 @@ export class App {
           onDrawer: (name, state) => this.saveDrawer(name, state),
           onFocus: () => this.setFocus(!this.focus),
           onNotice: (t) => this.showNotice(t),
+          onPlaybookLoaded: (t) => {
+            this.showNotice(t);
+            if (this.route.name === "incident") this.render(this.route, true);
+          },
         });
         this.incidentPage = page;
         this.view.append(page.el);

@@ -27,6 +27,8 @@ import type {
   ImportReport,
   IncidentRow,
   OpenedArchive,
+  PlaybookGate,
+  PlaybookLoaded,
   Preferences,
   RawRecord,
   ReportWritten,
@@ -37,6 +39,7 @@ import type {
 
 const CASE_FILTER = [{ name: "Kordon case", extensions: ["kordon"] }];
 const ARCHIVE_FILTER = [{ name: "Kordon case archive", extensions: ["zip"] }];
+const PLAYBOOK_FILTER = [{ name: "Response playbook", extensions: ["yaml", "yml"] }];
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
   let value: unknown;
@@ -114,7 +117,10 @@ export function tauriBackend(): Backend {
       return call<OpenedArchive>("open_case_archive", { archive, case: casePath, onProgress: channel });
     },
     clusterContexts: (kubeconfig) => call<Contexts>("cluster_contexts", { kubeconfig }),
+    containmentGate: (request) => call<PlaybookGate>("containment_gate", { request }),
     clusterPrepare: (request) => call<ActionPreview>("cluster_prepare", { request }),
+    playbookLoad: (path) => call<PlaybookLoaded>("playbook_load", { path }),
+    handoffNote: (id) => call<string>("handoff_note", { id }),
     clusterApply: (actionId, confirm) => call<ActionRow>("cluster_apply", { actionId, confirm }),
     clusterRelease: (actionId, reason, connect) => call<ActionRow>("cluster_release", { actionId, reason, connect }),
     incidentActions: (id) => call<IncidentActions>("incident_actions", { id }),
@@ -147,6 +153,8 @@ export function tauriBackend(): Backend {
       dialog(async () => asList(await open({ title: "Import a folder of exports", multiple: false, directory: true }))[0] ?? null),
     pickKubeconfig: () =>
       dialog(async () => asList(await open({ title: "Choose a kubeconfig", multiple: false, directory: false }))[0] ?? null),
+    pickPlaybook: () =>
+      dialog(async () => asList(await open({ title: "Load a response playbook", multiple: false, directory: false, filters: PLAYBOOK_FILTER }))[0] ?? null),
     onFileDrop: async (handler) => {
       const unlisten = await getCurrentWebview().onDragDropEvent((event) => {
         const p = event.payload;

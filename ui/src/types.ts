@@ -582,6 +582,50 @@ export interface ActionPreview {
   preflight: { checks: PermissionCheck[]; missing: string[]; engines: string[]; version: string; warnings: string[]; ok: boolean };
   preview: string;
   controller_note: string | null;
+  /** The playbook's rule, its requirements and the approvals given; absent from older cores. */
+  playbook?: PlaybookGate;
+}
+
+/** What the investigator brings to the playbook's rule. */
+export interface Approvals {
+  second_person?: string | null;
+  override_reason?: string | null;
+  evidence_captured?: boolean;
+}
+
+/** One thing the rule requires before the action. */
+export interface PlaybookRequirement {
+  /** `override`, `second-person`, `evidence-captured` or `review:<what>`. */
+  kind: string;
+  text: string;
+  met: boolean;
+}
+
+/** What the playbook in force requires before one action on one pod. */
+export interface PlaybookGate {
+  playbook: string;
+  sha256: string;
+  /** Absent: no rule matches the pod, nothing is required. */
+  rule?: string;
+  /** What the rule asks, in one sentence. */
+  asks?: string;
+  /** The rule's reason. */
+  why?: string;
+  owners?: string[];
+  notify?: string[];
+  action: "isolate" | "terminate" | "scale-to-zero" | "observe";
+  requirements: PlaybookRequirement[];
+  approvals: Approvals;
+}
+
+/** What loading a playbook did. */
+export interface PlaybookLoaded {
+  name: string;
+  file: string;
+  sha256: string;
+  rules: number;
+  /** The same bytes were in force already: nothing was stored. */
+  unchanged: boolean;
 }
 
 export interface ConnectChoice {
@@ -600,6 +644,7 @@ export interface ActionRequest {
   grace_period_seconds?: number | null;
   scale_owner_to_zero?: boolean;
   connect: ConnectChoice;
+  approvals?: Approvals;
 }
 
 /** A cluster action as the case records it. */
@@ -838,8 +883,14 @@ export interface Backend {
   /** Remembers how the drawers were left (per user, in the app's data folder). */
   setDrawers(drawers: Record<string, DrawerPref>): Promise<Preferences>;
   clusterContexts(kubeconfig: string | null): Promise<Contexts>;
+  /** What the playbook requires before the action, with the approvals given; contacts no cluster. */
+  containmentGate(request: ActionRequest): Promise<PlaybookGate>;
   /** Looks up, checks and dry-runs; changes nothing. */
   clusterPrepare(request: ActionRequest): Promise<ActionPreview>;
+  /** Loads the team's playbook (a YAML file) into the open case, in force from now. */
+  playbookLoad(path: string): Promise<PlaybookLoaded>;
+  /** The incident's hand-off note, as plain text to copy. */
+  handoffNote(id: string): Promise<string>;
   /** Applies a prepared action; `confirm` is "yes", or the pod's name for a termination. */
   clusterApply(actionId: string, confirm: string): Promise<ActionRow>;
   clusterRelease(actionId: string, reason: string, connect: ConnectChoice): Promise<ActionRow>;
@@ -860,6 +911,8 @@ export interface Backend {
   pickImportFolder(): Promise<string | null>;
   /** A kubeconfig file other than the default ($KUBECONFIG, ~/.kube/config). */
   pickKubeconfig(): Promise<string | null>;
+  /** A playbook file (YAML). */
+  pickPlaybook(): Promise<string | null>;
   /** Files or folders dragged onto the window; returns an unsubscribe function. */
   onFileDrop(handler: (ev: DropEvent) => void): Promise<() => void>;
 }

@@ -117,3 +117,67 @@ describe("containment from the graph", () => {
     expect(mock.calls.find((c) => c.cmd === "cluster_apply")!.args).toMatchObject({ confirm: "cart-7f9c6d8b5-x2k4q" });
   });
 });
+
+describe("the playbook in the containment dialog", () => {
+  it("shows the rule, asks what it requires, refuses until it is given, and previews the approvals", async () => {
+    mock.rule = {
+      playbook: "Shop — production and staging",
+      rule: "payments-critical",
+      asks: "critical criticality; prefer to isolate; isolate or terminate with a second person",
+      why: "Payments: a mistake stops the money.",
+      owners: ["team-ledger"],
+      notify: ["secops on-call"],
+      requires: ["second-person", "override"],
+    };
+    mock.investigator = "ada";
+    (await podPanel()).click();
+    const rule = await waitFor(() => $("[data-testid='containment-rule']"));
+    expect(rule.dataset.rule).toBe("payments-critical");
+    expect(rule.textContent).toBe("Playbook “Shop — production and staging”, rule payments-critical");
+    expect($("[data-testid='containment-owners']")!.textContent).toBe("Owners: team-ledger · Notify: secops on-call");
+    expect($$("[data-testid='containment-requirement']").map((r) => [r.dataset.kind, r.dataset.met])).toEqual([
+      ["second-person", "false"],
+      ["override", "false"],
+    ]);
+    expect($("[data-testid='approval-evidence']")).toBeNull();
+    // Unmet: the core refuses before any cluster is contacted.
+    type("containment-reason", "miner");
+    $("[data-testid='containment-check']")!.click();
+    const problem = await waitFor(() => $("[data-testid='containment-error'][data-code='playbook_requirement']"));
+    expect(problem.textContent).toContain("second person");
+    expect($("[data-testid='containment-preview']")).toBeNull();
+    // The investigator's own name is no second person.
+    type("approval-second-person", "ada");
+    await waitFor(() => $$("[data-testid='containment-requirement']")[0]!.textContent!.includes("not the investigator's own"));
+    const field = $("[data-testid='approval-second-person']");
+    type("approval-second-person", "grace");
+    type("approval-override", "the rule's owners agreed on the bridge");
+    await waitFor(() => $("[data-testid='containment-playbook']")!.dataset.met === "true");
+    expect($("[data-testid='approval-second-person']")).toBe(field);
+    $("[data-testid='containment-check']")!.click();
+    const recorded = await waitFor(() => $("[data-testid='containment-preview-playbook']"));
+    expect(recorded.textContent).toBe(
+      "Playbook “Shop — production and staging”, rule payments-critical; recorded with the approvals: second person: grace; override: the rule's owners agreed on the bridge.",
+    );
+    const sent = mock.calls.filter((c) => c.cmd === "cluster_prepare").pop()!.args as { request: { approvals: unknown } };
+    expect(sent.request.approvals).toEqual({ second_person: "grace", override_reason: "the rule's owners agreed on the bridge" });
+  });
+
+  it("asks again when the action changes: scaling to zero is its own action to the rule", async () => {
+    mock.rule = { playbook: "Kordon default", rule: "stateful", requires: [] };
+    const terminate = await podPanel().then(() => $("[data-testid='node-terminate']")!);
+    terminate.click();
+    await waitFor(() => $("[data-testid='containment-rule']"));
+    expect($("[data-testid='containment-requirements']")!.textContent).toBe("Nothing required before this action.");
+    mock.rule = { ...mock.rule, requires: ["evidence-captured"] };
+    const scale = $("[data-testid='containment-scale']") as HTMLInputElement;
+    scale.checked = true;
+    scale.dispatchEvent(new Event("change"));
+    const box = (await waitFor(() => $("[data-testid='approval-evidence']"))) as HTMLInputElement;
+    const asked = mock.calls.filter((c) => c.cmd === "containment_gate").pop()!.args as { request: { scale_owner_to_zero: boolean } };
+    expect(asked.request.scale_owner_to_zero).toBe(true);
+    box.checked = true;
+    box.dispatchEvent(new Event("change"));
+    await waitFor(() => $("[data-testid='containment-requirement'][data-kind='evidence-captured'][data-met='true']"));
+  });
+});

@@ -16,6 +16,7 @@ import type {
   ReportWritten,
   DrawerPref,
   ActionPreview,
+  ActionRequest,
   ActionRow,
   ExternalAction,
   AppInfo,
@@ -38,6 +39,7 @@ import type {
   ImportReport,
   IncidentRow,
   LogEntry,
+  PlaybookGate,
   Preferences,
   RawRecord,
   Triage,
@@ -131,7 +133,10 @@ export type Command =
   | "save_case_archive"
   | "open_case_archive"
   | "cluster_contexts"
+  | "containment_gate"
   | "cluster_prepare"
+  | "playbook_load"
+  | "handoff_note"
   | "cluster_apply"
   | "cluster_release"
   | "incident_actions"
@@ -166,7 +171,7 @@ export interface MockBackend extends Backend {
   incidents: IncidentRow[];
   importReport: ImportReport;
   progress: ImportProgress[];
-  dialog: { openCase: string | null; createCase: string | null; files: string[]; folder: string | null };
+  dialog: { openCase: string | null; createCase: string | null; files: string[]; folder: string | null; playbook?: string | null };
   /** Whether the open case holds snapshot objects (hardening_findings answers not_found otherwise). */
   hasSnapshot: boolean;
   /** What capture_snapshot sends on its channel, then answers. */
@@ -174,6 +179,10 @@ export interface MockBackend extends Backend {
   captureResult: CaptureResult;
   /** While set, capture_snapshot waits for it after its progress messages (cancel_capture ends it). */
   captureGate: Promise<void> | null;
+  /** The rule the demo pod falls under and what it requires (kinds as the core names them). */
+  rule: { playbook: string; rule: string | null; asks?: string; why?: string; owners?: string[]; notify?: string[]; requires: string[] };
+  /** The playbook loaded with playbook_load (null: Kordon's default). */
+  loadedPlaybook: { name: string; file: string } | null;
 }
 
 function hash(s: string): number {
@@ -662,6 +671,47 @@ export function mockBackend(): MockBackend {
     files: [{ path: "case.kordon", size: 4_096_000, sha256: "ef".repeat(32) }],
   });
 
+  /** The demo's detail under the loaded playbook, as the core would rematch it. */
+  const withPlaybook = (d: Detail): Detail => {
+    const l = mock.loadedPlaybook;
+    if (!l || !d.playbook) return d;
+    d.playbook.name = l.name;
+    d.playbook.origin = { kind: "loaded", file: l.file, sha256: "5a".repeat(32), loaded_at: now(), loaded_by: actor(), log_entry: 13 };
+    for (const w of d.playbook.workloads) Object.assign(w, { rule: mock.rule.rule ?? undefined, owners: mock.rule.owners, notify: mock.rule.notify, because: ["cluster aks-shop-prod", "namespace shop"] });
+    return d;
+  };
+  /** The core's gate (src/playbook/gate.rs) for the mock's rule. */
+  const gateFor = (request: ActionRequest): PlaybookGate => {
+    const a = request.approvals ?? {};
+    const action = request.kind === "isolate" ? "isolate" : request.scale_owner_to_zero ? "scale-to-zero" : "terminate";
+    const second = a.second_person?.trim() ?? "";
+    const met: Record<string, () => [boolean, string]> = {
+      "second-person": () => [!!second && second !== actor(), second === actor() ? `a second person's name, not the investigator's own (${second})` : "a second person's name: the rule asks two people for this"],
+      override: () => [!!a.override_reason?.trim(), "an override with a reason: the rule forbids this"],
+      "evidence-captured": () => [!!a.evidence_captured, "the pod's evidence captured first"],
+      "review:identity": () => {
+        const done = stateOf(request.incident).verdicts.some((v) => v.entity_kind === "identity" && v.verdict !== "not-reviewed");
+        return [done, done ? "the identity verdicts, set" : "a verdict on identity system:serviceaccount:shop:cart"];
+      },
+    };
+    const r = mock.rule;
+    return {
+      playbook: r.playbook,
+      sha256: "5a".repeat(32),
+      rule: r.rule ?? undefined,
+      asks: r.asks,
+      why: r.why,
+      owners: r.owners,
+      notify: r.notify,
+      action,
+      requirements: r.requires.map((kind) => {
+        const [ok, text] = met[kind]!();
+        return { kind, text, met: ok };
+      }),
+      approvals: structuredClone(a),
+    };
+  };
+
   const mock: MockBackend = {
     calls: [],
     importGate: null,
@@ -679,7 +729,7 @@ export function mockBackend(): MockBackend {
       { phase: "correlating", file: null, bytes_done: 20480, bytes_total: 20480, records: 120 },
       { phase: "done", file: null, bytes_done: 20480, bytes_total: 20480, records: 120 },
     ],
-    dialog: { openCase: "cases/incident.kordon", createCase: "cases/new.kordon", files: ["exports/falco.jsonl"], folder: "exports" },
+    dialog: { openCase: "cases/incident.kordon", createCase: "cases/new.kordon", files: ["exports/falco.jsonl"], folder: "exports", playbook: "playbooks/shop.yaml" },
     reports: [],
     reportDialog: true,
     archiveProgress: [
@@ -688,6 +738,8 @@ export function mockBackend(): MockBackend {
     ],
     archiveDialog: { save: true, open: "handoff/case-archive.zip", restoreAs: "cases/restored.kordon" },
     hasSnapshot: true,
+    rule: { playbook: "Kordon default", rule: "workloads", asks: "medium criticality; prefer to isolate", owners: ["the application's owners"], notify: ["security operations"], requires: [] },
+    loadedPlaybook: null,
     captureGate: null,
     captureResult: sampleCaptureResult,
     captureProgress: [
@@ -762,7 +814,7 @@ export function mockBackend(): MockBackend {
     listIncidents: () => call("list_incidents", undefined, () => mock.incidents.map((r) => ({ ...r }))),
     incidentDetail: (id) =>
       call("incident_detail", { id }, () => {
-        if (id === DEMO_ID) return structuredClone(demoDetail);
+        if (id === DEMO_ID) return withPlaybook(structuredClone(demoDetail));
         const row = mock.incidents.find((r) => r.id === id);
         if (!row) throw { code: "not_found", message: `no incident ${id}` };
         return minimalDetail(row);
@@ -913,8 +965,36 @@ export function mockBackend(): MockBackend {
       }),
     clusterContexts: (kubeconfig) =>
       call("cluster_contexts", { kubeconfig }, () => ({ files: [kubeconfig ?? "kubeconfig"], contexts: structuredClone(contexts).map((c) => ({ ...c, files: [kubeconfig ?? "kubeconfig"] })) })),
+    containmentGate: (request) => call("containment_gate", { request }, () => gateFor(request)),
+    playbookLoad: (path) =>
+      call("playbook_load", { path }, () => {
+        const file = path.split("/").pop()!;
+        if (file.includes("bad")) throw { code: "invalid_playbook", message: `${file}: line 7: unknown field \`criticallity\`, expected one of \`id\`, \`criticality\`` };
+        const unchanged = mock.loadedPlaybook?.file === file;
+        mock.loadedPlaybook = { name: "Shop — production and staging", file };
+        mock.rule = {
+          playbook: "Shop — production and staging",
+          rule: "production-shop",
+          asks: "high criticality; prefer to isolate; review the identity verdicts first",
+          why: "Customer traffic: isolate, keep the evidence.",
+          owners: ["team-shop"],
+          notify: ["#sec-oncall", "shop on-call"],
+          requires: ["review:identity"],
+        };
+        return { name: "Shop — production and staging", file, sha256: "5a".repeat(32), rules: 4, unchanged };
+      }),
+    handoffNote: (id) =>
+      call("handoff_note", { id }, () => {
+        const row = mock.incidents.find((r) => r.id === id);
+        if (!row) throw { code: "not_found", message: `no incident ${id}` };
+        return `${id}: ${row.title}\nSeverity ${row.severity} · status ${stateOf(id).status} · incident owner: ${stateOf(id).owner ?? "unassigned"}\n\nWorkloads (playbook "${mock.rule.playbook}")\n- shop/cart-7f9c6d8b5-x2k4q: rule ${mock.rule.rule}\n  Owners: ${(mock.rule.owners ?? []).join(", ")}. Notify: ${(mock.rule.notify ?? []).join(", ")}.\n`;
+      }),
     clusterPrepare: (request) =>
       call("cluster_prepare", { request }, () => {
+        const gate = gateFor(request);
+        const unmet = gate.requirements.filter((r) => !r.met);
+        if (unmet.length)
+          throw { code: "playbook_requirement", message: `rule \`${gate.rule}\` of the playbook "${gate.playbook}" requires, before this action: ${unmet.map((r) => r.text).join("; ")}; nothing was done` };
         const ctx = contexts.find((c) => c.name === request.connect.context)!;
         if (ctx.command && !request.connect.trust_exec)
           throw { code: "exec_untrusted", message: `context '${ctx.name}' gets its credentials by running a command: kubelogin get-token` };
@@ -938,6 +1018,7 @@ export function mockBackend(): MockBackend {
           },
           preview: `kind: NetworkPolicy\nmetadata:\n  name: kordon-isolate-${id.slice(4)}\n`,
           controller_note: request.kind === "terminate" ? "ReplicaSet cart-7f9c6d8b5 will start a replacement pod" : null,
+          playbook: gate,
         };
         prepared.set(id, p);
         const { incident: _i, reason: _r, ...preview } = p;
@@ -1013,6 +1094,7 @@ export function mockBackend(): MockBackend {
     pickImportFiles: async () => mock.dialog.files,
     pickImportFolder: async () => mock.dialog.folder,
     pickKubeconfig: async () => "other/kubeconfig.yaml",
+    pickPlaybook: async () => mock.dialog.playbook ?? null,
     onFileDrop: async (handler) => {
       dropHandlers.add(handler);
       return () => dropHandlers.delete(handler);

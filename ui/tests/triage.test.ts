@@ -64,6 +64,12 @@ describe("triage logic", () => {
     );
     expect(describeEntry(row("triage", { field: "tag", from: null, to: "miner" }), vocabulary)).toBe("added tag miner");
     expect(describeEntry(row("verdict", { entity: { kind: "pod", key: "shop/cart" }, to: "malicious" }), vocabulary)).toBe("marked pod shop/cart Malicious");
+    const action = { action: "act-1", kind: "isolate", state: "prepared", pod: "payments/ledger-0" };
+    expect(describeEntry(row("cluster-action", action), vocabulary)).toBe("isolate act-1 payments/ledger-0: prepared");
+    const gated = { ...action, details: { playbook: { rule: "payments-critical", approvals: { second_person: "grace" } } } };
+    expect(describeEntry(row("cluster-action", gated), vocabulary)).toBe(
+      "isolate act-1 payments/ledger-0: prepared, under playbook rule payments-critical (second person: grace)",
+    );
   });
 
   it("filters the queue by status, classification, owner and tag", () => {

@@ -47,6 +47,19 @@ pub struct ActionRequest {
     pub scale_owner_to_zero: bool,
     #[serde(default)]
     pub connect: Connect,
+    /// What the investigator brings to the playbook's rule.
+    #[serde(default)]
+    pub approvals: gate::Approvals,
+}
+
+impl ActionRequest {
+    fn action(&self) -> ApiResult<Action> {
+        match self.kind.as_str() {
+            "isolate" => Ok(Action::Isolate),
+            "terminate" => Ok(Action::of_termination(self.scale_owner_to_zero)),
+            other => Err(ApiError::new(Code::InvalidArgument, format!("unknown action '{}' (isolate or terminate)", other))),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -73,25 +86,21 @@ pub struct Preview {
     preview: String,
     /// What happens next (termination).
     controller_note: Option<String>,
+    /// The playbook's rule, its requirements and the approvals given.
+    playbook: gate::Gate,
 }
 
-fn preview(
-    id: &str,
-    kind: &str,
-    connection: &cluster::connect::ConnectionInfo,
-    target: &cluster::LiveTarget,
-    preflight: &cluster::preflight::Preflight,
-    preview: String,
-    controller_note: Option<String>,
-) -> Preview {
+/// The preview's common part; the change and what follows are the action's.
+fn preview(id: &str, kind: &str, connection: &cluster::connect::ConnectionInfo, target: &cluster::LiveTarget, preflight: &cluster::preflight::Preflight, playbook: gate::Gate) -> Preview {
     Preview {
         action_id: id.to_string(),
         kind: kind.to_string(),
         connection: connection.clone(),
         target: target.clone(),
         preflight: preflight.clone(),
-        preview,
-        controller_note,
+        preview: String::new(),
+        controller_note: None,
+        playbook,
     }
 }
 
@@ -105,52 +114,51 @@ fn pod_ref(state: &AppState, req: &ActionRequest) -> ApiResult<(i64, PodRef)> {
     Ok((inc, pod))
 }
 
+/// What the playbook's rule asks before this action on this pod, with the
+/// approvals given so far: the dialog shows it before anything contacts
+/// the cluster, and again as the investigator fills the approvals in.
+#[tauri::command(async)]
+pub fn containment_gate(state: State<'_, AppState>, request: ActionRequest) -> ApiResult<gate::Gate> {
+    let action = request.action()?;
+    let (inc, pod) = pod_ref(&state, &request)?;
+    state.with_case(|case| gate::check(case, inc, &pod.label(), action, &state.actor(), request.approvals.clone()))
+}
+
 #[tauri::command]
 pub async fn cluster_prepare(state: State<'_, AppState>, request: ActionRequest) -> ApiResult<Preview> {
     if request.reason.trim().is_empty() {
         return Err(ApiError::new(Code::InvalidArgument, "a cluster action needs a reason"));
     }
+    let action = request.action()?;
     let (inc, pod) = pod_ref(&state, &request)?;
-    let action = match (request.kind.as_str(), request.scale_owner_to_zero) {
-        ("isolate", _) => Action::Isolate,
-        ("terminate", false) => Action::Terminate,
-        ("terminate", true) => Action::ScaleToZero,
-        (other, _) => return Err(ApiError::new(Code::InvalidArgument, format!("unknown action '{}' (isolate or terminate)", other))),
-    };
-    // The dialogs ask for no approvals yet: an action the playbook's rule
-    // puts conditions on is refused here, before the cluster is contacted,
-    // and the message names what the rule requires (the CLI takes them).
-    let gate = state.with_case(|case| gate::check(case, inc, &pod.label(), action, &state.actor(), gate::Approvals::default()))?;
+    // The playbook is enforced before the cluster is contacted.
+    let gate = state.with_case(|case| gate::check(case, inc, &pod.label(), action, &state.actor(), request.approvals.clone()))?;
     gate.enforce()?;
-    let playbook = serde_json::to_value(&gate).ok();
+    let recorded = serde_json::to_value(&gate).ok();
     let conn = cluster::connect(&request.connect.options()).await?;
     let id = state.with_case(|case| record::next_id(case, state.clock.now_ns(), &request.kind, &pod.label()))?;
-    let preview = match request.kind.as_str() {
-        "isolate" => {
-            let req = IsolateRequest { incident: Some(inc), pod, reason: request.reason.clone(), accept_uid: request.accept_uid.clone(), playbook };
-            let p = isolate::prepare(&conn, &req, &id).await?;
-            let out = preview(&id, &request.kind, &p.connection, &p.target, &p.preflight, p.plan.preview.clone(), None);
-            state.pending(id, Pending::Isolate(conn, req, Box::new(p)))?;
-            out
-        }
-        "terminate" => {
-            let req = TerminateRequest {
-                incident: Some(inc),
-                pod,
-                reason: request.reason.clone(),
-                accept_uid: request.accept_uid.clone(),
-                grace_period_seconds: request.grace_period_seconds,
-                scale_owner_to_zero: request.scale_owner_to_zero,
-                wait: Duration::from_secs(60),
-                playbook,
-            };
-            let p = terminate::prepare(&conn, &req, &id).await?;
-            let yaml = serde_yaml_ng::to_string(&p.dry_run).unwrap_or_default();
-            let out = preview(&id, &request.kind, &p.connection, &p.target, &p.preflight, yaml, Some(p.controller_note.clone()));
-            state.pending(id, Pending::Terminate(conn, req, Box::new(p)))?;
-            out
-        }
-        other => return Err(ApiError::new(Code::InvalidArgument, format!("unknown action '{}' (isolate or terminate)", other))),
+    let preview = if action == Action::Isolate {
+        let req = IsolateRequest { incident: Some(inc), pod, reason: request.reason.clone(), accept_uid: request.accept_uid.clone(), playbook: recorded };
+        let p = isolate::prepare(&conn, &req, &id).await?;
+        let out = Preview { preview: p.plan.preview.clone(), ..preview(&id, &request.kind, &p.connection, &p.target, &p.preflight, gate) };
+        state.pending(id, Pending::Isolate(conn, req, Box::new(p)))?;
+        out
+    } else {
+        let req = TerminateRequest {
+            incident: Some(inc),
+            pod,
+            reason: request.reason.clone(),
+            accept_uid: request.accept_uid.clone(),
+            grace_period_seconds: request.grace_period_seconds,
+            scale_owner_to_zero: request.scale_owner_to_zero,
+            wait: Duration::from_secs(60),
+            playbook: recorded,
+        };
+        let p = terminate::prepare(&conn, &req, &id).await?;
+        let yaml = serde_yaml_ng::to_string(&p.dry_run).unwrap_or_default();
+        let out = Preview { preview: yaml, controller_note: Some(p.controller_note.clone()), ..preview(&id, &request.kind, &p.connection, &p.target, &p.preflight, gate) };
+        state.pending(id, Pending::Terminate(conn, req, Box::new(p)))?;
+        out
     };
     Ok(preview)
 }

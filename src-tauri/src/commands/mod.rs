@@ -8,6 +8,7 @@
 pub mod cluster;
 pub mod export;
 pub mod handoff;
+pub mod playbook;
 pub mod snapshot;
 pub mod triage;
 

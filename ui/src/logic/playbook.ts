@@ -1,7 +1,7 @@
-// The playbook's part of the incident page, in words (pure): where the
-// playbook in force comes from, and for each affected workload the rule it
-// falls under and why.
-import type { PlaybookForIncident, PlaybookRuleFor } from "../types";
+// The playbook in words (pure): where the playbook in force comes from, the
+// rule each affected workload falls under and why, who answers for the
+// incident, and what a containment dialog must ask before the action.
+import type { Approvals, PlaybookForIncident, PlaybookGate, PlaybookLoaded, PlaybookRequirement, PlaybookRuleFor } from "../types";
 
 const ACTIONS: Record<string, string> = {
   isolate: "isolate",
@@ -28,4 +28,52 @@ export function ruleLine(w: PlaybookRuleFor): string {
 export function becauseLine(w: PlaybookRuleFor): string | null {
   if (!w.rule || (w.because.length === 1 && w.because[0] === "every workload")) return null;
   return `matched on ${w.because.join(", ")}`;
+}
+
+/** "Playbook “Kordon default”, rule workloads", or that no rule matches. */
+export function gateHeading(g: PlaybookGate): string {
+  return g.rule ? `Playbook “${g.playbook}”, rule ${g.rule}` : `Playbook “${g.playbook}”: no rule matches this pod`;
+}
+
+/** The approvals the dialog asks for: only those the rule requires. */
+export function approvalInputs(g: PlaybookGate): { secondPerson: boolean; override: boolean; evidence: boolean } {
+  const kinds = new Set(g.requirements.map((r) => r.kind));
+  return { secondPerson: kinds.has("second-person"), override: kinds.has("override"), evidence: kinds.has("evidence-captured") };
+}
+
+/** The requirements still unmet; the action is refused while any is. */
+export function unmet(g: PlaybookGate): PlaybookRequirement[] {
+  return g.requirements.filter((r) => !r.met);
+}
+
+/** What the action is recorded with: "second person: Grace; evidence captured", or null for none. */
+export function approvalsLine(a: Approvals): string | null {
+  const parts = [
+    a.second_person?.trim() ? `second person: ${a.second_person.trim()}` : null,
+    a.override_reason?.trim() ? `override: ${a.override_reason.trim()}` : null,
+    a.evidence_captured ? "evidence captured" : null,
+  ].filter((x): x is string => !!x);
+  return parts.length ? parts.join("; ") : null;
+}
+
+/** Who answers for the incident, together: its owner, the affected workloads' owners and whom to notify (each once, in order). */
+export interface Escalation {
+  incidentOwner: string | null;
+  owners: string[];
+  notify: string[];
+}
+
+export function escalation(p: PlaybookForIncident, incidentOwner: string | null | undefined): Escalation {
+  const once = (lists: (string[] | undefined)[]) => [...new Set(lists.flatMap((l) => l ?? []))];
+  return {
+    incidentOwner: incidentOwner?.trim() ? incidentOwner.trim() : null,
+    owners: once(p.workloads.map((w) => w.owners)),
+    notify: once(p.workloads.map((w) => w.notify)),
+  };
+}
+
+/** "Loaded “Shop” from shop.yaml: 4 rules, in force from now" — or that it was in force already. */
+export function loadedLine(l: PlaybookLoaded): string {
+  if (l.unchanged) return `${l.file} is the playbook in force already: nothing changed`;
+  return `Loaded “${l.name}” from ${l.file}: ${l.rules} rule${l.rules === 1 ? "" : "s"}, in force from now (SHA-256 ${l.sha256.slice(0, 12)}…)`;
 }

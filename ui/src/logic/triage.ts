@@ -2,7 +2,8 @@
 // edit changes, whether resolving may go ahead, and the activity log in
 // words. The core validates every change again; this keeps the form honest
 // and the errors few.
-import type { LogEntry, Triage, TriageChange, Vocabulary } from "../types";
+import { approvalsLine } from "./playbook";
+import type { Approvals, LogEntry, Triage, TriageChange, Vocabulary } from "../types";
 
 export interface TriageForm {
   status: string;
@@ -99,6 +100,14 @@ function field(d: Record<string, unknown>, k: string): unknown {
   return d[k];
 }
 
+/** ", under playbook rule production-shop (second person: grace)" — what a containment was recorded with. */
+function underRule(details: unknown): string {
+  const g = (details as { playbook?: { rule?: string; approvals?: Approvals } } | null)?.playbook;
+  if (!g?.rule) return "";
+  const given = g.approvals ? approvalsLine(g.approvals) : null;
+  return `, under playbook rule ${g.rule}${given ? ` (${given})` : ""}`;
+}
+
 /** One log row in words: "set status: New → Resolved". */
 export function describeEntry(e: LogEntry, v: Vocabulary | null): string {
   const d = typeof e.details === "object" && e.details !== null ? e.details : {};
@@ -127,7 +136,8 @@ export function describeEntry(e: LogEntry, v: Vocabulary | null): string {
     case "cluster-action": {
       const kind = field(d, "kind");
       const pod = field(d, "pod");
-      return `${kind ? `${String(kind)} ` : ""}${String(field(d, "action") ?? "")}${pod ? ` ${String(pod)}` : ""}: ${String(field(d, "state") ?? "")}`;
+      const line = `${kind ? `${String(kind)} ` : ""}${String(field(d, "action") ?? "")}${pod ? ` ${String(pod)}` : ""}: ${String(field(d, "state") ?? "")}`;
+      return line + underRule(field(d, "details"));
     }
     case "capture": {
       const files = field(d, "files");

@@ -1,5 +1,9 @@
-// The containment dialog: choose a kubeconfig context (an exec plugin's
-// command is shown and must be trusted), give a reason, then "Check": the
+// The containment dialog: the playbook's rule for this pod and action comes
+// first, with what it requires (a second person, an override's reason, the
+// evidence captured, verdicts set) and the fields to give it, refreshed as
+// they are filled in; the core enforces it again. Then choose a kubeconfig
+// context (an exec plugin's command is shown and must be trusted), give a
+// reason, then "Check": the
 // core looks the pod up live, checks every permission, dry-runs the change
 // and answers with the exact objects. Only then can the investigator
 // confirm — ticking that they read the change for an isolation, typing the
@@ -7,7 +11,8 @@
 import { clear, h } from "../dom";
 import { toBackendError } from "../errors";
 import { defaultContext } from "../logic/kubeconfig";
-import type { ActionPreview, ActionRow, Backend, ContextInfo, ConnectChoice } from "../types";
+import { approvalInputs, approvalsLine, gateHeading } from "../logic/playbook";
+import type { ActionPreview, ActionRequest, ActionRow, Approvals, Backend, ContextInfo, ConnectChoice, PlaybookGate } from "../types";
 import { contextInfoView, execTrustView, kubeconfigPicker, readContexts } from "./kubeContext";
 
 export type ContainmentKind = "isolate" | "terminate" | "release";
@@ -38,6 +43,12 @@ export class ContainmentDialog {
   private scale = false;
   private preview: ActionPreview | null = null;
   private busy = false;
+  private gate: PlaybookGate | null = null;
+  private approvals: Approvals = {};
+  /** The playbook's part, kept across re-renders of the form so its fields keep their focus. */
+  private readonly gateEl: HTMLElement = h("section", { className: "containment-playbook", "data-testid": "containment-playbook" });
+  private requirementsEl: HTMLElement = h("ul");
+  private gateAsked = 0;
 
   constructor(private readonly o: ContainmentOptions) {
     this.problem = h("p", { className: "form-problem", "data-testid": "containment-error", role: "alert" });
@@ -62,6 +73,108 @@ export class ContainmentDialog {
 
   async open(): Promise<void> {
     await this.loadContexts(null);
+    if (this.o.kind !== "release") await this.refreshGate();
+  }
+
+  private request(): ActionRequest {
+    return {
+      incident: this.o.incident,
+      pod: this.o.pod,
+      reason: this.reason,
+      kind: this.o.kind === "terminate" ? "terminate" : "isolate",
+      accept_uid: this.acceptUid || null,
+      grace_period_seconds: this.grace ? Number(this.grace) : null,
+      scale_owner_to_zero: this.scale,
+      connect: this.choice,
+      approvals: this.approvals,
+    };
+  }
+
+  /** Asks the core what the rule requires now; only the latest answer is shown. */
+  private async refreshGate(): Promise<void> {
+    const asked = ++this.gateAsked;
+    try {
+      const g = await this.o.backend.containmentGate(this.request());
+      if (asked !== this.gateAsked) return;
+      const sameFields = this.gate && JSON.stringify(approvalInputs(this.gate)) === JSON.stringify(approvalInputs(g)) && this.gate.rule === g.rule;
+      this.gate = g;
+      if (sameFields) this.renderRequirements(g);
+      else this.renderGate(g);
+    } catch (e) {
+      if (asked === this.gateAsked) this.fail(e);
+    }
+  }
+
+  private renderGate(g: PlaybookGate) {
+    clear(this.gateEl);
+    const need = approvalInputs(g);
+    const text = (testid: string, label: string, value: string | null | undefined, set: (v: string) => void, multi = false) =>
+      h(
+        "label",
+        { className: "field" },
+        h("span", { className: "muted small" }, label),
+        h(multi ? "textarea" : "input", {
+          "data-testid": testid,
+          ...(multi ? { rows: 2 } : { type: "text" }),
+          value: value ?? "",
+          oninput: (e: Event) => {
+            set((e.target as HTMLInputElement).value);
+            void this.refreshGate();
+          },
+        }),
+      );
+    const who = [g.owners?.length ? `Owners: ${g.owners.join(", ")}` : null, g.notify?.length ? `Notify: ${g.notify.join(", ")}` : null].filter(Boolean).join(" · ");
+    this.requirementsEl = h("ul", { className: "checklist", "data-testid": "containment-requirements" });
+    this.gateEl.append(
+      h(
+        "div",
+        null,
+        h("h3", { "data-testid": "containment-rule", "data-rule": g.rule ?? "" }, gateHeading(g)),
+        g.asks ? h("p", { className: "small" }, g.asks) : null,
+        g.why ? h("p", { className: "small muted" }, g.why) : null,
+        who ? h("p", { className: "small", "data-testid": "containment-owners" }, who) : null,
+        this.requirementsEl,
+        need.secondPerson ? text("approval-second-person", "Second person (who agreed)", this.approvals.second_person, (v) => (this.approvals.second_person = v)) : null,
+        need.override ? text("approval-override", "Override: why the rule does not apply here", this.approvals.override_reason, (v) => (this.approvals.override_reason = v), true) : null,
+        need.evidence
+          ? h(
+              "label",
+              null,
+              h("input", {
+                type: "checkbox",
+                "data-testid": "approval-evidence",
+                checked: !!this.approvals.evidence_captured,
+                onchange: (e: Event) => {
+                  this.approvals.evidence_captured = (e.target as HTMLInputElement).checked;
+                  void this.refreshGate();
+                },
+              }),
+              " The pod's evidence is captured",
+            )
+          : null,
+      ),
+    );
+    this.renderRequirements(g);
+  }
+
+  private renderRequirements(g: PlaybookGate) {
+    clear(this.requirementsEl);
+    this.gateEl.dataset.met = String(g.requirements.every((r) => r.met));
+    if (!g.requirements.length) {
+      this.requirementsEl.append(h("li", { className: "muted small" }, g.rule ? "Nothing required before this action." : "Nothing required."));
+      return;
+    }
+    this.requirementsEl.append(
+      ...g.requirements.map((r) =>
+        h(
+          "li",
+          { "data-testid": "containment-requirement", "data-kind": r.kind, "data-met": String(r.met) },
+          h("span", { className: r.met ? "ok" : "missing" }, r.met ? "✓ " : "✗ "),
+          r.text,
+          !r.met && r.kind.startsWith("review:") ? h("span", { className: "muted small" }, " — set it in the graph's side panel") : null,
+        ),
+      ),
+    );
   }
 
   private async loadContexts(kubeconfig: string | null): Promise<void> {
@@ -126,6 +239,7 @@ export class ContainmentDialog {
       this.o.kind === "release" ? "Release" : "Check and preview",
     );
     this.body.append(
+      this.o.kind !== "release" ? this.gateEl : "",
       h(
         "div",
         { className: "fields" },
@@ -155,7 +269,11 @@ export class ContainmentDialog {
             h(
               "label",
               null,
-              h("input", { type: "checkbox", "data-testid": "containment-scale", checked: this.scale, onchange: (e: Event) => (this.scale = (e.target as HTMLInputElement).checked) }),
+              h("input", { type: "checkbox", "data-testid": "containment-scale", checked: this.scale, onchange: (e: Event) => {
+                    this.scale = (e.target as HTMLInputElement).checked;
+                    void this.refreshGate();
+                  },
+                }),
               " Also scale its owner to zero (restorable)",
             ),
           )
@@ -187,16 +305,7 @@ export class ContainmentDialog {
         this.showResult(row);
         return;
       }
-      this.preview = await this.o.backend.clusterPrepare({
-        incident: this.o.incident,
-        pod: this.o.pod,
-        reason: this.reason,
-        kind: this.o.kind,
-        accept_uid: this.acceptUid || null,
-        grace_period_seconds: this.grace ? Number(this.grace) : null,
-        scale_owner_to_zero: this.scale,
-        connect: this.choice,
-      });
+      this.preview = await this.o.backend.clusterPrepare(this.request());
       this.renderPreview(this.preview);
     } catch (e) {
       this.fail(e);
@@ -248,6 +357,7 @@ export class ContainmentDialog {
           t.services.length ? [h("dt", null, "Services"), h("dd", null, t.services.join(", "))] : null,
           t.policies.length ? [h("dt", null, "Policies"), h("dd", null, t.policies.map((x) => x.name).join(", "))] : null,
         ),
+        p.playbook ? this.recordedGate(p.playbook) : null,
         h("h3", null, "Permissions"),
         h(
           "ul",
@@ -275,6 +385,17 @@ export class ContainmentDialog {
           apply,
         ),
       ),
+    );
+  }
+
+  /** The rule and the approvals the action will be recorded with. */
+  private recordedGate(g: PlaybookGate): HTMLElement {
+    const given = approvalsLine(g.approvals);
+    return h(
+      "p",
+      { className: "small", "data-testid": "containment-preview-playbook", "data-rule": g.rule ?? "" },
+      h("strong", null, gateHeading(g)),
+      given ? `; recorded with the approvals: ${given}.` : ".",
     );
   }
 

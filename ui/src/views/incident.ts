@@ -5,7 +5,6 @@ import { fmtTime } from "../format";
 import type { Span } from "../logic/evidence";
 import { podsOf } from "../logic/capture";
 import { refsOf, storySteps, type EvidenceRef } from "../logic/story";
-import { becauseLine, playbookSource, ruleLine } from "../logic/playbook";
 import type { ActionRow, Backend, Detail, EvidenceEvent, ExternalAction, GraphNode, IncidentRow, Triage } from "../types";
 import { marksWords, onPod, podMarks } from "../logic/externalActions";
 import type { DrawerName, Drawers } from "../logic/drawers";
@@ -18,6 +17,7 @@ import { externalActionsView, podOutsideView } from "./externalActions";
 import { GraphView } from "./graphView";
 import { HardeningView } from "./hardening";
 import { TimelineView } from "./timeline";
+import { PlaybookPanel } from "./playbook";
 import { reportMenu } from "./handoff";
 import { SocPanel } from "./soc";
 import { TriagePanel } from "./triage";
@@ -47,6 +47,8 @@ export interface IncidentPageOptions {
   onFocus?: () => void;
   /** Says what was done (the report saved), as a banner that is no error. */
   onNotice?: (text: string) => void;
+  /** A playbook was loaded: the page is read again under it. */
+  onPlaybookLoaded?: (text: string) => void;
 }
 
 export class IncidentPage {
@@ -69,6 +71,7 @@ export class IncidentPage {
   /** Kept across header re-renders: a report being written keeps its status. */
   private readonly reportControl: HTMLElement;
   private dialog: ContainmentDialog | null = null;
+  private playbook: PlaybookPanel | null = null;
   private readonly tabButtons = new Map<Tab, HTMLButtonElement>();
   private readonly panels = new Map<Tab, HTMLElement>();
   private destroyed = false;
@@ -104,6 +107,7 @@ export class IncidentPage {
 
   private showTriage(t: Triage) {
     this.soc?.update(t, this.triage?.vocabulary ?? null);
+    this.playbook?.setOwner(t.owner);
     if (this.detail && this.header) this.header.replaceWith((this.header = this.headerView(this.detail.incident, t)));
     // The header may have grown: the graph below fills what is left.
     this.graph?.relayoutRoom();
@@ -573,33 +577,16 @@ export class IncidentPage {
     );
   }
 
-  /** The rule of the playbook in force each affected workload falls under. */
+  /** The playbook in force, who answers for the incident, the hand-off note. */
   private playbookView(d: Detail): HTMLElement | null {
-    const p = d.playbook;
-    if (!p || !p.workloads.length) return null;
-    return h(
-      "div",
-      { className: "playbook", "data-testid": "playbook" },
-      h("h3", null, "Playbook"),
-      h("p", { className: "small", "data-testid": "playbook-source" }, playbookSource(p)),
-      h(
-        "ul",
-        { className: "playbook-rules" },
-        p.workloads.map((w) =>
-          h(
-            "li",
-            { "data-testid": "playbook-rule", "data-pod": w.workload.pod, "data-rule": w.rule ?? "" },
-            h("code", null, w.workload.pod),
-            " — ",
-            h("strong", null, ruleLine(w)),
-            becauseLine(w) ? h("div", { className: "small" }, becauseLine(w)) : null,
-            w.owners?.length ? h("div", { className: "small" }, `Owners: ${w.owners.join(", ")}`) : null,
-            w.notify?.length ? h("div", { className: "small" }, `Notify: ${w.notify.join(", ")}`) : null,
-            (w.unknown ?? []).map((u) => h("div", { className: "small warnings", "data-testid": "playbook-unknown" }, `Unknown to the case: ${u}`)),
-          ),
-        ),
-      ),
-    );
+    if (!d.playbook) return null;
+    this.playbook = new PlaybookPanel(d.playbook, {
+      backend: this.o.backend,
+      incident: this.o.id,
+      onError: this.o.onError,
+      onLoaded: (text) => this.o.onPlaybookLoaded?.(text),
+    }, d.incident.owner);
+    return this.playbook.el;
   }
 
   selectTab(tab: Tab, notify = true): void {
