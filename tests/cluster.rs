@@ -612,3 +612,23 @@ fn an_action_the_playbook_forbids_needs_an_override_with_a_reason() {
     );
     assert_eq!(lab.kordon_policies().len(), 1);
 }
+
+/// A rule that says to observe only forbids every containment: each needs
+/// an override with a reason, as the recommendation's citation says.
+#[test]
+fn a_rule_that_says_observe_only_needs_an_override_to_contain() {
+    let lab = Lab::new();
+    let path = lab.t.dir.path().join("observe.yaml");
+    std::fs::write(
+        &path,
+        "version: 1\nname: Watch the shop\nrules:\n  - id: honeypot\n    match: {namespaces: [shop]}\n    criticality: low\n    containment: {preferred: observe, reason: The shop namespace is a honeypot.}\n",
+    )
+    .unwrap();
+    lab.t.ok(&["playbook", "load", path.to_str().unwrap()]);
+    let err = stderr(&lab.isolate(&[]));
+    assert!(err.contains("rule `honeypot`") && err.contains("an override with a reason: the rule says to observe only, not isolate"), "{}", err);
+    assert!(lab.kordon_policies().is_empty());
+    let out = lab.isolate(&["--override-reason", "the miner reached production credentials"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(lab.kordon_policies().len(), 1);
+}

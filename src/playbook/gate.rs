@@ -126,10 +126,16 @@ pub fn check(case: &Case, incident: i64, pod: &str, action: Action, actor: &str,
     let mut requirements = Vec::new();
     if let Some(rule) = rule {
         let c = &rule.containment;
-        if c.forbidden.contains(&action) {
+        // A rule that says to observe only forbids every containment.
+        let observe_only = c.preferred == Action::Observe && action != Action::Observe;
+        if c.forbidden.contains(&action) || observe_only {
             requirements.push(Requirement {
                 kind: "override".into(),
-                text: format!("an override with a reason: the rule forbids {}", action.gerund()),
+                text: if observe_only {
+                    format!("an override with a reason: the rule says to observe only, not {}", action.words())
+                } else {
+                    format!("an override with a reason: the rule forbids {}", action.gerund())
+                },
                 met: approvals.override_reason.as_deref().is_some_and(|r| !r.trim().is_empty()),
             });
         }
