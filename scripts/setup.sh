@@ -18,7 +18,7 @@ need=()
 command -v cc >/dev/null || need+=(gcc)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v python3 >/dev/null || need+=(python3)
-python3 -c 'import stix2validator' 2>/dev/null || python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+python3 -c 'import stix2validator, duckdb' 2>/dev/null || python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 # The PDF report tests read the PDF back with poppler (pdftotext, pdfinfo, pdftoppm).
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ $app -eq 1 ]; then
@@ -35,13 +35,17 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
-# The OASIS STIX validator, which the export tests run on the bundles Kordon
-# writes (tests/exports.rs); for the user, as distributions keep the system's
-# Python to their own packages.
-if ! python3 -c 'import stix2validator' 2>/dev/null; then
+# From PyPI, for the user, as distributions keep the system's Python to their
+# own packages: the OASIS STIX validator, which the export tests run on the
+# bundles Kordon writes (tests/exports.rs), and
+# DuckDB, which the import benchmark measures Kordon against (benches/baselines).
+pypi=()
+python3 -c 'import stix2validator' 2>/dev/null || pypi+=(stix2-validator)
+python3 -c 'import duckdb' 2>/dev/null || pypi+=(duckdb==2.0.1)
+if [ ${#pypi[@]} -gt 0 ]; then
   # --user where it is allowed; inside a virtualenv (no user site) plainly;
   # on a distribution's externally managed Python, as the user anyway.
-  pip=(python3 -m pip install --quiet --disable-pip-version-check stix2-validator)
+  pip=(python3 -m pip install --quiet --disable-pip-version-check "${pypi[@]}")
   "${pip[@]}" --user 2>/dev/null || "${pip[@]}" 2>/dev/null || "${pip[@]}" --user --break-system-packages
 fi
 if ! command -v cargo >/dev/null; then
