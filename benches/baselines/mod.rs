@@ -7,8 +7,9 @@
 //!   top-level key (the Python package, which `scripts/setup.sh` installs
 //!   from PyPI).
 //!
-//! Kordon imports the file twice a round: on every core, and pinned to one
-//! (`taskset -c 0`), which shows how the import scales with cores. Each
+//! Kordon imports the file three times a round: on every core, pinned to
+//! one (`taskset -c 0`), which shows how the import scales with cores, and
+//! with its parsing pool set to two threads (`--workers 2`). Each
 //! side runs in a process of its own (wall, CPU and peak RSS from `wait4`);
 //! a round runs them in an order rotated from the round before, after a
 //! warm-up round that is not counted, and the medians of the rounds are
@@ -49,6 +50,8 @@ print(n, time.perf_counter() - t)
 enum Side {
     Kordon,
     KordonOneCore,
+    /// Two parsing threads (`--workers 2`) beside the reading and the writing one.
+    KordonTwoWorkers,
     LowerBound,
     DuckDb,
 }
@@ -58,6 +61,7 @@ impl Side {
         match self {
             Side::Kordon => "Kordon import",
             Side::KordonOneCore => "Kordon import, 1 core",
+            Side::KordonTwoWorkers => "Kordon, 2 parsing threads",
             Side::LowerBound => "lower bound",
             Side::DuckDb => "DuckDB read_json",
         }
@@ -121,7 +125,7 @@ fn measure(side: Side, log: &Path, dir: &Path, records: usize) -> Measured {
     remove(&db);
     let kordon = env!("CARGO_BIN_EXE_kordon");
     let mut cmd = match side {
-        Side::Kordon => Command::new(kordon),
+        Side::Kordon | Side::KordonTwoWorkers => Command::new(kordon),
         Side::KordonOneCore => {
             let mut c = Command::new("taskset");
             c.args(["-c", "0", kordon]);
@@ -138,12 +142,16 @@ fn measure(side: Side, log: &Path, dir: &Path, records: usize) -> Measured {
             c
         }
     };
-    if matches!(side, Side::Kordon | Side::KordonOneCore) {
-        cmd.arg("--case").arg(&db).args(["import", "--json"]).arg(log);
+    if matches!(side, Side::Kordon | Side::KordonOneCore | Side::KordonTwoWorkers) {
+        cmd.arg("--case").arg(&db).args(["import", "--json"]);
+        if side == Side::KordonTwoWorkers {
+            cmd.args(["--workers", "2"]);
+        }
+        cmd.arg(log);
     }
     let child = common::run(&mut cmd, side.name());
     match side {
-        Side::Kordon | Side::KordonOneCore => {
+        Side::Kordon | Side::KordonOneCore | Side::KordonTwoWorkers => {
             let summary: serde_json::Value = serde_json::from_str(child.stdout.trim()).expect("import summary");
             assert_eq!(summary["records"].as_u64(), Some(records as u64), "Kordon imported every line: {}", summary);
         }
@@ -195,7 +203,7 @@ pub fn run(lines: usize, rounds: usize, quick: bool) -> Vec<(String, bool)> {
     let log = write_log(dir.path(), lines);
     let input = std::fs::metadata(&log).expect("log").len();
     let records = BufReader::new(std::fs::File::open(&log).expect("log")).lines().count();
-    let mut sides = vec![Side::Kordon, Side::KordonOneCore, Side::LowerBound, Side::DuckDb];
+    let mut sides = vec![Side::Kordon, Side::KordonOneCore, Side::KordonTwoWorkers, Side::LowerBound, Side::DuckDb];
     if !duckdb_installed() {
         assert!(quick, "DuckDB is not installed for python3: scripts/setup.sh installs it (python3 -m pip install duckdb)");
         println!("DuckDB is not installed for python3: its side is left out of this quick run");
@@ -260,13 +268,13 @@ pub fn run(lines: usize, rounds: usize, quick: bool) -> Vec<(String, bool)> {
     let scaling = one_core / kordon;
     let case = store.iter().find(|(s, _)| *s == Side::Kordon).map(|(_, b)| *b as f64 / input as f64).unwrap_or(f64::MAX);
     let rss = peak.iter().find(|(s, _)| *s == Side::Kordon).map(|(_, k)| *k).unwrap_or(u64::MAX);
-    println!("Kordon, {} core(s) against 1: {:.2}x the throughput", cores, scaling);
+    println!("Kordon, {} core(s) against 1: {:.3}x the throughput", cores, scaling);
     let mut checks = vec![
         (format!("the case at most 0.6x the input (now {:.2}x)", case), case <= 0.6),
         (format!("peak RSS <= 300 MiB (now {:.0} MiB)", rss as f64 / 1024.0), rss <= 300 * 1024),
     ];
     if cores >= 2 {
-        checks.push((format!("{} cores give at least 1.8x the 1-core throughput (now {:.2}x)", cores, scaling), scaling >= 1.8));
+        checks.push((format!("{} cores give at least 1.8x the 1-core throughput (now {:.3}x)", cores, scaling), scaling >= 1.8));
     }
     if let Some(duck) = of(&wall, Side::DuckDb) {
         let ratio = kordon / duck;

@@ -41,6 +41,11 @@ pub struct ImportArgs {
     /// Who is importing, for the activity log (default: the OS user).
     #[arg(long, env = "KORDON_ACTOR")]
     actor: Option<String>,
+    /// Threads that parse records beside the reading and the writing
+    /// thread (default: the machine's cores beyond those two, at least one).
+    /// The case is the same whatever the number.
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
 }
 
 pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
@@ -63,6 +68,7 @@ pub fn run(case: &mut Case, args: ImportArgs) -> anyhow::Result<()> {
         clock: kordon::clock::from_env(),
         actor: args.actor.unwrap_or_else(default_actor),
         cluster: args.cluster.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()),
+        workers: args.workers.unwrap_or(0),
         ..ImportOptions::default()
     };
     let cancel = opts.cancel.clone();

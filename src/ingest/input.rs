@@ -662,14 +662,19 @@ fn stream(
     // The file's records are parsed on a thread of their own (see
     // `parsing`), which ends when the parser drops its end of the queue.
     let file = FileContext { cluster: ctx.opts.cluster.clone(), path: inner.unwrap_or(name).to_string() };
-    let (jobs, jobs_rx) = crossbeam_channel::unbounded();
-    let (done_tx, done) = crossbeam_channel::unbounded();
     std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("kordon-import-p".into())
-            .spawn_scoped(scope, move || parsing::serve(file, jobs_rx, done_tx))
-            .map_err(|e| Error::io("starting the parsing thread", e))?;
-        let parsing = Parsing { jobs, done, in_flight: Default::default(), bytes: 0 };
+        let mut workers = Vec::new();
+        for i in 0..ctx.opts.parsing_workers() {
+            let (jobs, jobs_rx) = crossbeam_channel::unbounded();
+            let (done_tx, done) = crossbeam_channel::unbounded();
+            let file = file.clone();
+            std::thread::Builder::new()
+                .name(format!("kordon-import-p{}", i))
+                .spawn_scoped(scope, move || parsing::serve(file, jobs_rx, done_tx))
+                .map_err(|e| Error::io("starting a parsing thread", e))?;
+            workers.push(Worker { jobs, done });
+        }
+        let parsing = Parsing { workers, sent: 0, in_flight: Default::default(), bytes: 0 };
         parse_file(ctx, content, name, inner, &display, declared, in_bundle, compression, &prefix, &limits, &handle, &progress, parsing)
     })
 }
@@ -742,15 +747,63 @@ fn parse_file(
     ctx.send(Msg::FileEnd { sha256: sha, size, shape: tally.describe(format), skipped_records: tally.skipped_records() })
 }
 
-/// The reading thread's end of the queues to the parsing thread.
-struct Parsing {
+/// One parsing thread's queues.
+struct Worker {
     jobs: crossbeam_channel::Sender<Job>,
     done: crossbeam_channel::Receiver<Vec<Push>>,
-    /// The bytes of each job sent and not yet answered, oldest first (the
-    /// answers come back in order).
+}
+
+/// The reading thread's end of the queues to the parsing threads. Jobs go
+/// to the threads in turn, and the answers are taken from them in the same
+/// turn: each thread answers its jobs in order, so the answers come back in
+/// the order the jobs went out, whichever thread was faster, and the case
+/// does not depend on how many threads parsed it.
+struct Parsing {
+    workers: Vec<Worker>,
+    /// Jobs sent so far: the next goes to `workers[sent % len]`.
+    sent: usize,
+    /// The bytes of each job sent and not yet answered, oldest first.
     in_flight: std::collections::VecDeque<usize>,
     /// Their sum.
     bytes: usize,
+}
+
+impl Parsing {
+    fn send(&mut self, job: Job) -> Result<()> {
+        let bytes = job.bytes();
+        self.workers[self.sent % self.workers.len()].jobs.send(job).map_err(|_| parsing_stopped())?;
+        self.sent += 1;
+        self.in_flight.push_back(bytes);
+        self.bytes += bytes;
+        Ok(())
+    }
+
+    /// The thread that owes the oldest answer.
+    fn oldest(&self) -> &Worker {
+        &self.workers[(self.sent - self.in_flight.len()) % self.workers.len()]
+    }
+
+    /// The oldest job's answer, if it is ready.
+    fn try_answer(&mut self) -> Option<Vec<Push>> {
+        if self.in_flight.is_empty() {
+            return None;
+        }
+        let pushes = self.oldest().done.try_recv().ok()?;
+        self.answered();
+        Some(pushes)
+    }
+
+    /// Waits for the oldest job's answer.
+    fn answer(&mut self) -> Result<Vec<Push>> {
+        let pushes = self.oldest().done.recv().map_err(|_| parsing_stopped())?;
+        self.answered();
+        Ok(pushes)
+    }
+
+    fn answered(&mut self) {
+        let bytes = self.in_flight.pop_front().expect("an answer is to a job sent");
+        self.bytes -= bytes;
+    }
 }
 
 /// Jobs out at most: enough to ride out the parsing thread's slower
@@ -813,14 +866,11 @@ impl FileParser<'_, '_> {
         }
     }
 
-    /// Hands a job to the parsing thread and stores what comes back of the
+    /// Hands a job to a parsing thread and stores what came back of the
     /// jobs before it.
     fn submit(&mut self, job: Job) -> Result<()> {
-        let bytes = job.bytes();
-        self.parsing.jobs.send(job).map_err(|_| parsing_stopped())?;
-        self.parsing.in_flight.push_back(bytes);
-        self.parsing.bytes += bytes;
-        while let Ok(pushes) = self.parsing.done.try_recv() {
+        self.parsing.send(job)?;
+        while let Some(pushes) = self.parsing.try_answer() {
             self.apply(pushes)?;
         }
         while self.parsing.in_flight.len() > IN_FLIGHT || (self.parsing.bytes > IN_FLIGHT_BYTES && !self.parsing.in_flight.is_empty()) {
@@ -831,14 +881,12 @@ impl FileParser<'_, '_> {
 
     /// Waits for the oldest job's pushes and stores them.
     fn wait_one(&mut self) -> Result<()> {
-        let pushes = self.parsing.done.recv().map_err(|_| parsing_stopped())?;
+        let pushes = self.parsing.answer()?;
         self.apply(pushes)
     }
 
     /// Stores a job's pushes: events, parse errors, skipped records.
     fn apply(&mut self, pushes: Vec<Push>) -> Result<()> {
-        let bytes = self.parsing.in_flight.pop_front().expect("an answer is to a job sent");
-        self.parsing.bytes -= bytes;
         for push in pushes {
             match push {
                 Push::Event { at, raw, prepared, extra } => self.push_prepared(at, raw, prepared, extra)?,

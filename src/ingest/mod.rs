@@ -43,7 +43,25 @@ pub struct ImportOptions {
     /// The cluster the evidence is from, for records that do not name
     /// theirs (a CloudWatch page, a Falco log); `--cluster`.
     pub cluster: Option<String>,
+    /// Threads that parse a file's records beside the reading and the
+    /// writing thread; 0: as many as the machine has cores beyond those
+    /// two, at least one (`--workers`).
+    pub workers: usize,
 }
+
+impl ImportOptions {
+    /// The parsing threads this import runs.
+    pub fn parsing_workers(&self) -> usize {
+        match self.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(2)).max(1),
+            n => n.min(MAX_WORKERS),
+        }
+    }
+}
+
+/// More parsing threads than this only hold memory: the one writer bounds
+/// the import long before.
+pub const MAX_WORKERS: usize = 64;
 
 impl Default for ImportOptions {
     fn default() -> ImportOptions {
@@ -54,6 +72,7 @@ impl Default for ImportOptions {
             clock: Arc::new(crate::clock::SystemClock),
             actor: "kordon".into(),
             cluster: None,
+            workers: 0,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The parsing thread: one file's records parsed beside the thread that
-//! reads them.
+//! The parsing threads: one file's records parsed beside the thread that
+//! reads them, by as many threads as the machine has cores to spare
+//! (`ImportOptions::workers`).
 //!
 //! Reading a record (inflating, framing, hashing the file, peeking at the
 //! dedup key) and parsing it (building the event, its entities and the
@@ -7,12 +8,13 @@
 //! one thread they made reading the slowest stage of an import, and a cloud
 //! envelope, whose audit event is decoded from an escaped string, made it
 //! slower still while the writer waited. So the reading thread hands each
-//! record — or each event's group of records, once paired — to this thread
-//! as a [`Job`], and takes back what to store as [`Push`]es, in the order
-//! the jobs went out: the case does not depend on which thread was faster.
+//! record — or each event's group of records, once paired — to the parsing
+//! threads in turn as a [`Job`], and takes back what to store as
+//! [`Push`]es, in the order the jobs went out: the case does not depend on
+//! which thread was faster, nor on how many there were.
 //!
-//! A job is a pure function of its records and the file's context; this
-//! thread has no state but a cache of entity ids.
+//! A job is a pure function of its records and the file's context; a
+//! parsing thread has no state but a cache of entity ids.
 
 use crate::formats::{self, Context, Format, Hint, RecordError};
 use crate::ingest::json_reason;
@@ -71,7 +73,8 @@ pub(super) enum Push {
     Skipped(String),
 }
 
-/// What the parsing thread knows of the file.
+/// What a parsing thread knows of the file.
+#[derive(Clone)]
 pub(super) struct FileContext {
     /// The cluster the investigator named (`--cluster`).
     pub(super) cluster: Option<String>,
