@@ -889,7 +889,7 @@ impl FileParser<'_, '_> {
     fn apply(&mut self, pushes: Vec<Push>) -> Result<()> {
         for push in pushes {
             match push {
-                Push::Event { at, raw, prepared, extra } => self.push_prepared(at, raw, prepared, extra)?,
+                Push::Event { at, raw, prepared, extra, packed } => self.push_prepared(at, raw, prepared, extra, packed)?,
                 Push::Error { at, raw, reason } => self.push(Item::Error { at, raw, reason })?,
                 Push::Skipped(reason) => self.tally.skip(reason),
             }
@@ -940,10 +940,10 @@ impl FileParser<'_, '_> {
         }
     }
 
-    fn push_prepared(&mut self, at: Locator, raw: Vec<u8>, mut prepared: Box<Prepared>, extra: Vec<Record>) -> Result<()> {
+    fn push_prepared(&mut self, at: Locator, raw: Vec<u8>, mut prepared: Box<Prepared>, extra: Vec<Record>, packed: bool) -> Result<()> {
         self.entities.observe(&mut prepared);
         self.tally.event(&prepared.event, 1 + extra.len() as u64);
-        self.push(Item::Event { at, raw, prepared, extra, packed: false })?;
+        self.push(Item::Event { at, raw, prepared, extra, packed })?;
         if self.entities.len() >= ENTITY_BATCH {
             self.send_entities()?;
         }
@@ -1005,11 +1005,14 @@ impl FileParser<'_, '_> {
                 }
             }
             Codec::Compressing(encoder) => {
-                // Compressing is a fifth of the reading thread's work. When the
-                // writer has fallen behind (its queue is half full), this
-                // thread has time to spare and compresses; otherwise the item
-                // goes as is and the writer, which would only wait, does it.
-                let item = if self.ctx.writer_behind() {
+                // The parsing threads compress what they answer once they
+                // have the dictionary; the events answered before it still
+                // need it. Compressing is a fifth of the reading thread's
+                // work: when the writer has fallen behind (its queue is half
+                // full), this thread has time to spare and compresses;
+                // otherwise the item goes as is and the writer does it.
+                let done = matches!(item, Item::Event { packed: true, .. });
+                let item = if !done && self.ctx.writer_behind() {
                     compress(encoder, item).map_err(|e| Error::io(format!("compressing {}", self.display), e))?
                 } else {
                     item
@@ -1033,6 +1036,11 @@ impl FileParser<'_, '_> {
         };
         if let Some(dict) = raw::train(&samples) {
             let encoder = raw::Encoder::new(&dict).map_err(|e| Error::io("preparing compression", e))?;
+            // One to each parsing thread: jobs go to them in turn.
+            let shared: std::sync::Arc<[u8]> = dict.as_slice().into();
+            for _ in 0..self.parsing.workers.len() {
+                self.parsing.send(Job::Dictionary(shared.clone()))?;
+            }
             self.ctx.send(Msg::Dictionary(dict))?;
             self.codec = Codec::Compressing(encoder);
         }

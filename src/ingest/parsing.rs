@@ -20,6 +20,7 @@ use crate::formats::{self, Context, Format, Hint, RecordError};
 use crate::ingest::json_reason;
 use crate::model::NewEvent;
 use crate::store::{digest_prefix, record_digest, Digest};
+use crate::store::raw;
 use crate::store::writer::{EntityIds, Locator, Prepared, Record};
 use crossbeam_channel::{Receiver, Sender};
 
@@ -46,6 +47,10 @@ pub(super) enum Job {
     Text { format: Format, raw: Vec<u8>, at: Locator, block: bool },
     /// What needs no parsing (a broken piece), kept in order with the rest.
     Ready(Push),
+    /// The file's compression dictionary, once trained: the thread
+    /// compresses the records of every event it answers from then on, work
+    /// the one writer then does not do. Answered with nothing.
+    Dictionary(std::sync::Arc<[u8]>),
 }
 
 impl Job {
@@ -58,15 +63,16 @@ impl Job {
             }
             Job::Json { raw, .. } | Job::Text { raw, .. } => raw.len(),
             Job::Ready(Push::Error { raw, .. }) => raw.len(),
-            Job::Ready(_) => 0,
+            Job::Ready(_) | Job::Dictionary(_) => 0,
         }
     }
 }
 
 /// What the reading thread stores for a job.
 pub(super) enum Push {
-    /// An event with its record, and the further records of the same event.
-    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<Record> },
+    /// An event with its record, and the further records of the same event;
+    /// `packed`: the records are compressed with the file's dictionary.
+    Event { at: Locator, raw: Vec<u8>, prepared: Box<Prepared>, extra: Vec<Record>, packed: bool },
     /// A record kept verbatim as a parse error.
     Error { at: Locator, raw: Vec<u8>, reason: String },
     /// A record understood and deliberately skipped, with the reason.
@@ -85,7 +91,7 @@ pub(super) struct FileContext {
 /// Runs jobs until the reading thread drops its sender, answering each
 /// with its pushes.
 pub(super) fn serve(file: FileContext, jobs: Receiver<Job>, done: Sender<Vec<Push>>) {
-    let mut parser = Parser { file, ids: EntityIds::default() };
+    let mut parser = Parser { file, ids: EntityIds::default(), encoder: None };
     for job in jobs {
         if done.send(parser.run(job)).is_err() {
             return;
@@ -96,6 +102,8 @@ pub(super) fn serve(file: FileContext, jobs: Receiver<Job>, done: Sender<Vec<Pus
 struct Parser {
     file: FileContext,
     ids: EntityIds,
+    /// The file's dictionary's encoder, once the reading thread sent it.
+    encoder: Option<raw::Encoder>,
 }
 
 impl Parser {
@@ -113,8 +121,30 @@ impl Parser {
             }
             Job::Text { format, raw, at, block } => self.text(format, raw, at, block, &mut out),
             Job::Ready(push) => out.push(push),
+            // Without an encoder the events go unpacked, and the reading
+            // or the writing thread compresses them, as before it came.
+            Job::Dictionary(dict) => self.encoder = raw::Encoder::new(&dict).ok(),
         }
         out
+    }
+
+    /// An event to store, its records compressed when the dictionary is
+    /// here (left as they are if compressing fails: the writer tries again
+    /// and reports it).
+    fn emit(&mut self, at: Locator, mut raw: Vec<u8>, prepared: Box<Prepared>, mut extra: Vec<Record>, out: &mut Vec<Push>) {
+        let mut packed = false;
+        if let Some(encoder) = self.encoder.as_mut() {
+            let main = encoder.compress(&raw);
+            let rest: std::io::Result<Vec<Vec<u8>>> = extra.iter().map(|r| encoder.compress(&r.raw)).collect();
+            if let (Ok(main), Ok(rest)) = (main, rest) {
+                raw = main;
+                for (r, packed) in extra.iter_mut().zip(rest) {
+                    r.raw = packed;
+                }
+                packed = true;
+            }
+        }
+        out.push(Push::Event { at, raw, prepared, extra, packed });
     }
 
     /// Records of one event: only the winning record is parsed, and the
@@ -172,7 +202,7 @@ impl Parser {
         for h in broken {
             self.alone(format, h, out);
         }
-        out.push(Push::Event { at: best.at, raw: best.raw, prepared, extra });
+        self.emit(best.at, best.raw, prepared, extra, out);
     }
 
     /// A held record parsed on its own, as if it had not been paired.
@@ -220,7 +250,7 @@ impl Parser {
     fn event(&mut self, raw: Vec<u8>, at: Locator, mut ev: NewEvent, index: usize, out: &mut Vec<Push>) {
         self.default_cluster(&mut ev);
         let prepared = Box::new(Prepared::with_index(&raw, ev, index, &mut self.ids));
-        out.push(Push::Event { at, raw, prepared, extra: Vec::new() });
+        self.emit(at, raw, prepared, Vec::new(), out);
     }
 
     /// The cluster the investigator named (`--cluster`), on an event that
