@@ -105,6 +105,8 @@ impl TestCase {
     }
 }
 
+/// A digest of every row of every table but the search index's (counted)
+/// and the migrations' times.
 pub fn case_digest(path: &Path) -> String {
     use sha2::{Digest, Sha256};
     let conn = rusqlite::Connection::open(path).expect("open case");
@@ -118,7 +120,10 @@ pub fn case_digest(path: &Path) -> String {
         .unwrap();
     for t in tables {
         h.update(t.as_bytes());
-        let mut st = conn.prepare(&format!("SELECT * FROM {} ORDER BY 1, 2", t)).unwrap();
+        // When a migration ran is the machine's time, not the case's
+        // content: two cases made from the same input compare equal.
+        let columns = if t == "schema_migrations" { "version, name" } else { "*" };
+        let mut st = conn.prepare(&format!("SELECT {} FROM {} ORDER BY 1, 2", columns, t)).unwrap();
         let n = st.column_count();
         let mut rows = st.query([]).unwrap();
         while let Some(r) = rows.next().unwrap() {
