@@ -474,6 +474,15 @@ fn a_broken_kubeconfig_a_missing_one_or_an_unknown_context_is_a_clear_error() {
     assert!(lab.actions().is_empty());
 }
 
+impl Lab {
+    /// Writes a playbook into the test's folder and loads it into the case.
+    fn load_playbook(&self, name: &str, yaml: &str) {
+        let path = self.t.dir.path().join(name);
+        std::fs::write(&path, yaml).unwrap();
+        self.t.ok(&["playbook", "load", path.to_str().unwrap()]);
+    }
+}
+
 fn example_playbook() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/playbooks/production-staging.yaml").display().to_string()
 }
@@ -591,13 +600,10 @@ fn report_text(html: &str) -> String {
 #[test]
 fn an_action_the_playbook_forbids_needs_an_override_with_a_reason() {
     let lab = Lab::new();
-    let path = lab.t.dir.path().join("no-isolation.yaml");
-    std::fs::write(
-        &path,
+    lab.load_playbook(
+        "no-isolation.yaml",
         "version: 1\nname: No isolation in shop\nrules:\n  - id: shop\n    match: {namespaces: [shop]}\n    criticality: high\n    containment: {preferred: terminate, forbidden: [isolate]}\n",
-    )
-    .unwrap();
-    lab.t.ok(&["playbook", "load", path.to_str().unwrap()]);
+    );
     let err = stderr(&lab.isolate(&[]));
     assert!(err.contains("an override with a reason: the rule forbids isolating"), "{}", err);
     let err = stderr(&lab.isolate(&["--override-reason", "  "]));
@@ -618,13 +624,10 @@ fn an_action_the_playbook_forbids_needs_an_override_with_a_reason() {
 #[test]
 fn a_rule_that_says_observe_only_needs_an_override_to_contain() {
     let lab = Lab::new();
-    let path = lab.t.dir.path().join("observe.yaml");
-    std::fs::write(
-        &path,
+    lab.load_playbook(
+        "observe.yaml",
         "version: 1\nname: Watch the shop\nrules:\n  - id: honeypot\n    match: {namespaces: [shop]}\n    criticality: low\n    containment: {preferred: observe, reason: The shop namespace is a honeypot.}\n",
-    )
-    .unwrap();
-    lab.t.ok(&["playbook", "load", path.to_str().unwrap()]);
+    );
     let err = stderr(&lab.isolate(&[]));
     assert!(err.contains("rule `honeypot`") && err.contains("an override with a reason: the rule says to observe only, not isolate"), "{}", err);
     assert!(lab.kordon_policies().is_empty());

@@ -319,10 +319,7 @@ async fn isolate_and_release_the_compromised_pod_from_the_graph() {
     let uid = s.css("[data-testid='containment-uid']").await.text().await.unwrap();
     assert!(uid.contains("5073bb1d-f9d3-4ee8-9817-7e92b9975677"), "{}", uid);
     s.shot("09-isolate-preview").await;
-    s.click("[data-testid='containment-confirm']").await;
-    s.click("[data-testid='containment-apply']").await;
-    s.css("[data-testid='containment-result'][data-state='applied']").await;
-    s.click("[data-testid='containment-close']").await;
+    confirm_and_apply(s).await;
 
     // The node shows it isolated; the cluster holds exactly the isolation.
     s.css("[data-testid='side-panel'] [data-testid='isolated-badge']").await;
@@ -411,10 +408,7 @@ async fn a_playbook_loaded_in_the_app_governs_the_isolation_dialog() {
     s.click("[data-testid='containment-check']").await;
     let recorded = s.css("[data-testid='containment-preview-playbook'][data-rule='production-shop']").await.text().await.unwrap();
     assert!(recorded.starts_with("Playbook “Shop — production and staging”, rule production-shop"), "{}", recorded);
-    s.click("[data-testid='containment-confirm']").await;
-    s.click("[data-testid='containment-apply']").await;
-    s.css("[data-testid='containment-result'][data-state='applied']").await;
-    s.click("[data-testid='containment-close']").await;
+    confirm_and_apply(s).await;
     s.click("[data-testid='tab-triage']").await;
     let log = s.texts("[data-testid='log-entry']").await;
     assert!(log.iter().any(|l| l.contains("under playbook rule production-shop")), "the log: {:?}", log);
@@ -504,6 +498,15 @@ async fn capture_from_the_cluster_then_read_the_hardening_findings() {
 async fn compromised_pod_in_the_graph(s: &support::Session) -> fantoccini::elements::Element {
     s.click("[data-testid='drawer-open-nodes']").await;
     compromised_pod_in_the_graph_listed(s).await
+}
+
+/// Confirms the previewed isolation, applies it, waits for it to be
+/// applied and closes the dialog.
+async fn confirm_and_apply(s: &support::Session) {
+    s.click("[data-testid='containment-confirm']").await;
+    s.click("[data-testid='containment-apply']").await;
+    s.css("[data-testid='containment-result'][data-state='applied']").await;
+    s.click("[data-testid='containment-close']").await;
 }
 
 /// The compromised pod's entry in the graph's node list, already open.

@@ -138,8 +138,8 @@ impl Parser {
             let rest: std::io::Result<Vec<Vec<u8>>> = extra.iter().map(|r| encoder.compress(&r.raw)).collect();
             if let (Ok(main), Ok(rest)) = (main, rest) {
                 raw = main;
-                for (r, packed) in extra.iter_mut().zip(rest) {
-                    r.raw = packed;
+                for (r, compressed) in extra.iter_mut().zip(rest) {
+                    r.raw = compressed;
                 }
                 packed = true;
             }

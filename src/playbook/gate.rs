@@ -61,10 +61,14 @@ pub struct Gate {
     pub approvals: Approvals,
 }
 
+/// An approval given in words: trimmed, and none when blank.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
 impl Approvals {
     /// "second person: grace; override: …; evidence captured", or `None`.
     pub fn words(&self) -> Option<String> {
-        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         let parts: Vec<String> = [
             given(&self.second_person).map(|s| format!("second person: {}", s)),
             given(&self.override_reason).map(|s| format!("override: {}", s)),
@@ -136,20 +140,19 @@ pub fn check(case: &Case, incident: i64, pod: &str, action: Action, actor: &str,
                 } else {
                     format!("an override with a reason: the rule forbids {}", action.gerund())
                 },
-                met: approvals.override_reason.as_deref().is_some_and(|r| !r.trim().is_empty()),
+                met: given(&approvals.override_reason).is_some(),
             });
         }
         if c.two_person.contains(&action) {
-            let second = approvals.second_person.as_deref().map(str::trim).filter(|s| !s.is_empty());
+            let second = given(&approvals.second_person);
+            let own = second.filter(|s| s.eq_ignore_ascii_case(actor.trim()));
             requirements.push(Requirement {
                 kind: "second-person".into(),
-                text: match second {
-                    Some(s) if s.eq_ignore_ascii_case(actor.trim()) => {
-                        format!("a second person's name, not the investigator's own ({})", s)
-                    }
-                    _ => format!("a second person's name: the rule asks two people for {}", action.gerund()),
+                text: match own {
+                    Some(s) => format!("a second person's name, not the investigator's own ({})", s),
+                    None => format!("a second person's name: the rule asks two people for {}", action.gerund()),
                 },
-                met: second.is_some_and(|s| !s.eq_ignore_ascii_case(actor.trim())),
+                met: second.is_some() && own.is_none(),
             });
         }
         if c.after_evidence.contains(&action) {

@@ -35,7 +35,7 @@ pub fn section(d: &Detail, incident_owner: Option<&str>, anchor: &str) -> Sectio
     let mut blocks = vec![Block::Facts(vec![
         fact("Playbook", vec![Span::Strong(p.name.clone()), Span::text(format!(" — {}", source))]),
         fact("SHA-256", mono(o.sha256.clone())),
-        fact("Incident owner", named(&incident_owner.map(str::to_string).into_iter().collect::<Vec<_>>(), "unassigned")),
+        fact("Incident owner", incident_owner.map(t).unwrap_or_else(|| vec![Span::Muted("unassigned".into())])),
         fact("Workload owners", named(&owners, "not named by the playbook")),
         fact("Notify", named(&notify, "nobody named by the playbook")),
     ])];

@@ -119,9 +119,16 @@ fn pod_ref(state: &AppState, req: &ActionRequest) -> ApiResult<(i64, PodRef)> {
 /// the cluster, and again as the investigator fills the approvals in.
 #[tauri::command(async)]
 pub fn containment_gate(state: State<'_, AppState>, request: ActionRequest) -> ApiResult<gate::Gate> {
+    Ok(gate_for(&state, &request)?.3)
+}
+
+/// The incident, the pod, the action and what the playbook requires of it,
+/// with the approvals the request brings.
+fn gate_for(state: &AppState, request: &ActionRequest) -> ApiResult<(i64, PodRef, Action, gate::Gate)> {
     let action = request.action()?;
-    let (inc, pod) = pod_ref(&state, &request)?;
-    state.with_case(|case| gate::check(case, inc, &pod.label(), action, &state.actor(), request.approvals.clone()))
+    let (inc, pod) = pod_ref(state, request)?;
+    let gate = state.with_case(|case| gate::check(case, inc, &pod.label(), action, &state.actor(), request.approvals.clone()))?;
+    Ok((inc, pod, action, gate))
 }
 
 #[tauri::command]
@@ -129,10 +136,8 @@ pub async fn cluster_prepare(state: State<'_, AppState>, request: ActionRequest)
     if request.reason.trim().is_empty() {
         return Err(ApiError::new(Code::InvalidArgument, "a cluster action needs a reason"));
     }
-    let action = request.action()?;
-    let (inc, pod) = pod_ref(&state, &request)?;
     // The playbook is enforced before the cluster is contacted.
-    let gate = state.with_case(|case| gate::check(case, inc, &pod.label(), action, &state.actor(), request.approvals.clone()))?;
+    let (inc, pod, action, gate) = gate_for(&state, &request)?;
     gate.enforce()?;
     let recorded = serde_json::to_value(&gate).ok();
     let conn = cluster::connect(&request.connect.options()).await?;
