@@ -373,7 +373,7 @@ async fn a_playbook_loaded_in_the_app_governs_the_isolation_dialog() {
     let citation = s.css("[data-testid='playbook-citation']").await.text().await.unwrap();
     assert!(citation.contains("production-shop"), "{}", citation);
     s.client.execute("document.querySelector(\"[data-testid='playbook']\").scrollIntoView();", vec![]).await.unwrap();
-    s.shot("14-playbook-loaded").await;
+    s.shot("17-playbook-loaded").await;
 
     // The rule asks for the identity's verdict first: refused before the
     // cluster is contacted at all.
@@ -388,7 +388,7 @@ async fn a_playbook_loaded_in_the_app_governs_the_isolation_dialog() {
     let refused = s.css("[data-testid='containment-error'][data-code='playbook_requirement']").await.text().await.unwrap();
     assert!(refused.contains("production-shop") && refused.contains("system:serviceaccount:shop:cart"), "{}", refused);
     assert!(server.requests().is_empty(), "the cluster was contacted: {:?}", server.requests().iter().map(|r| &r.path).collect::<Vec<_>>());
-    s.shot("15-isolation-requires-a-verdict").await;
+    s.shot("18-isolation-requires-a-verdict").await;
     s.click("[data-testid='containment-close']").await;
 
     // The verdict on the service account, then the isolation goes through
@@ -412,7 +412,7 @@ async fn a_playbook_loaded_in_the_app_governs_the_isolation_dialog() {
     s.click("[data-testid='tab-triage']").await;
     let log = s.texts("[data-testid='log-entry']").await;
     assert!(log.iter().any(|l| l.contains("under playbook rule production-shop")), "the log: {:?}", log);
-    s.shot("16-isolated-under-the-rule").await;
+    s.shot("19-isolated-under-the-rule").await;
     app.close().await;
 }
 
